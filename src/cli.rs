@@ -1,0 +1,99 @@
+//! Command line: `serve`, `migrate`, `openapi`. Every flag has an environment variable.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "doan-api", version, about = "Public JSON REST API for Youth Union activity news (Đoàn TNCS Hồ Chí Minh)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API.
+    Serve(ServeArgs),
+    /// Create the database if needed and apply pending migrations, then exit.
+    Migrate(DatabaseArgs),
+    /// Print the OpenAPI document to standard output.
+    Openapi,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// SQLite database file (created, with its directory, when missing).
+    #[arg(long, env = "DOAN_DATABASE", default_value = "data/doan.db")]
+    pub database: PathBuf,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DOAN_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+
+    /// Public base URL used in links (e.g. https://api.doankhoi.langson.gov.vn); default: from the Host header.
+    #[arg(long, env = "DOAN_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Comma-separated origins allowed by CORS (`*` for any); empty: no CORS headers.
+    #[arg(long, env = "DOAN_CORS_ORIGINS", value_delimiter = ',', default_value = "")]
+    pub cors_origins: Vec<String>,
+
+    /// Log line format.
+    #[arg(long, env = "DOAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Load the demo data (the seed page) where it is missing.
+    #[arg(long, env = "DOAN_DEMO")]
+    pub demo: bool,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "DOAN_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl ServeArgs {
+    /// Settings for a test server: an ephemeral port on loopback and the given database.
+    pub fn for_tests(database: PathBuf) -> Self {
+        Self {
+            bind: "127.0.0.1:0".into(),
+            db: DatabaseArgs { database },
+            public_url: None,
+            cors_origins: vec![],
+            log_format: LogFormat::Text,
+            demo: false,
+            workers: Some(2),
+        }
+    }
+
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http(s) URL with a host".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    Ok(raw.trim_end_matches('/').to_string())
+}

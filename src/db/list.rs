@@ -1,0 +1,315 @@
+//! The SQL side of every list: a filter builder with bound values, ORDER BY with the id
+//! tie-break, keyset (cursor) and OFFSET paging, and exact counts. Resources add their filters;
+//! the shape of the query (and so its plan, checked by the query-plan test) is built here once.
+
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::sql_types::{BigInt, Binary, Double, Text};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use serde::{Deserialize, Serialize};
+
+/// A value bound into a list query (and carried in cursors).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bind {
+    Int(i64),
+    Float(f64),
+    Text(String),
+    /// Blobs travel in cursors as `{"b": "<hex>"}`.
+    Blob(BlobHex),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobHex {
+    #[serde(rename = "b", with = "hex")]
+    pub bytes: Vec<u8>,
+}
+
+impl Bind {
+    pub fn blob(bytes: Vec<u8>) -> Self {
+        Bind::Blob(BlobHex { bytes })
+    }
+}
+
+impl From<i64> for Bind {
+    fn from(v: i64) -> Self {
+        Bind::Int(v)
+    }
+}
+impl From<String> for Bind {
+    fn from(v: String) -> Self {
+        Bind::Text(v)
+    }
+}
+impl From<&str> for Bind {
+    fn from(v: &str) -> Self {
+        Bind::Text(v.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    Asc,
+    Desc,
+}
+
+impl Dir {
+    fn sql(self) -> &'static str {
+        match self {
+            Dir::Asc => "ASC",
+            Dir::Desc => "DESC",
+        }
+    }
+    fn after(self) -> &'static str {
+        match self {
+            Dir::Asc => ">",
+            Dir::Desc => "<",
+        }
+    }
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone)]
+pub enum Window {
+    /// OFFSET paging: rows `offset .. offset + limit`.
+    Offset { offset: i64, limit: i64 },
+    /// Keyset paging: rows after `after` (the sort values then the id of the last row seen).
+    After { after: Option<Vec<Bind>>, limit: i64 },
+}
+
+/// A list query under construction: `SELECT <columns> FROM <from> WHERE <filters>`.
+#[derive(Debug, Clone)]
+pub struct ListSql {
+    columns: String,
+    from: String,
+    id_column: String,
+    filters: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+/// A finished statement with its binds, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sql: String,
+    pub binds: Vec<Bind>,
+}
+
+impl ListSql {
+    /// `columns` may be `t.*`; `id_column` is the unique tie-break (`t.id`).
+    pub fn new(columns: &str, from: &str, id_column: &str) -> Self {
+        Self {
+            columns: columns.into(),
+            from: from.into(),
+            id_column: id_column.into(),
+            filters: Vec::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Add a `WHERE` conjunct; its `?` placeholders take `binds` in order.
+    pub fn filter(&mut self, clause: impl Into<String>, binds: impl IntoIterator<Item = Bind>) {
+        self.filters.push(clause.into());
+        self.binds.extend(binds);
+    }
+
+    /// `column IN (?, ?, …)`.
+    pub fn filter_in(&mut self, column: &str, values: Vec<Bind>) {
+        let marks = vec!["?"; values.len()].join(", ");
+        self.filter(format!("{column} IN ({marks})"), values);
+    }
+
+    fn where_clause(&self, extra: Option<&str>) -> String {
+        let mut parts: Vec<&str> = self.filters.iter().map(String::as_str).collect();
+        parts.extend(extra);
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", parts.join(" AND "))
+        }
+    }
+
+    /// `SELECT count(*)` under the same filters.
+    pub fn count(&self) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT count(*) AS count FROM {}{}",
+                self.from,
+                self.where_clause(None)
+            ),
+            binds: self.binds.clone(),
+        }
+    }
+
+    /// The page query. `order` is the user's sort as SQL expressions; the id is appended with
+    /// the direction of the last key, so one index `(key, id)` serves the whole ORDER BY.
+    pub fn page(&self, order: &[(String, Dir)], window: &Window) -> Statement {
+        let tie_dir = order.last().map_or(Dir::Asc, |(_, d)| *d);
+        let mut keys: Vec<(String, Dir)> = order.to_vec();
+        keys.push((self.id_column.clone(), tie_dir));
+        let order_sql = keys
+            .iter()
+            .map(|(expr, dir)| format!("{expr} {}", dir.sql()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut binds = self.binds.clone();
+        let (keyset, tail) = match window {
+            Window::Offset { offset, limit } => {
+                (None, format!(" LIMIT {limit} OFFSET {offset}"))
+            }
+            Window::After { after, limit } => {
+                let keyset = after.as_ref().map(|values| {
+                    let (clause, kbinds) = keyset_clause(&keys, values);
+                    binds.extend(kbinds);
+                    clause
+                });
+                (keyset, format!(" LIMIT {limit}"))
+            }
+        };
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {}{} ORDER BY {}{}",
+                self.columns,
+                self.from,
+                self.where_clause(keyset.as_deref()),
+                order_sql,
+                tail
+            ),
+            binds,
+        }
+    }
+}
+
+/// Rows strictly after `values` in the order `keys`. One direction: a row-value comparison that
+/// SQLite serves from the `(key, id)` index; mixed: the expanded OR form.
+fn keyset_clause(keys: &[(String, Dir)], values: &[Bind]) -> (String, Vec<Bind>) {
+    let uniform = keys.windows(2).all(|w| w[0].1 == w[1].1);
+    if uniform {
+        let cols = keys.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>();
+        let marks = vec!["?"; keys.len()].join(", ");
+        return (
+            format!("({}) {} ({marks})", cols.join(", "), keys[0].1.after()),
+            values.to_vec(),
+        );
+    }
+    let mut ors = Vec::new();
+    let mut binds = Vec::new();
+    for i in 0..keys.len() {
+        let mut ands = Vec::new();
+        for (j, (expr, _)) in keys.iter().enumerate().take(i) {
+            ands.push(format!("{expr} = ?"));
+            binds.push(values[j].clone());
+        }
+        ands.push(format!("{} {} ?", keys[i].0, keys[i].1.after()));
+        binds.push(values[i].clone());
+        ors.push(format!("({})", ands.join(" AND ")));
+    }
+    // The leading bound lets SQLite narrow the range on the first key's index.
+    let first = &keys[0];
+    let lead = match first.1 {
+        Dir::Asc => ">=",
+        Dir::Desc => "<=",
+    };
+    binds.insert(0, values[0].clone());
+    (
+        format!("{} {lead} ? AND ({})", first.0, ors.join(" OR ")),
+        binds,
+    )
+}
+
+fn bound(stmt: &Statement) -> BoxedSqlQuery<'static, Sqlite, diesel::query_builder::SqlQuery> {
+    let mut q = diesel::sql_query(stmt.sql.clone()).into_boxed::<Sqlite>();
+    for b in &stmt.binds {
+        q = match b.clone() {
+            Bind::Int(v) => q.bind::<BigInt, _>(v),
+            Bind::Float(v) => q.bind::<Double, _>(v),
+            Bind::Text(v) => q.bind::<Text, _>(v),
+            Bind::Blob(v) => q.bind::<Binary, _>(v.bytes),
+        };
+    }
+    q
+}
+
+/// Run a statement and load its rows.
+pub fn load<R>(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<Vec<R>>
+where
+    R: QueryableByName<Sqlite> + 'static,
+{
+    bound(stmt).load::<R>(conn)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// Run a `count` statement.
+pub fn count(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<i64> {
+    Ok(bound(stmt).get_result::<Count>(conn)?.count)
+}
+
+/// `EXPLAIN QUERY PLAN` of a statement: the `detail` column of each step.
+pub fn explain(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+    let plan = Statement {
+        sql: format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+        binds: stmt.binds.clone(),
+    };
+    Ok(bound(&plan)
+        .load::<Step>(conn)?
+        .into_iter()
+        .map(|s| s.detail)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_keyset_uses_a_row_value() {
+        let mut q = ListSql::new("*", "t", "t.id");
+        q.filter("t.kind = ?", [Bind::from("x")]);
+        let stmt = q.page(
+            &[("t.k".into(), Dir::Desc)],
+            &Window::After {
+                after: Some(vec![Bind::Int(5), Bind::Int(9)]),
+                limit: 3,
+            },
+        );
+        assert_eq!(
+            stmt.sql,
+            "SELECT * FROM t WHERE t.kind = ? AND (t.k, t.id) < (?, ?) ORDER BY t.k DESC, t.id DESC LIMIT 3"
+        );
+        assert_eq!(stmt.binds.len(), 3);
+    }
+
+    #[test]
+    fn mixed_keyset_expands() {
+        let q = ListSql::new("*", "t", "t.id");
+        let stmt = q.page(
+            &[("a".into(), Dir::Desc), ("b".into(), Dir::Asc)],
+            &Window::After {
+                after: Some(vec![Bind::Int(1), Bind::Int(2), Bind::Int(3)]),
+                limit: 3,
+            },
+        );
+        assert_eq!(
+            stmt.sql,
+            "SELECT * FROM t WHERE a <= ? AND ((a < ?) OR (a = ? AND b > ?) OR (a = ? AND b = ? AND t.id > ?)) ORDER BY a DESC, b ASC, t.id ASC LIMIT 3"
+        );
+        assert_eq!(stmt.binds.len(), 7);
+    }
+
+    #[test]
+    fn cursor_values_round_trip_through_json() {
+        let v = vec![Bind::blob(vec![1, 2, 255]), Bind::Int(7), Bind::from("x")];
+        let s = serde_json::to_string(&v).unwrap();
+        let back: Vec<Bind> = serde_json::from_str(&s).unwrap();
+        assert_eq!(v, back);
+    }
+}

@@ -1,0 +1,95 @@
+//! The database: SQLite pool with the pragmas we rely on, embedded migrations, and the one way
+//! handlers run Diesel code off the async workers ([`run`]).
+
+pub mod list;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// Pragmas set on every pooled connection (SQLite keeps most of them per connection).
+#[derive(Debug, Clone, Copy)]
+struct Pragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -16000;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Open (creating the file and its directory if needed) and migrate the database.
+pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the database directory {}: {e}", dir.display())
+        })?;
+    }
+    let url = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the database path is not valid UTF-8"))?;
+    let manager = ConnectionManager::<SqliteConnection>::new(url);
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(Pragmas))
+        .build(manager)
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
+    let mut conn = pool.get()?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Apply every pending embedded migration.
+pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// Run blocking Diesel work on actix's blocking thread pool, never on an async worker.
+pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// `now` as stored in timestamp columns (UTC, microseconds).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A timestamp as Diesel stores it in SQLite (`%F %T%.f`), for binding keyset values.
+pub fn ts_text(ts: chrono::NaiveDateTime) -> String {
+    ts.format("%F %T%.f").to_string()
+}

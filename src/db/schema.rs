@@ -1,0 +1,24 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    organizations (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        short_name -> Nullable<Text>,
+        kind -> Text,
+        parent_id -> Nullable<Integer>,
+        secretary_name -> Nullable<Text>,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        established_on -> Nullable<Date>,
+        dissolved_on -> Nullable<Date>,
+        successor_id -> Nullable<Integer>,
+        sort_key -> Binary,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}

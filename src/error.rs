@@ -1,0 +1,281 @@
+//! The one error type of the API and its RFC 9457 problem+json rendering.
+//!
+//! Handlers return [`ApiResult`]; every error response — ours and actix-web's own — goes out as
+//! `application/problem+json` (see [`crate::http::problem`] for the middleware that guarantees it).
+//! Internals are logged, never serialised.
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Base of every problem `type` URI.
+pub const PROBLEM_BASE: &str = "https://doan-api.github.io/problems/";
+
+pub type ApiResult<T> = Result<T, AppError>;
+
+/// One invalid field or parameter.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field (JSON pointer for a body, name for a query parameter).
+    #[schema(example = "occurred_on")]
+    pub field: String,
+    /// What is wrong and what is allowed.
+    #[schema(example = "must be a date YYYY-MM-DD")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://doan-api.github.io/problems/validation",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "1 field is invalid",
+    "instance": "/api/v1/organizations",
+    "errors": [{"field": "/name", "message": "must not be empty"}]
+}))]
+pub struct Problem {
+    /// URI identifying the kind of problem.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request path that caused the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Every invalid field or parameter, where there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: a malformed or unknown query parameter, or a body that is not JSON.
+    #[error("bad request: {detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// 404: no such resource, route, or referenced filter value.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 405 with the methods the path does allow.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<Method> },
+    /// 409: a unique value taken, or a delete of something still referenced.
+    #[error("conflict: {detail}")]
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// 412: `If-Match` does not match the current representation.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// 413: body over the limit.
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    /// 415: body not in a supported media type.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// 422: well-formed JSON that breaks the schema or a rule.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 503: not ready (database unreachable).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a real fault. The cause is logged, never sent.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_param(param: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::BadRequest {
+            detail: format!("query parameter `{param}` {message}"),
+            errors: vec![FieldError::new(param, message)],
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound(what.into())
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        AppError::Conflict {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn internal(msg: impl std::fmt::Display) -> Self {
+        AppError::Internal(anyhow::anyhow!("{msg}"))
+    }
+
+    /// The problem document for this error (without `instance`, which the middleware adds).
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (kind, title, detail, errors) = match self {
+            AppError::BadRequest { detail, errors } => (
+                "bad-request",
+                "Bad request",
+                Some(detail.clone()),
+                errors.clone(),
+            ),
+            AppError::NotFound(what) => ("not-found", "Not found", Some(what.clone()), vec![]),
+            AppError::MethodNotAllowed { allow } => (
+                "method-not-allowed",
+                "Method not allowed",
+                Some(format!(
+                    "allowed methods: {}",
+                    allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+                )),
+                vec![],
+            ),
+            AppError::Conflict { detail, errors } => {
+                ("conflict", "Conflict", Some(detail.clone()), errors.clone())
+            }
+            AppError::PreconditionFailed => (
+                "precondition-failed",
+                "Precondition failed",
+                Some("If-Match does not match the current ETag; fetch the resource again".into()),
+                vec![],
+            ),
+            AppError::PayloadTooLarge { limit } => (
+                "payload-too-large",
+                "Payload too large",
+                Some(format!("the body is over the limit of {limit} bytes")),
+                vec![],
+            ),
+            AppError::UnsupportedMediaType(detail) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                Some(detail.clone()),
+                vec![],
+            ),
+            AppError::Validation(errors) => (
+                "validation",
+                "Validation failed",
+                Some(match errors.len() {
+                    1 => "1 field is invalid".to_string(),
+                    n => format!("{n} fields are invalid"),
+                }),
+                errors.clone(),
+            ),
+            AppError::Unavailable(detail) => (
+                "unavailable",
+                "Service unavailable",
+                Some(detail.clone()),
+                vec![],
+            ),
+            AppError::Internal(_) => (
+                "internal",
+                "Internal server error",
+                Some("an unexpected error occurred; it has been logged".into()),
+                vec![],
+            ),
+        };
+        Problem {
+            type_: format!("{PROBLEM_BASE}{kind}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail,
+            instance: None,
+            errors,
+        }
+    }
+
+    /// A problem for a bare status that actix-web produced on its own.
+    pub fn problem_for_status(status: StatusCode) -> Problem {
+        let title = status.canonical_reason().unwrap_or("Error").to_string();
+        Problem {
+            type_: "about:blank".to_string(),
+            title,
+            status: status.as_u16(),
+            detail: None,
+            instance: None,
+            errors: vec![],
+        }
+    }
+}
+
+/// Render a problem with the right content type (and `Allow` for 405).
+pub fn problem_response(problem: &Problem, allow: Option<&[Method]>) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+    if let Some(allow) = allow {
+        let list = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        res.insert_header((header::ALLOW, list));
+    }
+    res.body(serde_json::to_string(problem).unwrap_or_default())
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(err) = self {
+            tracing::error!(error = format!("{err:#}"), "internal error");
+        }
+        let allow = match self {
+            AppError::MethodNotAllowed { allow } => Some(allow.as_slice()),
+            _ => None,
+        };
+        problem_response(&self.problem(), allow)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => AppError::NotFound("no such resource".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                AppError::conflict(format!("a unique value is already taken ({})", info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::conflict(
+                "the change would break a reference between resources (a referenced row is missing or still referenced)",
+            ),
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(format!("database connection unavailable: {err}"))
+    }
+}

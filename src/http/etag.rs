@@ -1,0 +1,97 @@
+//! Strong ETags from the representation itself, `If-None-Match` → 304 on reads and
+//! `If-Match` → 412 on writes.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+/// A strong ETag: a hash of the exact bytes sent.
+pub fn of_bytes(bytes: &[u8]) -> String {
+    format!("\"{}\"", hex::encode(&Sha256::digest(bytes)[..12]))
+}
+
+/// The ETag a value would be sent with.
+pub fn of<T: Serialize>(value: &T) -> Result<String, AppError> {
+    let body = serde_json::to_vec(value).map_err(AppError::internal)?;
+    Ok(of_bytes(&body))
+}
+
+fn tags(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|t| !t.is_empty())
+}
+
+fn weak_eq(a: &str, b: &str) -> bool {
+    a.trim_start_matches("W/") == b.trim_start_matches("W/")
+}
+
+/// Does `If-None-Match` (weak comparison) match this ETag?
+pub fn none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(tags)
+        .any(|t| t == "*" || weak_eq(t, etag))
+}
+
+/// The raw `If-Match` header, to check inside the write transaction.
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    let values: Vec<&str> = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// 412 unless `If-Match` (strong comparison) is absent, `*`, or lists the current ETag.
+pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), AppError> {
+    match if_match {
+        None => Ok(()),
+        Some(value) => {
+            if tags(value).any(|t| t == "*" || (!t.starts_with("W/") && t == current)) {
+                Ok(())
+            } else {
+                Err(AppError::PreconditionFailed)
+            }
+        }
+    }
+}
+
+/// Send a JSON representation with its ETag, or 304 when the client has it already.
+pub fn json_response<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    value: &T,
+    extra: impl FnOnce(&mut HttpResponseBuilder),
+) -> Result<HttpResponse, AppError> {
+    let body = serde_json::to_vec(value).map_err(AppError::internal)?;
+    let etag = of_bytes(&body);
+    if status == StatusCode::OK && none_match_hits(req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::ETAG, etag))
+        .content_type("application/json");
+    extra(&mut res);
+    Ok(res.body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_is_strong() {
+        let etag = "\"abc\"";
+        assert!(check_if_match(None, etag).is_ok());
+        assert!(check_if_match(Some("*"), etag).is_ok());
+        assert!(check_if_match(Some("\"x\", \"abc\""), etag).is_ok());
+        assert!(check_if_match(Some("W/\"abc\""), etag).is_err());
+        assert!(check_if_match(Some("\"x\""), etag).is_err());
+    }
+}

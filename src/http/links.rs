@@ -1,0 +1,91 @@
+//! Absolute URLs for `links`, `Link` and `Location`: from the configured public URL, else from
+//! the request's scheme and Host. Query parameters keep their order; only named ones change.
+
+use actix_web::{web, HttpRequest};
+
+/// Settings that shape URLs (shared app data).
+#[derive(Debug, Clone, Default)]
+pub struct PublicUrl(pub Option<String>);
+
+/// `scheme://host[:port]` (or the configured public URL), without a trailing slash.
+pub fn base(req: &HttpRequest) -> String {
+    if let Some(configured) = req
+        .app_data::<web::Data<PublicUrl>>()
+        .and_then(|p| p.0.clone())
+    {
+        return configured.trim_end_matches('/').to_string();
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Absolute URL of a path on this API.
+pub fn absolute(req: &HttpRequest, path: &str) -> String {
+    format!("{}{}", base(req), path)
+}
+
+/// The URL of the current request, to derive sibling pages from.
+pub struct RequestUrl {
+    prefix: String,
+    pairs: Vec<(String, String)>,
+    raw_query: String,
+}
+
+impl RequestUrl {
+    pub fn of(req: &HttpRequest) -> Self {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Self {
+            prefix: absolute(req, req.path()),
+            pairs,
+            raw_query: req.query_string().to_string(),
+        }
+    }
+
+    /// The request's own URL.
+    pub fn current(&self) -> String {
+        if self.raw_query.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}?{}", self.prefix, self.raw_query)
+        }
+    }
+
+    /// This URL with `set` parameters replaced in place (or appended) and `remove` ones dropped.
+    pub fn with(&self, set: &[(&str, Option<String>)], remove: &[&str]) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        let mut done: Vec<&str> = Vec::new();
+        for (k, v) in &self.pairs {
+            if remove.contains(&k.as_str()) {
+                continue;
+            }
+            match set.iter().find(|(name, _)| name == k) {
+                Some((name, value)) => {
+                    if !done.contains(name) {
+                        if let Some(value) = value {
+                            out.append_pair(k, value);
+                        }
+                        done.push(name);
+                    }
+                }
+                None => {
+                    out.append_pair(k, v);
+                }
+            }
+        }
+        for (name, value) in set {
+            if !done.contains(name) {
+                if let Some(value) = value {
+                    out.append_pair(name, value);
+                }
+            }
+        }
+        let query = out.finish();
+        if query.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}?{query}", self.prefix)
+        }
+    }
+}

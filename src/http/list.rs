@@ -1,0 +1,381 @@
+//! The list contract of API.md, written once: `page`/`per_page`/`cursor`/`sort` parsing, the
+//! `{data, meta, links}` envelope with absolute links, `Link` and `X-Total-Count` headers, and
+//! opaque keyset cursors bound to the sort and the filters.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::db::list::{Bind, Dir, Window};
+use crate::error::AppError;
+use crate::http::links;
+
+pub const DEFAULT_PER_PAGE: u32 = 20;
+pub const MAX_PER_PAGE: u32 = 100;
+
+/// Parameters shared by every list, whatever the resource.
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    pub cursor: Option<String>,
+    pub sort: Option<String>,
+}
+
+/// The sorts a resource offers: public name → SQL expression, and the default.
+#[derive(Debug)]
+pub struct Sortable {
+    pub fields: &'static [(&'static str, &'static str)],
+    pub default: &'static str,
+}
+
+impl Sortable {
+    fn allowed(&self) -> String {
+        self.fields
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One key of a parsed sort.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub dir: Dir,
+}
+
+/// A list request, validated: what to sort by, which window, how big.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub sort: Vec<SortKey>,
+    pub sort_canonical: String,
+    pub per_page: u32,
+    /// `Some(n)` in page mode, `None` in cursor mode.
+    pub page: Option<u32>,
+    /// Keyset position in cursor mode (`None` in page mode).
+    after: Option<Vec<Bind>>,
+    filter_hash: String,
+}
+
+/// Parse and check `sort` against a resource's whitelist.
+pub fn parse_sort(raw: Option<&str>, sortable: &Sortable) -> Result<Vec<SortKey>, AppError> {
+    let raw = raw.unwrap_or(sortable.default);
+    let mut keys: Vec<SortKey> = Vec::new();
+    for part in raw.split(',') {
+        let part = part.trim();
+        let (name, dir) = match part.strip_prefix('-') {
+            Some(rest) => (rest, Dir::Desc),
+            None => (part.strip_prefix('+').unwrap_or(part), Dir::Asc),
+        };
+        let Some((name, sql)) = sortable.fields.iter().find(|(n, _)| *n == name) else {
+            return Err(AppError::bad_param(
+                "sort",
+                format!(
+                    "has an unknown field '{part}'; allowed: {} (prefix '-' for descending)",
+                    sortable.allowed()
+                ),
+            ));
+        };
+        if keys.iter().any(|k| k.name == *name) {
+            return Err(AppError::bad_param(
+                "sort",
+                format!("names '{name}' more than once"),
+            ));
+        }
+        keys.push(SortKey {
+            name,
+            sql,
+            dir,
+        });
+    }
+    Ok(keys)
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorBody {
+    s: String,
+    f: String,
+    k: Vec<Bind>,
+}
+
+impl ListRequest {
+    pub fn new(req: &HttpRequest, paging: &Paging, sortable: &Sortable) -> Result<Self, AppError> {
+        let sort = parse_sort(paging.sort.as_deref(), sortable)?;
+        let sort_canonical = sort
+            .iter()
+            .map(|k| match k.dir {
+                Dir::Asc => k.name.to_string(),
+                Dir::Desc => format!("-{}", k.name),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let per_page = paging
+            .per_page
+            .unwrap_or(DEFAULT_PER_PAGE)
+            .min(MAX_PER_PAGE);
+        let filter_hash = filter_hash(req.query_string());
+        let (page, after) = match (&paging.cursor, paging.page) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_param(
+                    "cursor",
+                    "cannot be combined with `page`; use one or the other",
+                ))
+            }
+            (Some(cursor), None) => {
+                let body = decode_cursor(cursor)?;
+                if body.s != sort_canonical {
+                    return Err(AppError::bad_param(
+                        "cursor",
+                        format!(
+                            "was issued for sort '{}', not '{sort_canonical}'; start again without a cursor",
+                            body.s
+                        ),
+                    ));
+                }
+                if body.f != filter_hash {
+                    return Err(AppError::bad_param(
+                        "cursor",
+                        "was issued for other filters or search; start again without a cursor",
+                    ));
+                }
+                if body.k.len() != sort.len() + 1 {
+                    return Err(AppError::bad_param("cursor", "is malformed"));
+                }
+                (None, Some(body.k))
+            }
+            (None, page) => (Some(page.unwrap_or(1)), None),
+        };
+        Ok(Self {
+            sort,
+            sort_canonical,
+            per_page,
+            page,
+            after,
+            filter_hash,
+        })
+    }
+
+    /// The ORDER BY of this request (without the id, which [`crate::db::list`] appends).
+    pub fn order(&self) -> Vec<(String, Dir)> {
+        self.sort.iter().map(|k| (k.sql.to_string(), k.dir)).collect()
+    }
+
+    /// The rows to fetch: one more than a page, to know whether a next page exists.
+    pub fn window(&self) -> Window {
+        let limit = i64::from(self.per_page) + 1;
+        match self.page {
+            Some(page) => Window::Offset {
+                offset: (i64::from(page) - 1) * i64::from(self.per_page),
+                limit,
+            },
+            None => Window::After {
+                after: self.after.clone(),
+                limit,
+            },
+        }
+    }
+
+    fn encode_cursor(&self, keys: &[Bind]) -> String {
+        let body = CursorBody {
+            s: self.sort_canonical.clone(),
+            f: self.filter_hash.clone(),
+            k: keys.to_vec(),
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Cut the fetched rows to a page; the keyset of the last row when a next page exists.
+    pub fn split<R: KeysetRow>(&self, mut rows: Vec<R>) -> (Vec<R>, Option<Vec<Bind>>) {
+        let per_page = self.per_page as usize;
+        if rows.len() <= per_page {
+            return (rows, None);
+        }
+        rows.truncate(per_page);
+        let next = rows.last().map(|last| {
+            let mut keys: Vec<Bind> = self.sort.iter().map(|k| last.sort_value(k.name)).collect();
+            keys.push(Bind::Int(last.id()));
+            keys
+        });
+        (rows, next)
+    }
+}
+
+/// A row that can say its value for each sort field it offers.
+pub trait KeysetRow {
+    fn id(&self) -> i64;
+    fn sort_value(&self, sort_name: &str) -> Bind;
+}
+
+fn decode_cursor(cursor: &str) -> Result<CursorBody, AppError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<CursorBody>(&bytes).ok())
+        .ok_or_else(|| {
+            AppError::bad_param(
+                "cursor",
+                "is malformed; use the value of meta.next_cursor unchanged",
+            )
+        })
+}
+
+/// What a cursor binds besides the sort: every parameter except the paging ones, in any order.
+fn filter_hash(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| !matches!(k.as_ref(), "page" | "per_page" | "cursor" | "sort"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    let mut hasher = Sha256::new();
+    for (k, v) in pairs {
+        hasher.update(k.as_bytes());
+        hasher.update([0]);
+        hasher.update(v.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+/// `meta` of a list response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListMeta {
+    /// Current page (page mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 2)]
+    pub page: Option<u32>,
+    /// Page size actually used (a larger request is lowered to 100).
+    #[schema(example = 20)]
+    pub per_page: u32,
+    /// Exact number of rows matching the filters.
+    #[schema(example = 237)]
+    pub total: i64,
+    /// Number of pages (page mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 12)]
+    pub total_pages: Option<i64>,
+    /// Opaque keyset cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `links` of a list response: absolute URLs; absent where there is no such page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListLinks {
+    #[serde(rename = "self")]
+    pub self_: String,
+    pub first: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+}
+
+/// The list envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListResponse<T> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+    pub links: ListLinks,
+}
+
+/// Build the 200 response of a list: envelope, `Link`, `X-Total-Count`.
+pub fn respond<T: Serialize>(
+    req: &HttpRequest,
+    list: &ListRequest,
+    data: Vec<T>,
+    total: i64,
+    next_keys: Option<Vec<Bind>>,
+) -> HttpResponse {
+    let url = links::RequestUrl::of(req);
+    let next_cursor = next_keys.map(|k| list.encode_cursor(&k));
+    let per_page = i64::from(list.per_page);
+    let (meta, links) = match list.page {
+        Some(page) => {
+            let total_pages = (total + per_page - 1) / per_page;
+            let page_url = |n: i64| url.with(&[("page", Some(n.to_string()))], &["cursor"]);
+            let links = ListLinks {
+                self_: url.current(),
+                first: page_url(1),
+                prev: (page > 1).then(|| page_url(i64::from(page) - 1)),
+                next: (i64::from(page) < total_pages).then(|| page_url(i64::from(page) + 1)),
+                last: (total_pages > 0).then(|| page_url(total_pages)),
+            };
+            let meta = ListMeta {
+                page: Some(page),
+                per_page: list.per_page,
+                total,
+                total_pages: Some(total_pages),
+                next_cursor,
+            };
+            (meta, links)
+        }
+        None => {
+            let links = ListLinks {
+                self_: url.current(),
+                first: url.with(&[], &["cursor", "page"]),
+                prev: None,
+                next: next_cursor
+                    .as_ref()
+                    .map(|c| url.with(&[("cursor", Some(c.clone()))], &["page"])),
+                last: None,
+            };
+            let meta = ListMeta {
+                page: None,
+                per_page: list.per_page,
+                total,
+                total_pages: None,
+                next_cursor,
+            };
+            (meta, links)
+        }
+    };
+    let mut link_header = vec![format!("<{}>; rel=\"first\"", links.first)];
+    for (rel, href) in [("prev", &links.prev), ("next", &links.next), ("last", &links.last)] {
+        if let Some(href) = href {
+            link_header.push(format!("<{href}>; rel=\"{rel}\""));
+        }
+    }
+    HttpResponse::Ok()
+        .insert_header((header::LINK, link_header.join(", ")))
+        .insert_header(("X-Total-Count", total.to_string()))
+        .json(ListResponse { data, meta, links })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SORTS: Sortable = Sortable {
+        fields: &[("name", "sort_key"), ("created_at", "created_at")],
+        default: "name",
+    };
+
+    #[test]
+    fn sort_parsing_checks_the_whitelist() {
+        let keys = parse_sort(Some("-created_at,name"), &SORTS).unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0].dir, Dir::Desc);
+        assert!(parse_sort(Some("secret"), &SORTS).is_err());
+        assert!(parse_sort(Some("name,-name"), &SORTS).is_err());
+        assert!(parse_sort(Some(""), &SORTS).is_err());
+        assert_eq!(parse_sort(None, &SORTS).unwrap()[0].name, "name");
+    }
+
+    #[test]
+    fn filter_hash_ignores_order_and_paging() {
+        assert_eq!(
+            filter_hash("kind=a&parent=1&page=2&cursor=x"),
+            filter_hash("parent=1&kind=a&per_page=5")
+        );
+        assert_ne!(filter_hash("kind=a"), filter_hash("kind=b"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Cross-cutting request handling: request ids and the access log, HEAD served by the GET
+//! handlers, problem+json for every error response, and the 404/405 fallback.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use tracing::Instrument;
+
+use crate::error::{problem_response, AppError};
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The id of the current request (also in the `X-Request-Id` response header and the log).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn acceptable_id(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn new_id() -> String {
+    hex::encode(rand::random::<[u8; 12]>())
+}
+
+/// Outermost: assign the request id, run the request in a span carrying it, log one line.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable_id(v))
+        .map_or_else(new_id, str::to_string);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let span = tracing::info_span!("request", request_id = %id);
+    let started = Instant::now();
+    // Handlers and extractors turn their errors into responses; an `Err` here can only come
+    // from a middleware, and actix-web renders it. (Cloning the request to build a response
+    // here would break routing, which needs the request uniquely owned.)
+    let mut res = match next.call(req).instrument(span.clone()).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(err) => {
+            span.in_scope(|| tracing::warn!(%method, %path, error = %err, "request failed in a middleware"));
+            return Err(err);
+        }
+    };
+    let status = res.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        tracing::info!(%method, %path, status, elapsed_ms = format!("{elapsed_ms:.2}"), "request");
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
+    }
+    Ok(res)
+}
+
+/// `HEAD` is answered by the `GET` handler; actix-web's HTTP/1 encoder drops the body because
+/// it remembers the request was a HEAD.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// Every error response leaves as problem+json with `instance` set, whoever produced it.
+pub async fn problems(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let path = req.path().to_string();
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if status.as_u16() < 400 {
+        return Ok(res);
+    }
+    let problem = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .map(AppError::problem);
+    let mut problem = match problem {
+        Some(p) => p,
+        None => {
+            let is_problem = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+            if is_problem {
+                return Ok(res);
+            }
+            if let Some(err) = res.response().error() {
+                tracing::debug!(error = %err, "actix error turned into a problem");
+            }
+            AppError::problem_for_status(status)
+        }
+    };
+    problem.instance = Some(path);
+    let (http_req, old) = res.into_parts();
+    let mut new = problem_response(&problem, None);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && name != header::CONTENT_ENCODING
+        {
+            new.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(http_req, new))
+}
+
+/// The routes the API serves, from the generated spec: what the 404/405 fallback consults.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<Method>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in api.paths.paths.iter() {
+            let mut methods = Vec::new();
+            let ops = [
+                (Method::GET, &item.get),
+                (Method::PUT, &item.put),
+                (Method::POST, &item.post),
+                (Method::DELETE, &item.delete),
+                (Method::PATCH, &item.patch),
+            ];
+            for (method, op) in ops {
+                if op.is_some() {
+                    methods.push(method.clone());
+                    if method == Method::GET {
+                        methods.push(Method::HEAD);
+                    }
+                }
+            }
+            routes.push((segments(path), methods));
+        }
+        routes.push((segments("/api-docs/openapi.json"), vec![Method::GET, Method::HEAD]));
+        Self { routes }
+    }
+
+    /// The methods allowed on a concrete path, if the path exists.
+    pub fn allowed(&self, path: &str) -> Option<&[Method]> {
+        let concrete = segments(path);
+        self.routes
+            .iter()
+            .find(|(pattern, _)| {
+                pattern.len() == concrete.len()
+                    && pattern.iter().zip(&concrete).all(|(p, c)| {
+                        (p.starts_with('{') && p.ends_with('}') && !c.is_empty()) || p == c
+                    })
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.split('/').skip(1).map(str::to_string).collect()
+}
+
+/// Default service: 405 with `Allow` where the path exists, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<Arc<RouteTable>>,
+) -> Result<HttpResponse, AppError> {
+    Err(match routes.allowed(req.path()) {
+        Some(allow) if !allow.contains(req.method()) => AppError::MethodNotAllowed {
+            allow: allow.to_vec(),
+        },
+        _ => AppError::not_found(format!("there is no resource at {}", req.path())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_short_safe_tokens() {
+        assert!(acceptable_id("abc-123_x.y"));
+        assert!(!acceptable_id(""));
+        assert!(!acceptable_id("has space"));
+        assert!(!acceptable_id("<script>"));
+        assert!(!acceptable_id(&"a".repeat(65)));
+        assert_eq!(new_id().len(), 24);
+    }
+}

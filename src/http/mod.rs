@@ -1,0 +1,58 @@
+//! Cross-cutting HTTP: query and body extraction, lists, ETags, links and middleware.
+
+pub mod body;
+pub mod etag;
+pub mod links;
+pub mod list;
+pub mod middleware;
+pub mod query;
+
+/// Stamp out a list query struct: the shared paging fields plus the resource's own filters,
+/// with `deny_unknown_fields` so an unknown parameter is a 400 (STACK.md trap 10: no flatten).
+#[macro_export]
+macro_rules! list_query {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            sorts: $sorts:literal,
+            default_sort: $default:literal,
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// 1-based page number (page mode). Not with `cursor`.
+            #[serde(default, deserialize_with = "crate::http::query::de_positive")]
+            #[param(minimum = 1, example = 1)]
+            pub page: Option<u32>,
+            /// Page size, default 20; above 100 it is lowered to 100 (`meta.per_page` says so).
+            #[serde(default, deserialize_with = "crate::http::query::de_positive")]
+            #[param(minimum = 1, example = 20)]
+            pub per_page: Option<u32>,
+            /// Opaque keyset cursor from `meta.next_cursor` (cursor mode). Bound to the sort,
+            /// the filters and `q`; not with `page`.
+            #[serde(default)]
+            pub cursor: Option<String>,
+            #[doc = concat!("Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: ", $sorts, ". Default: `", $default, "`.")]
+            #[serde(default)]
+            #[param(example = $default)]
+            pub sort: Option<String>,
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// The shared paging parameters.
+            pub fn paging(&self) -> $crate::http::list::Paging {
+                $crate::http::list::Paging {
+                    page: self.page,
+                    per_page: self.per_page,
+                    cursor: self.cursor.clone(),
+                    sort: self.sort.clone(),
+                }
+            }
+        }
+    };
+}

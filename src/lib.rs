@@ -1,0 +1,14 @@
+//! doan-api: the public JSON REST API behind the activity news of a Vietnamese provincial
+//! Youth Union (Đoàn TNCS Hồ Chí Minh).
+
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod organizations;
+pub mod startup;
+pub mod telemetry;
+pub mod text;

@@ -1,0 +1,40 @@
+//! Entry point: parse the command line, then run the chosen command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use doan_api::cli::{Cli, Command, LogFormat};
+use doan_api::{db, startup, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Openapi => {
+            print!("{}", startup::openapi_json());
+            Ok(())
+        }
+        Command::Migrate(args) => {
+            telemetry::init(LogFormat::Text);
+            db::connect(&args.database, 1).map(|_| {
+                tracing::info!(database = %args.database.display(), "database is migrated");
+            })
+        }
+        Command::Serve(args) => {
+            telemetry::init(args.log_format);
+            actix_web::rt::System::new().block_on(async move {
+                let app = startup::Application::build(args.clone()).await?;
+                tracing::info!(bind = %args.bind, port = app.port(), database = %args.db.database.display(), "listening");
+                app.run_until_stopped().await?;
+                tracing::info!("stopped");
+                Ok(())
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("doan-api: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The OpenAPI document: info, tags, shared error responses added to every operation.
+
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi as Spec, Ref, RefOr};
+use utoipa::OpenApi;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "doan-api",
+        description = "Public JSON REST API behind the activity news of a Vietnamese provincial Youth Union \
+(Đoàn TNCS Hồ Chí Minh): organizations, activities and emulation clusters.\n\n\
+Hoạt động của các tổ chức cơ sở Đoàn — API công khai.\n\n\
+Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors are RFC 9457 \
+`application/problem+json`; single resources carry a strong `ETag` (`If-None-Match` → 304, \
+`If-Match` → 412 on writes)."
+    ),
+    tags(
+        (name = "organizations", description = "Đoàn units (a hierarchy) and partner bodies"),
+        (name = "health", description = "Probes for orchestration"),
+    ),
+    components(schemas(Problem, FieldError))
+)]
+pub struct ApiDoc;
+
+/// Name of the shared problem response component for a status.
+fn problem_ref(status: u16) -> RefOr<utoipa::openapi::response::Response> {
+    RefOr::Ref(Ref::new(format!("#/components/responses/Problem{status}")))
+}
+
+/// Add the errors every endpoint of a kind can give, once, from the contract of API.md.
+pub fn add_common_responses(spec: &mut Spec) {
+    let shared: [(u16, &str); 8] = [
+        (400, "Malformed or unknown query parameter, or a body that is not JSON"),
+        (404, "No such resource"),
+        (405, "Method not allowed on this path (see `Allow`)"),
+        (412, "`If-Match` does not match the current ETag"),
+        (413, "Body over 1 MiB"),
+        (415, "Body not sent as JSON"),
+        (422, "Well-formed JSON that breaks the schema or a rule"),
+        (500, "Unexpected fault (details are logged, never sent)"),
+    ];
+    let components = spec.components.get_or_insert_with(Default::default);
+    for (status, description) in shared {
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        components
+            .responses
+            .insert(format!("Problem{status}"), RefOr::T(response));
+    }
+    for item in spec.paths.paths.values_mut() {
+        let ops: [(HttpMethod, &mut Option<Operation>); 5] = [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)))
+            });
+            let has_body = op.request_body.is_some();
+            let mut wanted: Vec<u16> = vec![405, 500];
+            if has_query {
+                wanted.push(400);
+            }
+            if has_body {
+                wanted.extend([400, 413, 415, 422]);
+            }
+            if matches!(method, HttpMethod::Patch | HttpMethod::Delete) {
+                wanted.push(412);
+            }
+            let existing = std::mem::replace(&mut op.responses, ResponsesBuilder::new().build());
+            let mut responses = existing.responses;
+            for status in wanted {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem_ref(status));
+            }
+            op.responses.responses = responses;
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Organization request/response types and their validation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::FieldError;
+use crate::http::body::{BodySchema, Patch};
+use crate::http::query::{de_bool, de_list, de_nonempty};
+use crate::list_query;
+use crate::text;
+
+/// What kind of unit an organization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// Tỉnh đoàn
+    ProvincialUnion,
+    /// Đoàn khối (e.g. Đoàn khối các cơ quan tỉnh)
+    BlocUnion,
+    /// Huyện đoàn / Thành đoàn
+    DistrictUnion,
+    /// Đoàn cơ sở
+    GrassrootsUnion,
+    /// Chi đoàn cơ sở
+    GrassrootsBranch,
+    /// Liên chi đoàn
+    BranchFederation,
+    /// Chi đoàn
+    Branch,
+    /// A partner body that is not a Youth Union unit (trade union, commune, border post…)
+    Partner,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 8] = [
+        OrgKind::ProvincialUnion,
+        OrgKind::BlocUnion,
+        OrgKind::DistrictUnion,
+        OrgKind::GrassrootsUnion,
+        OrgKind::GrassrootsBranch,
+        OrgKind::BranchFederation,
+        OrgKind::Branch,
+        OrgKind::Partner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::ProvincialUnion => "provincial_union",
+            OrgKind::BlocUnion => "bloc_union",
+            OrgKind::DistrictUnion => "district_union",
+            OrgKind::GrassrootsUnion => "grassroots_union",
+            OrgKind::GrassrootsBranch => "grassroots_branch",
+            OrgKind::BranchFederation => "branch_federation",
+            OrgKind::Branch => "branch",
+            OrgKind::Partner => "partner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A reference to another organization.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct OrgRef {
+    #[schema(example = 2)]
+    pub id: i64,
+    #[schema(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
+    pub slug: String,
+    #[schema(example = "Đoàn khối các cơ quan tỉnh Lạng Sơn")]
+    pub name: String,
+}
+
+/// An organization: a Youth Union unit or a partner body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organization {
+    #[schema(example = 6)]
+    pub id: i64,
+    /// URL-safe identifier, generated from the name on create; never changes on rename.
+    #[schema(example = "chi-doan-so-giao-thong-van-tai")]
+    pub slug: String,
+    #[schema(example = "Chi đoàn Sở Giao thông vận tải")]
+    pub name: String,
+    #[schema(example = "CĐ Sở GTVT")]
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    /// The unit directly above.
+    #[schema(example = 2)]
+    pub parent_id: Option<i64>,
+    /// Bí thư (secretary).
+    #[schema(example = "Hoàng Bích Liên")]
+    pub secretary_name: Option<String>,
+    #[schema(example = "Số 1 đường Hùng Vương, thành phố Lạng Sơn")]
+    pub address: Option<String>,
+    #[schema(example = "0205 3812 345")]
+    pub phone: Option<String>,
+    #[schema(example = "chidoan.sgtvt@langson.gov.vn")]
+    pub email: Option<String>,
+    #[schema(example = "https://sogtvt.langson.gov.vn")]
+    pub website: Option<String>,
+    pub established_on: Option<NaiveDate>,
+    /// Set when the unit was dissolved or merged (see `successor_id`).
+    pub dissolved_on: Option<NaiveDate>,
+    /// The unit that took over after a merger.
+    pub successor_id: Option<i64>,
+    /// Read-only: true while `dissolved_on` is null.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented on every change.
+    #[schema(example = 1)]
+    pub version: i64,
+}
+
+/// An organization with its place in the hierarchy.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganizationDetail {
+    #[serde(flatten)]
+    pub organization: Organization,
+    /// The unit directly above.
+    pub parent: Option<OrgRef>,
+    /// Breadcrumbs: every unit above, the top first.
+    pub ancestors: Vec<OrgRef>,
+    /// Number of units directly below.
+    #[schema(example = 7)]
+    pub children_count: i64,
+}
+
+/// Body of `POST /organizations`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Chi đoàn Sở Giao thông vận tải",
+    "short_name": "CĐ Sở GTVT",
+    "kind": "grassroots_branch",
+    "parent_id": 2
+}))]
+pub struct CreateOrganization {
+    /// Optional explicit slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits); a taken one is a 409.
+    #[serde(default)]
+    pub slug: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    #[serde(default)]
+    pub secretary_name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub website: Option<String>,
+    #[serde(default)]
+    pub established_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub dissolved_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub successor_id: Option<i64>,
+}
+
+/// Body of `PATCH /organizations/{id}`: a JSON merge patch — an absent field is unchanged,
+/// `null` clears it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"secretary_name": "Hoàng Bích Liên", "phone": null}))]
+pub struct UpdateOrganization {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub short_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<OrgKind>)]
+    pub kind: Patch<OrgKind>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Patch<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub secretary_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub address: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub phone: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub email: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub website: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub established_on: Patch<NaiveDate>,
+    #[serde(default)]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub dissolved_on: Patch<NaiveDate>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub successor_id: Patch<i64>,
+}
+
+const READ_ONLY: &[&str] = &[
+    "id",
+    "active",
+    "created_at",
+    "updated_at",
+    "version",
+    "parent",
+    "ancestors",
+    "children_count",
+];
+
+impl BodySchema for CreateOrganization {
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+}
+
+impl BodySchema for UpdateOrganization {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "slug",
+        "active",
+        "created_at",
+        "updated_at",
+        "version",
+        "parent",
+        "ancestors",
+        "children_count",
+    ];
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if matches!(self.name, Patch::Null) {
+            errors.push(FieldError::new("/name", "cannot be null"));
+        }
+        if matches!(self.kind, Patch::Null) {
+            errors.push(FieldError::new("/kind", "cannot be null"));
+        }
+        errors
+    }
+}
+
+/// The writable fields of an organization, cleaned: what a create or a patch produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationFields {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub parent_id: Option<i64>,
+    pub secretary_name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub established_on: Option<NaiveDate>,
+    pub dissolved_on: Option<NaiveDate>,
+    pub successor_id: Option<i64>,
+}
+
+impl OrganizationFields {
+    pub fn from_create(c: &CreateOrganization) -> Self {
+        Self {
+            name: text::clean(&c.name),
+            short_name: text::clean_opt(c.short_name.as_deref()),
+            kind: c.kind,
+            parent_id: c.parent_id,
+            secretary_name: text::clean_opt(c.secretary_name.as_deref()),
+            address: text::clean_opt(c.address.as_deref()),
+            phone: text::clean_opt(c.phone.as_deref()),
+            email: text::clean_opt(c.email.as_deref()),
+            website: text::clean_opt(c.website.as_deref()),
+            established_on: c.established_on,
+            dissolved_on: c.dissolved_on,
+            successor_id: c.successor_id,
+        }
+    }
+
+    /// Apply a merge patch.
+    pub fn patched(mut self, p: UpdateOrganization) -> Self {
+        let text_patch = |patch: Patch<String>, current: Option<String>| match patch {
+            Patch::Absent => current,
+            Patch::Null => None,
+            Patch::Value(v) => text::clean_opt(Some(&v)),
+        };
+        if let Patch::Value(name) = p.name {
+            self.name = text::clean(&name);
+        }
+        if let Patch::Value(kind) = p.kind {
+            self.kind = kind;
+        }
+        self.short_name = text_patch(p.short_name, self.short_name);
+        self.secretary_name = text_patch(p.secretary_name, self.secretary_name);
+        self.address = text_patch(p.address, self.address);
+        self.phone = text_patch(p.phone, self.phone);
+        self.email = text_patch(p.email, self.email);
+        self.website = text_patch(p.website, self.website);
+        self.parent_id = p.parent_id.apply_to(self.parent_id);
+        self.established_on = p.established_on.apply_to(self.established_on);
+        self.dissolved_on = p.dissolved_on.apply_to(self.dissolved_on);
+        self.successor_id = p.successor_id.apply_to(self.successor_id);
+        self
+    }
+
+    /// Rules that need no database; every broken one is returned.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut max_len = |field: &str, value: Option<&str>, max: usize| {
+            if let Some(v) = value {
+                if v.chars().count() > max {
+                    errors.push(FieldError::new(
+                        format!("/{field}"),
+                        format!("must be at most {max} characters"),
+                    ));
+                }
+            }
+        };
+        max_len("name", Some(&self.name), 200);
+        max_len("short_name", self.short_name.as_deref(), 100);
+        max_len("secretary_name", self.secretary_name.as_deref(), 100);
+        max_len("address", self.address.as_deref(), 300);
+        max_len("phone", self.phone.as_deref(), 30);
+        max_len("email", self.email.as_deref(), 254);
+        max_len("website", self.website.as_deref(), 500);
+        if self.name.is_empty() {
+            errors.push(FieldError::new("/name", "must not be empty"));
+        }
+        if let Some(phone) = &self.phone {
+            let ok = phone.chars().filter(char::is_ascii_digit).count() >= 3
+                && phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +().-".contains(c));
+            if !ok {
+                errors.push(FieldError::new(
+                    "/phone",
+                    "must be a phone number: digits, spaces and + ( ) . - only",
+                ));
+            }
+        }
+        if let Some(email) = &self.email {
+            let ok = email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !email.chars().any(|c| c.is_whitespace() || c == ',')
+                    && !domain.contains('@')
+            });
+            if !ok {
+                errors.push(FieldError::new("/email", "must be an email address"));
+            }
+        }
+        if let Some(website) = &self.website {
+            let ok = url::Url::parse(website)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                errors.push(FieldError::new(
+                    "/website",
+                    "must be an absolute http(s) URL",
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.established_on, self.dissolved_on) {
+            if to < from {
+                errors.push(FieldError::new(
+                    "/dissolved_on",
+                    "must not be before established_on",
+                ));
+            }
+        }
+        if self.successor_id.is_some() && self.dissolved_on.is_none() {
+            errors.push(FieldError::new(
+                "/successor_id",
+                "needs dissolved_on: only a dissolved unit has a successor",
+            ));
+        }
+        errors
+    }
+}
+
+list_query! {
+    /// Query of `GET /organizations`.
+    pub struct ListOrganizationsQuery {
+        sorts: "`name` (Vietnamese order), `created_at`, `updated_at`",
+        default_sort: "name",
+        /// Only these kinds (comma-separated).
+        #[serde(default, deserialize_with = "de_list")]
+        #[param(value_type = Option<Vec<OrgKind>>, style = Form, explode = false, example = "grassroots_branch")]
+        pub kind: Option<Vec<OrgKind>>,
+        /// Only the units directly below this one (id or slug).
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
+        pub parent: Option<String>,
+        /// Only active (`true`) or dissolved (`false`) units.
+        #[serde(default, deserialize_with = "de_bool")]
+        #[param(value_type = Option<bool>)]
+        pub active: Option<bool>,
+    }
+}
+
+/// `{id}` of an organization path: the numeric id or the slug.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct OrganizationPath {
+    /// Numeric id or slug.
+    #[param(example = "chi-doan-so-giao-thong-van-tai")]
+    pub id: String,
+}

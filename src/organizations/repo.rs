@@ -1,0 +1,454 @@
+//! Organization rows and queries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use diesel::SqliteConnection;
+
+use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::schema::organizations;
+use crate::db::{self, ts_text};
+use crate::error::{ApiResult, AppError, FieldError};
+use crate::http::etag;
+use crate::http::list::{KeysetRow, ListRequest, Sortable};
+use crate::text;
+
+use super::dto::{
+    ListOrganizationsQuery, OrgKind, OrgRef, Organization, OrganizationDetail, OrganizationFields,
+};
+
+pub const SORTS: Sortable = Sortable {
+    fields: &[
+        ("name", "o.sort_key"),
+        ("created_at", "o.created_at"),
+        ("updated_at", "o.updated_at"),
+    ],
+    default: "name",
+};
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
+#[diesel(table_name = organizations)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+pub struct OrganizationRow {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: String,
+    pub parent_id: Option<i32>,
+    pub secretary_name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub established_on: Option<NaiveDate>,
+    pub dissolved_on: Option<NaiveDate>,
+    pub successor_id: Option<i32>,
+    pub sort_key: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = organizations)]
+#[diesel(treat_none_as_null = true)]
+struct OrganizationChanges<'a> {
+    name: &'a str,
+    short_name: Option<&'a str>,
+    kind: &'a str,
+    parent_id: Option<i32>,
+    secretary_name: Option<&'a str>,
+    address: Option<&'a str>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    website: Option<&'a str>,
+    established_on: Option<NaiveDate>,
+    dissolved_on: Option<NaiveDate>,
+    successor_id: Option<i32>,
+    sort_key: Vec<u8>,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> OrganizationChanges<'a> {
+    fn of(f: &'a OrganizationFields, now: NaiveDateTime) -> Self {
+        Self {
+            name: &f.name,
+            short_name: f.short_name.as_deref(),
+            kind: f.kind.as_str(),
+            parent_id: f.parent_id.map(|v| v as i32),
+            secretary_name: f.secretary_name.as_deref(),
+            address: f.address.as_deref(),
+            phone: f.phone.as_deref(),
+            email: f.email.as_deref(),
+            website: f.website.as_deref(),
+            established_on: f.established_on,
+            dissolved_on: f.dissolved_on,
+            successor_id: f.successor_id.map(|v| v as i32),
+            sort_key: text::sort_key(&f.name),
+            updated_at: now,
+        }
+    }
+}
+
+impl KeysetRow for OrganizationRow {
+    fn id(&self) -> i64 {
+        i64::from(self.id)
+    }
+
+    fn sort_value(&self, sort_name: &str) -> Bind {
+        match sort_name {
+            "name" => Bind::blob(self.sort_key.clone()),
+            "created_at" => Bind::Text(ts_text(self.created_at)),
+            _ => Bind::Text(ts_text(self.updated_at)),
+        }
+    }
+}
+
+impl OrganizationRow {
+    pub fn to_dto(&self) -> Organization {
+        Organization {
+            id: i64::from(self.id),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            short_name: self.short_name.clone(),
+            kind: OrgKind::parse(&self.kind).unwrap_or(OrgKind::Partner),
+            parent_id: self.parent_id.map(i64::from),
+            secretary_name: self.secretary_name.clone(),
+            address: self.address.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            website: self.website.clone(),
+            established_on: self.established_on,
+            dissolved_on: self.dissolved_on,
+            successor_id: self.successor_id.map(i64::from),
+            active: self.dissolved_on.is_none(),
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+            version: i64::from(self.version),
+        }
+    }
+
+    fn fields(&self) -> OrganizationFields {
+        let dto = self.to_dto();
+        OrganizationFields {
+            name: dto.name,
+            short_name: dto.short_name,
+            kind: dto.kind,
+            parent_id: dto.parent_id,
+            secretary_name: dto.secretary_name,
+            address: dto.address,
+            phone: dto.phone,
+            email: dto.email,
+            website: dto.website,
+            established_on: dto.established_on,
+            dissolved_on: dto.dissolved_on,
+            successor_id: dto.successor_id,
+        }
+    }
+}
+
+/// Resolve an id-or-slug to an id; `None` when there is no such organization.
+pub fn lookup(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<i32>> {
+    let q = organizations::table.select(organizations::id).into_boxed();
+    let q = match key.parse::<i32>() {
+        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(organizations::id.eq(id)),
+        _ => q.filter(organizations::slug.eq(key)),
+    };
+    q.first(conn).optional()
+}
+
+/// Resolve an id-or-slug of a path, or 404.
+pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
+    lookup(conn, key)?
+        .ok_or_else(|| AppError::not_found(format!("there is no organization '{key}'")))
+}
+
+fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationRow> {
+    Ok(organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)?)
+}
+
+/// Every unit above `id`, the top first.
+pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<OrgRef>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer)]
+        id: i32,
+        #[diesel(sql_type = Text)]
+        slug: String,
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    // The depth bound keeps a corrupted (cyclic) hierarchy from looping forever.
+    let rows: Vec<Row> = diesel::sql_query(
+        "WITH RECURSIVE up(id, depth) AS (
+             SELECT parent_id, 1 FROM organizations WHERE id = ? AND parent_id IS NOT NULL
+             UNION ALL
+             SELECT o.parent_id, up.depth + 1 FROM organizations o JOIN up ON o.id = up.id
+             WHERE o.parent_id IS NOT NULL AND up.depth < 64)
+         SELECT o.id, o.slug, o.name FROM up JOIN organizations o ON o.id = up.id
+         ORDER BY up.depth DESC",
+    )
+    .bind::<Integer, _>(id)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OrgRef {
+            id: i64::from(r.id),
+            slug: r.slug,
+            name: r.name,
+        })
+        .collect())
+}
+
+/// The full representation of one organization.
+pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDetail> {
+    let row = load_row(conn, id)?;
+    let ancestors = ancestors(conn, id)?;
+    let children_count: i64 = organizations::table
+        .filter(organizations::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(OrganizationDetail {
+        parent: ancestors.last().cloned(),
+        ancestors,
+        children_count,
+        organization: row.to_dto(),
+    })
+}
+
+/// Build the list statement for a query (also used by the query-plan test).
+pub fn list_sql(
+    conn: &mut SqliteConnection,
+    query: &ListOrganizationsQuery,
+) -> ApiResult<ListSql> {
+    let mut q = ListSql::new("o.*", "organizations o", "o.id");
+    if let Some(kinds) = &query.kind {
+        q.filter_in(
+            "o.kind",
+            kinds.iter().map(|k| Bind::from(k.as_str())).collect(),
+        );
+    }
+    if let Some(parent) = &query.parent {
+        let id = lookup(conn, parent)?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "query parameter `parent`: there is no organization '{parent}'"
+            ))
+        })?;
+        q.filter("o.parent_id = ?", [Bind::Int(i64::from(id))]);
+    }
+    match query.active {
+        Some(true) => q.filter("o.dissolved_on IS NULL", []),
+        Some(false) => q.filter("o.dissolved_on IS NOT NULL", []),
+        None => {}
+    }
+    Ok(q)
+}
+
+/// One page of organizations, the exact total and the keyset of the next page.
+pub fn list(
+    conn: &mut SqliteConnection,
+    query: &ListOrganizationsQuery,
+    list: &ListRequest,
+) -> ApiResult<(Vec<Organization>, i64, Option<Vec<Bind>>)> {
+    let q = list_sql(conn, query)?;
+    let rows: Vec<OrganizationRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    Ok((rows.iter().map(OrganizationRow::to_dto).collect(), total, next))
+}
+
+/// The statements a list request runs, for the query-plan test.
+pub fn list_statements(
+    conn: &mut SqliteConnection,
+    query: &ListOrganizationsQuery,
+    list: &ListRequest,
+) -> ApiResult<Vec<Statement>> {
+    let q = list_sql(conn, query)?;
+    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+}
+
+/// Check the references and the hierarchy rules of a set of fields (422 listing each).
+fn check_references(
+    conn: &mut SqliteConnection,
+    id: Option<i32>,
+    f: &OrganizationFields,
+) -> ApiResult<()> {
+    let mut errors: Vec<FieldError> = f.validate();
+    let exists = |conn: &mut SqliteConnection, id: i64| -> QueryResult<bool> {
+        let Ok(id) = i32::try_from(id) else {
+            return Ok(false);
+        };
+        diesel::select(diesel::dsl::exists(organizations::table.find(id))).get_result(conn)
+    };
+    if let Some(parent) = f.parent_id {
+        if !exists(conn, parent)? {
+            errors.push(FieldError::new(
+                "/parent_id",
+                format!("there is no organization {parent}"),
+            ));
+        } else if let Some(me) = id {
+            let parent = parent as i32;
+            let above = ancestors(conn, parent)?;
+            if parent == me || above.iter().any(|a| a.id == i64::from(me)) {
+                errors.push(FieldError::new(
+                    "/parent_id",
+                    "would make a cycle: the unit would be below itself",
+                ));
+            }
+        }
+    }
+    if let Some(successor) = f.successor_id {
+        if Some(successor) == id.map(i64::from) {
+            errors.push(FieldError::new(
+                "/successor_id",
+                "cannot be the unit itself",
+            ));
+        } else if !exists(conn, successor)? {
+            errors.push(FieldError::new(
+                "/successor_id",
+                format!("there is no organization {successor}"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+fn slug_taken(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organizations::table.filter(organizations::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}
+
+/// Insert an organization; `slug` is explicit (409 when taken) or generated from the name.
+pub fn create(
+    conn: &mut SqliteConnection,
+    slug: Option<String>,
+    fields: OrganizationFields,
+) -> ApiResult<OrganizationDetail> {
+    if let Some(s) = &slug {
+        if !text::is_valid_slug(s) {
+            let mut errors = fields.validate();
+            errors.insert(
+                0,
+                FieldError::new(
+                    "/slug",
+                    "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits",
+                ),
+            );
+            return Err(AppError::Validation(errors));
+        }
+    }
+    conn.immediate_transaction(|conn| {
+        check_references(conn, None, &fields)?;
+        let slug = match slug {
+            Some(s) => {
+                if slug_taken(conn, &s)? {
+                    return Err(AppError::Conflict {
+                        detail: format!("the slug '{s}' is already taken"),
+                        errors: vec![FieldError::new("/slug", "is already taken")],
+                    });
+                }
+                s
+            }
+            None => {
+                let base = text::slugify(&fields.name);
+                let mut failed = None;
+                let unique = text::unique_slug(&base, |candidate| match slug_taken(conn, candidate) {
+                    Ok(taken) => taken,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+                unique
+            }
+        };
+        let now = db::now();
+        let id: i32 = diesel::insert_into(organizations::table)
+            .values((
+                OrganizationChanges::of(&fields, now),
+                organizations::slug.eq(&slug),
+                organizations::created_at.eq(now),
+                organizations::version.eq(1),
+            ))
+            .returning(organizations::id)
+            .get_result(conn)?;
+        detail(conn, id)
+    })
+}
+
+/// Apply a merge patch under `If-Match`.
+pub fn update(
+    conn: &mut SqliteConnection,
+    key: &str,
+    patch: super::dto::UpdateOrganization,
+    if_match: Option<String>,
+) -> ApiResult<OrganizationDetail> {
+    conn.immediate_transaction(|conn| {
+        let id = find_id(conn, key)?;
+        let current = detail(conn, id)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let row = load_row(conn, id)?;
+        let fields = row.fields().patched(patch);
+        check_references(conn, Some(id), &fields)?;
+        if fields == row.fields() {
+            return Ok(current);
+        }
+        diesel::update(organizations::table.find(id))
+            .set((
+                OrganizationChanges::of(&fields, db::now()),
+                organizations::version.eq(organizations::version + 1),
+            ))
+            .execute(conn)?;
+        detail(conn, id)
+    })
+}
+
+/// Delete under `If-Match`; 409 naming what still refers to the unit.
+pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) -> ApiResult<()> {
+    conn.immediate_transaction(|conn| {
+        let id = find_id(conn, key)?;
+        let current = detail(conn, id)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let children: Vec<String> = organizations::table
+            .filter(organizations::parent_id.eq(id))
+            .order(organizations::sort_key)
+            .select(organizations::name)
+            .limit(11)
+            .load(conn)?;
+        if !children.is_empty() {
+            return Err(AppError::conflict(format!(
+                "'{}' still has units below it: {}{}; move or delete them first",
+                current.organization.name,
+                children.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+                if children.len() > 10 { ", …" } else { "" }
+            )));
+        }
+        let successors_of: Vec<String> = organizations::table
+            .filter(organizations::successor_id.eq(id))
+            .select(organizations::name)
+            .limit(10)
+            .load(conn)?;
+        if !successors_of.is_empty() {
+            return Err(AppError::conflict(format!(
+                "'{}' is the successor of: {}; clear their successor_id first",
+                current.organization.name,
+                successors_of.join(", ")
+            )));
+        }
+        diesel::delete(organizations::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}

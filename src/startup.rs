@@ -1,0 +1,174 @@
+//! Builds the application once, for `main` and for the tests alike.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Compress, Condition};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::cli::ServeArgs;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::http::links::PublicUrl;
+use crate::http::middleware::{self, RouteTable};
+use crate::openapi::{self, ApiDoc};
+use crate::{demo, health, organizations};
+
+/// Register every API route (collected into the spec by utoipa-actix-web).
+fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    organizations::configure(cfg);
+}
+
+/// The OpenAPI document, generated from the routes themselves.
+pub fn openapi_spec() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let (_, mut spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
+        .service(utoipa_actix_web::scope("").configure(health::configure))
+        .split_for_parts();
+    openapi::add_common_responses(&mut spec);
+    spec
+}
+
+/// The spec as pretty JSON with a trailing newline (what `doan-api openapi` prints and the
+/// committed `openapi/openapi.json` holds).
+pub fn openapi_json() -> String {
+    let mut json = openapi_spec()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+/// A running server and where it listens.
+pub struct Application {
+    server: Server,
+    port: u16,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Open the database (migrating it), load the demo data if asked, bind, and build the server.
+    pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        let database = args.db.database.clone();
+        let pool = web::block(move || db::connect(&database, 8))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))??;
+        if args.demo {
+            let demo_pool = pool.clone();
+            let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
+                let mut conn = demo_pool.get()?;
+                demo::load(&mut conn)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))??;
+            tracing::info!(
+                organizations = loaded.organizations,
+                "demo data loaded where missing"
+            );
+        }
+        let listener = TcpListener::bind(&args.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
+        let port = listener.local_addr()?.port();
+        let routes = Arc::new(RouteTable::from_openapi(&openapi_spec()));
+        let public_url = PublicUrl(args.public_url.clone());
+        let origins = args.cors_origins();
+        let data_pool = web::Data::new(pool.clone());
+        let mut server = HttpServer::new(move || {
+            let (app, spec) = App::new()
+                .into_utoipa_app()
+                .openapi({
+                    use utoipa::OpenApi;
+                    ApiDoc::openapi()
+                })
+                .app_data(data_pool.clone())
+                .app_data(web::Data::new(public_url.clone()))
+                .app_data(web::Data::new(routes.clone()))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    AppError::not_found(format!("bad path: {err}")).into()
+                }))
+                .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
+                .service(utoipa_actix_web::scope("").configure(health::configure))
+                .split_for_parts();
+            let mut spec = spec;
+            openapi::add_common_responses(&mut spec);
+            app.service(web::resource("/swagger-ui").get(|| async {
+                HttpResponse::MovedPermanently()
+                    .insert_header((header::LOCATION, "/swagger-ui/"))
+                    .finish()
+            }))
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
+            .default_service(web::to(middleware::fallback))
+            .wrap(from_fn(middleware::head_as_get))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(from_fn(middleware::problems))
+            .wrap(Compress::default())
+            .wrap(from_fn(middleware::request_context))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if let Some(workers) = args.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            server: server.run(),
+            port,
+            pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> DbPool {
+        self.pool.clone()
+    }
+
+    /// Serve until SIGINT/SIGTERM (actix-web then drains in-flight requests).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::CONTENT_TYPE,
+        ])
+        .expose_headers([
+            header::LINK,
+            header::ETAG,
+            header::LOCATION,
+            header::HeaderName::from_static("x-total-count"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        cors = cors.allow_any_origin();
+    } else {
+        for origin in origins {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}
+
