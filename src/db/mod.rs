@@ -3,6 +3,8 @@
 
 pub mod list;
 pub mod schema;
+pub mod search;
+pub mod tree;
 
 use std::path::Path;
 use std::time::Duration;

@@ -14,7 +14,7 @@ macro_rules! list_query {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            sorts: $sorts:literal,
+            sort_doc: $sort_doc:literal,
             default_sort: $default:literal,
             $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
         }
@@ -36,7 +36,7 @@ macro_rules! list_query {
             /// the filters and `q`; not with `page`.
             #[serde(default)]
             pub cursor: Option<String>,
-            #[doc = concat!("Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: ", $sorts, ". Default: `", $default, "`.")]
+            #[doc = $sort_doc]
             #[serde(default)]
             #[param(example = $default)]
             pub sort: Option<String>,

@@ -389,16 +389,28 @@ impl OrganizationFields {
 list_query! {
     /// Query of `GET /organizations`.
     pub struct ListOrganizationsQuery {
-        sorts: "`name` (Vietnamese order), `created_at`, `updated_at`",
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `name` (Vietnamese order), `created_at`, `updated_at`. Default: `name`.",
         default_sort: "name",
         /// Only these kinds (comma-separated).
         #[serde(default, deserialize_with = "de_list")]
-        #[param(value_type = Option<Vec<OrgKind>>, style = Form, explode = false, example = "grassroots_branch")]
+        #[param(value_type = Option<Vec<OrgKind>>, style = Form, explode = false)]
         pub kind: Option<Vec<OrgKind>>,
-        /// Only the units directly below this one (id or slug).
+        /// Full-text search over name, short name and secretary: case, diacritics and tone-mark
+        /// placement are ignored (`giao thong` finds "Giao thông", `doan` finds "Đoàn"); words
+        /// are ANDed, each a whole word, the last also a prefix.
+        #[serde(default)]
+        #[param(example = "giao thong")]
+        pub q: Option<String>,
+        /// Only the units directly below this one (id or slug); with `include_descendants=true`,
+        /// every unit below it at any depth.
+        
         #[serde(default, deserialize_with = "de_nonempty")]
         #[param(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
         pub parent: Option<String>,
+        /// With `parent`: the whole subtree below it, not only its direct children.
+        #[serde(default, deserialize_with = "de_bool")]
+        #[param(value_type = Option<bool>)]
+        pub include_descendants: Option<bool>,
         /// Only active (`true`) or dissolved (`false`) units.
         #[serde(default, deserialize_with = "de_bool")]
         #[param(value_type = Option<bool>)]

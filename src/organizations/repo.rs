@@ -6,6 +6,7 @@ use diesel::sql_types::{Integer, Text};
 use diesel::SqliteConnection;
 
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::{search, tree};
 use crate::db::schema::organizations;
 use crate::db::{self, ts_text};
 use crate::error::{ApiResult, AppError, FieldError};
@@ -16,6 +17,9 @@ use crate::text;
 use super::dto::{
     ListOrganizationsQuery, OrgKind, OrgRef, Organization, OrganizationDetail, OrganizationFields,
 };
+
+/// The FTS5 index of organizations (see migrations and [`crate::db::search`]).
+pub const SEARCH_TABLE: &str = "organizations_fts";
 
 pub const SORTS: Sortable = Sortable {
     fields: &[
@@ -238,7 +242,19 @@ pub fn list_sql(
                 "query parameter `parent`: there is no organization '{parent}'"
             ))
         })?;
-        q.filter("o.parent_id = ?", [Bind::Int(i64::from(id))]);
+        if query.include_descendants == Some(true) {
+            q.filter(format!("o.id IN ({})", tree::DESCENDANTS_SQL), [Bind::Int(i64::from(id))]);
+        } else {
+            q.filter("o.parent_id = ?", [Bind::Int(i64::from(id))]);
+        }
+    } else if query.include_descendants.is_some() {
+        return Err(AppError::bad_param(
+            "include_descendants",
+            "needs `parent`: the unit whose subtree to list",
+        ));
+    }
+    if let Some(search) = query.q.as_deref().map(search::parse).transpose()?.flatten() {
+        search::filter(&mut q, "o.id", SEARCH_TABLE, &search);
     }
     match query.active {
         Some(true) => q.filter("o.dissolved_on IS NULL", []),
@@ -321,6 +337,19 @@ fn check_references(
     }
 }
 
+fn index(conn: &mut SqliteConnection, id: i32, f: &OrganizationFields) -> QueryResult<()> {
+    search::index(
+        conn,
+        SEARCH_TABLE,
+        i64::from(id),
+        &[
+            Some(f.name.as_str()),
+            f.short_name.as_deref(),
+            f.secretary_name.as_deref(),
+        ],
+    )
+}
+
 fn slug_taken(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         organizations::table.filter(organizations::slug.eq(slug)),
@@ -385,6 +414,7 @@ pub fn create(
             ))
             .returning(organizations::id)
             .get_result(conn)?;
+        index(conn, id, &fields)?;
         detail(conn, id)
     })
 }
@@ -412,6 +442,7 @@ pub fn update(
                 organizations::version.eq(organizations::version + 1),
             ))
             .execute(conn)?;
+        index(conn, id, &fields)?;
         detail(conn, id)
     })
 }
@@ -449,6 +480,7 @@ pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) 
             )));
         }
         diesel::delete(organizations::table.find(id)).execute(conn)?;
+        search::unindex(conn, SEARCH_TABLE, i64::from(id))?;
         Ok(())
     })
 }

@@ -1,0 +1,1 @@
+DROP TABLE organizations_fts;

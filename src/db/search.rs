@@ -1,0 +1,133 @@
+//! Full-text search, one helper for every resource: FTS5 over text folded in Rust
+//! (see [`crate::text`]), two columns per index — `exact` (diacritics kept) and `folded`.
+//!
+//! A query matches when every term is a whole folded word of the row (the last term also as a
+//! prefix). The same terms are also offered against `exact`, so that `bm25()` — weighting
+//! `exact` above `folded` — ranks hits with the query's own diacritics first.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel::SqliteConnection;
+
+use crate::db::list::{Bind, ListSql};
+use crate::error::AppError;
+use crate::text;
+
+/// Longest accepted `q`, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Most terms in one `q`.
+pub const MAX_TERMS: usize = 12;
+
+/// Store (or replace) the searchable text of one row.
+pub fn index(
+    conn: &mut SqliteConnection,
+    table: &str,
+    rowid: i64,
+    texts: &[Option<&str>],
+) -> QueryResult<()> {
+    let joined = texts.iter().flatten().copied().collect::<Vec<_>>().join(" \n ");
+    unindex(conn, table, rowid)?;
+    diesel::sql_query(format!(
+        "INSERT INTO {table} (rowid, exact, folded) VALUES (?, ?, ?)"
+    ))
+    .bind::<BigInt, _>(rowid)
+    .bind::<Text, _>(text::fold_keep_marks(&joined))
+    .bind::<Text, _>(text::fold(&joined))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Remove a row from an index.
+pub fn unindex(conn: &mut SqliteConnection, table: &str, rowid: i64) -> QueryResult<()> {
+    diesel::sql_query(format!("DELETE FROM {table} WHERE rowid = ?"))
+        .bind::<BigInt, _>(rowid)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A parsed `q`: the FTS5 MATCH expression, or `None` when it has no word to search for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub match_expr: String,
+    pub terms: Vec<String>,
+}
+
+fn quoted(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+fn conjunction(column: &str, terms: &[String]) -> String {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let star = if i + 1 == terms.len() { " *" } else { "" };
+            format!("{column} : {}{star}", quoted(t))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Parse `q`: 400 when too long; `None` when blank (no search).
+pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::bad_param(
+            "q",
+            format!("must be at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let folded = text::fold(q);
+    let terms: Vec<String> = text::words(&folded).into_iter().map(str::to_string).collect();
+    if terms.is_empty() {
+        return Ok(None);
+    }
+    if terms.len() > MAX_TERMS {
+        return Err(AppError::bad_param(
+            "q",
+            format!("must have at most {MAX_TERMS} words"),
+        ));
+    }
+    let marked = text::fold_keep_marks(q);
+    let exact_terms: Vec<String> = marked.split_whitespace().map(str::to_string).collect();
+    let folded_part = conjunction("folded", &terms);
+    // Every exact hit is also a folded hit, so the OR does not widen the set; it only lets
+    // bm25() see (and weight) matches of the query's own diacritics.
+    let match_expr = if exact_terms.len() == terms.len() && exact_terms != terms {
+        format!("({folded_part}) OR ({})", conjunction("exact", &exact_terms))
+    } else {
+        folded_part
+    };
+    Ok(Some(SearchQuery { match_expr, terms }))
+}
+
+/// Restrict a list to the rows of `table` (an FTS index) matching the query.
+pub fn filter(list: &mut ListSql, id_column: &str, table: &str, query: &SearchQuery) {
+    list.filter(
+        format!("{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
+        [Bind::Text(query.match_expr.clone())],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_folded_and_the_last_is_a_prefix() {
+        let q = parse("Thanh NIÊN").unwrap().unwrap();
+        assert_eq!(q.terms, vec!["thanh", "nien"]);
+        assert_eq!(
+            q.match_expr,
+            "(folded : \"thanh\" AND folded : \"nien\" *) OR (exact : \"thanh\" AND exact : \"niên\" *)"
+        );
+        let q = parse("giao thong").unwrap().unwrap();
+        assert_eq!(q.match_expr, "folded : \"giao\" AND folded : \"thong\" *");
+    }
+
+    #[test]
+    fn blank_or_punctuation_is_no_search_and_long_is_400() {
+        assert_eq!(parse("  ").unwrap(), None);
+        assert_eq!(parse("\"*-()").unwrap(), None);
+        assert!(parse(&"a ".repeat(150)).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary: every test starts the real app on port 0 with its own
+//! temporary SQLite file and talks to it over HTTP.
+
+mod helpers;
+mod http_contract;
+mod openapi;
+mod organizations;
