@@ -43,7 +43,15 @@ pub async fn ready(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 
-/// Routes under `/health`.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(utoipa_actix_web::scope("/health").service(live).service(ready));
+/// The `/health` scope.
+pub fn scope() -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    utoipa_actix_web::scope("/health").service(live).service(ready)
 }

@@ -31,7 +31,7 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
-        .service(utoipa_actix_web::scope("").configure(health::configure))
+        .service(health::scope())
         .split_for_parts();
     openapi::add_common_responses(&mut spec);
     spec
@@ -95,7 +95,7 @@ impl Application {
                     AppError::not_found(format!("bad path: {err}")).into()
                 }))
                 .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
-                .service(utoipa_actix_web::scope("").configure(health::configure))
+                .service(health::scope())
                 .split_for_parts();
             let mut spec = spec;
             openapi::add_common_responses(&mut spec);

@@ -13,14 +13,14 @@ use crate::db::list::{Bind, Dir, Window};
 use crate::error::AppError;
 use crate::http::links;
 
-pub const DEFAULT_PER_PAGE: u32 = 20;
-pub const MAX_PER_PAGE: u32 = 100;
+pub const DEFAULT_PER_PAGE: i64 = 20;
+pub const MAX_PER_PAGE: i64 = 100;
 
 /// Parameters shared by every list, whatever the resource.
 #[derive(Debug, Clone, Default)]
 pub struct Paging {
-    pub page: Option<u32>,
-    pub per_page: Option<u32>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
     pub cursor: Option<String>,
     pub sort: Option<String>,
 }
@@ -55,9 +55,9 @@ pub struct SortKey {
 pub struct ListRequest {
     pub sort: Vec<SortKey>,
     pub sort_canonical: String,
-    pub per_page: u32,
+    pub per_page: i64,
     /// `Some(n)` in page mode, `None` in cursor mode.
-    pub page: Option<u32>,
+    pub page: Option<i64>,
     /// Keyset position in cursor mode (`None` in page mode).
     after: Option<Vec<Bind>>,
     filter_hash: String,
@@ -168,10 +168,10 @@ impl ListRequest {
 
     /// The rows to fetch: one more than a page, to know whether a next page exists.
     pub fn window(&self) -> Window {
-        let limit = i64::from(self.per_page) + 1;
+        let limit = self.per_page + 1;
         match self.page {
             Some(page) => Window::Offset {
-                offset: (i64::from(page) - 1) * i64::from(self.per_page),
+                offset: (page - 1).saturating_mul(self.per_page),
                 limit,
             },
             None => Window::After {
@@ -193,7 +193,7 @@ impl ListRequest {
 
     /// Cut the fetched rows to a page; the keyset of the last row when a next page exists.
     pub fn split<R: KeysetRow>(&self, mut rows: Vec<R>) -> (Vec<R>, Option<Vec<Bind>>) {
-        let per_page = self.per_page as usize;
+        let per_page = usize::try_from(self.per_page).unwrap_or(usize::MAX);
         if rows.len() <= per_page {
             return (rows, None);
         }
@@ -249,10 +249,10 @@ pub struct ListMeta {
     /// Current page (page mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 2)]
-    pub page: Option<u32>,
+    pub page: Option<i64>,
     /// Page size actually used (a larger request is lowered to 100).
     #[schema(example = 20)]
-    pub per_page: u32,
+    pub per_page: i64,
     /// Exact number of rows matching the filters.
     #[schema(example = 237)]
     pub total: i64,
@@ -297,7 +297,7 @@ pub fn respond<T: Serialize>(
 ) -> HttpResponse {
     let url = links::RequestUrl::of(req);
     let next_cursor = next_keys.map(|k| list.encode_cursor(&k));
-    let per_page = i64::from(list.per_page);
+    let per_page = list.per_page;
     let (meta, links) = match list.page {
         Some(page) => {
             let total_pages = (total + per_page - 1) / per_page;
@@ -305,8 +305,8 @@ pub fn respond<T: Serialize>(
             let links = ListLinks {
                 self_: url.current(),
                 first: page_url(1),
-                prev: (page > 1).then(|| page_url(i64::from(page) - 1)),
-                next: (i64::from(page) < total_pages).then(|| page_url(i64::from(page) + 1)),
+                prev: (page > 1).then(|| page_url(page - 1)),
+                next: (page < total_pages).then(|| page_url(page + 1)),
                 last: (total_pages > 0).then(|| page_url(total_pages)),
             };
             let meta = ListMeta {

@@ -27,11 +27,11 @@ macro_rules! list_query {
             /// 1-based page number (page mode). Not with `cursor`.
             #[serde(default, deserialize_with = "crate::http::query::de_positive")]
             #[param(minimum = 1, example = 1)]
-            pub page: Option<u32>,
+            pub page: Option<i64>,
             /// Page size, default 20; above 100 it is lowered to 100 (`meta.per_page` says so).
             #[serde(default, deserialize_with = "crate::http::query::de_positive")]
             #[param(minimum = 1, example = 20)]
-            pub per_page: Option<u32>,
+            pub per_page: Option<i64>,
             /// Opaque keyset cursor from `meta.next_cursor` (cursor mode). Bound to the sort,
             /// the filters and `q`; not with `page`.
             #[serde(default)]

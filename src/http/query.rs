@@ -70,10 +70,10 @@ impl<T: DeserializeOwned> FromRequest for Qs<T> {
     }
 }
 
-/// `1`, `2`, … — a positive integer (rejects `0`, `-1`, `x` with one clear message).
-pub fn de_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+/// `1`, `2`, … — a positive 64-bit integer (rejects `0`, `-1`, `x` with one clear message).
+pub fn de_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let raw = String::deserialize(d)?;
-    match raw.trim().parse::<u32>() {
+    match raw.trim().parse::<i64>() {
         Ok(n) if n >= 1 => Ok(Some(n)),
         _ => Err(de::Error::custom(format!(
             "must be a positive integer, got '{raw}'"
@@ -147,7 +147,7 @@ mod tests {
     #[serde(deny_unknown_fields)]
     struct Q {
         #[serde(default, deserialize_with = "de_positive")]
-        page: Option<u32>,
+        page: Option<i64>,
         #[serde(default, deserialize_with = "de_list")]
         color: Option<Vec<Color>>,
         #[serde(default, deserialize_with = "de_bool")]

@@ -140,22 +140,30 @@ pub struct OrganizationDetail {
 pub struct CreateOrganization {
     /// Optional explicit slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits); a taken one is a 409.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
     pub slug: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub short_name: Option<String>,
     pub kind: OrgKind,
     #[serde(default)]
     pub parent_id: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub secretary_name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub address: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^[0-9 +().-]{3,30}$", max_length = 30)]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^https?://[^\\s/]+", max_length = 500)]
     pub website: Option<String>,
     #[serde(default)]
     pub established_on: Option<NaiveDate>,
@@ -171,32 +179,34 @@ pub struct CreateOrganization {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"secretary_name": "Hoàng Bích Liên", "phone": null}))]
 pub struct UpdateOrganization {
+    /// Cannot be null.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub short_name: Patch<String>,
+    /// Cannot be null.
     #[serde(default)]
-    #[schema(value_type = Option<OrgKind>)]
+    #[schema(value_type = OrgKind, required = false)]
     pub kind: Patch<OrgKind>,
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Patch<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub secretary_name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300)]
     pub address: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9 +().-]{3,30}$", max_length = 30)]
     pub phone: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
     pub email: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^https?://[^\\s/]+", max_length = 500)]
     pub website: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]

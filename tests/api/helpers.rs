@@ -121,3 +121,23 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert!(body["type"].is_string() && body["title"].is_string(), "{body}");
     body
 }
+
+/// A response header as a string, if present.
+pub fn header(res: &Response, name: &str) -> Option<String> {
+    res.headers()
+        .get(name)
+        .map(|v| v.to_str().expect("ASCII header").to_string())
+}
+
+/// The `field` of every entry of a problem's `errors`, in order.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().expect("field is a string").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
