@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "doan-api", version, about = "Public JSON REST API for Youth Union activity news (Đoàn TNCS Hồ Chí Minh)")]
+#[command(
+    name = "doan-api",
+    version,
+    about = "Public JSON REST API for Youth Union activity news (Đoàn TNCS Hồ Chí Minh)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,7 +46,12 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 
     /// Comma-separated origins allowed by CORS (`*` for any); empty: no CORS headers.
-    #[arg(long, env = "DOAN_CORS_ORIGINS", value_delimiter = ',', default_value = "")]
+    #[arg(
+        long,
+        env = "DOAN_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
     pub cors_origins: Vec<String>,
 
     /// Log line format.

@@ -86,11 +86,7 @@ const ORGANIZATIONS: &[DemoOrg] = &[
         Some(BLOC),
     ),
     unit(CAO_LOC, OrgKind::DistrictUnion, Some(TINH_DOAN)),
-    unit(
-        "Đoàn xã Mẫu Sơn",
-        OrgKind::GrassrootsUnion,
-        Some(CAO_LOC),
-    ),
+    unit("Đoàn xã Mẫu Sơn", OrgKind::GrassrootsUnion, Some(CAO_LOC)),
     unit(
         "Công đoàn cơ sở Đài Phát thanh và Truyền hình Lạng Sơn",
         OrgKind::Partner,

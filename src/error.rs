@@ -147,7 +147,11 @@ impl AppError {
                 "Method not allowed",
                 Some(format!(
                     "allowed methods: {}",
-                    allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+                    allow
+                        .iter()
+                        .map(Method::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
                 vec![],
             ),
@@ -224,7 +228,11 @@ pub fn problem_response(problem: &Problem, allow: Option<&[Method]>) -> HttpResp
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
     if let Some(allow) = allow {
-        let list = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        let list = allow
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
         res.insert_header((header::ALLOW, list));
     }
     res.body(serde_json::to_string(problem).unwrap_or_default())

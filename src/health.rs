@@ -53,5 +53,7 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         InitError = (),
     >,
 > {
-    utoipa_actix_web::scope("/health").service(live).service(ready)
+    utoipa_actix_web::scope("/health")
+        .service(live)
+        .service(ready)
 }

@@ -34,7 +34,10 @@ fn problem_ref(status: u16) -> RefOr<utoipa::openapi::response::Response> {
 /// Add the errors every endpoint of a kind can give, once, from the contract of API.md.
 pub fn add_common_responses(spec: &mut Spec) {
     let shared: [(u16, &str); 8] = [
-        (400, "Malformed or unknown query parameter, or a body that is not JSON"),
+        (
+            400,
+            "Malformed or unknown query parameter, or a body that is not JSON",
+        ),
         (404, "No such resource"),
         (405, "Method not allowed on this path (see `Allow`)"),
         (412, "`If-Match` does not match the current ETag"),

@@ -82,21 +82,22 @@ impl Application {
         let origins = args.cors_origins();
         let data_pool = web::Data::new(pool.clone());
         let mut server = HttpServer::new(move || {
-            let (app, spec) = App::new()
-                .into_utoipa_app()
-                .openapi({
-                    use utoipa::OpenApi;
-                    ApiDoc::openapi()
-                })
-                .app_data(data_pool.clone())
-                .app_data(web::Data::new(public_url.clone()))
-                .app_data(web::Data::new(routes.clone()))
-                .app_data(web::PathConfig::default().error_handler(|err, _| {
-                    AppError::not_found(format!("bad path: {err}")).into()
-                }))
-                .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
-                .service(health::scope())
-                .split_for_parts();
+            let (app, spec) =
+                App::new()
+                    .into_utoipa_app()
+                    .openapi({
+                        use utoipa::OpenApi;
+                        ApiDoc::openapi()
+                    })
+                    .app_data(data_pool.clone())
+                    .app_data(web::Data::new(public_url.clone()))
+                    .app_data(web::Data::new(routes.clone()))
+                    .app_data(web::PathConfig::default().error_handler(|err, _| {
+                        AppError::not_found(format!("bad path: {err}")).into()
+                    }))
+                    .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
+                    .service(health::scope())
+                    .split_for_parts();
             let mut spec = spec;
             openapi::add_common_responses(&mut spec);
             app.service(web::resource("/swagger-ui").get(|| async {
@@ -171,4 +172,3 @@ fn cors(origins: &[String]) -> Cors {
     }
     cors
 }
-

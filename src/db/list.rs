@@ -74,7 +74,10 @@ pub enum Window {
     /// OFFSET paging: rows `offset .. offset + limit`.
     Offset { offset: i64, limit: i64 },
     /// Keyset paging: rows after `after` (the sort values then the id of the last row seen).
-    After { after: Option<Vec<Bind>>, limit: i64 },
+    After {
+        after: Option<Vec<Bind>>,
+        limit: i64,
+    },
 }
 
 /// A list query under construction: `SELECT <columns> FROM <from> WHERE <filters>`.
@@ -153,9 +156,7 @@ impl ListSql {
             .join(", ");
         let mut binds = self.binds.clone();
         let (keyset, tail) = match window {
-            Window::Offset { offset, limit } => {
-                (None, format!(" LIMIT {limit} OFFSET {offset}"))
-            }
+            Window::Offset { offset, limit } => (None, format!(" LIMIT {limit} OFFSET {offset}")),
             Window::After { after, limit } => {
                 let keyset = after.as_ref().map(|values| {
                     let (clause, kbinds) = keyset_clause(&keys, values);

@@ -25,7 +25,12 @@ pub fn index(
     rowid: i64,
     texts: &[Option<&str>],
 ) -> QueryResult<()> {
-    let joined = texts.iter().flatten().copied().collect::<Vec<_>>().join(" \n ");
+    let joined = texts
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" \n ");
     unindex(conn, table, rowid)?;
     diesel::sql_query(format!(
         "INSERT INTO {table} (rowid, exact, folded) VALUES (?, ?, ?)"
@@ -77,7 +82,10 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
         ));
     }
     let folded = text::fold(q);
-    let terms: Vec<String> = text::words(&folded).into_iter().map(str::to_string).collect();
+    let terms: Vec<String> = text::words(&folded)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if terms.is_empty() {
         return Ok(None);
     }
@@ -93,7 +101,10 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
     // Every exact hit is also a folded hit, so the OR does not widen the set; it only lets
     // bm25() see (and weight) matches of the query's own diacritics.
     let match_expr = if exact_terms.len() == terms.len() && exact_terms != terms {
-        format!("({folded_part}) OR ({})", conjunction("exact", &exact_terms))
+        format!(
+            "({folded_part}) OR ({})",
+            conjunction("exact", &exact_terms)
+        )
     } else {
         folded_part
     };
@@ -101,9 +112,12 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
 }
 
 /// Restrict a list to the rows of `table` (an FTS index) matching the query.
+///
+/// The `+` keeps SQLite walking the list's sort index and probing the set of hits, so pages
+/// come out in order without sorting every hit (common words match most rows).
 pub fn filter(list: &mut ListSql, id_column: &str, table: &str, query: &SearchQuery) {
     list.filter(
-        format!("{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
+        format!("+{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
         [Bind::Text(query.match_expr.clone())],
     );
 }

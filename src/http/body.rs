@@ -136,11 +136,21 @@ fn schema_error(pointer: &str, message: &str) -> AppError {
             .and_then(|rest| rest.split_once('`'))
             .map(|(name, _)| name.to_string())
     };
+    // serde_path_to_error's path ends at the unknown key itself, but at the parent of a
+    // missing one.
+    let at = |name: &str| {
+        let escaped = escape_pointer(name);
+        if pointer.ends_with(&format!("/{escaped}")) {
+            pointer.to_string()
+        } else {
+            format!("{pointer}/{escaped}")
+        }
+    };
     if let Some(name) = named("unknown field `") {
-        return AppError::invalid(&format!("{pointer}/{name}"), "is not a known field");
+        return AppError::invalid(&at(&name), "is not a known field");
     }
     if let Some(name) = named("missing field `") {
-        return AppError::invalid(&format!("{pointer}/{name}"), "is required");
+        return AppError::invalid(&at(&name), "is required");
     }
     let message = message
         .split(" at line ")
@@ -240,7 +250,10 @@ mod tests {
             "/x"
         );
         assert_eq!(
-            first_field(decode::<Body>(br#"{"name":"a","items":[{"n":1},{"n":"z"}]}"#).unwrap_err()).0,
+            first_field(
+                decode::<Body>(br#"{"name":"a","items":[{"n":1},{"n":"z"}]}"#).unwrap_err()
+            )
+            .0,
             "/items/1/n"
         );
         let (field, message) = first_field(decode::<Body>(br#"{"name":"a","id":3}"#).unwrap_err());

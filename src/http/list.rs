@@ -88,11 +88,7 @@ pub fn parse_sort(raw: Option<&str>, sortable: &Sortable) -> Result<Vec<SortKey>
                 format!("names '{name}' more than once"),
             ));
         }
-        keys.push(SortKey {
-            name,
-            sql,
-            dir,
-        });
+        keys.push(SortKey { name, sql, dir });
     }
     Ok(keys)
 }
@@ -163,7 +159,10 @@ impl ListRequest {
 
     /// The ORDER BY of this request (without the id, which [`crate::db::list`] appends).
     pub fn order(&self) -> Vec<(String, Dir)> {
-        self.sort.iter().map(|k| (k.sql.to_string(), k.dir)).collect()
+        self.sort
+            .iter()
+            .map(|k| (k.sql.to_string(), k.dir))
+            .collect()
     }
 
     /// The rows to fetch: one more than a page, to know whether a next page exists.
@@ -339,7 +338,11 @@ pub fn respond<T: Serialize>(
         }
     };
     let mut link_header = vec![format!("<{}>; rel=\"first\"", links.first)];
-    for (rel, href) in [("prev", &links.prev), ("next", &links.next), ("last", &links.last)] {
+    for (rel, href) in [
+        ("prev", &links.prev),
+        ("next", &links.next),
+        ("last", &links.last),
+    ] {
         if let Some(href) = href {
             link_header.push(format!("<{href}>; rel=\"{rel}\""));
         }

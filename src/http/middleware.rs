@@ -53,7 +53,9 @@ pub async fn request_context(
     let mut res = match next.call(req).instrument(span.clone()).await {
         Ok(res) => res.map_into_boxed_body(),
         Err(err) => {
-            span.in_scope(|| tracing::warn!(%method, %path, error = %err, "request failed in a middleware"));
+            span.in_scope(
+                || tracing::warn!(%method, %path, error = %err, "request failed in a middleware"),
+            );
             return Err(err);
         }
     };
@@ -155,7 +157,10 @@ impl RouteTable {
             }
             routes.push((segments(path), methods));
         }
-        routes.push((segments("/api-docs/openapi.json"), vec![Method::GET, Method::HEAD]));
+        routes.push((
+            segments("/api-docs/openapi.json"),
+            vec![Method::GET, Method::HEAD],
+        ));
         Self { routes }
     }
 

@@ -177,8 +177,17 @@ mod tests {
             field_of(parse_query::<Q>("color=red,blue").unwrap_err()),
             "color"
         );
-        assert_eq!(field_of(parse_query::<Q>("colour=red").unwrap_err()), "colour");
-        assert_eq!(field_of(parse_query::<Q>("page=1&page=2").unwrap_err()), "page");
-        assert_eq!(field_of(parse_query::<Q>("active=yes").unwrap_err()), "active");
+        assert_eq!(
+            field_of(parse_query::<Q>("colour=red").unwrap_err()),
+            "colour"
+        );
+        assert_eq!(
+            field_of(parse_query::<Q>("page=1&page=2").unwrap_err()),
+            "page"
+        );
+        assert_eq!(
+            field_of(parse_query::<Q>("active=yes").unwrap_err()),
+            "active"
+        );
     }
 }

@@ -413,7 +413,7 @@ list_query! {
         pub q: Option<String>,
         /// Only the units directly below this one (id or slug); with `include_descendants=true`,
         /// every unit below it at any depth.
-        
+
         #[serde(default, deserialize_with = "de_nonempty")]
         #[param(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
         pub parent: Option<String>,

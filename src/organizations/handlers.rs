@@ -40,7 +40,8 @@ pub async fn list_organizations(
     let query = query.into_inner();
     let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
     let page_req = list.clone();
-    let (data, total, next) = db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
+    let (data, total, next) =
+        db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
     Ok(list::respond(&req, &list, data, total, next))
 }
 
@@ -164,4 +165,3 @@ pub async fn delete_organization(
     db::run(&pool, move |conn| repo::delete(conn, &key, if_match)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
-

@@ -118,7 +118,10 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     );
     let body: Value = res.json().await.expect("problem JSON");
     assert_eq!(body["status"], status);
-    assert!(body["type"].is_string() && body["title"].is_string(), "{body}");
+    assert!(
+        body["type"].is_string() && body["title"].is_string(),
+        "{body}"
+    );
     body
 }
 

@@ -70,7 +70,11 @@ async fn unknown_route_is_a_404_problem_naming_its_path() {
 async fn wrong_methods_are_405_problems_listing_the_allowed_ones() {
     let app = spawn_demo_app().await;
     let cases = [
-        (Method::PUT, ORGS.to_string(), set_of(&["GET", "HEAD", "POST"])),
+        (
+            Method::PUT,
+            ORGS.to_string(),
+            set_of(&["GET", "HEAD", "POST"]),
+        ),
         (
             Method::POST,
             format!("{ORGS}/1"),
@@ -78,7 +82,11 @@ async fn wrong_methods_are_405_problems_listing_the_allowed_ones() {
         ),
     ];
     for (method, path, expected) in cases {
-        let res = app.request(method.clone(), &path).send().await.expect("send");
+        let res = app
+            .request(method.clone(), &path)
+            .send()
+            .await
+            .expect("send");
         assert_eq!(allowed_methods(&res), expected, "{method} {path}");
         let problem = assert_problem(res, 405).await;
         assert_eq!(problem["instance"], path);
@@ -111,7 +119,9 @@ async fn a_body_over_one_mebibyte_is_a_413_problem() {
 #[actix_web::test]
 async fn merge_patch_media_type_is_accepted_on_patch_but_not_on_post() {
     let app = spawn_app().await;
-    let created = app.create_org(json!({"name": "Đoàn A", "kind": "partner"})).await;
+    let created = app
+        .create_org(json!({"name": "Đoàn A", "kind": "partner"}))
+        .await;
     let path = format!("{ORGS}/{}", created["id"]);
     let patch = json!({"phone": "0205 3812 345"});
     let res = app.patch_json(&path, &patch).await;
@@ -193,7 +203,11 @@ async fn head_answers_every_get_endpoint_with_its_headers_and_no_body() {
         assert_eq!(get.status(), 200, "GET {path}");
         assert_eq!(head.status(), 200, "HEAD {path}");
         for name in ["content-type", "etag", "link", "x-total-count"] {
-            assert_eq!(header(&head, name), header(&get, name), "{name} of HEAD {path}");
+            assert_eq!(
+                header(&head, name),
+                header(&get, name),
+                "{name} of HEAD {path}"
+            );
         }
         if path.ends_with("/1") {
             assert!(header(&head, "etag").is_some(), "HEAD {path} has an ETag");
@@ -201,7 +215,10 @@ async fn head_answers_every_get_endpoint_with_its_headers_and_no_body() {
         if path == ORGS {
             assert_eq!(header(&head, "x-total-count").as_deref(), Some("14"));
         }
-        assert!(head.bytes().await.expect("body").is_empty(), "HEAD {path} body");
+        assert!(
+            head.bytes().await.expect("body").is_empty(),
+            "HEAD {path} body"
+        );
     }
 }
 
@@ -215,7 +232,11 @@ async fn a_safe_client_request_id_is_echoed_even_on_errors() {
             .send()
             .await
             .expect("GET");
-        assert_eq!(header(&res, "x-request-id").as_deref(), Some("trace-42_a.b"), "{path}");
+        assert_eq!(
+            header(&res, "x-request-id").as_deref(),
+            Some("trace-42_a.b"),
+            "{path}"
+        );
     }
 }
 
@@ -341,11 +362,17 @@ async fn the_spec_is_served_as_openapi_3_1_json() {
     let res = app.get("/api-docs/openapi.json").await;
     assert_eq!(res.status(), 200);
     let content_type = header(&res, "content-type").unwrap_or_default();
-    assert!(content_type.starts_with("application/json"), "{content_type}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
     let spec: Value = res.json().await.expect("JSON");
     let version = spec["openapi"].as_str().expect("openapi version");
     assert!(version.starts_with("3.1"), "{version}");
-    assert!(spec["paths"][ORGS].is_object(), "organizations are documented");
+    assert!(
+        spec["paths"][ORGS].is_object(),
+        "organizations are documented"
+    );
 }
 
 // --- links ----------------------------------------------------------------------------------
@@ -368,11 +395,19 @@ async fn list_links_are_absolute_and_keep_the_other_parameters_in_order() {
     assert_eq!(page["links"]["prev"], page_url(1));
     assert_eq!(page["links"]["first"], page_url(1));
     assert_eq!(page["links"]["last"], page_url(3));
-    assert!(link.contains(&format!("<{}>; rel=\"next\"", page_url(3))), "{link}");
+    assert!(
+        link.contains(&format!("<{}>; rel=\"next\"", page_url(3))),
+        "{link}"
+    );
 
     let meta = &page["meta"];
     assert_eq!(
-        (&meta["page"], &meta["per_page"], &meta["total"], &meta["total_pages"]),
+        (
+            &meta["page"],
+            &meta["per_page"],
+            &meta["total"],
+            &meta["total_pages"]
+        ),
         (&json!(2), &json!(3), &json!(8), &json!(3))
     );
     // The bloc's branches in Vietnamese order: Ban, Cục, Đài | Sở GT, Sở NN, Trung tâm | VP…

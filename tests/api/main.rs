@@ -5,3 +5,4 @@ mod helpers;
 mod http_contract;
 mod openapi;
 mod organizations;
+mod query_plans;

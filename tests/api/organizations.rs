@@ -141,7 +141,10 @@ async fn a_taken_explicit_slug_is_a_409() {
     app.create_org(json!({"name": "Đoàn A", "kind": "partner", "slug": "doan-a"}))
         .await;
     let res = app
-        .post_json(ORGS, &json!({"name": "Đoàn B", "kind": "partner", "slug": "doan-a"}))
+        .post_json(
+            ORGS,
+            &json!({"name": "Đoàn B", "kind": "partner", "slug": "doan-a"}),
+        )
         .await;
     assert_problem(res, 409).await;
     assert_eq!(list(&app, "").await["meta"]["total"], 1);
@@ -151,7 +154,11 @@ async fn a_taken_explicit_slug_is_a_409() {
 async fn an_invalid_explicit_slug_is_a_422_naming_slug() {
     let app = spawn_app().await;
     for slug in ["Bad Slug", "123", "trailing-", "a--b"] {
-        let fields = create_invalid(&app, json!({"name": "Đoàn A", "kind": "partner", "slug": slug})).await;
+        let fields = create_invalid(
+            &app,
+            json!({"name": "Đoàn A", "kind": "partner", "slug": slug}),
+        )
+        .await;
         assert_eq!(fields, ["/slug"], "slug {slug:?}");
     }
 }
@@ -198,7 +205,10 @@ async fn get_by_id_and_by_slug_give_the_same_body() {
     let created = partner(&app, "Công đoàn cơ sở Đài PT-TH").await;
     let by_id = app.get_json(&path_of(&created)).await;
     let by_slug = app
-        .get_json(&format!("{ORGS}/{}", created["slug"].as_str().expect("slug")))
+        .get_json(&format!(
+            "{ORGS}/{}",
+            created["slug"].as_str().expect("slug")
+        ))
         .await;
     assert_eq!(by_id, by_slug);
     assert_eq!(by_id, created);
@@ -218,7 +228,13 @@ async fn detail_embeds_parent_ancestors_and_children_count() {
     let app = spawn_app().await;
     let top = org(&app, "Tỉnh đoàn Lạng Sơn", "provincial_union", None).await;
     let bloc = org(&app, "Đoàn khối các cơ quan tỉnh", "bloc_union", Some(&top)).await;
-    let branch = org(&app, "Chi đoàn Văn phòng UBND tỉnh", "grassroots_branch", Some(&bloc)).await;
+    let branch = org(
+        &app,
+        "Chi đoàn Văn phòng UBND tỉnh",
+        "grassroots_branch",
+        Some(&bloc),
+    )
+    .await;
     let as_ref = |o: &Value| json!({"id": o["id"], "slug": o["slug"], "name": o["name"]});
 
     let detail = app.get_json(&path_of(&branch)).await;
@@ -240,11 +256,18 @@ async fn schema_errors_are_422s_with_a_json_pointer() {
     let cases = [
         (json!({"kind": "partner"}), "/name"),
         (json!({"name": 5, "kind": "partner"}), "/name"),
-        (json!({"name": "Đoàn A", "kind": "partner", "foo": 1}), "/foo"),
+        (
+            json!({"name": "Đoàn A", "kind": "partner", "foo": 1}),
+            "/foo",
+        ),
         (json!({"name": "Đoàn A", "kind": "club"}), "/kind"),
     ];
     for (body, pointer) in cases {
-        assert_eq!(create_invalid(&app, body.clone()).await, [pointer], "{body}");
+        assert_eq!(
+            create_invalid(&app, body.clone()).await,
+            [pointer],
+            "{body}"
+        );
     }
 }
 
@@ -279,9 +302,17 @@ async fn each_broken_rule_is_a_422_naming_its_field() {
         body.as_object_mut()
             .expect("object")
             .extend(extra.as_object().expect("object").clone());
-        assert_eq!(create_invalid(&app, body.clone()).await, [pointer], "{body}");
+        assert_eq!(
+            create_invalid(&app, body.clone()).await,
+            [pointer],
+            "{body}"
+        );
     }
-    assert_eq!(list(&app, "").await["meta"]["total"], 0, "nothing was created");
+    assert_eq!(
+        list(&app, "").await["meta"]["total"],
+        0,
+        "nothing was created"
+    );
 }
 
 #[actix_web::test]
@@ -299,7 +330,10 @@ async fn several_broken_rules_are_all_listed() {
     let problem = assert_problem(app.post_json(ORGS, &body).await, 422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
-    assert_eq!(fields, ["/dissolved_on", "/email", "/parent_id", "/website"]);
+    assert_eq!(
+        fields,
+        ["/dissolved_on", "/email", "/parent_id", "/website"]
+    );
     assert_eq!(problem["detail"], "4 fields are invalid");
 }
 
@@ -313,7 +347,12 @@ async fn a_parent_cycle_is_a_422() {
             .patch_json(&path_of(&a), &json!({"parent_id": parent["id"]}))
             .await;
         let problem = assert_problem(res, 422).await;
-        assert_eq!(error_fields(&problem), ["/parent_id"], "parent {}", parent["id"]);
+        assert_eq!(
+            error_fields(&problem),
+            ["/parent_id"],
+            "parent {}",
+            parent["id"]
+        );
     }
     assert_eq!(app.get_json(&path_of(&a)).await["parent_id"], Value::Null);
 }
@@ -388,7 +427,10 @@ async fn a_matching_if_none_match_is_a_304_until_the_resource_changes() {
     let created = partner(&app, "Đoàn A").await;
     let path = path_of(&created);
     let (etag, _) = fetch(&app, &path).await;
-    assert!(etag.starts_with('"') && etag.ends_with('"'), "strong ETag {etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "strong ETag {etag}"
+    );
 
     let conditional = || {
         app.request(Method::GET, &path)
@@ -399,7 +441,9 @@ async fn a_matching_if_none_match_is_a_304_until_the_resource_changes() {
     assert_eq!(res.status(), 304);
     assert!(res.bytes().await.expect("body").is_empty());
 
-    let res = app.patch_json(&path, &json!({"phone": "0205 3812 345"})).await;
+    let res = app
+        .patch_json(&path, &json!({"phone": "0205 3812 345"}))
+        .await;
     assert_eq!(res.status(), 200);
     let new_etag = header(&res, "etag").expect("ETag of the patch");
     assert_ne!(new_etag, etag);
@@ -500,7 +544,10 @@ async fn the_parent_filter_by_id_or_slug_gives_direct_children_only() {
 
     let expected = vec![id_of(&child_a), id_of(&child_b)];
     let slug = top["slug"].as_str().expect("slug");
-    assert_eq!(ids(&list(&app, &format!("parent={}", top["id"])).await), expected);
+    assert_eq!(
+        ids(&list(&app, &format!("parent={}", top["id"])).await),
+        expected
+    );
     assert_eq!(ids(&list(&app, &format!("parent={slug}")).await), expected);
 }
 
@@ -557,12 +604,23 @@ async fn a_descending_name_sort_reverses_the_order() {
 #[actix_web::test]
 async fn created_and_updated_sorts_follow_the_timestamps() {
     let app = spawn_with_names(&["Zeta", "An", "Mộc"]).await;
-    assert_eq!(names(&list(&app, "sort=created_at").await), ["Zeta", "An", "Mộc"]);
+    assert_eq!(
+        names(&list(&app, "sort=created_at").await),
+        ["Zeta", "An", "Mộc"]
+    );
     let zeta = app.get_json(&format!("{ORGS}/zeta")).await;
-    let res = app.patch_json(&path_of(&zeta), &json!({"phone": "111 222"})).await;
+    let res = app
+        .patch_json(&path_of(&zeta), &json!({"phone": "111 222"}))
+        .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(names(&list(&app, "sort=-updated_at").await), ["Zeta", "Mộc", "An"]);
-    assert_eq!(names(&list(&app, "sort=-created_at").await), ["Mộc", "An", "Zeta"]);
+    assert_eq!(
+        names(&list(&app, "sort=-updated_at").await),
+        ["Zeta", "Mộc", "An"]
+    );
+    assert_eq!(
+        names(&list(&app, "sort=-created_at").await),
+        ["Mộc", "An", "Zeta"]
+    );
 }
 
 // --- pagination -----------------------------------------------------------------------------
@@ -615,7 +673,12 @@ async fn a_cursor_reused_with_another_sort_or_filter_is_a_400() {
     let app = spawn_with_23_units().await;
     let first = list(&app, "per_page=5").await;
     let cursor = first["meta"]["next_cursor"].as_str().expect("next_cursor");
-    for other in ["sort=-name", "sort=created_at", "kind=partner", "active=true"] {
+    for other in [
+        "sort=-name",
+        "sort=created_at",
+        "kind=partner",
+        "active=true",
+    ] {
         let res = app
             .get(&format!("{ORGS}?per_page=5&{other}&cursor={cursor}"))
             .await;

@@ -1,0 +1,130 @@
+//! Every list query the API can build is served by an index: `EXPLAIN QUERY PLAN` on each
+//! filter alone, each sort, in page and cursor mode. Fails on a `SCAN <table>` without an
+//! index, and on a temp B-tree for ORDER BY under the default sort.
+//! A resource with a list adds its cases to `cases()` and its statement builder to `statements()`.
+
+use actix_web::test::TestRequest;
+use doan_api::db::list::{explain, Statement};
+use doan_api::http::list::ListRequest;
+use doan_api::http::query::parse_query;
+use doan_api::organizations::{dto::ListOrganizationsQuery, repo as orgs};
+
+use crate::helpers::spawn_demo_app;
+
+/// Names that `EXPLAIN` shows for recursive CTEs (their queue), not tables.
+const CTE_NAMES: &[&str] = &["sub"];
+
+struct Case {
+    uri: String,
+    default_sort: bool,
+}
+
+fn case(uri: &str, default_sort: bool) -> Case {
+    Case {
+        uri: uri.to_string(),
+        default_sort,
+    }
+}
+
+/// The list queries of organizations: each filter alone (default sort), each sort alone.
+fn organization_cases(cursor: &str) -> Vec<Case> {
+    let base = "/api/v1/organizations";
+    let mut cases = vec![case(base, true)];
+    for filter in [
+        "kind=grassroots_branch",
+        "kind=partner,district_union",
+        "parent=doan-khoi-cac-co-quan-tinh-lang-son",
+        "parent=tinh-doan-lang-son&include_descendants=true",
+        "active=true",
+        "active=false",
+        "q=doan",
+        "q=giao%20thong",
+    ] {
+        cases.push(case(&format!("{base}?{filter}"), true));
+    }
+    for sort in [
+        "name",
+        "-name",
+        "created_at",
+        "-created_at",
+        "updated_at",
+        "-updated_at",
+    ] {
+        cases.push(case(&format!("{base}?sort={sort}"), sort == "name"));
+    }
+    cases.push(case(&format!("{base}?page=3&per_page=2"), true));
+    cases.push(case(&format!("{base}?per_page=2&cursor={cursor}"), true));
+    cases
+}
+
+fn statements(conn: &mut diesel::SqliteConnection, uri: &str) -> Vec<Statement> {
+    let req = TestRequest::with_uri(uri).to_http_request();
+    match req.path() {
+        "/api/v1/organizations" => {
+            let q: ListOrganizationsQuery = parse_query(req.query_string()).expect("query");
+            let list = ListRequest::new(&req, &q.paging(), &orgs::SORTS).expect("list request");
+            orgs::list_statements(conn, &q, &list).expect("statements")
+        }
+        other => panic!("no statement builder for {other}"),
+    }
+}
+
+fn violations(plan: &[String], default_sort: bool) -> Vec<String> {
+    let mut bad = Vec::new();
+    for step in plan {
+        if let Some(rest) = step.strip_prefix("SCAN ") {
+            let name = rest.split_whitespace().next().unwrap_or("");
+            let indexed = rest.contains("USING INDEX")
+                || rest.contains("USING COVERING INDEX")
+                || rest.contains("USING INTEGER PRIMARY KEY")
+                || rest.contains("VIRTUAL TABLE INDEX");
+            if !indexed && !CTE_NAMES.contains(&name) && name != "CONSTANT" {
+                bad.push(format!("full scan: {step}"));
+            }
+        }
+        if default_sort && step.contains("USE TEMP B-TREE FOR ORDER BY") {
+            bad.push(format!("sort without index: {step}"));
+        }
+    }
+    bad
+}
+
+#[actix_web::test]
+async fn every_list_query_uses_an_index() {
+    let app = spawn_demo_app().await;
+    let first: serde_json::Value = app.get_json("/api/v1/organizations?per_page=2").await;
+    let cursor = first["meta"]["next_cursor"]
+        .as_str()
+        .expect("a next cursor")
+        .to_string();
+    let mut conn = app.pool.get().unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in organization_cases(&cursor) {
+        for stmt in statements(&mut conn, &case.uri) {
+            let plan = explain(&mut conn, &stmt).expect("EXPLAIN QUERY PLAN");
+            checked += 1;
+            for v in violations(&plan, case.default_sort) {
+                failures.push(format!(
+                    "{}\n  {}\n  {v}\n  plan: {plan:?}",
+                    case.uri, stmt.sql
+                ));
+            }
+        }
+    }
+    println!("query plans checked: {checked}");
+    assert!(checked >= 30, "only {checked} queries checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_checker_catches_scans_and_temp_sorts() {
+    let plan = vec![
+        "SCAN organizations".to_string(),
+        "USE TEMP B-TREE FOR ORDER BY".to_string(),
+    ];
+    assert_eq!(violations(&plan, true).len(), 2);
+    assert_eq!(violations(&plan, false).len(), 1);
+    let ok = vec!["SCAN o USING INDEX organizations_sort_key".to_string()];
+    assert!(violations(&ok, true).is_empty());
+}
