@@ -204,6 +204,7 @@ mod tests {
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Body {
+        #[expect(dead_code, reason = "only parsed")]
         name: String,
         #[serde(default)]
         note: Patch<String>,

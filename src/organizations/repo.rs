@@ -262,13 +262,12 @@ pub fn list_sql(conn: &mut SqliteConnection, query: &ListOrganizationsQuery) -> 
     if let Some(search) = query.q.as_deref().map(search::parse).transpose()?.flatten() {
         search::filter(&mut q, "o.id", SEARCH_TABLE, &search);
     }
-    match query.active {
+    if let Some(active) = query.active {
         // Written as the expression of the `organizations_active` index, so that index serves it.
-        Some(active) => q.filter(
+        q.filter(
             "(o.dissolved_on IS NULL) = ?",
             [Bind::Int(i64::from(active))],
-        ),
-        None => {}
+        );
     }
     Ok(q)
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod http_contract;
+mod lists;
 mod openapi;
 mod organizations;
 mod query_plans;
