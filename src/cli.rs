@@ -23,6 +23,29 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document to standard output.
     Openapi,
+    /// Create a user; the password is read from standard input.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CreateUserArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Login name (3-50 characters: letters, digits, '.', '_', '-'; case-insensitive).
+    #[arg(long)]
+    pub username: String,
+    /// admin (everything) or editor (the activities of one unit and the units below it).
+    #[arg(long, value_parser = ["admin", "editor"])]
+    pub role: String,
+    /// The editor's unit (id or slug).
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// Display name.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Read the password from standard input (the only way; never from the command line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -65,6 +88,20 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "DOAN_WORKERS")]
     pub workers: Option<usize>,
+
+    /// JWT signing secret, at least 32 bytes; default: a random key kept in `jwt-secret`
+    /// beside the database (created with mode 0600 on first run).
+    #[arg(long, env = "DOAN_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "DOAN_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(60..=86400 * 30))]
+    pub token_ttl: i64,
+
+    /// With --demo and no user yet: the password of the demo admin `admin`; default: a random
+    /// one written to `admin-password` beside the database (mode 0600).
+    #[arg(long, env = "DOAN_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 }
 
 impl ServeArgs {
@@ -78,6 +115,9 @@ impl ServeArgs {
             log_format: LogFormat::Text,
             demo: false,
             workers: Some(2),
+            jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
+            token_ttl: 3600,
+            admin_password: None,
         }
     }
 

@@ -1,7 +1,12 @@
 //! The demo data: exactly what the seed page ("Hoạt động của các tổ chức cơ sở Đoàn", page 7)
 //! states, loaded only where missing, so a second start adds nothing.
 
+use std::path::Path;
+
 use diesel::SqliteConnection;
+
+use crate::auth::{password, token, Role};
+use crate::users::{dto::CreateUser, repo as users};
 
 use crate::organizations::dto::{OrgKind, OrganizationFields};
 use crate::organizations::repo as orgs;
@@ -134,4 +139,57 @@ pub fn load(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
         loaded.organizations += 1;
     }
     Ok(loaded)
+}
+
+/// Name of the file (beside the database) holding a generated demo admin password.
+pub const ADMIN_PASSWORD_FILE: &str = "admin-password";
+
+/// With no user at all, create the demo admin `admin`: its password from configuration, or a
+/// random one written to a file beside the database (mode 0600) whose path — never the
+/// password — is logged.
+pub fn ensure_admin(
+    conn: &mut SqliteConnection,
+    configured: Option<&str>,
+    database: &Path,
+) -> anyhow::Result<()> {
+    if users::count(conn)? > 0 {
+        return Ok(());
+    }
+    let (secret, file) = match configured {
+        Some(p) => {
+            if let Some(why) = password::weakness(p, "admin") {
+                anyhow::bail!("DOAN_ADMIN_PASSWORD {why}");
+            }
+            (p.to_string(), None)
+        }
+        None => {
+            let dir = database
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let path = dir.join(ADMIN_PASSWORD_FILE);
+            let _ = std::fs::remove_file(&path);
+            let generated = format!("Dk-{}", hex::encode(rand::random::<[u8; 12]>()));
+            token::write_private(&path, &generated)?;
+            (generated, Some(path))
+        }
+    };
+    let input = CreateUser {
+        username: "admin".into(),
+        password: secret.clone(),
+        display_name: Some("Quản trị viên".into()),
+        role: Role::Admin,
+        organization_id: None,
+        active: true,
+    };
+    let hashed = password::hash(&secret)?;
+    users::create(conn, &input, hashed)
+        .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
+    match file {
+        Some(path) => {
+            tracing::info!(path = %path.display(), "demo admin `admin` created; its password is in this file")
+        }
+        None => tracing::info!("demo admin `admin` created with the configured password"),
+    }
+    Ok(())
 }

@@ -71,6 +71,18 @@ pub enum AppError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// 401: no, bad or expired token (or wrong credentials at login).
+    #[error("unauthorized")]
+    Unauthorized,
+    /// 401 at login: the one answer for an unknown user and a wrong password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// 403: the caller may see this but not do it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 429: too many failed logins; try again after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     /// 404: no such resource, route, or referenced filter value.
     #[error("not found: {0}")]
     NotFound(String),
@@ -140,6 +152,27 @@ impl AppError {
                 "Bad request",
                 Some(detail.clone()),
                 errors.clone(),
+            ),
+            AppError::Unauthorized => (
+                "unauthorized",
+                "Unauthorized",
+                Some("a valid bearer token is required (POST /api/v1/auth/token)".into()),
+                vec![],
+            ),
+            AppError::InvalidCredentials => (
+                "invalid-credentials",
+                "Unauthorized",
+                Some("the username or the password is wrong".into()),
+                vec![],
+            ),
+            AppError::Forbidden(detail) => ("forbidden", "Forbidden", Some(detail.clone()), vec![]),
+            AppError::TooManyRequests { retry_after } => (
+                "too-many-requests",
+                "Too many requests",
+                Some(format!(
+                    "too many failed logins; try again in {retry_after} seconds"
+                )),
+                vec![],
             ),
             AppError::NotFound(what) => ("not-found", "Not found", Some(what.clone()), vec![]),
             AppError::MethodNotAllowed { allow } => (
@@ -242,6 +275,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -262,7 +298,22 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed { allow } => Some(allow.as_slice()),
             _ => None,
         };
-        problem_response(&self.problem(), allow)
+        let mut res = problem_response(&self.problem(), allow);
+        match self {
+            AppError::Unauthorized | AppError::InvalidCredentials => {
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"doan-api\""),
+                );
+            }
+            AppError::TooManyRequests { retry_after } => {
+                if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            _ => {}
+        }
+        res
     }
 }
 

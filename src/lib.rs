@@ -1,6 +1,7 @@
 //! doan-api: the public JSON REST API behind the activity news of a Vietnamese provincial
 //! Youth Union (Đoàn TNCS Hồ Chí Minh).
 
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;
@@ -12,3 +13,4 @@ pub mod organizations;
 pub mod startup;
 pub mod telemetry;
 pub mod text;
+pub mod users;

@@ -7,11 +7,29 @@ use doan_api::cli::{Cli, Command, LogFormat};
 use doan_api::{db, startup, telemetry};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // One line, not clap's usage block: what is wrong, and where to look.
+            let text = err.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("doan-api: error: {first} (see doan-api --help)");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Openapi => {
             print!("{}", startup::openapi_json());
             Ok(())
+        }
+        Command::CreateUser(args) => {
+            telemetry::init(LogFormat::Text);
+            doan_api::users::cli::create_user(&args)
         }
         Command::Migrate(args) => {
             telemetry::init(LogFormat::Text);

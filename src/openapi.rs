@@ -20,11 +20,36 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
     ),
     tags(
         (name = "organizations", description = "Đoàn units (a hierarchy) and partner bodies"),
+        (name = "auth", description = "Bearer tokens: reading published content needs none; every write does"),
+        (name = "users", description = "Accounts that may write (admins only)"),
         (name = "health", description = "Probes for orchestration"),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme that Swagger UI's Authorize button uses.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, spec: &mut Spec) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = spec.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A token from POST /api/v1/auth/token, sent as `Authorization: Bearer <token>`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Name of the shared problem response component for a status.
 fn problem_ref(status: u16) -> RefOr<utoipa::openapi::response::Response> {
@@ -33,11 +58,16 @@ fn problem_ref(status: u16) -> RefOr<utoipa::openapi::response::Response> {
 
 /// Add the errors every endpoint of a kind can give, once, from the contract of API.md.
 pub fn add_common_responses(spec: &mut Spec) {
-    let shared: [(u16, &str); 8] = [
+    let shared: [(u16, &str); 10] = [
         (
             400,
             "Malformed or unknown query parameter, or a body that is not JSON",
         ),
+        (
+            401,
+            "No, bad or expired bearer token (`WWW-Authenticate: Bearer`)",
+        ),
+        (403, "The caller's role may not do this"),
         (404, "No such resource"),
         (405, "Method not allowed on this path (see `Allow`)"),
         (412, "`If-Match` does not match the current ETag"),
@@ -75,16 +105,27 @@ pub fn add_common_responses(spec: &mut Spec) {
                 ps.iter()
                     .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)))
             });
+            let has_path = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter().any(|p| {
+                    matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path))
+                })
+            });
             let has_body = op.request_body.is_some();
             let mut wanted: Vec<u16> = vec![405, 500];
             if has_query {
                 wanted.push(400);
+            }
+            if has_path {
+                wanted.push(404);
             }
             if has_body {
                 wanted.extend([400, 413, 415, 422]);
             }
             if matches!(method, HttpMethod::Patch | HttpMethod::Delete) {
                 wanted.push(412);
+            }
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                wanted.extend([401, 403]);
             }
             let existing = std::mem::replace(&mut op.responses, ResponsesBuilder::new().build());
             let mut responses = existing.responses;

@@ -11,17 +11,20 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::TokenKeys;
 use crate::cli::ServeArgs;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{demo, health, organizations};
+use crate::{demo, health, organizations, users};
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     organizations::configure(cfg);
+    users::configure(cfg);
 }
 
 /// The OpenAPI document, generated from the routes themselves.
@@ -61,11 +64,20 @@ impl Application {
         let pool = web::block(move || db::connect(&database, 8))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
+        let keys = TokenKeys::load(
+            args.jwt_secret.as_deref(),
+            &args.db.database,
+            args.token_ttl,
+        )?;
         if args.demo {
             let demo_pool = pool.clone();
+            let admin_password = args.admin_password.clone();
+            let database = args.db.database.clone();
             let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
                 let mut conn = demo_pool.get()?;
-                demo::load(&mut conn)
+                let loaded = demo::load(&mut conn)?;
+                demo::ensure_admin(&mut conn, admin_password.as_deref(), &database)?;
+                Ok(loaded)
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
@@ -81,6 +93,8 @@ impl Application {
         let public_url = PublicUrl(args.public_url.clone());
         let origins = args.cors_origins();
         let data_pool = web::Data::new(pool.clone());
+        let keys = web::Data::new(keys);
+        let throttle = web::Data::new(LoginThrottle::default());
         let mut server = HttpServer::new(move || {
             let (app, spec) =
                 App::new()
@@ -90,6 +104,8 @@ impl Application {
                         ApiDoc::openapi()
                     })
                     .app_data(data_pool.clone())
+                    .app_data(keys.clone())
+                    .app_data(throttle.clone())
                     .app_data(web::Data::new(public_url.clone()))
                     .app_data(web::Data::new(routes.clone()))
                     .app_data(web::PathConfig::default().error_handler(|err, _| {

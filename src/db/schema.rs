@@ -22,3 +22,24 @@ diesel::table! {
         version -> Integer,
     }
 }
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Nullable<Text>,
+        role -> Text,
+        organization_id -> Nullable<Integer>,
+        active -> Bool,
+        password_hash -> Text,
+        token_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organizations, users,);

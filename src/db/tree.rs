@@ -6,3 +6,76 @@ pub const DESCENDANTS_SQL: &str = "SELECT id FROM (WITH RECURSIVE sub(id) AS (\
     SELECT id FROM organizations WHERE parent_id = ? \
     UNION SELECT c.id FROM organizations c JOIN sub ON c.parent_id = sub.id) \
     SELECT id FROM sub)";
+
+/// Is `unit` strictly below `ancestor` in the hierarchy?
+pub fn is_below(
+    conn: &mut diesel::SqliteConnection,
+    unit: i32,
+    ancestor: i32,
+) -> diesel::QueryResult<bool> {
+    use diesel::sql_types::{Bool, Integer};
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let row: Found = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM ({DESCENDANTS_SQL}) WHERE id = ?) AS found"
+    ))
+    .bind::<Integer, _>(ancestor)
+    .bind::<Integer, _>(unit)
+    .get_result(conn)?;
+    Ok(row.found)
+}
+
+/// Resolve an organization id-or-slug (a segment of digits only is an id).
+pub fn lookup_organization(
+    conn: &mut diesel::SqliteConnection,
+    key: &str,
+) -> diesel::QueryResult<Option<i32>> {
+    use crate::db::schema::organizations;
+    use diesel::prelude::*;
+    let q = organizations::table.select(organizations::id).into_boxed();
+    let q = match key.parse::<i32>() {
+        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(organizations::id.eq(id)),
+        _ => q.filter(organizations::slug.eq(key)),
+    };
+    q.first(conn).optional()
+}
+
+/// What still refers to an organization, in words ("2 users: a, b"), for a 409 on delete.
+pub fn references_to_organization(
+    conn: &mut diesel::SqliteConnection,
+    id: i32,
+) -> diesel::QueryResult<Vec<String>> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Refs {
+        #[diesel(sql_type = Text)]
+        what: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        sample: Option<String>,
+    }
+    // One row per kind of reference; each later resource adds its own line here.
+    let rows: Vec<Refs> = diesel::sql_query(
+        "SELECT 'units below it' AS what, count(*) AS n, group_concat(name, ', ') AS sample
+             FROM (SELECT name FROM organizations WHERE parent_id = ?1 ORDER BY sort_key LIMIT 10)
+         UNION ALL
+         SELECT 'units it succeeded', count(*), group_concat(name, ', ')
+             FROM (SELECT name FROM organizations WHERE successor_id = ?1 LIMIT 10)
+         UNION ALL
+         SELECT 'users', count(*), group_concat(username, ', ')
+             FROM (SELECT username FROM users WHERE organization_id = ?1 ORDER BY username LIMIT 10)",
+    )
+    .bind::<Integer, _>(id)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.n > 0)
+        .map(|r| format!("{} ({})", r.what, r.sample.unwrap_or_default()))
+        .collect())
+}

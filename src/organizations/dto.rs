@@ -157,13 +157,13 @@ pub struct CreateOrganization {
     #[schema(max_length = 300)]
     pub address: Option<String>,
     #[serde(default)]
-    #[schema(pattern = "^[0-9 +().-]{3,30}$", max_length = 30)]
+    #[schema(pattern = "^(|[0-9 +().-]{3,30})$", max_length = 30)]
     pub phone: Option<String>,
     #[serde(default)]
-    #[schema(format = Email, max_length = 254)]
+    #[schema(pattern = "^(|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$", max_length = 254)]
     pub email: Option<String>,
     #[serde(default)]
-    #[schema(pattern = "^https?://[^\\s/]+", max_length = 500)]
+    #[schema(pattern = "^(|https?://[^\\s/]+.*)$", max_length = 500)]
     pub website: Option<String>,
     #[serde(default)]
     pub established_on: Option<NaiveDate>,
@@ -200,13 +200,13 @@ pub struct UpdateOrganization {
     #[schema(value_type = Option<String>, max_length = 300)]
     pub address: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "^[0-9 +().-]{3,30}$", max_length = 30)]
+    #[schema(value_type = Option<String>, pattern = "^(|[0-9 +().-]{3,30})$", max_length = 30)]
     pub phone: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[schema(value_type = Option<String>, pattern = "^(|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$", max_length = 254)]
     pub email: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "^https?://[^\\s/]+", max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = "^(|https?://[^\\s/]+.*)$", max_length = 500)]
     pub website: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
@@ -230,6 +230,8 @@ const READ_ONLY: &[&str] = &[
     "children_count",
 ];
 
+/// Create has no precondition to come first, so every rule — formats, references, dates — is
+/// checked together in the repository and reported in one 422.
 impl BodySchema for CreateOrganization {
     const READ_ONLY: &'static [&'static str] = READ_ONLY;
 }
@@ -254,6 +256,25 @@ impl BodySchema for UpdateOrganization {
         }
         if matches!(self.kind, Patch::Null) {
             errors.push(FieldError::new("/kind", "cannot be null"));
+        }
+        // Each text field on its own, so a bad value is a 422 before any If-Match check.
+        let texts = [
+            ("name", &self.name),
+            ("short_name", &self.short_name),
+            ("secretary_name", &self.secretary_name),
+            ("address", &self.address),
+            ("phone", &self.phone),
+            ("email", &self.email),
+            ("website", &self.website),
+        ];
+        for (field, patch) in texts {
+            if let Patch::Value(v) = patch {
+                let cleaned = text::clean(v);
+                if cleaned.is_empty() && field != "name" {
+                    continue;
+                }
+                errors.extend(text_rule(field, &cleaned));
+            }
         }
         errors
     }
@@ -322,62 +343,19 @@ impl OrganizationFields {
 
     /// Rules that need no database; every broken one is returned.
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        let mut max_len = |field: &str, value: Option<&str>, max: usize| {
-            if let Some(v) = value {
-                if v.chars().count() > max {
-                    errors.push(FieldError::new(
-                        format!("/{field}"),
-                        format!("must be at most {max} characters"),
-                    ));
-                }
-            }
-        };
-        max_len("name", Some(&self.name), 200);
-        max_len("short_name", self.short_name.as_deref(), 100);
-        max_len("secretary_name", self.secretary_name.as_deref(), 100);
-        max_len("address", self.address.as_deref(), 300);
-        max_len("phone", self.phone.as_deref(), 30);
-        max_len("email", self.email.as_deref(), 254);
-        max_len("website", self.website.as_deref(), 500);
-        if self.name.is_empty() {
-            errors.push(FieldError::new("/name", "must not be empty"));
-        }
-        if let Some(phone) = &self.phone {
-            let ok = phone.chars().filter(char::is_ascii_digit).count() >= 3
-                && phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +().-".contains(c));
-            if !ok {
-                errors.push(FieldError::new(
-                    "/phone",
-                    "must be a phone number: digits, spaces and + ( ) . - only",
-                ));
-            }
-        }
-        if let Some(email) = &self.email {
-            let ok = email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !email.chars().any(|c| c.is_whitespace() || c == ',')
-                    && !domain.contains('@')
-            });
-            if !ok {
-                errors.push(FieldError::new("/email", "must be an email address"));
-            }
-        }
-        if let Some(website) = &self.website {
-            let ok = url::Url::parse(website)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
-                errors.push(FieldError::new(
-                    "/website",
-                    "must be an absolute http(s) URL",
-                ));
-            }
-        }
+        let texts = [
+            ("name", Some(self.name.as_str())),
+            ("short_name", self.short_name.as_deref()),
+            ("secretary_name", self.secretary_name.as_deref()),
+            ("address", self.address.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("email", self.email.as_deref()),
+            ("website", self.website.as_deref()),
+        ];
+        let mut errors: Vec<FieldError> = texts
+            .into_iter()
+            .filter_map(|(field, value)| value.and_then(|v| text_rule(field, v)))
+            .collect();
         if let (Some(from), Some(to)) = (self.established_on, self.dissolved_on) {
             if to < from {
                 errors.push(FieldError::new(
@@ -393,6 +371,51 @@ impl OrganizationFields {
             ));
         }
         errors
+    }
+}
+
+/// The rule of one text field (length, and format for phone, e-mail and website), on its
+/// cleaned value. Used on create, on each field of a patch, and on the merged result.
+pub fn text_rule(field: &str, value: &str) -> Option<FieldError> {
+    let max = match field {
+        "name" => 200,
+        "short_name" | "secretary_name" => 100,
+        "address" => 300,
+        "phone" => 30,
+        "email" => 254,
+        _ => 500,
+    };
+    let error = |message: &str| Some(FieldError::new(format!("/{field}"), message));
+    if field == "name" && value.is_empty() {
+        return error("must not be empty");
+    }
+    if value.chars().count() > max {
+        return error(&format!("must be at most {max} characters"));
+    }
+    let ok = match field {
+        "phone" => {
+            value.chars().filter(char::is_ascii_digit).count() >= 3
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +().-".contains(c))
+        }
+        "email" => value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(|c| c.is_whitespace() || c == ',')
+                && !domain.contains('@')
+        }),
+        "website" => url::Url::parse(value)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()),
+        _ => true,
+    };
+    match (ok, field) {
+        (true, _) => None,
+        (false, "phone") => error("must be a phone number: digits, spaces and + ( ) . - only"),
+        (false, "email") => error("must be an email address"),
+        _ => error("must be an absolute http(s) URL"),
     }
 }
 
@@ -415,7 +438,7 @@ list_query! {
         /// every unit below it at any depth.
 
         #[serde(default, deserialize_with = "de_nonempty")]
-        #[param(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
+        #[param(min_length = 1, example = "doan-khoi-cac-co-quan-tinh-lang-son")]
         pub parent: Option<String>,
         /// With `parent`: the whole subtree below it, not only its direct children.
         #[serde(default, deserialize_with = "de_bool")]

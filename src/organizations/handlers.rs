@@ -3,6 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
+use crate::auth::Admin;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, Problem};
 use crate::http::body::JsonBody;
@@ -81,6 +82,7 @@ pub async fn get_organization(
 #[utoipa::path(
     tag = "organizations",
     operation_id = "create_organization",
+    security(("bearer" = [])),
     request_body = CreateOrganization,
     responses(
         (status = 201, description = "Created", body = OrganizationDetail,
@@ -93,6 +95,7 @@ pub async fn get_organization(
 pub async fn create_organization(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    _admin: Admin,
     body: JsonBody<CreateOrganization>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
@@ -115,6 +118,7 @@ pub async fn create_organization(
 #[utoipa::path(
     tag = "organizations",
     operation_id = "update_organization",
+    security(("bearer" = [])),
     params(OrganizationPath,
         ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
     request_body(content = UpdateOrganization, content_type = "application/merge-patch+json"),
@@ -129,6 +133,7 @@ pub async fn create_organization(
 pub async fn update_organization(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    _admin: Admin,
     path: web::Path<OrganizationPath>,
     body: JsonBody<UpdateOrganization>,
 ) -> ApiResult<HttpResponse> {
@@ -145,6 +150,7 @@ pub async fn update_organization(
 #[utoipa::path(
     tag = "organizations",
     operation_id = "delete_organization",
+    security(("bearer" = [])),
     params(OrganizationPath,
         ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
     responses(
@@ -158,6 +164,7 @@ pub async fn update_organization(
 pub async fn delete_organization(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    _admin: Admin,
     path: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;

@@ -154,12 +154,7 @@ impl OrganizationRow {
 
 /// Resolve an id-or-slug to an id; `None` when there is no such organization.
 pub fn lookup(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<i32>> {
-    let q = organizations::table.select(organizations::id).into_boxed();
-    let q = match key.parse::<i32>() {
-        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(organizations::id.eq(id)),
-        _ => q.filter(organizations::slug.eq(key)),
-    };
-    q.first(conn).optional()
+    tree::lookup_organization(conn, key)
 }
 
 /// Resolve an id-or-slug of a path, or 404.
@@ -466,35 +461,12 @@ pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) 
         let id = find_id(conn, key)?;
         let current = detail(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
-        let children: Vec<String> = organizations::table
-            .filter(organizations::parent_id.eq(id))
-            .order(organizations::sort_key)
-            .select(organizations::name)
-            .limit(11)
-            .load(conn)?;
-        if !children.is_empty() {
+        let refs = tree::references_to_organization(conn, id)?;
+        if !refs.is_empty() {
             return Err(AppError::conflict(format!(
-                "'{}' still has units below it: {}{}; move or delete them first",
+                "'{}' is still referenced by {}; change or delete those first",
                 current.organization.name,
-                children
-                    .iter()
-                    .take(10)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if children.len() > 10 { ", …" } else { "" }
-            )));
-        }
-        let successors_of: Vec<String> = organizations::table
-            .filter(organizations::successor_id.eq(id))
-            .select(organizations::name)
-            .limit(10)
-            .load(conn)?;
-        if !successors_of.is_empty() {
-            return Err(AppError::conflict(format!(
-                "'{}' is the successor of: {}; clear their successor_id first",
-                current.organization.name,
-                successors_of.join(", ")
+                refs.join("; ")
             )));
         }
         diesel::delete(organizations::table.find(id)).execute(conn)?;

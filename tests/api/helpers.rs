@@ -1,14 +1,18 @@
 //! Test harness: `spawn_app()` starts the real server on an ephemeral port with a fresh
 //! temporary database; the helpers send real HTTP requests to it.
 
+use doan_api::auth::{Role, TokenKeys};
 use doan_api::cli::ServeArgs;
 use doan_api::db::DbPool;
 use doan_api::startup::Application;
+use doan_api::users::{dto::CreateUser, repo as users_repo};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
 pub struct TestApp {
     pub address: String,
+    /// A token of the admin every test app starts with (used by the write helpers).
+    pub admin_token: String,
     pub client: reqwest::Client,
     pub pool: DbPool,
     pub db_path: std::path::PathBuf,
@@ -31,12 +35,30 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let db_path = dir.path().join("test.db");
     let mut args = ServeArgs::for_tests(db_path.clone());
     adjust(&mut args);
+    let (secret, ttl) = (args.jwt_secret.clone(), args.token_ttl);
     let app = Application::build(args).await.expect("app builds");
+    // The same key the app uses (configured, or the file it created beside the database).
+    let keys = TokenKeys::load(secret.as_deref(), &db_path, ttl).expect("token keys");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
     actix_web::rt::spawn(app.run_until_stopped());
+    let admin_token = {
+        let mut conn = pool.get().unwrap();
+        let existing = users_repo::by_username(&mut conn, "admin").unwrap();
+        let row = match existing {
+            Some(row) => row,
+            None => {
+                insert_user(&mut conn, "admin", Role::Admin, None);
+                users_repo::by_username(&mut conn, "admin")
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        keys.issue(&users_repo::claims_for(&row, 3600)).unwrap()
+    };
     TestApp {
         address,
+        admin_token,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -70,8 +92,13 @@ impl TestApp {
         res.json().await.expect("JSON body")
     }
 
+    /// A request carrying the admin's token.
+    pub fn as_admin(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.request(method, path).bearer_auth(&self.admin_token)
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path)
+        self.as_admin(Method::POST, path)
             .json(body)
             .send()
             .await
@@ -79,7 +106,7 @@ impl TestApp {
     }
 
     pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::PATCH, path)
+        self.as_admin(Method::PATCH, path)
             .header("Content-Type", "application/merge-patch+json")
             .body(body.to_string())
             .send()
@@ -88,7 +115,7 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path)
+        self.as_admin(Method::DELETE, path)
             .send()
             .await
             .expect("DELETE")
@@ -143,4 +170,63 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A password every test user gets.
+pub const TEST_PASSWORD: &str = "Mật khẩu thử 2023";
+
+/// Insert a user directly (hashing is slow; tests do it once per user).
+pub fn insert_user(
+    conn: &mut diesel::SqliteConnection,
+    username: &str,
+    role: Role,
+    organization_id: Option<i64>,
+) -> i64 {
+    let input = CreateUser {
+        username: username.into(),
+        password: TEST_PASSWORD.into(),
+        display_name: None,
+        role,
+        organization_id,
+        active: true,
+    };
+    let hashed = doan_api::auth::password::hash(TEST_PASSWORD).unwrap();
+    users_repo::create(conn, &input, hashed).unwrap().id
+}
+
+impl TestApp {
+    /// Create a user and log it in over HTTP; returns (id, token).
+    pub async fn user_with_token(
+        &self,
+        username: &str,
+        role: Role,
+        organization_id: Option<i64>,
+    ) -> (i64, String) {
+        let id = {
+            let mut conn = self.pool.get().unwrap();
+            insert_user(&mut conn, username, role, organization_id)
+        };
+        (id, self.login(username, TEST_PASSWORD).await)
+    }
+
+    /// Log in over HTTP (asserting 200); returns the token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let res = self
+            .post_anon(
+                "/api/v1/auth/token",
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "login of {username}");
+        let body: Value = res.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn post_anon(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
 }

@@ -45,7 +45,7 @@ fn is_safe_token(id: &str) -> bool {
 
 /// POST a raw body with a content type to the organizations collection.
 async fn post_raw(app: &TestApp, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
-    app.request(Method::POST, ORGS)
+    app.as_admin(Method::POST, ORGS)
         .header("Content-Type", content_type)
         .body(body)
         .send()

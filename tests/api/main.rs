@@ -1,6 +1,8 @@
 //! One integration-test binary: every test starts the real app on port 0 with its own
 //! temporary SQLite file and talks to it over HTTP.
 
+mod auth;
+mod cli;
 mod helpers;
 mod http_contract;
 mod lists;

@@ -59,7 +59,7 @@ async fn create_invalid(app: &TestApp, body: Value) -> Vec<String> {
 
 /// PATCH with an `If-Match` header.
 async fn patch_if_match(app: &TestApp, path: &str, etag: &str, body: &Value) -> Response {
-    app.request(Method::PATCH, path)
+    app.as_admin(Method::PATCH, path)
         .header("Content-Type", "application/json")
         .header("If-Match", etag)
         .body(body.to_string())
@@ -464,7 +464,7 @@ async fn a_stale_if_match_is_a_412_and_changes_nothing() {
     let res = patch_if_match(&app, &path, &stale, &json!({"phone": "333 444"})).await;
     assert_problem(res, 412).await;
     let res = app
-        .request(Method::DELETE, &path)
+        .as_admin(Method::DELETE, &path)
         .header("If-Match", stale.as_str())
         .send()
         .await

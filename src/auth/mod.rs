@@ -1,0 +1,201 @@
+//! Authentication and authorisation: password hashing, JWT tokens, login throttling and the
+//! extractors that make each handler's protection visible in its signature.
+
+pub mod password;
+pub mod throttle;
+pub mod token;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::users;
+use crate::db::{self, tree, DbPool};
+use crate::error::AppError;
+
+pub use token::{Claims, TokenKeys};
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including organizations, clusters and users.
+    Admin,
+    /// The activities of its own unit and of the units below it.
+    Editor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "editor" => Some(Role::Editor),
+            _ => None,
+        }
+    }
+}
+
+/// The caller, authenticated by a valid bearer token of an active user.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i32,
+    pub username: String,
+    pub role: Role,
+    pub organization_id: Option<i32>,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// May this user write what the unit `organizer_id` did? Admins: always; editors: their own
+    /// unit and the units below it.
+    pub fn may_edit_for(
+        &self,
+        conn: &mut SqliteConnection,
+        organizer_id: i32,
+    ) -> QueryResult<bool> {
+        if self.is_admin() {
+            return Ok(true);
+        }
+        let Some(own) = self.organization_id else {
+            return Ok(false);
+        };
+        if own == organizer_id {
+            return Ok(true);
+        }
+        tree::is_below(conn, organizer_id, own)
+    }
+}
+
+#[derive(Queryable)]
+struct TokenUser {
+    id: i32,
+    username: String,
+    role: String,
+    organization_id: Option<i32>,
+    active: bool,
+    token_version: i32,
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// Resolve a token to its user: signature, expiry, issuer and audience, then the user must
+/// exist, be active and have the same token version.
+pub fn authenticate(
+    conn: &mut SqliteConnection,
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<AuthUser, AppError> {
+    let claims = keys.verify(token).ok_or(AppError::Unauthorized)?;
+    let id: i32 = claims.sub.parse().map_err(|_| AppError::Unauthorized)?;
+    let user: Option<TokenUser> = users::table
+        .find(id)
+        .select((
+            users::id,
+            users::username,
+            users::role,
+            users::organization_id,
+            users::active,
+            users::token_version,
+        ))
+        .first(conn)
+        .optional()?;
+    match user {
+        Some(u) if u.active && i64::from(u.token_version) == claims.ver => Ok(AuthUser {
+            id: u.id,
+            username: u.username,
+            role: Role::parse(&u.role).ok_or(AppError::Unauthorized)?,
+            organization_id: u.organization_id,
+        }),
+        _ => Err(AppError::Unauthorized),
+    }
+}
+
+async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
+    let Some(token) = bearer(req) else {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            return Err(AppError::Unauthorized);
+        }
+        return Ok(None);
+    };
+    let keys = req
+        .app_data::<web::Data<TokenKeys>>()
+        .ok_or_else(|| AppError::internal("token keys are not configured"))?
+        .clone();
+    let pool = req
+        .app_data::<web::Data<DbPool>>()
+        .ok_or_else(|| AppError::internal("database pool is not configured"))?
+        .clone();
+    db::run(&pool, move |conn| authenticate(conn, &keys, &token))
+        .await
+        .map(Some)
+}
+
+impl FromRequest for AuthUser {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            extract(&req)
+                .await?
+                .ok_or_else(|| AppError::Unauthorized.into())
+        })
+    }
+}
+
+/// The caller if a token was sent (anonymous otherwise); a bad token is still a 401.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeUser(extract(&req).await?)) })
+    }
+}
+
+/// An authenticated admin; an editor gets 403.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+impl FromRequest for Admin {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.is_admin() {
+                Ok(Admin(user))
+            } else {
+                Err(AppError::Forbidden("only an admin may do this".into()).into())
+            }
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! User administration (admins only) and the `/auth` endpoints: token, me, password.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::{password, Admin, AuthUser, TokenKeys};
+use crate::db::{self, DbPool};
+use crate::error::{ApiResult, AppError, Problem};
+use crate::http::body::JsonBody;
+use crate::http::list::{self, ListRequest, ListResponse};
+use crate::http::query::Qs;
+use crate::http::{etag, links};
+
+use super::dto::{
+    ChangePassword, CreateUser, ListUsersQuery, TokenRequest, TokenResponse, UpdateUser, User,
+    UserPath,
+};
+use super::repo;
+
+/// Hash off the async workers (argon2 is deliberately slow).
+async fn hash(password: String) -> ApiResult<String> {
+    web::block(move || password::hash(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)
+}
+
+/// List users
+#[utoipa::path(tag = "users", operation_id = "list_users", params(ListUsersQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "One page of users", body = ListResponse<User>,
+        headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 404, description = "`organization` names no unit", body = Problem, content_type = "application/problem+json")))]
+#[get("")]
+pub async fn list_users(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    query: Qs<ListUsersQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
+    let page_req = list.clone();
+    let (data, total, next) =
+        db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
+    Ok(list::respond(&req, &list, data, total, next))
+}
+
+/// Create a user
+///
+/// Editors need `organization_id`: the unit whose activities (and those of the units below it)
+/// they may write.
+#[utoipa::path(tag = "users", operation_id = "create_user", request_body = CreateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = User,
+         headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json")))]
+#[post("")]
+pub async fn create_user(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    body: JsonBody<CreateUser>,
+) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    let hashed = hash(input.password.clone()).await?;
+    let user = db::run(&pool, move |conn| repo::create(conn, &input, hashed)).await?;
+    let location = links::absolute(&req, &format!("/api/v1/users/{}", user.id));
+    etag::json_response(&req, StatusCode::CREATED, &user, |res| {
+        res.insert_header((header::LOCATION, location));
+    })
+}
+
+/// Get a user
+#[utoipa::path(tag = "users", operation_id = "get_user", params(UserPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")))]
+#[get("/{id}")]
+pub async fn get_user(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    path: web::Path<UserPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let user = db::run(&pool, move |conn| repo::get(conn, &key)).await?;
+    etag::json_response(&req, StatusCode::OK, &user, |_| {})
+}
+
+/// Update a user
+///
+/// Merge patch. A new password, role, unit or `active: false` revokes the user's earlier
+/// tokens. The last active admin cannot be demoted or deactivated (409).
+#[utoipa::path(tag = "users", operation_id = "update_user",
+    params(UserPath, ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
+    request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
+        (status = 409, description = "Would leave no active admin", body = Problem, content_type = "application/problem+json")))]
+#[patch("/{id}")]
+pub async fn update_user(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    path: web::Path<UserPath>,
+    body: JsonBody<UpdateUser>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let patch = body.0;
+    let new_hash = match patch.password.as_value() {
+        Some(pw) => {
+            if let Some(why) = password::weakness(pw, "") {
+                return Err(AppError::invalid("/password", why));
+            }
+            Some(hash(pw.clone()).await?)
+        }
+        None => None,
+    };
+    let if_match = etag::if_match(&req);
+    let user = db::run(&pool, move |conn| {
+        repo::update(conn, &key, patch, new_hash, if_match)
+    })
+    .await?;
+    etag::json_response(&req, StatusCode::OK, &user, |_| {})
+}
+
+/// Delete a user
+///
+/// Its tokens stop working at once. The last active admin cannot be deleted (409).
+#[utoipa::path(tag = "users", operation_id = "delete_user",
+    params(UserPath, ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Would leave no active admin", body = Problem, content_type = "application/problem+json")))]
+#[delete("/{id}")]
+pub async fn delete_user(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    path: web::Path<UserPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let if_match = etag::if_match(&req);
+    db::run(&pool, move |conn| repo::delete(conn, &key, if_match)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Get a token
+///
+/// Exchange a username and password for a bearer token. After 5 failed attempts for one
+/// username (or from one address) within 15 minutes: 429 with `Retry-After`.
+#[utoipa::path(tag = "auth", operation_id = "create_token", request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A bearer token", body = TokenResponse),
+        (status = 401, description = "Wrong username or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+#[post("/token")]
+pub async fn create_token(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    keys: web::Data<TokenKeys>,
+    throttle: web::Data<LoginThrottle>,
+    body: JsonBody<TokenRequest>,
+) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    let address = client_address(&req);
+    if let Some(wait) = throttle.blocked_for(&input.username, &address) {
+        return Err(AppError::TooManyRequests {
+            retry_after: wait.as_secs().max(1),
+        });
+    }
+    let keys_for_login = keys.clone();
+    let username = input.username.clone();
+    let result = db::run(&pool, move |conn| {
+        repo::login(conn, &keys_for_login, &username, &input.password)
+    })
+    .await;
+    match result {
+        Ok(token) => {
+            throttle.record_success(&input.username, &address);
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(TokenResponse {
+                    access_token: token,
+                    token_type: "Bearer",
+                    expires_in: keys.ttl_seconds,
+                }))
+        }
+        Err(AppError::InvalidCredentials) => {
+            throttle.record_failure(&input.username, &address);
+            tracing::info!(username = %input.username, %address, "failed login");
+            Err(AppError::InvalidCredentials)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Who am I
+#[utoipa::path(tag = "auth", operation_id = "get_me", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's account", body = User)))]
+#[get("/me")]
+pub async fn get_me(pool: web::Data<DbPool>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let me = db::run(&pool, move |conn| repo::get(conn, &user.id.to_string())).await?;
+    Ok(HttpResponse::Ok().json(me))
+}
+
+/// Change my password
+///
+/// Needs the current password. Every earlier token of the caller stops working; the response
+/// carries a fresh one.
+#[utoipa::path(tag = "auth", operation_id = "change_password", request_body = ChangePassword,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Changed; a fresh token", body = TokenResponse)))]
+#[post("/password")]
+pub async fn change_password(
+    pool: web::Data<DbPool>,
+    keys: web::Data<TokenKeys>,
+    user: AuthUser,
+    body: JsonBody<ChangePassword>,
+) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    if let Some(why) = password::weakness(&input.new_password, &user.username) {
+        return Err(AppError::invalid("/new_password", why));
+    }
+    let hashed = hash(input.new_password.clone()).await?;
+    let keys_for_change = keys.clone();
+    let token = db::run(&pool, move |conn| {
+        repo::change_password(
+            conn,
+            &keys_for_change,
+            user.id,
+            &input.current_password,
+            hashed,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: keys.ttl_seconds,
+        }))
+}

@@ -1,0 +1,352 @@
+//! User rows and queries; logins and password changes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::SqliteConnection;
+
+use crate::auth::{password, Claims, Role, TokenKeys};
+use crate::db::list::{self as sql, Bind, ListSql};
+use crate::db::schema::users;
+use crate::db::{self, tree, ts_text};
+use crate::error::{ApiResult, AppError, FieldError};
+use crate::http::body::Patch;
+use crate::http::etag;
+use crate::http::list::{KeysetRow, ListRequest, Sortable};
+use crate::text;
+
+use super::dto::{CreateUser, ListUsersQuery, UpdateUser, User};
+
+pub const SORTS: Sortable = Sortable {
+    fields: &[("username", "u.username"), ("created_at", "u.created_at")],
+    default: "username",
+};
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+pub struct UserRow {
+    pub id: i32,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub organization_id: Option<i32>,
+    pub active: bool,
+    pub password_hash: String,
+    pub token_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub version: i32,
+}
+
+impl UserRow {
+    pub fn to_dto(&self) -> User {
+        User {
+            id: i64::from(self.id),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: Role::parse(&self.role).unwrap_or(Role::Editor),
+            organization_id: self.organization_id.map(i64::from),
+            active: self.active,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+            last_login_at: self.last_login_at.map(|t| t.and_utc()),
+            version: i64::from(self.version),
+        }
+    }
+}
+
+impl KeysetRow for UserRow {
+    fn id(&self) -> i64 {
+        i64::from(self.id)
+    }
+    fn sort_value(&self, sort_name: &str) -> Bind {
+        match sort_name {
+            "username" => Bind::Text(self.username.clone()),
+            _ => Bind::Text(ts_text(self.created_at)),
+        }
+    }
+}
+
+fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<UserRow> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)?)
+}
+
+/// Resolve an id-or-username to an id, or 404.
+pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
+    let q = users::table.select(users::id).into_boxed();
+    let q = match key.parse::<i32>() {
+        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(users::id.eq(id)),
+        _ => q.filter(users::username.eq(key.to_lowercase())),
+    };
+    q.first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found(format!("there is no user '{key}'")))
+}
+
+pub fn get(conn: &mut SqliteConnection, key: &str) -> ApiResult<User> {
+    let id = find_id(conn, key)?;
+    Ok(load(conn, id)?.to_dto())
+}
+
+pub fn list(
+    conn: &mut SqliteConnection,
+    query: &ListUsersQuery,
+    list: &ListRequest,
+) -> ApiResult<(Vec<User>, i64, Option<Vec<Bind>>)> {
+    let mut q = ListSql::new("u.*", "users u", "u.id");
+    if let Some(roles) = &query.role {
+        let roles: Vec<Bind> = roles.iter().map(|r| Bind::from(r.as_str())).collect();
+        if let [role] = roles.as_slice() {
+            q.filter("u.role = ?", [role.clone()]);
+        } else {
+            q.filter_in("+u.role", roles);
+        }
+    }
+    if let Some(org) = &query.organization {
+        let id = tree::lookup_organization(conn, org)?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "query parameter `organization`: there is no organization '{org}'"
+            ))
+        })?;
+        q.filter("u.organization_id = ?", [Bind::Int(i64::from(id))]);
+    }
+    if let Some(active) = query.active {
+        q.filter("u.active = ?", [Bind::Int(i64::from(active))]);
+    }
+    let rows: Vec<UserRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    Ok((rows.iter().map(UserRow::to_dto).collect(), total, next))
+}
+
+fn check_organization(conn: &mut SqliteConnection, org: Option<i64>) -> ApiResult<Option<i32>> {
+    let Some(org) = org else { return Ok(None) };
+    let id = i32::try_from(org).ok();
+    let exists = match id {
+        Some(id) => tree::lookup_organization(conn, &id.to_string())?.is_some(),
+        None => false,
+    };
+    if exists {
+        Ok(id)
+    } else {
+        Err(AppError::invalid(
+            "/organization_id",
+            format!("there is no organization {org}"),
+        ))
+    }
+}
+
+/// Insert a user whose password was hashed already.
+pub fn create(
+    conn: &mut SqliteConnection,
+    input: &CreateUser,
+    password_hash: String,
+) -> ApiResult<User> {
+    let username = input.username.to_lowercase();
+    conn.immediate_transaction(|conn| {
+        let org = check_organization(conn, input.organization_id)?;
+        let taken: bool = diesel::select(diesel::dsl::exists(
+            users::table.filter(users::username.eq(&username)),
+        ))
+        .get_result(conn)?;
+        if taken {
+            return Err(AppError::Conflict {
+                detail: format!("the username '{username}' is already taken"),
+                errors: vec![FieldError::new("/username", "is already taken")],
+            });
+        }
+        let now = db::now();
+        let id: i32 = diesel::insert_into(users::table)
+            .values((
+                users::username.eq(&username),
+                users::display_name.eq(text::clean_opt(input.display_name.as_deref())),
+                users::role.eq(input.role.as_str()),
+                users::organization_id.eq(org),
+                users::active.eq(input.active),
+                users::password_hash.eq(password_hash),
+                users::token_version.eq(1),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+                users::version.eq(1),
+            ))
+            .returning(users::id)
+            .get_result(conn)?;
+        Ok(load(conn, id)?.to_dto())
+    })
+}
+
+/// Number of active admins other than `except`.
+fn other_active_admins(conn: &mut SqliteConnection, except: i32) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+/// Apply a merge patch (a new password arrives hashed).
+pub fn update(
+    conn: &mut SqliteConnection,
+    key: &str,
+    patch: UpdateUser,
+    new_hash: Option<String>,
+    if_match: Option<String>,
+) -> ApiResult<User> {
+    conn.immediate_transaction(|conn| {
+        let id = find_id(conn, key)?;
+        let row = load(conn, id)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
+        let role = patch
+            .role
+            .as_value()
+            .copied()
+            .unwrap_or_else(|| Role::parse(&row.role).unwrap_or(Role::Editor));
+        let org = match &patch.organization_id {
+            Patch::Absent => row.organization_id,
+            Patch::Null => None,
+            Patch::Value(v) => check_organization(conn, Some(*v))?,
+        };
+        if role == Role::Editor && org.is_none() {
+            return Err(AppError::invalid(
+                "/organization_id",
+                "is required for an editor",
+            ));
+        }
+        let active = patch.active.as_value().copied().unwrap_or(row.active);
+        let was_admin = row.role == "admin" && row.active;
+        if was_admin && (role != Role::Admin || !active) && other_active_admins(conn, id)? == 0 {
+            return Err(AppError::conflict(
+                "this is the last active admin; make another user admin first",
+            ));
+        }
+        let display_name = match patch.display_name {
+            Patch::Absent => row.display_name.clone(),
+            Patch::Null => None,
+            Patch::Value(v) => text::clean_opt(Some(&v)),
+        };
+        let revoke = new_hash.is_some()
+            || role.as_str() != row.role
+            || org != row.organization_id
+            || active != row.active;
+        let changed = revoke || display_name != row.display_name;
+        if !changed {
+            return Ok(row.to_dto());
+        }
+        diesel::update(users::table.find(id))
+            .set((
+                users::display_name.eq(display_name),
+                users::role.eq(role.as_str()),
+                users::organization_id.eq(org),
+                users::active.eq(active),
+                users::password_hash.eq(new_hash.unwrap_or(row.password_hash.clone())),
+                users::token_version.eq(row.token_version + i32::from(revoke)),
+                users::updated_at.eq(db::now()),
+                users::version.eq(row.version + 1),
+            ))
+            .execute(conn)?;
+        Ok(load(conn, id)?.to_dto())
+    })
+}
+
+/// Delete a user (its tokens die with it); never the last active admin.
+pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) -> ApiResult<()> {
+    conn.immediate_transaction(|conn| {
+        let id = find_id(conn, key)?;
+        let row = load(conn, id)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
+        if row.role == "admin" && row.active && other_active_admins(conn, id)? == 0 {
+            return Err(AppError::conflict(
+                "this is the last active admin; make another user admin first",
+            ));
+        }
+        diesel::delete(users::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The row a login is checked against.
+pub fn by_username(conn: &mut SqliteConnection, username: &str) -> ApiResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::username.eq(username.to_lowercase()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Claims for a fresh token of this user.
+pub fn claims_for(row: &UserRow, ttl: i64) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
+        sub: row.id.to_string(),
+        role: row.role.clone(),
+        org: row.organization_id.map(i64::from),
+        iat: now,
+        exp: now + ttl,
+        iss: crate::auth::token::ISSUER.into(),
+        aud: crate::auth::token::AUDIENCE.into(),
+        ver: i64::from(row.token_version),
+    }
+}
+
+/// Check credentials (same answer and similar work for an unknown user and a wrong
+/// password); on success stamp `last_login_at` and issue a token.
+pub fn login(
+    conn: &mut SqliteConnection,
+    keys: &TokenKeys,
+    username: &str,
+    password_given: &str,
+) -> ApiResult<String> {
+    let row = by_username(conn, username)?;
+    let ok = match &row {
+        Some(r) => password::verify(password_given, &r.password_hash) && r.active,
+        None => {
+            password::verify_dummy(password_given);
+            false
+        }
+    };
+    let row = match row {
+        Some(r) if ok => r,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    diesel::update(users::table.find(row.id))
+        .set(users::last_login_at.eq(db::now()))
+        .execute(conn)?;
+    Ok(keys.issue(&claims_for(&row, keys.ttl_seconds))?)
+}
+
+/// Change one's own password (the current one is required); revokes earlier tokens and
+/// returns a fresh one.
+pub fn change_password(
+    conn: &mut SqliteConnection,
+    keys: &TokenKeys,
+    user_id: i32,
+    current: &str,
+    new_hash: String,
+) -> ApiResult<String> {
+    conn.immediate_transaction(|conn| {
+        let row = load(conn, user_id)?;
+        if !password::verify(current, &row.password_hash) {
+            return Err(AppError::invalid("/current_password", "is wrong"));
+        }
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::password_hash.eq(new_hash),
+                users::token_version.eq(row.token_version + 1),
+                users::updated_at.eq(db::now()),
+                users::version.eq(row.version + 1),
+            ))
+            .execute(conn)?;
+        let row = load(conn, user_id)?;
+        Ok(keys.issue(&claims_for(&row, keys.ttl_seconds))?)
+    })
+}
+
+/// How many users exist (the demo admin is made only into an empty table).
+pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}

@@ -1,0 +1,76 @@
+//! The binary's command line: clear one-line errors, never a panic.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_doan-api"))
+        .args(args)
+        .env_remove("DOAN_DATABASE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn one_line_error(out: &Output) -> String {
+    assert!(!out.status.success(), "exits non-zero");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let errors: Vec<&&str> = lines.iter().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    errors[0].to_string()
+}
+
+#[test]
+fn a_bad_flag_is_a_one_line_error() {
+    let line = one_line_error(&run(&["serve", "--no-such-flag"]));
+    assert!(line.contains("--no-such-flag"), "{line}");
+    let line = one_line_error(&run(&["serve", "--log-format", "xml"]));
+    assert!(line.contains("xml"), "{line}");
+    let line = one_line_error(&run(&["serve", "--public-url", "not a url"]));
+    assert!(line.contains("public-url"), "{line}");
+}
+
+#[test]
+fn an_unusable_database_path_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the file should be.
+    let line = one_line_error(&run(&[
+        "migrate",
+        "--database",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert!(line.contains("database"), "{line}");
+    // A file that is not a database.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
+    let line = one_line_error(&run(&["migrate", "--database", junk.to_str().unwrap()]));
+    assert!(
+        line.contains("database") || line.contains("migrat"),
+        "{line}"
+    );
+    // A directory that cannot be created (below a regular file).
+    let below_file = junk.join("sub/doan.db");
+    let line = one_line_error(&run(&[
+        "migrate",
+        "--database",
+        below_file.to_str().unwrap(),
+    ]));
+    assert!(line.contains("directory"), "{line}");
+}
+
+#[test]
+fn migrate_creates_and_migrates_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new/doan.db");
+    let out = run(&["migrate", "--database", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(path.exists());
+    // Twice is fine.
+    assert!(run(&["migrate", "--database", path.to_str().unwrap()])
+        .status
+        .success());
+}
