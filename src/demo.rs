@@ -8,6 +8,7 @@ use diesel::SqliteConnection;
 use crate::auth::{password, token, Role};
 use crate::users::{dto::CreateUser, repo as users};
 
+use crate::activities::dto::{Category, DatePrecision, PartOfDay, PartnerRole};
 use crate::organizations::dto::{OrgKind, OrganizationFields};
 use crate::organizations::repo as orgs;
 use crate::text;
@@ -16,6 +17,8 @@ use crate::text;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Loaded {
     pub organizations: usize,
+    pub clusters: usize,
+    pub activities: usize,
 }
 
 struct DemoOrg {
@@ -105,8 +108,21 @@ pub fn slug_of(name: &str) -> String {
     text::slugify(name)
 }
 
-/// Load whatever of the demo data is missing.
-pub fn load(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
+/// Load whatever of the demo data is missing: organizations, then the cluster, the demo admin
+/// (when there is no user), then the activities (saved as that admin).
+pub fn load(
+    conn: &mut SqliteConnection,
+    admin_password: Option<&str>,
+    database: &Path,
+) -> anyhow::Result<Loaded> {
+    let mut loaded = load_organizations(conn)?;
+    loaded.clusters = load_cluster(conn)?;
+    ensure_admin(conn, admin_password, database)?;
+    loaded.activities = load_activities(conn)?;
+    Ok(loaded)
+}
+
+fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for org in ORGANIZATIONS {
         let slug = slug_of(org.name);
@@ -192,4 +208,293 @@ pub fn ensure_admin(
         None => tracing::info!("demo admin `admin` created with the configured password"),
     }
     Ok(())
+}
+
+/// The cluster the page names: "Cụm thi đua số 4" of the bloc.
+pub const CLUSTER_SLUG: &str = "cum-thi-dua-so-4";
+
+fn load_cluster(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+    use crate::db::schema::clusters;
+    use diesel::prelude::*;
+    if crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?.is_some() {
+        return Ok(0);
+    }
+    let bloc = orgs::lookup(conn, &slug_of(BLOC))?
+        .ok_or_else(|| anyhow::anyhow!("the demo bloc is missing"))?;
+    let now = crate::db::now();
+    diesel::insert_into(clusters::table)
+        .values((
+            clusters::slug.eq(CLUSTER_SLUG),
+            clusters::name.eq("Cụm thi đua số 4"),
+            clusters::number.eq(4),
+            clusters::bloc_id.eq(bloc),
+            clusters::active.eq(true),
+            clusters::sort_key.eq(text::sort_key("Cụm thi đua số 4")),
+            clusters::created_at.eq(now),
+            clusters::updated_at.eq(now),
+            clusters::version.eq(1),
+        ))
+        .execute(conn)?;
+    Ok(1)
+}
+
+struct DemoActivity {
+    slug: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    body: Option<&'static str>,
+    occurred_on: (i32, u32, u32),
+    precision: DatePrecision,
+    part_of_day: Option<PartOfDay>,
+    organizer: &'static str,
+    partners: &'static [(&'static str, PartnerRole)],
+    cluster: bool,
+    category: Category,
+    tags: &'static [&'static str],
+    documents: &'static [&'static str],
+    location: Option<&'static str>,
+    photo_captions: &'static [&'static str],
+    byline: Option<&'static str>,
+}
+
+const DAI_PTTH: &str = "Chi đoàn Đài Phát thanh và Truyền hình Lạng Sơn";
+const VP_UBND: &str = "Chi đoàn Văn phòng UBND tỉnh";
+const VP_TU: &str = "Chi đoàn Văn phòng Tỉnh ủy";
+const SO_GTVT: &str = "Chi đoàn Sở Giao thông vận tải";
+const SO_NN: &str = "Chi đoàn Sở Nông nghiệp và Phát triển nông thôn";
+const BQLDA: &str = "Chi đoàn Ban Quản lý Dự án Đầu tư xây dựng tỉnh";
+const QLTT: &str = "Chi đoàn Cục Quản lý thị trường tỉnh Lạng Sơn";
+const KSBT: &str = "Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh";
+const MAU_SON: &str = "Đoàn xã Mẫu Sơn";
+const CONG_DOAN: &str = "Công đoàn cơ sở Đài Phát thanh và Truyền hình Lạng Sơn";
+
+const VP_UBND_SUMMARY: &str = "Chiều 20/9/2023, Chi đoàn Văn phòng UBND tỉnh tổ chức sơ kết công tác đoàn 9 tháng năm 2023 và sinh hoạt chuyên đề chuyên môn với chủ đề: “Nâng cao chất lượng công tác tham mưu, tổng hợp, phục vụ tại cơ quan”. Tham dự có đại diện Ban Thường vụ Đoàn khối, Ban Chấp hành và toàn thể đoàn viên Chi đoàn Văn phòng UBND tỉnh.";
+
+const VP_UBND_BODY: &str = "Chiều 20/9/2023, Chi đoàn Văn phòng UBND tỉnh tổ chức sơ kết công tác đoàn 9 tháng năm 2023 và sinh hoạt chuyên đề chuyên môn với chủ đề: “Nâng cao chất lượng công tác tham mưu, tổng hợp, phục vụ tại cơ quan”. Tham dự có đại diện Ban Thường vụ Đoàn khối, Ban Chấp hành và toàn thể đoàn viên Chi đoàn Văn phòng UBND tỉnh.
+
+Trong 9 tháng đầu năm 2023, Chi đoàn đã hoàn thành tốt nhiệm vụ chính trị được giao trên tất cả các lĩnh vực, các mục tiêu nhiệm vụ đề ra cơ bản đã hoàn thành. Theo đó, Chi đoàn đã tổ chức tuyên truyền đoàn viên thực hiện nghiêm túc các quy định của pháp luật, không vi phạm luật giao thông và không mắc các tệ nạn xã hội…; 100% đoàn viên Chi đoàn tham gia học tập Nghị quyết Đại hội Đại biểu Đoàn toàn quốc lần thứ XII, Nghị quyết Đại hội đại biểu Đoàn thanh niên tỉnh lần thứ XIV nhiệm kỳ 2022-2027; công tác giáo dục truyền thống được quan tâm triển khai thông qua các hoạt động chào mừng các ngày lễ lớn của Đảng, đất nước, của Đoàn.
+
+Các phong trào thanh niên tình nguyện được Chi đoàn tích cực hưởng ứng, tham gia, tiêu biểu như: thực hiện chăm sóc cây cảnh tại khuôn viên trụ sở cơ quan, phối hợp với các Chi đoàn bạn triển khai hoạt động thu gom rác tại xã Vũ Lăng, huyện Bắc Sơn, tổ chức ra quân khởi động Tháng thanh niên và Hành trình “Tháng 3 biên giới” tại xã Thanh Lòa, huyện Cao Lộc, thực hiện công trình thanh niên \"Sân chơi thiếu nhi\", tổ chức Ngày thứ 7 tình huyện, hỗ trợ người dân sử dụng dịch vụ công trực tuyến tại Trung tâm phục vụ hành chính công tỉnh, tổ chức chương trình tình nguyện tại xã Vân An, huyện Chi Lăng, trao tặng kinh phí xây dựng công trình đường kiểm tra cột mốc cho Đồn Biên phòng Ba Sơn, huyện Cao Lộc.
+
+Trong chương trình, Chi đoàn đã tổ chức sinh hoạt chuyên đề chuyên môn với chủ đề: “Nâng cao chất lượng công tác tham mưu, tổng hợp, phục vụ tại cơ quan”, với các tham luận như: Học tập, làm việc theo tư tưởng, đạo đức, phong cách Hồ Chí Minh về tinh thần tự học, kết hợp sức mạnh thời đại nâng cao hiệu quả công tác tham mưu tại cơ quan Văn phòng Đoàn ĐBQH và HĐND tỉnh; nâng cao kỹ năng dự thảo bài phát biểu, diễn thuyết của lãnh đạo tỉnh và một số giải pháp ứng dụng công nghệ thông tin nâng chất lượng, tốc độ xử lý văn bản tại văn phòng UBND tỉnh; một số giải pháp nâng cao chất lượng, hiệu quả công tác tham mưu, giúp việc đối với lãnh đạo UBND tỉnh, lãnh đạo Văn phòng UBND tỉnh; giải pháp nâng cao chất lượng truyền tải thông tin trong công tác biên tập thông tin chỉ đạo điều hành của UBND tỉnh trên Cổng Thông tin điện tử tỉnh…";
+
+const VP_TU_BODY: &str = "Ngày 14/9/2023, Chi đoàn Văn phòng Tỉnh uỷ tổ chức sinh hoạt chuyên đề về công tác chuyên môn năm 2023 với chủ đề “Thể loại, thẩm quyền ban hành và thể thức văn bản của Đảng”.
+
+Kỳ sinh hoạt liên quan đến công tác chuyên môn với cách truyền tải hấp dẫn đã thu hút được đông đảo đoàn viên tham gia. Đoàn viên trong chi đoàn đã tích cực thảo luận, sôi nổi và đưa ra được nhiều ý kiến, câu hỏi, lập luận xác đáng. Buổi sinh hoạt đã giúp cho đoàn viên trong chi đoàn có dịp được tìm hiểu rõ hơn về Thể loại, thẩm quyền ban hành và thể thức văn bản của Đảng, giúp cho mỗi đoàn viên tiếp thu thêm những kiến thức, kỹ năng nghiệp vụ trong việc soạn thảo văn bản của Đảng; nâng cao chất lượng tham mưu, góp phần khẳng định vị thế, vai trò của đoàn viên thanh niên trong công tác chuyên môn.
+
+Bên cạnh đó, đoàn viên chi đoàn còn được tiếp thu thêm kiến thức về của cuộc khởi nghĩa Bắc Sơn (27/9/1940 - 27/9/2023). Tuyên truyền những giá trị lịch sử tươi đẹp, giúp đoàn viên nắm vững lịch sử của địa phương, một lòng biết ơn những vị anh hùng dân tộc đã hy sinh bảo vệ cho quê hương, đất nước để thế hệ trẻ chúng ta có được cuộc sống bình yên như ngày hôm nay.
+
+Buổi sinh hoạt chuyên đề đã diễn ra thành công tốt đẹp, nhận được sự hưởng ứng, tham gia nhiệt tình của đông đảo đoàn viên. Hoạt động vừa mang ý nghĩa nhân văn, thiết thực là dịp để các bạn đoàn viên được giao lưu, học tập, được trao đổi kinh nghiệm lẫn nhau, phát huy tinh thần xung kích của tuổi trẻ.";
+
+/// DEMO.md, "Activities": the seven activities of the page, in its words.
+const ACTIVITIES: &[DemoActivity] = &[
+    DemoActivity {
+        slug: "dem-hoi-trang-ram-cho-con-vien-chuc-nguoi-lao-dong",
+        title: "Đêm hội Trăng rằm cho con viên chức, người lao động",
+        summary: "Tối ngày 25/9/2023, Công đoàn cơ sở phối hợp với Chi đoàn Đài Phát thanh và Truyền hình Lạng Sơn tổ chức chương trình Đêm hội Trăng rằm cho con viên chức, người lao động đang công tác tại đơn vị.",
+        body: None,
+        occurred_on: (2023, 9, 25),
+        precision: DatePrecision::Day,
+        part_of_day: Some(PartOfDay::Evening),
+        organizer: DAI_PTTH,
+        partners: &[(CONG_DOAN, PartnerRole::CoOrganizer)],
+        cluster: false,
+        category: Category::CultureSports,
+        tags: &[],
+        documents: &[],
+        location: None,
+        photo_captions: &[],
+        byline: None,
+    },
+    DemoActivity {
+        slug: "chi-doan-van-phong-ubnd-tinh-so-ket-cong-tac-doan-9-thang-nam-2023",
+        title: "Chi đoàn Văn phòng UBND tỉnh sơ kết công tác đoàn 9 tháng năm 2023 và sinh hoạt chuyên đề chuyên môn",
+        summary: VP_UBND_SUMMARY,
+        body: Some(VP_UBND_BODY),
+        occurred_on: (2023, 9, 20),
+        precision: DatePrecision::Day,
+        part_of_day: Some(PartOfDay::Afternoon),
+        organizer: VP_UBND,
+        partners: &[],
+        cluster: false,
+        category: Category::Conference,
+        tags: &["Tháng Thanh niên", "Tháng Ba biên giới"],
+        documents: &[],
+        location: None,
+        photo_captions: &[
+            "Đồng chí Bí thư Chi đoàn phát biểu tại cuộc họp",
+            "Toàn cảnh cuộc họp",
+            "Đồng chí ủy viên Ban Thường vụ Đoàn khối phát biểu tại cuộc họp",
+        ],
+        byline: Some("Chi đoàn Văn phòng UBND tỉnh"),
+    },
+    DemoActivity {
+        slug: "sinh-hoat-chuyen-de-the-loai-tham-quyen-ban-hanh-va-the-thuc-van-ban-cua-dang",
+        title: "Sinh hoạt chuyên đề “Thể loại, thẩm quyền ban hành và thể thức văn bản của Đảng”",
+        summary: "Ngày 14/9/2023, Chi đoàn Văn phòng Tỉnh uỷ tổ chức sinh hoạt chuyên đề về công tác chuyên môn năm 2023 với chủ đề “Thể loại, thẩm quyền ban hành và thể thức văn bản của Đảng”.",
+        body: Some(VP_TU_BODY),
+        occurred_on: (2023, 9, 14),
+        precision: DatePrecision::Day,
+        part_of_day: None,
+        organizer: VP_TU,
+        partners: &[],
+        cluster: false,
+        category: Category::ThematicSession,
+        tags: &[],
+        documents: &[],
+        location: None,
+        photo_captions: &[
+            "Buổi sinh hoạt chuyên đề về công tác chuyên môn của chi đoàn VPTU",
+            "Đoàn viên tham gia phát biểu ý kiến tại buổi sinh hoạt chuyên đề",
+            "Đoàn viên tuyên truyền kỷ niệm 83 năm ngày khởi nghĩa Bắc Sơn (27/9/1940 - 27/9/2023)",
+        ],
+        byline: Some("Hoàng Bích Liên – Bí thư Chi đoàn Văn phòng Tỉnh uỷ"),
+    },
+    DemoActivity {
+        slug: "hoat-dong-tinh-nguyen-vi-dan-em-than-yeu-tai-xa-mau-son",
+        title: "Hoạt động tình nguyện hưởng ứng cuộc vận động “Vì đàn em thân yêu” tại xã Mẫu Sơn",
+        summary: "Ngày 08/9/2023, các cơ sở Đoàn trực thuộc Đoàn Khối bao gồm: Chi đoàn Sở Giao thông vận tải, Chi đoàn Sở Nông nghiệp và Phát triển nông thôn, Chi đoàn Ban Quản lý Dự án Đầu tư xây dựng tỉnh đã phối hợp với Đoàn xã Mẫu Sơn, huyện Cao Lộc tổ chức hoạt động tình nguyện hưởng ứng cuộc vận động \"vì đàn em thân yêu\" tại xã Mẫu Sơn, huyện Cao Lộc.",
+        body: None,
+        occurred_on: (2023, 9, 8),
+        precision: DatePrecision::Day,
+        part_of_day: None,
+        organizer: SO_GTVT,
+        partners: &[
+            (SO_NN, PartnerRole::CoOrganizer),
+            (BQLDA, PartnerRole::CoOrganizer),
+            (MAU_SON, PartnerRole::Host),
+        ],
+        cluster: false,
+        category: Category::Volunteering,
+        tags: &["Vì đàn em thân yêu"],
+        documents: &[],
+        location: Some("xã Mẫu Sơn, huyện Cao Lộc"),
+        photo_captions: &[],
+        byline: None,
+    },
+    DemoActivity {
+        slug: "cum-thi-dua-so-4-so-ket-cong-tac-doan-9-thang-dau-nam-2023",
+        title: "Cụm thi đua số 4 sơ kết công tác đoàn và phong trào thanh niên 9 tháng đầu năm 2023",
+        summary: "Thực hiện chương trình công tác Đoàn và phong trào thanh niên năm 2023, Chiều ngày 07/9/2023 tại Trung tâm Kiểm soát bệnh tật tỉnh lạng Sơn, Cụm thi đua số 4 thuộc Đoàn khối các cơ quan tỉnh đã tổ tổ chức hội nghị sơ kết công tác đoàn và phong trào thanh niên 9 tháng đầu năm, triển khai nhiệm vụ trọng tâm 3 tháng cuối năm 2023. Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh, Cụm phó thường trực cụm thi đua số 4 chủ trì hội nghị.",
+        body: None,
+        occurred_on: (2023, 9, 7),
+        precision: DatePrecision::Day,
+        part_of_day: Some(PartOfDay::Afternoon),
+        organizer: KSBT,
+        partners: &[],
+        cluster: true,
+        category: Category::Conference,
+        tags: &[],
+        documents: &[],
+        location: Some("Trung tâm Kiểm soát bệnh tật tỉnh Lạng Sơn"),
+        photo_captions: &[],
+        byline: None,
+    },
+    DemoActivity {
+        slug: "sinh-hoat-chuyen-de-quan-ly-dia-ban-gan-voi-phan-mem-xu-ly-vi-pham-hanh-chinh-ins",
+        title: "Sinh hoạt chuyên đề: “Một số giải pháp nâng cao chất lượng công tác quản lý địa bàn, gắn với khai thác sử dụng hệ thống phần mềm xử lý vi phạm hành chính (INS)”",
+        summary: "Thực hiện Chương trình số 28-CT/ĐTN ngày 21/02/2023 của Ban chấp hành Chi đoàn Cục Quản lý thị trường về công tác Đoàn và phong trào thanh niên năm 2023. Ngày 31/8/2023 Ban chấp hành Chi đoàn Cục Quản lý thị trường tỉnh Lạng Sơn đã tổ chức sinh hoạt chuyên đề: “Một số giải pháp nâng cao chất lượng công tác quản lý địa bàn, gắn với khai thác sử dụng hệ thống phần mềm xử lý vi phạm hành chính (INS)”",
+        body: None,
+        occurred_on: (2023, 8, 31),
+        precision: DatePrecision::Day,
+        part_of_day: None,
+        organizer: QLTT,
+        partners: &[],
+        cluster: false,
+        category: Category::ThematicSession,
+        tags: &[],
+        documents: &["Chương trình số 28-CT/ĐTN ngày 21/02/2023"],
+        location: None,
+        photo_captions: &[],
+        byline: None,
+    },
+    DemoActivity {
+        slug: "cum-thi-dua-so-4-day-manh-cac-phong-trao-thanh-nien-tinh-nguyen-huong-ve-co-so",
+        title: "Cụm thi đua số 4 đẩy mạnh các phong trào thanh niên tình nguyện hướng về cơ sở",
+        summary: "Thời gian qua, Cụm thi đua số 4, Đoàn khối CCQ tỉnh đã đẩy mạnh các phong trào thanh niên tình nguyện hướng về cơ sở, nhất là những xã vùng sâu, vùng xa, vùng biên giới. Từ đó, phát huy vai trò xung kích của tuổi trẻ, góp phần đảm bảo an sinh xã hội, lan tỏa những hành động đẹp và ý nghĩa trong cộng đồng.",
+        body: None,
+        occurred_on: (2023, 9, 1),
+        precision: DatePrecision::Month,
+        part_of_day: None,
+        organizer: KSBT,
+        partners: &[],
+        cluster: true,
+        category: Category::Volunteering,
+        tags: &["Thanh niên tình nguyện"],
+        documents: &[],
+        location: None,
+        photo_captions: &[],
+        byline: None,
+    },
+];
+
+fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+    use crate::activities::dto::{ActivityFields, PartnerInput, Photo, Status};
+    use crate::activities::repo as acts;
+    let admin = users::by_username(conn, "admin")?
+        .ok_or_else(|| anyhow::anyhow!("the demo admin is missing"))?;
+    let as_admin = crate::auth::AuthUser {
+        id: admin.id,
+        username: admin.username.clone(),
+        role: Role::Admin,
+        organization_id: None,
+    };
+    let cluster = crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?;
+    let mut added = 0;
+    for a in ACTIVITIES {
+        if acts::find_row(conn, a.slug).is_ok() {
+            continue;
+        }
+        let id_of = |conn: &mut SqliteConnection, name: &str| -> anyhow::Result<i64> {
+            Ok(i64::from(orgs::lookup(conn, &slug_of(name))?.ok_or_else(
+                || anyhow::anyhow!("demo unit {name} is missing"),
+            )?))
+        };
+        let mut partners = Vec::new();
+        for (name, role) in a.partners {
+            partners.push(PartnerInput {
+                organization_id: id_of(conn, name)?,
+                role: *role,
+            });
+        }
+        let (y, m, d) = a.occurred_on;
+        let fields = ActivityFields {
+            title: a.title.to_string(),
+            summary: Some(a.summary.to_string()),
+            body: a.body.map(str::to_string),
+            occurred_on: chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .ok_or_else(|| anyhow::anyhow!("bad demo date"))?,
+            date_precision: a.precision,
+            ends_on: None,
+            part_of_day: a.part_of_day,
+            location: a.location.map(str::to_string),
+            category: a.category,
+            organizer_id: id_of(conn, a.organizer)?,
+            partners,
+            cluster_id: if a.cluster {
+                cluster.map(i64::from)
+            } else {
+                None
+            },
+            tags: a.tags.iter().map(|t| t.to_string()).collect(),
+            documents: a.documents.iter().map(|d| d.to_string()).collect(),
+            photos: a
+                .photo_captions
+                .iter()
+                .map(|c| Photo {
+                    url: None,
+                    caption: Some(c.to_string()),
+                    credit: None,
+                })
+                .collect(),
+            byline: a.byline.map(str::to_string),
+            participants_count: None,
+            status: Status::Published,
+            published_at: None,
+        };
+        acts::create(conn, &as_admin, Some(a.slug.to_string()), fields)
+            .map_err(|e| anyhow::anyhow!("loading demo activity {}: {e}", a.slug))?;
+        added += 1;
+    }
+    Ok(added)
 }

@@ -1,6 +1,7 @@
 //! doan-api: the public JSON REST API behind the activity news of a Vietnamese provincial
 //! Youth Union (Đoàn TNCS Hồ Chí Minh).
 
+pub mod activities;
 pub mod auth;
 pub mod cli;
 pub mod db;

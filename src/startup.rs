@@ -19,10 +19,12 @@ use crate::error::AppError;
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{demo, health, organizations, users};
+use crate::{activities, demo, health, organizations, users};
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // Before organizations: it serves /organizations/{id}/activities.
+    activities::configure(cfg);
     organizations::configure(cfg);
     users::configure(cfg);
 }
@@ -75,14 +77,14 @@ impl Application {
             let database = args.db.database.clone();
             let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
                 let mut conn = demo_pool.get()?;
-                let loaded = demo::load(&mut conn)?;
-                demo::ensure_admin(&mut conn, admin_password.as_deref(), &database)?;
-                Ok(loaded)
+                demo::load(&mut conn, admin_password.as_deref(), &database)
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
             tracing::info!(
                 organizations = loaded.organizations,
+                clusters = loaded.clusters,
+                activities = loaded.activities,
                 "demo data loaded where missing"
             );
         }

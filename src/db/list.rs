@@ -85,8 +85,11 @@ pub enum Window {
 pub struct ListSql {
     columns: String,
     from: String,
+    /// Binds of `?` in `from` (a joined subquery), ahead of the filters' binds.
+    from_binds: Vec<Bind>,
     id_column: String,
-    filters: Vec<String>,
+    /// (clause in the page query, clause in the count query).
+    filters: Vec<(String, String)>,
     binds: Vec<Bind>,
 }
 
@@ -103,16 +106,51 @@ impl ListSql {
         Self {
             columns: columns.into(),
             from: from.into(),
+            from_binds: Vec::new(),
             id_column: id_column.into(),
             filters: Vec::new(),
             binds: Vec::new(),
         }
     }
 
+    /// Join a subquery (or table) into `from`; its `?` placeholders take `binds`.
+    pub fn join(&mut self, join: &str, binds: impl IntoIterator<Item = Bind>) {
+        self.from.push(' ');
+        self.from.push_str(join);
+        self.from_binds.extend(binds);
+    }
+
     /// Add a `WHERE` conjunct; its `?` placeholders take `binds` in order.
     pub fn filter(&mut self, clause: impl Into<String>, binds: impl IntoIterator<Item = Bind>) {
-        self.filters.push(clause.into());
+        let clause = clause.into();
+        self.filters.push((clause.clone(), clause));
         self.binds.extend(binds);
+    }
+
+    /// A conjunct written two ways with the same placeholders: for the page query (where a `+`
+    /// keeps SQLite walking the sort index) and for the count (where the set may drive).
+    pub fn filter_split(
+        &mut self,
+        page_clause: impl Into<String>,
+        count_clause: impl Into<String>,
+        binds: impl IntoIterator<Item = Bind>,
+    ) {
+        self.filters.push((page_clause.into(), count_clause.into()));
+        self.binds.extend(binds);
+    }
+
+    /// `+column IN (subquery)` on pages, `column IN (subquery)` for the count.
+    pub fn filter_in_set(
+        &mut self,
+        column: &str,
+        subquery: &str,
+        binds: impl IntoIterator<Item = Bind>,
+    ) {
+        self.filter_split(
+            format!("+{column} IN ({subquery})"),
+            format!("{column} IN ({subquery})"),
+            binds,
+        );
     }
 
     /// `column IN (?, ?, …)`.
@@ -121,8 +159,18 @@ impl ListSql {
         self.filter(format!("{column} IN ({marks})"), values);
     }
 
-    fn where_clause(&self, extra: Option<&str>) -> String {
-        let mut parts: Vec<&str> = self.filters.iter().map(String::as_str).collect();
+    fn where_clause(&self, count: bool, extra: Option<&str>) -> String {
+        let mut parts: Vec<&str> = self
+            .filters
+            .iter()
+            .map(|(page, count_clause)| {
+                if count {
+                    count_clause.as_str()
+                } else {
+                    page.as_str()
+                }
+            })
+            .collect();
         parts.extend(extra);
         if parts.is_empty() {
             String::new()
@@ -137,9 +185,9 @@ impl ListSql {
             sql: format!(
                 "SELECT count(*) AS count FROM {}{}",
                 self.from,
-                self.where_clause(None)
+                self.where_clause(true, None)
             ),
-            binds: self.binds.clone(),
+            binds: self.from_binds.iter().chain(&self.binds).cloned().collect(),
         }
     }
 
@@ -154,7 +202,7 @@ impl ListSql {
             .map(|(expr, dir)| format!("{expr} {}", dir.sql()))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut binds = self.binds.clone();
+        let mut binds: Vec<Bind> = self.from_binds.iter().chain(&self.binds).cloned().collect();
         let (keyset, tail) = match window {
             Window::Offset { offset, limit } => (None, format!(" LIMIT {limit} OFFSET {offset}")),
             Window::After { after, limit } => {
@@ -171,7 +219,7 @@ impl ListSql {
                 "SELECT {} FROM {}{} ORDER BY {}{}",
                 self.columns,
                 self.from,
-                self.where_clause(keyset.as_deref()),
+                self.where_clause(false, keyset.as_deref()),
                 order_sql,
                 tail
             ),

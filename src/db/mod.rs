@@ -53,15 +53,25 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     let url = path
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the database path is not valid UTF-8"))?;
+    // One connection first: switch to WAL (persistent in the file) and migrate, before the pool
+    // opens others — a journal-mode change competing with a migration would fail with BUSY.
+    {
+        use diesel::Connection;
+        let mut first = SqliteConnection::establish(url)
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
+        Pragmas.on_acquire(&mut first).map_err(|e| {
+            anyhow::anyhow!("cannot configure the database {}: {e}", path.display())
+        })?;
+        migrate(&mut first)?;
+    }
     let manager = ConnectionManager::<SqliteConnection>::new(url);
     let pool = Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Pragmas))
         .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
-    let mut conn = pool.get()?;
-    migrate(&mut conn)?;
     Ok(pool)
 }
 

@@ -1,6 +1,108 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    activities (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        title_sort_key -> Binary,
+        summary -> Nullable<Text>,
+        body -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        occurred_on -> Date,
+        date_precision -> Text,
+        period_end -> Date,
+        ends_on -> Nullable<Date>,
+        part_of_day -> Nullable<Text>,
+        location -> Nullable<Text>,
+        category -> Text,
+        organizer_id -> Integer,
+        cluster_id -> Nullable<Integer>,
+        participants_count -> Nullable<Integer>,
+        byline -> Nullable<Text>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        state -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        created_by -> Nullable<Integer>,
+        updated_by -> Nullable<Integer>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    activity_documents (id) {
+        id -> Integer,
+        activity_id -> Integer,
+        position -> Integer,
+        raw -> Text,
+        number -> Nullable<Text>,
+        doc_type -> Nullable<Text>,
+        issuer -> Nullable<Text>,
+        department -> Nullable<Text>,
+        issued_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    activity_partners (activity_id, organization_id) {
+        activity_id -> Integer,
+        organization_id -> Integer,
+        role -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    activity_photos (id) {
+        id -> Integer,
+        activity_id -> Integer,
+        position -> Integer,
+        url -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    activity_revisions (id) {
+        id -> Integer,
+        activity_id -> Integer,
+        version -> Integer,
+        state -> Text,
+        changed_by -> Nullable<Text>,
+        changed_at -> Timestamp,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    activity_tags (activity_id, tag_id) {
+        activity_id -> Integer,
+        tag_id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    clusters (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        number -> Integer,
+        bloc_id -> Integer,
+        description -> Nullable<Text>,
+        active -> Bool,
+        sort_key -> Binary,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Integer,
         slug -> Text,
@@ -24,6 +126,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    tags (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        sort_key -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Integer,
         username -> Text,
@@ -40,6 +152,27 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(activities -> clusters (cluster_id));
+diesel::joinable!(activities -> organizations (organizer_id));
+diesel::joinable!(activity_documents -> activities (activity_id));
+diesel::joinable!(activity_partners -> activities (activity_id));
+diesel::joinable!(activity_partners -> organizations (organization_id));
+diesel::joinable!(activity_photos -> activities (activity_id));
+diesel::joinable!(activity_revisions -> activities (activity_id));
+diesel::joinable!(activity_tags -> activities (activity_id));
+diesel::joinable!(activity_tags -> tags (tag_id));
+diesel::joinable!(clusters -> organizations (bloc_id));
 diesel::joinable!(users -> organizations (organization_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organizations, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    activities,
+    activity_documents,
+    activity_partners,
+    activity_photos,
+    activity_revisions,
+    activity_tags,
+    clusters,
+    organizations,
+    tags,
+    users,
+);

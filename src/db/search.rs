@@ -116,8 +116,26 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
 /// The `+` keeps SQLite walking the list's sort index and probing the set of hits, so pages
 /// come out in order without sorting every hit (common words match most rows).
 pub fn filter(list: &mut ListSql, id_column: &str, table: &str, query: &SearchQuery) {
-    list.filter(
-        format!("+{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
+    list.filter_in_set(
+        id_column,
+        &format!("SELECT rowid FROM {table} WHERE {table} MATCH ?"),
+        [Bind::Text(query.match_expr.clone())],
+    );
+}
+
+/// Join the hits of `table` with their rank (`bm25`, lower is better; the `exact` column weighs
+/// four times the folded one) as `{alias}.rank`, for `sort=relevance`.
+pub fn join_ranked(
+    list: &mut ListSql,
+    id_column: &str,
+    table: &str,
+    alias: &str,
+    query: &SearchQuery,
+) {
+    list.join(
+        &format!(
+            "JOIN (SELECT rowid AS id, bm25({table}, 4.0, 1.0) AS rank FROM {table} WHERE {table} MATCH ?) {alias} ON {alias}.id = {id_column}"
+        ),
         [Bind::Text(query.match_expr.clone())],
     );
 }

@@ -69,7 +69,17 @@ pub fn references_to_organization(
              FROM (SELECT name FROM organizations WHERE successor_id = ?1 LIMIT 10)
          UNION ALL
          SELECT 'users', count(*), group_concat(username, ', ')
-             FROM (SELECT username FROM users WHERE organization_id = ?1 ORDER BY username LIMIT 10)",
+             FROM (SELECT username FROM users WHERE organization_id = ?1 ORDER BY username LIMIT 10)
+         UNION ALL
+         SELECT 'activities it organized', count(*), group_concat(title, ', ')
+             FROM (SELECT title FROM activities WHERE organizer_id = ?1 LIMIT 5)
+         UNION ALL
+         SELECT 'activities it took part in', count(*), group_concat(title, ', ')
+             FROM (SELECT a.title FROM activity_partners p JOIN activities a ON a.id = p.activity_id
+                   WHERE p.organization_id = ?1 LIMIT 5)
+         UNION ALL
+         SELECT 'emulation clusters of its bloc', count(*), group_concat(name, ', ')
+             FROM (SELECT name FROM clusters WHERE bloc_id = ?1 LIMIT 10)",
     )
     .bind::<Integer, _>(id)
     .load(conn)?;
@@ -78,4 +88,19 @@ pub fn references_to_organization(
         .filter(|r| r.n > 0)
         .map(|r| format!("{} ({})", r.what, r.sample.unwrap_or_default()))
         .collect())
+}
+
+/// Every unit below `id`, at any depth.
+pub fn descendants(conn: &mut diesel::SqliteConnection, id: i32) -> diesel::QueryResult<Vec<i32>> {
+    use diesel::sql_types::Integer;
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Integer)]
+        id: i32,
+    }
+    let rows: Vec<Id> = diesel::sql_query(DESCENDANTS_SQL)
+        .bind::<Integer, _>(id)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -63,7 +63,7 @@ impl OrgKind {
 }
 
 /// A reference to another organization.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct OrgRef {
     #[schema(example = 2)]
     pub id: i64,

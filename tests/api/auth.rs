@@ -55,6 +55,32 @@ fn matrix() -> Vec<Row> {
         row(Method::POST, "/api/v1/auth/password", [401, 200, 200]),
         // Public by design: getting a token needs credentials, not a token.
         row(Method::POST, "/api/v1/auth/token", [200, 200, 200]),
+        // Activities of the editor's own unit: editors and admins may.
+        row(Method::POST, "/api/v1/activities", [401, 201, 201]),
+        row(Method::PATCH, "/api/v1/activities/{id}", [401, 200, 200]),
+        row(Method::DELETE, "/api/v1/activities/{id}", [401, 204, 204]),
+        row(
+            Method::POST,
+            "/api/v1/activities/{id}/restore",
+            [401, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/api/v1/activities/{id}/revisions/{n}/restore",
+            [401, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/activities/{id}/revisions",
+            [401, 200, 200],
+        ),
+        row(Method::GET, "/api/v1/trash/activities", [401, 200, 200]),
+        // Removing for good is for admins only.
+        row(
+            Method::DELETE,
+            "/api/v1/trash/activities/{id}",
+            [401, 403, 204],
+        ),
     ]
 }
 
@@ -111,6 +137,42 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
             )
         }
         ("POST", "/api/v1/auth/password") => (row.path.into(), None),
+        ("POST", "/api/v1/activities") => {
+            (row.path.into(), Some(activity_body(n, world.editor_org)))
+        }
+        (_, path)
+            if path.starts_with("/api/v1/activities/") || path.starts_with("/api/v1/trash/") =>
+        {
+            let created = app
+                .post_json("/api/v1/activities", &activity_body(n, world.editor_org))
+                .await;
+            assert_eq!(created.status(), 201);
+            let id = created.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap();
+            let in_trash = path.ends_with("/restore") && !path.contains("revisions")
+                || path.starts_with("/api/v1/trash/");
+            if in_trash {
+                assert_eq!(
+                    app.delete(&format!("/api/v1/activities/{id}"))
+                        .await
+                        .status(),
+                    204
+                );
+            }
+            if path.contains("revisions") {
+                let res = app
+                    .patch_json(
+                        &format!("/api/v1/activities/{id}"),
+                        &json!({"summary": "Bản sửa"}),
+                    )
+                    .await;
+                assert_eq!(res.status(), 200);
+            }
+            let concrete = path.replace("{id}", &id.to_string()).replace("{n}", "1");
+            let body = (row.method == Method::PATCH).then(|| json!({"summary": "Tóm tắt mới"}));
+            (concrete, body)
+        }
         ("POST", "/api/v1/auth/token") => (
             row.path.into(),
             Some(json!({"username": "admin", "password": TEST_PASSWORD})),
@@ -213,6 +275,11 @@ fn the_matrix_covers_every_write_endpoint_of_the_spec() {
         writes, covered,
         "a write endpoint is missing from (or stale in) the auth matrix"
     );
+}
+
+fn activity_body(n: u32, organizer: i64) -> Value {
+    json!({"title": format!("Hoạt động thử {n}"), "occurred_on": "2023-09-20",
+        "category": "volunteering", "organizer_id": organizer, "status": "published"})
 }
 
 fn b64(bytes: &[u8]) -> String {

@@ -1,0 +1,9 @@
+DROP TABLE activities_fts;
+DROP TABLE activity_revisions;
+DROP TABLE activity_photos;
+DROP TABLE activity_documents;
+DROP TABLE activity_tags;
+DROP TABLE activity_partners;
+DROP TABLE activities;
+DROP TABLE tags;
+DROP TABLE clusters;

@@ -1,0 +1,346 @@
+//! Activity endpoints: list and search, read, write, trash, revisions, vocabularies.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+
+use crate::auth::{Admin, AuthUser, MaybeUser};
+use crate::db::{self, tree, DbPool};
+use crate::error::{ApiResult, AppError, Problem};
+use crate::http::body::JsonBody;
+use crate::http::list::{self, ListRequest, ListResponse, Paging};
+use crate::http::query::Qs;
+use crate::http::{etag, links};
+use crate::organizations::dto::OrganizationPath;
+
+use super::dto::*;
+use super::repo::{self, Viewer};
+
+async fn list_with_scope(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: Option<AuthUser>,
+    query: ListActivitiesQuery,
+    scope: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
+    let page_req = list.clone();
+    let (data, total, next) = db::run(&pool, move |conn| {
+        let viewer = Viewer::of(conn, user.as_ref())?;
+        let scope_id =
+            match scope {
+                Some(key) => Some(tree::lookup_organization(conn, &key)?.ok_or_else(|| {
+                    AppError::not_found(format!("there is no organization '{key}'"))
+                })?),
+                None => None,
+            };
+        repo::list(conn, &query, &page_req, &viewer, scope_id)
+    })
+    .await?;
+    Ok(list::respond(&req, &list, data, total, next))
+}
+
+/// List and search activities
+///
+/// Published activities, newest first, filtered and searched. With a token, editors also see
+/// the drafts of their units (`status=draft`), admins every draft.
+#[utoipa::path(tag = "activities", operation_id = "list_activities", params(ListActivitiesQuery),
+    responses(
+        (status = 200, description = "One page of activities", body = ListResponse<ActivitySummary>,
+         headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A filter names an unknown organization, cluster or tag", body = Problem, content_type = "application/problem+json")))]
+#[get("")]
+pub async fn list_activities(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: MaybeUser,
+    query: Qs<ListActivitiesQuery>,
+) -> ApiResult<HttpResponse> {
+    list_with_scope(req, pool, user.0, query.into_inner(), None).await
+}
+
+/// Activities of an organization
+///
+/// The activities list scoped to one unit (as organizer or partner; with
+/// `include_descendants=true`, the units below it too).
+#[utoipa::path(tag = "activities", operation_id = "list_organization_activities",
+    params(OrganizationPath, ListActivitiesQuery),
+    responses(
+        (status = 200, description = "One page of activities", body = ListResponse<ActivitySummary>,
+         headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization (or an unknown filter value)", body = Problem, content_type = "application/problem+json")))]
+#[get("/organizations/{id}/activities")]
+pub async fn list_organization_activities(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: MaybeUser,
+    path: web::Path<OrganizationPath>,
+    query: Qs<ListActivitiesQuery>,
+) -> ApiResult<HttpResponse> {
+    list_with_scope(
+        req,
+        pool,
+        user.0,
+        query.into_inner(),
+        Some(path.into_inner().id),
+    )
+    .await
+}
+
+/// Get an activity
+///
+/// By id or slug, with partners, cluster, tags, documents and photos. Drafts and trashed
+/// activities are 404 to anyone who may not edit them.
+#[utoipa::path(tag = "activities", operation_id = "get_activity", params(ActivityPath),
+    responses(
+        (status = 200, description = "The activity", body = Activity, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json")))]
+#[get("/{id}")]
+pub async fn get_activity(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: MaybeUser,
+    path: web::Path<ActivityPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let activity = db::run(&pool, move |conn| {
+        let viewer = Viewer::of(conn, user.0.as_ref())?;
+        let row = repo::find_visible(conn, &key, &viewer)?;
+        repo::detail(conn, &row)
+    })
+    .await?;
+    etag::json_response(&req, StatusCode::OK, &activity, |_| {})
+}
+
+/// Create an activity
+///
+/// With its partners, tags, documents and photos, in one transaction. Editors may create
+/// activities only for their own unit or the units below it.
+#[utoipa::path(tag = "activities", operation_id = "create_activity", request_body = CreateActivity,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Activity, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The explicit slug is taken", body = Problem, content_type = "application/problem+json")))]
+#[post("")]
+pub async fn create_activity(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    body: JsonBody<CreateActivity>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let fields = ActivityFields::from_create(&body);
+    let slug = body.slug.map(|s| s.trim().to_string());
+    let created = db::run(&pool, move |conn| repo::create(conn, &user, slug, fields)).await?;
+    let location = links::absolute(&req, &format!("/api/v1/activities/{}", created.id));
+    etag::json_response(&req, StatusCode::CREATED, &created, |res| {
+        res.insert_header((header::LOCATION, location));
+    })
+}
+
+/// Update an activity
+///
+/// JSON merge patch (lists are replaced whole); every change is kept as a revision.
+#[utoipa::path(tag = "activities", operation_id = "update_activity",
+    params(ActivityPath, ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
+    request_body(content = UpdateActivity, content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = Activity, headers(("ETag" = String)))))]
+#[patch("/{id}")]
+pub async fn update_activity(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<ActivityPath>,
+    body: JsonBody<UpdateActivity>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let if_match = etag::if_match(&req);
+    let patch = body.0;
+    let updated = db::run(&pool, move |conn| {
+        repo::update(conn, &user, &key, patch, if_match)
+    })
+    .await?;
+    etag::json_response(&req, StatusCode::OK, &updated, |_| {})
+}
+
+/// Delete an activity (to the trash)
+///
+/// Afterwards it is 404 for everyone; it can be restored from the trash.
+#[utoipa::path(tag = "activities", operation_id = "delete_activity",
+    params(ActivityPath, ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Moved to the trash")))]
+#[delete("/{id}")]
+pub async fn delete_activity(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<ActivityPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let if_match = etag::if_match(&req);
+    db::run(&pool, move |conn| repo::trash(conn, &user, &key, if_match)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Restore an activity from the trash
+#[utoipa::path(tag = "activities", operation_id = "restore_activity", params(ActivityPath),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Restored", body = Activity, headers(("ETag" = String)))))]
+#[post("/{id}/restore")]
+pub async fn restore_activity(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<ActivityPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let restored = db::run(&pool, move |conn| repo::restore(conn, &user, &key)).await?;
+    etag::json_response(&req, StatusCode::OK, &restored, |_| {})
+}
+
+/// Revisions of an activity
+///
+/// Who saved each version and when, newest first.
+#[utoipa::path(tag = "activities", operation_id = "list_activity_revisions", params(ActivityPath),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The versions", body = Vec<RevisionInfo>)))]
+#[get("/{id}/revisions")]
+pub async fn list_revisions(
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<ActivityPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let revisions = db::run(&pool, move |conn| repo::revisions(conn, &user, &key)).await?;
+    Ok(HttpResponse::Ok().json(revisions))
+}
+
+/// One revision of an activity
+///
+/// The full state at version `n`.
+#[utoipa::path(tag = "activities", operation_id = "get_activity_revision", params(RevisionPath),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The state at that version", body = Revision)))]
+#[get("/{id}/revisions/{n}")]
+pub async fn get_revision(
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<RevisionPath>,
+) -> ApiResult<HttpResponse> {
+    let RevisionPath { id, n } = path.into_inner();
+    let revision = db::run(&pool, move |conn| repo::revision(conn, &user, &id, n)).await?;
+    Ok(HttpResponse::Ok().json(revision))
+}
+
+/// Restore a revision
+///
+/// Makes version `n` the current state again; this is itself a new revision.
+#[utoipa::path(tag = "activities", operation_id = "restore_activity_revision",
+    params(RevisionPath, ("If-Match" = Option<String>, Header, description = "ETag of the current state")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Restored as a new version", body = Activity, headers(("ETag" = String)))))]
+#[post("/{id}/revisions/{n}/restore")]
+pub async fn restore_revision(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<RevisionPath>,
+) -> ApiResult<HttpResponse> {
+    let RevisionPath { id, n } = path.into_inner();
+    let if_match = etag::if_match(&req);
+    let restored = db::run(&pool, move |conn| {
+        repo::restore_revision(conn, &user, &id, n, if_match)
+    })
+    .await?;
+    etag::json_response(&req, StatusCode::OK, &restored, |_| {})
+}
+
+crate::list_query! {
+    /// Query of `GET /trash/activities`.
+    pub struct ListTrashQuery {
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `deleted_at`, `updated_at`. Default: `-deleted_at`.",
+        default_sort: "-deleted_at",
+    }
+}
+
+/// The trash
+///
+/// Deleted activities the caller may edit, most recently deleted first.
+#[utoipa::path(tag = "activities", operation_id = "list_trash", params(ListTrashQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "One page of trashed activities", body = ListResponse<ActivitySummary>,
+        headers(("Link" = String), ("X-Total-Count" = i64)))))]
+#[get("/activities")]
+pub async fn list_trash(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    query: Qs<ListTrashQuery>,
+) -> ApiResult<HttpResponse> {
+    let paging: Paging = query.into_inner().paging();
+    let list = ListRequest::new(&req, &paging, &repo::TRASH_SORTS)?;
+    let page_req = list.clone();
+    let (data, total, next) =
+        db::run(&pool, move |conn| repo::list_trash(conn, &user, &page_req)).await?;
+    Ok(list::respond(&req, &list, data, total, next))
+}
+
+/// Delete from the trash for good
+///
+/// Admins only; the activity and its revisions are gone.
+#[utoipa::path(tag = "activities", operation_id = "purge_activity", params(ActivityPath),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted for good")))]
+#[delete("/activities/{id}")]
+pub async fn purge_activity(
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    path: web::Path<ActivityPath>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    db::run(&pool, move |conn| repo::purge(conn, &key)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Categories
+///
+/// Every category code with its Vietnamese label and its number of published activities.
+#[utoipa::path(tag = "activities", operation_id = "list_categories",
+    responses((status = 200, description = "The categories", body = Vec<CategoryCount>)))]
+#[get("/categories")]
+pub async fn list_categories(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let data = db::run(&pool, |conn| Ok(repo::category_counts(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(data))
+}
+
+/// Tags
+///
+/// Campaign and movement tags with their number of published activities.
+#[utoipa::path(tag = "activities", operation_id = "list_tags", params(ListTagsQuery),
+    responses((status = 200, description = "The tags", body = Vec<TagCount>)))]
+#[get("/tags")]
+pub async fn list_tags(
+    pool: web::Data<DbPool>,
+    query: Qs<ListTagsQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let by_name = match query.sort.as_deref() {
+        None | Some("count") | Some("-count") => false,
+        Some("name") => true,
+        Some(other) => {
+            return Err(AppError::bad_param(
+                "sort",
+                format!("has an unknown field '{other}'; allowed: count, name"),
+            ))
+        }
+    };
+    let data = db::run(&pool, move |conn| {
+        repo::tag_counts(conn, query.q.as_deref(), by_name)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(data))
+}
