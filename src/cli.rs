@@ -25,6 +25,20 @@ pub enum Command {
     Openapi,
     /// Create a user; the password is read from standard input.
     CreateUser(CreateUserArgs),
+    /// Fill the database with synthetic data for benchmarks.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Number of synthetic activities to insert.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20_000_000))]
+    pub synthetic: u64,
+    /// Random seed (the same seed on the same starting database gives the same data).
+    #[arg(long, default_value_t = 20231025)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -30,7 +30,7 @@ struct DemoOrg {
 }
 
 const TINH_DOAN: &str = "Tỉnh đoàn Lạng Sơn";
-const BLOC: &str = "Đoàn khối các cơ quan tỉnh Lạng Sơn";
+pub const BLOC: &str = "Đoàn khối các cơ quan tỉnh Lạng Sơn";
 const CAO_LOC: &str = "Huyện đoàn Cao Lộc";
 
 const fn unit(name: &'static str, kind: OrgKind, parent: Option<&'static str>) -> DemoOrg {
@@ -122,7 +122,8 @@ pub fn load(
     Ok(loaded)
 }
 
-fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
+/// The organizations of the page (where missing).
+pub fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for org in ORGANIZATIONS {
         let slug = slug_of(org.name);
@@ -214,27 +215,35 @@ pub fn ensure_admin(
 pub const CLUSTER_SLUG: &str = "cum-thi-dua-so-4";
 
 fn load_cluster(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
-    use crate::db::schema::clusters;
     use diesel::prelude::*;
     if crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?.is_some() {
         return Ok(0);
     }
+    // Only what the page states of the 2023 roster: the standing deputy.
     let bloc = orgs::lookup(conn, &slug_of(BLOC))?
         .ok_or_else(|| anyhow::anyhow!("the demo bloc is missing"))?;
-    let now = crate::db::now();
-    diesel::insert_into(clusters::table)
-        .values((
-            clusters::slug.eq(CLUSTER_SLUG),
-            clusters::name.eq("Cụm thi đua số 4"),
-            clusters::number.eq(4),
-            clusters::bloc_id.eq(bloc),
-            clusters::active.eq(true),
-            clusters::sort_key.eq(text::sort_key("Cụm thi đua số 4")),
-            clusters::created_at.eq(now),
-            clusters::updated_at.eq(now),
-            clusters::version.eq(1),
-        ))
-        .execute(conn)?;
+    let input = crate::clusters::dto::CreateCluster {
+        slug: Some(CLUSTER_SLUG.into()),
+        name: "Cụm thi đua số 4".into(),
+        number: 4,
+        bloc_id: i64::from(bloc),
+        description: None,
+        active: true,
+    };
+    crate::clusters::repo::create(conn, &input)
+        .map_err(|e| anyhow::anyhow!("demo cluster: {e}"))?;
+    let cluster = crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?
+        .ok_or_else(|| anyhow::anyhow!("the demo cluster is missing"))?;
+    let deputy = orgs::lookup(conn, &slug_of(KSBT))?
+        .ok_or_else(|| anyhow::anyhow!("the demo unit {KSBT} is missing"))?;
+    diesel::sql_query(
+        "INSERT INTO cluster_members (cluster_id, year, organization_id, bloc_id, role, position) \
+         VALUES (?, 2023, ?, ?, 'standing_deputy', 0)",
+    )
+    .bind::<diesel::sql_types::Integer, _>(cluster)
+    .bind::<diesel::sql_types::Integer, _>(deputy)
+    .bind::<diesel::sql_types::Integer, _>(bloc)
+    .execute(conn)?;
     Ok(1)
 }
 
@@ -285,6 +294,9 @@ Kỳ sinh hoạt liên quan đến công tác chuyên môn với cách truyền 
 Bên cạnh đó, đoàn viên chi đoàn còn được tiếp thu thêm kiến thức về của cuộc khởi nghĩa Bắc Sơn (27/9/1940 - 27/9/2023). Tuyên truyền những giá trị lịch sử tươi đẹp, giúp đoàn viên nắm vững lịch sử của địa phương, một lòng biết ơn những vị anh hùng dân tộc đã hy sinh bảo vệ cho quê hương, đất nước để thế hệ trẻ chúng ta có được cuộc sống bình yên như ngày hôm nay.
 
 Buổi sinh hoạt chuyên đề đã diễn ra thành công tốt đẹp, nhận được sự hưởng ứng, tham gia nhiệt tình của đông đảo đoàn viên. Hoạt động vừa mang ý nghĩa nhân văn, thiết thực là dịp để các bạn đoàn viên được giao lưu, học tập, được trao đổi kinh nghiệm lẫn nhau, phát huy tinh thần xung kích của tuổi trẻ.";
+
+/// The page's longer texts, also the sentence pool of the synthetic generator.
+pub const SEED_TEXTS: [&str; 3] = [VP_UBND_SUMMARY, VP_UBND_BODY, VP_TU_BODY];
 
 /// DEMO.md, "Activities": the seven activities of the page, in its words.
 const ACTIVITIES: &[DemoActivity] = &[

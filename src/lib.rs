@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod auth;
 pub mod cli;
+pub mod clusters;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -11,7 +12,9 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod organizations;
+pub mod seed;
 pub mod startup;
+pub mod stats;
 pub mod telemetry;
 pub mod text;
 pub mod users;

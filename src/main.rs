@@ -31,6 +31,20 @@ fn main() -> ExitCode {
             telemetry::init(LogFormat::Text);
             doan_api::users::cli::create_user(&args)
         }
+        Command::Seed(args) => {
+            telemetry::init(LogFormat::Text);
+            (|| -> anyhow::Result<()> {
+                let pool = db::connect(&args.db.database, 1)?;
+                let mut conn = pool.get()?;
+                let report =
+                    doan_api::seed::synthetic(&mut conn, args.synthetic as usize, args.seed, true)?;
+                println!(
+                    "seeded {} activities ({} new units, {} new clusters) in {:.1} s: {:.0} activities/s",
+                    report.activities, report.units, report.clusters, report.seconds, report.rows_per_second()
+                );
+                Ok(())
+            })()
+        }
         Command::Migrate(args) => {
             telemetry::init(LogFormat::Text);
             db::connect(&args.database, 1).map(|_| {

@@ -21,6 +21,8 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
     tags(
         (name = "organizations", description = "Đoàn units (a hierarchy) and partner bodies"),
         (name = "activities", description = "What the units did: the news, with trash, revisions, categories and tags"),
+        (name = "clusters", description = "Emulation clusters (cụm thi đua): rosters, ranking, results"),
+        (name = "stats", description = "Counts for review conferences (sơ kết, tổng kết)"),
         (name = "auth", description = "Bearer tokens: reading published content needs none; every write does"),
         (name = "users", description = "Accounts that may write (admins only)"),
         (name = "health", description = "Probes for orchestration"),

@@ -19,14 +19,16 @@ use crate::error::AppError;
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{activities, demo, health, organizations, users};
+use crate::{activities, clusters, demo, health, organizations, stats, users};
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // Before organizations: it serves /organizations/{id}/activities.
     activities::configure(cfg);
+    clusters::configure(cfg);
     organizations::configure(cfg);
     users::configure(cfg);
+    stats::configure(cfg);
 }
 
 /// The OpenAPI document, generated from the routes themselves.

@@ -179,6 +179,25 @@ impl ListSql {
         }
     }
 
+    /// An aggregate under the same filters (as the count sees them):
+    /// `SELECT <select> FROM <from> <joins> WHERE … GROUP BY <group_by> ORDER BY <order_by>`.
+    pub fn aggregate(
+        &self,
+        select: &str,
+        joins: &str,
+        group_by: &str,
+        order_by: &str,
+    ) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT {select} FROM {} {joins}{} GROUP BY {group_by} ORDER BY {order_by}",
+                self.from,
+                self.where_clause(true, None)
+            ),
+            binds: self.from_binds.iter().chain(&self.binds).cloned().collect(),
+        }
+    }
+
     /// `SELECT count(*)` under the same filters.
     pub fn count(&self) -> Statement {
         Statement {

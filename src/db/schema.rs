@@ -87,6 +87,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    cluster_members (cluster_id, year, organization_id) {
+        cluster_id -> Integer,
+        year -> Integer,
+        organization_id -> Integer,
+        bloc_id -> Integer,
+        role -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    cluster_results (cluster_id, year, organization_id) {
+        cluster_id -> Integer,
+        year -> Integer,
+        organization_id -> Integer,
+        self_score -> Nullable<Double>,
+        agreed_score -> Nullable<Double>,
+        grade -> Nullable<Text>,
+        award -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     clusters (id) {
         id -> Integer,
         slug -> Text,
@@ -161,6 +185,9 @@ diesel::joinable!(activity_photos -> activities (activity_id));
 diesel::joinable!(activity_revisions -> activities (activity_id));
 diesel::joinable!(activity_tags -> activities (activity_id));
 diesel::joinable!(activity_tags -> tags (tag_id));
+diesel::joinable!(cluster_members -> clusters (cluster_id));
+diesel::joinable!(cluster_results -> clusters (cluster_id));
+diesel::joinable!(cluster_results -> organizations (organization_id));
 diesel::joinable!(clusters -> organizations (bloc_id));
 diesel::joinable!(users -> organizations (organization_id));
 
@@ -171,6 +198,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_photos,
     activity_revisions,
     activity_tags,
+    cluster_members,
+    cluster_results,
     clusters,
     organizations,
     tags,

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP: query and body extraction, lists, ETags, links and middleware.
 
 pub mod body;
+pub mod csv;
 pub mod etag;
 pub mod links;
 pub mod list;

@@ -1,6 +1,7 @@
 //! One integration-test binary: every test starts the real app on port 0 with its own
 //! temporary SQLite file and talks to it over HTTP.
 
+mod activities;
 mod auth;
 mod cli;
 mod helpers;
@@ -8,4 +9,5 @@ mod http_contract;
 mod lists;
 mod openapi;
 mod organizations;
+mod query_counts;
 mod query_plans;

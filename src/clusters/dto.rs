@@ -1,0 +1,361 @@
+//! Cluster request/response types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::activities::dto::{Category, ClusterRef};
+use crate::error::FieldError;
+use crate::http::body::{BodySchema, Patch};
+use crate::http::query::{de_bool, de_list, de_nonempty};
+use crate::list_query;
+use crate::organizations::dto::OrgRef;
+
+/// Links to the feeds of the cluster's activities.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedLinks {
+    pub rss: String,
+    pub atom: String,
+    pub json: String,
+}
+
+/// An emulation cluster (cụm thi đua) of a bloc.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Cluster {
+    pub id: i64,
+    #[schema(example = "cum-thi-dua-so-4")]
+    pub slug: String,
+    #[schema(example = "Cụm thi đua số 4")]
+    pub name: String,
+    #[schema(example = 4)]
+    pub number: i64,
+    /// The organization that groups the clusters (e.g. the Đoàn khối).
+    pub bloc_id: i64,
+    pub bloc: OrgRef,
+    pub description: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// Feeds of the activities the cluster ran.
+    pub feeds: FeedLinks,
+}
+
+/// Body of `POST /clusters`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Cụm thi đua số 5", "number": 5, "bloc_id": 2}))]
+pub struct CreateCluster {
+    #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
+    pub slug: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(minimum = 1, maximum = 1000)]
+    pub number: i64,
+    pub bloc_id: i64,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl BodySchema for CreateCluster {
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "bloc", "created_at", "updated_at", "version", "feeds"];
+}
+
+/// Body of `PATCH /clusters/{id}` (merge patch).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCluster {
+    #[serde(default)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = i64, required = false, minimum = 1, maximum = 1000)]
+    pub number: Patch<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = bool, required = false)]
+    pub active: Patch<bool>,
+}
+
+impl BodySchema for UpdateCluster {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "slug",
+        "bloc_id",
+        "bloc",
+        "created_at",
+        "updated_at",
+        "version",
+        "feeds",
+    ];
+
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, null) in [
+            ("/name", matches!(self.name, Patch::Null)),
+            ("/number", matches!(self.number, Patch::Null)),
+            ("/active", matches!(self.active, Patch::Null)),
+        ] {
+            if null {
+                errors.push(FieldError::new(field, "cannot be null"));
+            }
+        }
+        errors
+    }
+}
+
+/// A unit's role in a cluster for a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    /// Cụm trưởng
+    Head,
+    /// Cụm phó thường trực
+    StandingDeputy,
+    /// Cụm phó
+    Deputy,
+    /// Thành viên
+    Member,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Head => "head",
+            MemberRole::StandingDeputy => "standing_deputy",
+            MemberRole::Deputy => "deputy",
+            MemberRole::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            MemberRole::Head,
+            MemberRole::StandingDeputy,
+            MemberRole::Deputy,
+            MemberRole::Member,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// A member of a cluster in a year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub organization: OrgRef,
+    pub role: MemberRole,
+}
+
+/// A roster: the members of a cluster in a year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Roster {
+    pub cluster: ClusterRef,
+    #[schema(example = 2023)]
+    pub year: i32,
+    pub members: Vec<Member>,
+}
+
+/// One entry of a roster as written.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    pub organization_id: i64,
+    pub role: MemberRole,
+}
+
+/// Body of `PUT /clusters/{id}/members/{year}`: the whole roster of that year.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"members": [{"organization_id": 10, "role": "standing_deputy"}]}))]
+pub struct PutRoster {
+    pub members: Vec<MemberInput>,
+}
+
+impl BodySchema for PutRoster {}
+
+/// A unit's cluster and role in one year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Membership {
+    pub year: i32,
+    pub cluster: ClusterRef,
+    pub role: MemberRole,
+}
+
+/// Counts of one member in a ranking.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RankingEntry {
+    /// 1 is best; members with the same total share a rank.
+    pub rank: i64,
+    pub organization: OrgRef,
+    pub role: MemberRole,
+    /// Published activities it organized in the period.
+    pub organized: i64,
+    /// Published activities it took part in as a partner.
+    pub partnered: i64,
+    /// organized + partnered
+    pub total: i64,
+    /// Organized + partnered, by category code.
+    pub by_category: std::collections::BTreeMap<String, i64>,
+}
+
+/// A cluster's ranking for a year and period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ranking {
+    pub cluster: ClusterRef,
+    pub year: i32,
+    pub occurred_from: NaiveDate,
+    pub occurred_to: NaiveDate,
+    /// Order: total (desc), then organized (desc), then name (Vietnamese order).
+    pub members: Vec<RankingEntry>,
+}
+
+/// Year-end grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// Xuất sắc
+    Excellent,
+    /// Tốt
+    Good,
+    /// Khá / trung bình
+    Average,
+    /// Yếu
+    Weak,
+}
+
+/// Year-end award.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Award {
+    /// Cờ thi đua — at most one per cluster and year.
+    EmulationFlag,
+    /// Bằng khen
+    MeritCertificate,
+    /// Giấy khen
+    Commendation,
+}
+
+/// One member's annual review.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultInput {
+    pub organization_id: i64,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub self_score: Option<f64>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub agreed_score: Option<f64>,
+    #[serde(default)]
+    pub grade: Option<Grade>,
+    #[serde(default)]
+    pub award: Option<Award>,
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// Body of `PUT /clusters/{id}/results/{year}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutResults {
+    pub results: Vec<ResultInput>,
+}
+
+impl BodySchema for PutResults {}
+
+/// A recorded annual review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResultEntry {
+    pub year: i32,
+    pub cluster: ClusterRef,
+    pub organization: OrgRef,
+    pub self_score: Option<f64>,
+    pub agreed_score: Option<f64>,
+    pub grade: Option<Grade>,
+    pub award: Option<Award>,
+    pub note: Option<String>,
+}
+
+list_query! {
+    /// Query of `GET /clusters`.
+    pub struct ListClustersQuery {
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `number`, `name`. Default: `number`.",
+        default_sort: "number",
+        /// Only the clusters of this bloc (id or slug).
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1)]
+        pub bloc: Option<String>,
+        /// Only clusters with a roster that year.
+        #[serde(default)]
+        #[param(minimum = 1900, maximum = 2100)]
+        pub year: Option<i32>,
+        #[serde(default, deserialize_with = "de_bool")]
+        #[param(value_type = Option<bool>)]
+        pub active: Option<bool>,
+        /// Search in name and description.
+        #[serde(default)]
+        pub q: Option<String>,
+    }
+}
+
+/// `{id}` of a cluster path: the numeric id or the slug.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ClusterPath {
+    /// Numeric id or slug.
+    #[param(example = "cum-thi-dua-so-4")]
+    pub id: String,
+}
+
+/// `{id}/…/{year}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ClusterYearPath {
+    /// Numeric id or slug.
+    pub id: String,
+    #[param(minimum = 1900, maximum = 2100, example = 2023)]
+    pub year: i32,
+}
+
+/// `?year=` (default: the current year in Asia/Ho_Chi_Minh).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct YearQuery {
+    #[serde(default)]
+    #[param(minimum = 1900, maximum = 2100, example = 2023)]
+    pub year: Option<i32>,
+}
+
+/// Query of the ranking.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RankingQuery {
+    /// The roster's year (default: the current year); the period defaults to that year.
+    #[serde(default)]
+    #[param(minimum = 1900, maximum = 2100, example = 2023)]
+    pub year: Option<i32>,
+    #[serde(default)]
+    #[param(value_type = Option<NaiveDate>)]
+    pub occurred_from: Option<NaiveDate>,
+    #[serde(default)]
+    #[param(value_type = Option<NaiveDate>)]
+    pub occurred_to: Option<NaiveDate>,
+    /// Only these categories.
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
+    pub category: Option<Vec<Category>>,
+}

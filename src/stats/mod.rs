@@ -1,0 +1,280 @@
+//! Counts of activities for review conferences (sơ kết 6/9 tháng, tổng kết năm): grouped by
+//! month, category, organization, cluster or tag (one or two of them), under the same filters
+//! as the activities list. JSON for charts, or CSV.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::activities::dto::{Category, ListActivitiesQuery, Status};
+use crate::activities::repo::{self as activities, Viewer};
+use crate::auth::MaybeUser;
+use crate::db::list as sql;
+use crate::db::{self, DbPool};
+use crate::error::{ApiResult, AppError, Problem};
+use crate::http::csv;
+use crate::http::query::{de_bool, de_list, de_nonempty, Qs};
+
+/// A dimension to count by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// `YYYY-MM` of `occurred_on`.
+    Month,
+    Category,
+    /// The organizer.
+    Organization,
+    Cluster,
+    /// Each tag of the activity (an activity with two tags counts under both).
+    Tag,
+}
+
+impl Dimension {
+    fn name(self) -> &'static str {
+        match self {
+            Dimension::Month => "month",
+            Dimension::Category => "category",
+            Dimension::Organization => "organization",
+            Dimension::Cluster => "cluster",
+            Dimension::Tag => "tag",
+        }
+    }
+
+    /// (key expression, label expression, join).
+    fn sql(self, n: usize) -> (String, String, String) {
+        match self {
+            Dimension::Month => ("strftime('%Y-%m', a.occurred_on)".into(), "NULL".into(), String::new()),
+            Dimension::Category => ("a.category".into(), "NULL".into(), String::new()),
+            Dimension::Organization => (
+                format!("o{n}.slug"),
+                format!("o{n}.name"),
+                format!("JOIN organizations o{n} ON o{n}.id = a.organizer_id"),
+            ),
+            Dimension::Cluster => (
+                format!("c{n}.slug"),
+                format!("c{n}.name"),
+                format!("LEFT JOIN clusters c{n} ON c{n}.id = a.cluster_id"),
+            ),
+            Dimension::Tag => (
+                format!("t{n}.slug"),
+                format!("t{n}.name"),
+                format!("JOIN activity_tags at{n} ON at{n}.activity_id = a.id JOIN tags t{n} ON t{n}.id = at{n}.tag_id"),
+            ),
+        }
+    }
+}
+
+/// Query of `GET /stats/activities`: `group_by` and the filters of the activities list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// One or two dimensions, comma-separated: `month`, `category`, `organization`, `cluster`, `tag`.
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Vec<Dimension>, style = Form, explode = false, required = true, example = "month,category")]
+    pub group_by: Option<Vec<Dimension>>,
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    #[param(min_length = 1)]
+    pub organization: Option<String>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    #[param(min_length = 1)]
+    pub organizer: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    #[param(value_type = Option<bool>)]
+    pub include_descendants: Option<bool>,
+    #[serde(default, deserialize_with = "de_nonempty")]
+    #[param(min_length = 1)]
+    pub cluster: Option<String>,
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
+    pub category: Option<Vec<Category>>,
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+    pub tag: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
+    pub status: Option<Vec<Status>>,
+    #[serde(default)]
+    #[param(value_type = Option<NaiveDate>)]
+    pub occurred_from: Option<NaiveDate>,
+    #[serde(default)]
+    #[param(value_type = Option<NaiveDate>)]
+    pub occurred_to: Option<NaiveDate>,
+}
+
+/// One group and its count.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatsRow {
+    /// The group's key per dimension (`month`: `2023-09`, `category`: code, others: slug;
+    /// `null` for activities without a cluster).
+    #[schema(value_type = Object, example = json!({"month": "2023-09", "category": "volunteering"}))]
+    pub keys: BTreeMap<String, Option<String>>,
+    /// Human labels per dimension (Vietnamese).
+    #[schema(value_type = Object, example = json!({"month": "2023-09", "category": "Tình nguyện"}))]
+    pub labels: BTreeMap<String, Option<String>>,
+    pub count: i64,
+}
+
+/// Counts by group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    #[schema(example = json!(["month", "category"]))]
+    pub group_by: Vec<Dimension>,
+    /// Number of matching activities (equals the list's `meta.total` for the same filters).
+    pub total: i64,
+    pub data: Vec<StatsRow>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct GroupRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    k1: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    l1: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    k2: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    l2: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn label(dim: Dimension, key: &Option<String>, label: Option<String>) -> Option<String> {
+    match dim {
+        Dimension::Category => key
+            .as_deref()
+            .and_then(Category::parse)
+            .map(|c| c.label().to_string()),
+        Dimension::Month => key.clone(),
+        _ => label,
+    }
+}
+
+/// Activity counts
+///
+/// Counts of activities grouped by one or two dimensions, under the filters of the activities
+/// list, ready for a chart. `Accept: text/csv` gives CSV (UTF-8 with BOM, for Excel).
+#[utoipa::path(tag = "stats", operation_id = "activity_stats", params(StatsQuery),
+    responses((status = 200, description = "Counts", content(
+        (Stats = "application/json"),
+        (String = "text/csv", example = "month,category,category_label,count\r\n2023-09,volunteering,Tình nguyện,2\r\n"))),
+        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A filter names an unknown organization, cluster or tag", body = Problem, content_type = "application/problem+json")))]
+#[get("/activities")]
+pub async fn activity_stats(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: MaybeUser,
+    query: Qs<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let dims = q.group_by.clone().unwrap_or_default();
+    if dims.is_empty() || dims.len() > 2 || (dims.len() == 2 && dims[0] == dims[1]) {
+        return Err(AppError::bad_param(
+            "group_by",
+            "needs one or two different dimensions: month, category, organization, cluster, tag",
+        ));
+    }
+    let filters = ListActivitiesQuery {
+        q: q.q,
+        organization: q.organization,
+        organizer: q.organizer,
+        include_descendants: q.include_descendants,
+        cluster: q.cluster,
+        category: q.category,
+        tag: q.tag,
+        status: q.status,
+        occurred_from: q.occurred_from,
+        occurred_to: q.occurred_to,
+        ..Default::default()
+    };
+    let dims_for_query = dims.clone();
+    let (total, rows) = db::run(&pool, move |conn| {
+        let viewer = Viewer::of(conn, user.0.as_ref())?;
+        let (list, _) = activities::list_sql(conn, &filters, &viewer, false, None)?;
+        let total = sql::count(conn, &list.count())?;
+        let (k1, l1, j1) = dims_for_query[0].sql(1);
+        let (k2, l2, j2) = dims_for_query.get(1).map(|d| d.sql(2)).unwrap_or((
+            "NULL".into(),
+            "NULL".into(),
+            String::new(),
+        ));
+        let stmt = list.aggregate(
+            &format!("{k1} AS k1, {l1} AS l1, {k2} AS k2, {l2} AS l2, count(*) AS n"),
+            &format!("{j1} {j2}"),
+            "1, 3",
+            "1, 3",
+        );
+        let rows: Vec<GroupRow> = sql::load(conn, &stmt)?;
+        Ok((total, rows))
+    })
+    .await?;
+    let data: Vec<StatsRow> = rows
+        .into_iter()
+        .map(|r| {
+            let mut keys = BTreeMap::new();
+            let mut labels = BTreeMap::new();
+            for (i, (k, l)) in [(r.k1, r.l1), (r.k2, r.l2)].into_iter().enumerate() {
+                if let Some(dim) = dims.get(i) {
+                    labels.insert(dim.name().to_string(), label(*dim, &k, l));
+                    keys.insert(dim.name().to_string(), k);
+                }
+            }
+            StatsRow {
+                keys,
+                labels,
+                count: r.n,
+            }
+        })
+        .collect();
+    if csv::wanted(&req) {
+        let mut headers: Vec<String> = Vec::new();
+        for d in &dims {
+            headers.push(d.name().to_string());
+            if *d != Dimension::Month {
+                headers.push(format!("{}_label", d.name()));
+            }
+        }
+        headers.push("count".into());
+        let rows: Vec<Vec<String>> = data
+            .iter()
+            .map(|r| {
+                let mut row = Vec::new();
+                for d in &dims {
+                    row.push(r.keys.get(d.name()).cloned().flatten().unwrap_or_default());
+                    if *d != Dimension::Month {
+                        row.push(
+                            r.labels
+                                .get(d.name())
+                                .cloned()
+                                .flatten()
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                row.push(r.count.to_string());
+                row
+            })
+            .collect();
+        let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+        return Ok(csv::response("thong-ke-hoat-dong.csv", &refs, &rows));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::VARY, "Accept"))
+        .json(Stats {
+            group_by: dims,
+            total,
+            data,
+        }))
+}
+
+/// Routes under `/api/v1/stats`.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(utoipa_actix_web::scope("/stats").service(activity_stats));
+}
