@@ -137,9 +137,7 @@ pub fn highlight(texts: &[Option<&str>], terms: &[String]) -> Option<String> {
         });
     if let Some((_, original)) = best {
         let spans = word_spans(original);
-        let Some(first) = spans.iter().position(|(a, b)| matches(&original[*a..*b])) else {
-            return None;
-        };
+        let first = spans.iter().position(|(a, b)| matches(&original[*a..*b]))?;
         let from = first.saturating_sub(BEFORE);
         let to = (from + WORDS).min(spans.len());
         let mut out = String::new();

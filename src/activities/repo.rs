@@ -208,6 +208,19 @@ fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32,
     Ok(map)
 }
 
+/// (activity id, url, caption, credit)
+type PhotoRow = (i32, Option<String>, Option<String>, Option<String>);
+
+/// (raw, number, type, issuer, department, issued on)
+type DocumentRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDate>,
+);
+
 fn photos_of(
     conn: &mut SqliteConnection,
     ids: &[i32],
@@ -226,7 +239,7 @@ fn photos_of(
     if first_only {
         q = q.filter(activity_photos::position.eq(0));
     }
-    let rows: Vec<(i32, Option<String>, Option<String>, Option<String>)> = q.load(conn)?;
+    let rows: Vec<PhotoRow> = q.load(conn)?;
     let mut map: HashMap<i32, Vec<Photo>> = HashMap::new();
     for (id, url, caption, credit) in rows {
         map.entry(id).or_default().push(Photo {
@@ -395,14 +408,7 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
             }),
         None => None,
     };
-    let documents: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<NaiveDate>,
-    )> = activity_documents::table
+    let documents: Vec<DocumentRow> = activity_documents::table
         .filter(activity_documents::activity_id.eq(row.id))
         .order(activity_documents::position)
         .select((
@@ -979,6 +985,19 @@ pub fn search_texts(a: &Activity) -> Vec<String> {
     texts.extend(a.tags.iter().map(|t| t.name.clone()));
     texts.push(a.organizer.name.clone());
     texts
+}
+
+/// Re-index the activities a unit organized (its name is part of their searchable text).
+pub fn reindex_organizer(conn: &mut SqliteConnection, organizer_id: i32) -> ApiResult<()> {
+    let rows: Vec<ActivityRow> = activities::table
+        .filter(activities::organizer_id.eq(organizer_id))
+        .select(ActivityRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let activity = detail(conn, &row)?;
+        index(conn, &activity)?;
+    }
+    Ok(())
 }
 
 fn index(conn: &mut SqliteConnection, a: &Activity) -> QueryResult<()> {

@@ -451,6 +451,10 @@ pub fn update(
             ))
             .execute(conn)?;
         index(conn, id, &fields)?;
+        if fields.name != row.name {
+            // The organizer's name is part of its activities' searchable text.
+            crate::activities::repo::reindex_organizer(conn, id)?;
+        }
         detail(conn, id)
     })
 }

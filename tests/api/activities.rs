@@ -1130,6 +1130,13 @@ async fn a_month_precision_activity_is_in_date_ranges_that_cover_its_month() {
     )
     .await;
     assert_eq!(problem["errors"][0]["field"], "occurred_from");
+    let res = app
+        .get(&format!(
+            "{ACTIVITIES}?occurred_from=2023-09-30&occurred_to=2023-09-01"
+        ))
+        .await;
+    let problem = assert_problem(res, 400).await;
+    assert_eq!(problem["errors"][0]["field"], "occurred_to");
 }
 
 // --- sorts ----------------------------------------------------------------------------------
@@ -2063,4 +2070,42 @@ async fn deleting_a_unit_that_organized_or_partnered_is_a_409_naming_the_activit
         assert!(detail.contains("Ngày hội biên cương"), "{detail}");
     }
     assert_eq!(list(&app, "").await["meta"]["total"], 1);
+}
+
+#[actix_web::test]
+async fn vietnamese_input_in_nfd_or_old_tone_placement_is_normalised_and_found() {
+    let app = spawn_app().await;
+    let unit = neutral_unit(&app).await;
+    let nfd_title = "Ra qua\u{0302}n Tha\u{0301}ng Thanh nie\u{0302}n";
+    let nfd_tag = "Thu\u{0309}y lo\u{031b}\u{0323}i";
+    let act = create_activity(
+        &app,
+        with(published(nfd_title, unit), json!({"tags": [nfd_tag]})),
+    )
+    .await;
+    assert_eq!(act["title"], "Ra quân Tháng Thanh niên", "stored NFC");
+    assert_eq!(
+        act["tags"],
+        json!([{"slug": "thuy-loi", "name": "Thủy lợi"}])
+    );
+    // The other tone placement of the same tag is the same tag.
+    let other = create_activity(
+        &app,
+        with(
+            published("Hòa Bình mùa lũ", unit),
+            json!({"tags": ["Thuỷ lợi"]}),
+        ),
+    )
+    .await;
+    assert_eq!(other["tags"][0]["slug"], "thuy-loi");
+    assert_eq!(titles_of(&app, "tag=thuy-loi").await.len(), 2);
+    // Search treats both placements alike.
+    for q in ["hoà bình", "hòa bình", "HOA BINH"] {
+        assert_eq!(
+            ids(&search(&app, q, &[]).await),
+            vec![id_of(&other)],
+            "q={q}"
+        );
+    }
+    assert_eq!(ids(&search(&app, "tháng", &[]).await), vec![id_of(&act)]);
 }

@@ -81,6 +81,20 @@ fn matrix() -> Vec<Row> {
             "/api/v1/trash/activities/{id}",
             [401, 403, 204],
         ),
+        // Clusters are for admins.
+        row(Method::POST, "/api/v1/clusters", [401, 403, 201]),
+        row(Method::PATCH, "/api/v1/clusters/{id}", [401, 403, 200]),
+        row(Method::DELETE, "/api/v1/clusters/{id}", [401, 403, 204]),
+        row(
+            Method::PUT,
+            "/api/v1/clusters/{id}/members/{year}",
+            [401, 403, 200],
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/clusters/{id}/results/{year}",
+            [401, 403, 200],
+        ),
     ]
 }
 
@@ -139,6 +153,32 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
         ("POST", "/api/v1/auth/password") => (row.path.into(), None),
         ("POST", "/api/v1/activities") => {
             (row.path.into(), Some(activity_body(n, world.editor_org)))
+        }
+        ("POST", "/api/v1/clusters") => (
+            row.path.into(),
+            Some(
+                json!({"name": format!("Cụm thi đua số {}", 100 + n), "number": 100 + n, "bloc_id": world.editor_org}),
+            ),
+        ),
+        (_, path) if path.starts_with("/api/v1/clusters/") => {
+            let res = app
+                .post_json("/api/v1/clusters", &json!({"name": format!("Cụm {n}"), "number": 200 + n, "bloc_id": world.editor_org}))
+                .await;
+            assert_eq!(res.status(), 201);
+            let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            let concrete = path
+                .replace("{id}", &id.to_string())
+                .replace("{year}", "2023");
+            let body = if path.ends_with("/members/{year}") {
+                Some(json!({"members": []}))
+            } else if path.ends_with("/results/{year}") {
+                Some(json!({"results": []}))
+            } else if row.method == Method::PATCH {
+                Some(json!({"description": "Mô tả mới"}))
+            } else {
+                None
+            };
+            (concrete, body)
         }
         (_, path)
             if path.starts_with("/api/v1/activities/") || path.starts_with("/api/v1/trash/") =>
