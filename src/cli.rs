@@ -82,6 +82,14 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// Canonical URL of an activity's page, for feeds: `{public_url}` and `{slug}` are replaced.
+    #[arg(
+        long,
+        env = "DOAN_ACTIVITY_URL_TEMPLATE",
+        default_value = "{public_url}/hoat-dong/{slug}"
+    )]
+    pub activity_url_template: String,
+
     /// Comma-separated origins allowed by CORS (`*` for any); empty: no CORS headers.
     #[arg(
         long,
@@ -125,6 +133,7 @@ impl ServeArgs {
             bind: "127.0.0.1:0".into(),
             db: DatabaseArgs { database },
             public_url: None,
+            activity_url_template: "{public_url}/hoat-dong/{slug}".into(),
             cors_origins: vec![],
             log_format: LogFormat::Text,
             demo: false,

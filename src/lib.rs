@@ -8,6 +8,7 @@ pub mod clusters;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod health;
 pub mod http;
 pub mod openapi;

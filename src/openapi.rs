@@ -23,6 +23,7 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
         (name = "activities", description = "What the units did: the news, with trash, revisions, categories and tags"),
         (name = "clusters", description = "Emulation clusters (cụm thi đua): rosters, ranking, results"),
         (name = "stats", description = "Counts for review conferences (sơ kết, tổng kết)"),
+        (name = "feeds", description = "RSS, Atom and JSON Feed of the newest published activities, for portals"),
         (name = "auth", description = "Bearer tokens: reading published content needs none; every write does"),
         (name = "users", description = "Accounts that may write (admins only)"),
         (name = "health", description = "Probes for orchestration"),

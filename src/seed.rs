@@ -240,7 +240,7 @@ fn ensure_world(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
             dissolved_on: None,
             successor_id: None,
         };
-        orgs::create(conn, Some(slug), fields).map_err(|e| anyhow::anyhow!("{e}"))?;
+        orgs::create(conn, Some(slug), fields, "").map_err(|e| anyhow::anyhow!("{e}"))?;
         units += 1;
     }
     let members: Vec<i32> = organizations::table
@@ -345,7 +345,7 @@ pub fn synthetic(
     progress: bool,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
-    let (units, clusters) = conn.immediate_transaction(ensure_world)?;
+    let (units, clusters) = ensure_world(conn)?;
     let bloc = orgs::lookup(conn, &demo::slug_of(demo::BLOC))?.unwrap_or_default();
     let unit_rows: Vec<(i32, String)> = organizations::table
         .filter(organizations::kind.ne("partner"))

@@ -16,6 +16,7 @@ use crate::auth::TokenKeys;
 use crate::cli::ServeArgs;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::feeds::{self, FeedSettings};
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
@@ -39,6 +40,7 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
         .service(health::scope())
+        .service(feeds::scope())
         .split_for_parts();
     openapi::add_common_responses(&mut spec);
     spec
@@ -99,6 +101,9 @@ impl Application {
         let data_pool = web::Data::new(pool.clone());
         let keys = web::Data::new(keys);
         let throttle = web::Data::new(LoginThrottle::default());
+        let feed_settings = web::Data::new(FeedSettings {
+            activity_url_template: args.activity_url_template.clone(),
+        });
         let mut server = HttpServer::new(move || {
             let (app, spec) =
                 App::new()
@@ -111,12 +116,14 @@ impl Application {
                     .app_data(keys.clone())
                     .app_data(throttle.clone())
                     .app_data(web::Data::new(public_url.clone()))
+                    .app_data(feed_settings.clone())
                     .app_data(web::Data::new(routes.clone()))
                     .app_data(web::PathConfig::default().error_handler(|err, _| {
                         AppError::not_found(format!("bad path: {err}")).into()
                     }))
                     .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
                     .service(health::scope())
+                    .service(feeds::scope())
                     .split_for_parts();
             let mut spec = spec;
             openapi::add_common_responses(&mut spec);

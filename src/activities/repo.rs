@@ -720,6 +720,38 @@ pub fn list(
     Ok((data, total, next))
 }
 
+/// An entry of a feed: the row (for `body_html` and the times) and its summary.
+pub struct FeedItem {
+    pub row: ActivityRow,
+    pub summary: ActivitySummary,
+}
+
+/// The newest published activities under the list's filters, for the feeds: newest
+/// publication first, at most `limit`.
+pub fn feed(
+    conn: &mut SqliteConnection,
+    query: &ListActivitiesQuery,
+    limit: i64,
+) -> ApiResult<Vec<FeedItem>> {
+    let (q, _) = list_sql(conn, query, &Viewer::Public, false, None)?;
+    let order = [(
+        "coalesce(a.published_at, '')".to_string(),
+        crate::db::list::Dir::Desc,
+    )];
+    let stmt = q.page(
+        &order,
+        &crate::db::list::Window::Offset { offset: 0, limit },
+    );
+    let rows: Vec<ListRow> = sql::load(conn, &stmt)?;
+    let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
+    let summaries = summaries(conn, &rows, None)?;
+    Ok(rows
+        .into_iter()
+        .zip(summaries)
+        .map(|(row, summary)| FeedItem { row, summary })
+        .collect())
+}
+
 /// The statements a list request runs (page and count), for the query-plan test.
 pub fn list_statements(
     conn: &mut SqliteConnection,

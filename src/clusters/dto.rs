@@ -6,18 +6,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::activities::dto::{Category, ClusterRef};
 use crate::error::FieldError;
+use crate::feeds::FeedLinks;
 use crate::http::body::{BodySchema, Patch};
 use crate::http::query::{de_bool, de_list, de_nonempty};
 use crate::list_query;
 use crate::organizations::dto::OrgRef;
-
-/// Links to the feeds of the cluster's activities.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FeedLinks {
-    pub rss: String,
-    pub atom: String,
-    pub json: String,
-}
 
 /// An emulation cluster (cụm thi đua) of a bloc.
 #[derive(Debug, Clone, Serialize, ToSchema)]

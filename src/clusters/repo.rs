@@ -56,11 +56,6 @@ impl KeysetRow for ClusterRow {
     }
 }
 
-/// The feed links of a cluster (relative; the handler makes them absolute).
-pub fn feed_paths(slug: &str) -> [String; 3] {
-    ["rss", "atom", "json"].map(|ext| format!("/feeds/activities.{ext}?cluster={slug}"))
-}
-
 fn org_ref(conn: &mut SqliteConnection, id: i32) -> QueryResult<OrgRef> {
     let (id, slug, name) = organizations::table
         .find(id)
@@ -82,7 +77,6 @@ fn cluster_ref(row: &ClusterRow) -> ClusterRef {
 }
 
 pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow, base: &str) -> QueryResult<Cluster> {
-    let [rss, atom, json] = feed_paths(&row.slug).map(|p| format!("{base}{p}"));
     Ok(Cluster {
         id: i64::from(row.id),
         slug: row.slug.clone(),
@@ -95,7 +89,7 @@ pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow, base: &str) -> Quer
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
         version: i64::from(row.version),
-        feeds: FeedLinks { rss, atom, json },
+        feeds: crate::feeds::FeedLinks::filtered(base, "cluster", &row.slug),
     })
 }
 

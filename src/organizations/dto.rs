@@ -112,6 +112,8 @@ pub struct Organization {
     /// Incremented on every change.
     #[schema(example = 1)]
     pub version: i64,
+    /// Feeds of the activities the unit organized or took part in.
+    pub feeds: crate::feeds::FeedLinks,
 }
 
 /// An organization with its place in the hierarchy.

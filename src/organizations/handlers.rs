@@ -40,9 +40,12 @@ pub async fn list_organizations(
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
+    let base = links::base(&req);
     let page_req = list.clone();
-    let (data, total, next) =
-        db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
+    let (data, total, next) = db::run(&pool, move |conn| {
+        repo::list(conn, &query, &page_req, &base)
+    })
+    .await?;
     Ok(list::respond(&req, &list, data, total, next))
 }
 
@@ -68,9 +71,10 @@ pub async fn get_organization(
     path: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
+    let base = links::base(&req);
     let detail = db::run(&pool, move |conn| {
         let id = repo::find_id(conn, &key)?;
-        repo::detail(conn, id)
+        repo::detail(conn, id, &base)
     })
     .await?;
     etag::json_response(&req, StatusCode::OK, &detail, |_| {})
@@ -101,7 +105,8 @@ pub async fn create_organization(
     let body = body.0;
     let fields = OrganizationFields::from_create(&body);
     let slug = body.slug.map(|s| s.trim().to_string());
-    let created = db::run(&pool, move |conn| repo::create(conn, slug, fields)).await?;
+    let base = links::base(&req);
+    let created = db::run(&pool, move |conn| repo::create(conn, slug, fields, &base)).await?;
     let location = links::absolute(
         &req,
         &format!("/api/v1/organizations/{}", created.organization.id),
@@ -138,9 +143,13 @@ pub async fn update_organization(
     body: JsonBody<UpdateOrganization>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
+    let base = links::base(&req);
     let if_match = etag::if_match(&req);
     let patch = body.0;
-    let updated = db::run(&pool, move |conn| repo::update(conn, &key, patch, if_match)).await?;
+    let updated = db::run(&pool, move |conn| {
+        repo::update(conn, &key, patch, if_match, &base)
+    })
+    .await?;
     etag::json_response(&req, StatusCode::OK, &updated, |_| {})
 }
 
@@ -168,7 +177,8 @@ pub async fn delete_organization(
     path: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
+    let base = links::base(&req);
     let if_match = etag::if_match(&req);
-    db::run(&pool, move |conn| repo::delete(conn, &key, if_match)).await?;
+    db::run(&pool, move |conn| repo::delete(conn, &key, if_match, &base)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -110,7 +110,7 @@ impl KeysetRow for OrganizationRow {
 }
 
 impl OrganizationRow {
-    pub fn to_dto(&self) -> Organization {
+    pub fn to_dto(&self, base: &str) -> Organization {
         Organization {
             id: i64::from(self.id),
             slug: self.slug.clone(),
@@ -130,11 +130,12 @@ impl OrganizationRow {
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
             version: i64::from(self.version),
+            feeds: crate::feeds::FeedLinks::filtered(base, "organization", &self.slug),
         }
     }
 
     fn fields(&self) -> OrganizationFields {
-        let dto = self.to_dto();
+        let dto = self.to_dto("");
         OrganizationFields {
             name: dto.name,
             short_name: dto.short_name,
@@ -204,7 +205,7 @@ pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<OrgRef
 }
 
 /// The full representation of one organization.
-pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDetail> {
+pub fn detail(conn: &mut SqliteConnection, id: i32, base: &str) -> ApiResult<OrganizationDetail> {
     let row = load_row(conn, id)?;
     let ancestors = ancestors(conn, id)?;
     let children_count: i64 = organizations::table
@@ -215,7 +216,7 @@ pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDet
         parent: ancestors.last().cloned(),
         ancestors,
         children_count,
-        organization: row.to_dto(),
+        organization: row.to_dto(base),
     })
 }
 
@@ -272,16 +273,13 @@ pub fn list(
     conn: &mut SqliteConnection,
     query: &ListOrganizationsQuery,
     list: &ListRequest,
+    base: &str,
 ) -> ApiResult<(Vec<Organization>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
     let rows: Vec<OrganizationRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
     let total = sql::count(conn, &q.count())?;
     let (rows, next) = list.split(rows);
-    Ok((
-        rows.iter().map(OrganizationRow::to_dto).collect(),
-        total,
-        next,
-    ))
+    Ok((rows.iter().map(|r| r.to_dto(base)).collect(), total, next))
 }
 
 /// The statements a list request runs, for the query-plan test.
@@ -369,6 +367,7 @@ pub fn create(
     conn: &mut SqliteConnection,
     slug: Option<String>,
     fields: OrganizationFields,
+    base: &str,
 ) -> ApiResult<OrganizationDetail> {
     if let Some(s) = &slug {
         if !text::is_valid_slug(s) {
@@ -423,7 +422,7 @@ pub fn create(
             .returning(organizations::id)
             .get_result(conn)?;
         index(conn, id, &fields)?;
-        detail(conn, id)
+        detail(conn, id, base)
     })
 }
 
@@ -433,10 +432,11 @@ pub fn update(
     key: &str,
     patch: super::dto::UpdateOrganization,
     if_match: Option<String>,
+    base: &str,
 ) -> ApiResult<OrganizationDetail> {
     conn.immediate_transaction(|conn| {
         let id = find_id(conn, key)?;
-        let current = detail(conn, id)?;
+        let current = detail(conn, id, base)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
         let row = load_row(conn, id)?;
         let fields = row.fields().patched(patch);
@@ -455,15 +455,20 @@ pub fn update(
             // The organizer's name is part of its activities' searchable text.
             crate::activities::repo::reindex_organizer(conn, id)?;
         }
-        detail(conn, id)
+        detail(conn, id, base)
     })
 }
 
 /// Delete under `If-Match`; 409 naming what still refers to the unit.
-pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) -> ApiResult<()> {
+pub fn delete(
+    conn: &mut SqliteConnection,
+    key: &str,
+    if_match: Option<String>,
+    base: &str,
+) -> ApiResult<()> {
     conn.immediate_transaction(|conn| {
         let id = find_id(conn, key)?;
-        let current = detail(conn, id)?;
+        let current = detail(conn, id, base)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
         let refs = tree::references_to_organization(conn, id)?;
         if !refs.is_empty() {

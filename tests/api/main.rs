@@ -4,7 +4,9 @@
 mod activities;
 mod auth;
 mod cli;
+mod clusters;
 mod helpers;
+mod feeds;
 mod http_contract;
 mod lists;
 mod openapi;

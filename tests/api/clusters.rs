@@ -1,0 +1,1 @@
+//! Clusters, rosters, ranking, results and stats over HTTP.

@@ -1,0 +1,1 @@
+//! Feeds (RSS, Atom, JSON Feed) over HTTP, parsed by an independent parser.
