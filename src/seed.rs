@@ -337,6 +337,237 @@ fn drop_indexes(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
     Ok(indexes.into_iter().map(|i| i.sql).collect())
 }
 
+/// What the generator needs, fixed for the run.
+struct World {
+    unit_rows: Vec<(i32, String)>,
+    partner_ids: Vec<i32>,
+    tag_rows: Vec<(i32, String)>,
+    cluster_rows: Vec<i32>,
+    pool: Vec<String>,
+    start_day: NaiveDate,
+    days: i64,
+    first_id: i32,
+    now: chrono::NaiveDateTime,
+}
+
+/// A batch of generated rows, ready to insert.
+struct Chunk {
+    rows: Vec<NewActivity>,
+    fts: Vec<(i64, String, String)>,
+    tag_links: Vec<(i32, i32, i32)>,
+    partner_links: Vec<(i32, i32, &'static str)>,
+}
+
+impl World {
+    fn generate(&self, rng: &mut StdRng, done: usize, end: usize) -> Chunk {
+        let World {
+            unit_rows,
+            partner_ids,
+            tag_rows,
+            cluster_rows,
+            pool,
+            start_day,
+            days,
+            first_id,
+            now,
+        } = self;
+        let (start_day, days, first_id, now) = (*start_day, *days, *first_id, *now);
+        let categories = Category::ALL;
+        let mut rows = Vec::with_capacity(end - done);
+        let mut fts = Vec::with_capacity(end - done);
+        let mut tag_links = Vec::new();
+        let mut partner_links = Vec::new();
+        for i in done..end {
+            let id = first_id + i as i32;
+            let (organizer, unit_name) = &unit_rows[rng.random_range(0..unit_rows.len())];
+            let category = categories[rng.random_range(0..categories.len())];
+            let (tag_a, campaign) = &tag_rows[rng.random_range(0..tag_rows.len())];
+            let place = PLACES[rng.random_range(0..PLACES.len())];
+            let mut day = start_day + Duration::days(rng.random_range(0..=days));
+            let precision = if rng.random_ratio(1, 20) {
+                day = day.with_day(1).unwrap_or(day);
+                DatePrecision::Month
+            } else {
+                DatePrecision::Day
+            };
+            let period_end = match precision {
+                DatePrecision::Month => {
+                    let next = if day.month() == 12 {
+                        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+                    } else {
+                        NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
+                    };
+                    next.and_then(|d| d.pred_opt()).unwrap_or(day)
+                }
+                _ => day,
+            };
+            let title = title_for(category, unit_name, campaign, place, rng);
+            let summary = format!(
+                "Ngày {}/{}/{}, {unit_name} {} tại {place}.",
+                day.day(),
+                day.month(),
+                day.year(),
+                [
+                    "tổ chức hoạt động",
+                    "phối hợp tổ chức chương trình",
+                    "triển khai kế hoạch"
+                ][rng.random_range(0..3)],
+            );
+            let paragraphs: Vec<String> = (0..rng.random_range(2..5))
+                .map(|_| {
+                    (0..rng.random_range(2..4))
+                        .map(|_| pool[rng.random_range(0..pool.len())].as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let body = paragraphs.join("\n\n");
+            let status = match rng.random_range(0..100) {
+                0..=3 => "draft",
+                4 => "archived",
+                _ => "published",
+            };
+            let published_at = (status != "draft")
+                .then(|| day.and_hms_opt(8 + rng.random_range(0..10), rng.random_range(0..60), 0))
+                .flatten();
+            let with_tags = rng.random_ratio(2, 5);
+            let mut tag_names = Vec::new();
+            if with_tags {
+                tag_links.push((id, *tag_a, 0));
+                tag_names.push(campaign.clone());
+                let (tag_b, name_b) = &tag_rows[rng.random_range(0..tag_rows.len())];
+                if tag_b != tag_a && rng.random_bool(0.3) {
+                    tag_links.push((id, *tag_b, 1));
+                    tag_names.push(name_b.clone());
+                }
+            }
+            if rng.random_ratio(3, 10) {
+                let partner = partner_ids[rng.random_range(0..partner_ids.len())];
+                if partner != *organizer {
+                    let role =
+                        ["co_organizer", "chair", "host", "participant"][rng.random_range(0..4)];
+                    partner_links.push((id, partner, role));
+                }
+            }
+            let cluster_id = (category == Category::Conference
+                && rng.random_ratio(1, 4)
+                && !cluster_rows.is_empty())
+            .then(|| cluster_rows[rng.random_range(0..cluster_rows.len())]);
+            let searchable = [
+                title.as_str(),
+                summary.as_str(),
+                body.as_str(),
+                place,
+                &tag_names.join(" \n "),
+                unit_name.as_str(),
+            ]
+            .join(" \n ");
+            fts.push((
+                i64::from(id),
+                text::fold_keep_marks(&searchable),
+                text::fold(&searchable),
+            ));
+            rows.push(NewActivity {
+                id,
+                slug: format!(
+                    "{}-{id}",
+                    text::slugify(&title)
+                        .chars()
+                        .take(80)
+                        .collect::<String>()
+                        .trim_end_matches('-')
+                ),
+                title_sort_key: text::sort_key(&title),
+                body_html: Some(render::paragraphs_html(&body)),
+                title,
+                summary: Some(summary),
+                body: Some(body),
+                occurred_on: day,
+                date_precision: precision.as_str(),
+                period_end,
+                part_of_day: [None, Some("morning"), Some("afternoon"), Some("evening")]
+                    [rng.random_range(0..4)],
+                location: Some(place.to_string()),
+                category: category.as_str(),
+                organizer_id: *organizer,
+                cluster_id,
+                participants_count: rng.random_bool(0.5).then(|| rng.random_range(10..300)),
+                status,
+                published_at,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            });
+        }
+
+        Chunk {
+            rows,
+            fts,
+            tag_links,
+            partner_links,
+        }
+    }
+}
+
+impl Chunk {
+    fn insert(self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        let Chunk {
+            rows,
+            fts,
+            tag_links,
+            partner_links,
+        } = self;
+        diesel::insert_into(activities::table)
+            .values(&rows)
+            .execute(conn)?;
+        let fts_rows: Vec<_> = fts
+            .iter()
+            .map(|(rowid, exact, folded)| {
+                (
+                    activities_fts::rowid.eq(*rowid),
+                    activities_fts::exact.eq(exact),
+                    activities_fts::folded.eq(folded),
+                )
+            })
+            .collect();
+        diesel::insert_into(activities_fts::table)
+            .values(&fts_rows)
+            .execute(conn)?;
+        if !tag_links.is_empty() {
+            let values: Vec<_> = tag_links
+                .iter()
+                .map(|(a, t, p)| {
+                    (
+                        activity_tags::activity_id.eq(*a),
+                        activity_tags::tag_id.eq(*t),
+                        activity_tags::position.eq(*p),
+                    )
+                })
+                .collect();
+            diesel::insert_into(activity_tags::table)
+                .values(&values)
+                .execute(conn)?;
+        }
+        if !partner_links.is_empty() {
+            let values: Vec<_> = partner_links
+                .iter()
+                .map(|(a, o, r)| {
+                    (
+                        activity_partners::activity_id.eq(*a),
+                        activity_partners::organization_id.eq(*o),
+                        activity_partners::role.eq(*r),
+                        activity_partners::position.eq(0),
+                    )
+                })
+                .collect();
+            diesel::insert_into(activity_partners::table)
+                .values(&values)
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
 /// Insert `n` synthetic activities (deterministic for a given `seed` and starting state).
 pub fn synthetic(
     conn: &mut SqliteConnection,
@@ -374,7 +605,6 @@ pub fn synthetic(
     let mut rng = StdRng::seed_from_u64(seed);
     let start_day = NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
     let days = (NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid date") - start_day).num_days();
-    let categories = Category::ALL;
     let bar = if progress {
         let bar = indicatif::ProgressBar::new(n as u64);
         bar.set_style(
@@ -392,193 +622,49 @@ pub fn synthetic(
     const CHUNK: usize = 1000;
     const TX_ROWS: usize = 50_000;
     let now = db::now();
-    let mut done = 0usize;
-    while done < n {
-        let tx_end = (done + TX_ROWS).min(n);
-        conn.immediate_transaction(|conn| -> anyhow::Result<()> {
-            while done < tx_end {
-                let end = (done + CHUNK).min(tx_end);
-                let mut rows = Vec::with_capacity(end - done);
-                let mut fts = Vec::with_capacity(end - done);
-                let mut tag_links = Vec::new();
-                let mut partner_links = Vec::new();
-                for i in done..end {
-                    let id = first_id + i as i32;
-                    let (organizer, unit_name) = &unit_rows[rng.random_range(0..unit_rows.len())];
-                    let category = categories[rng.random_range(0..categories.len())];
-                    let (tag_a, campaign) = &tag_rows[rng.random_range(0..tag_rows.len())];
-                    let place = PLACES[rng.random_range(0..PLACES.len())];
-                    let mut day = start_day + Duration::days(rng.random_range(0..=days));
-                    let precision = if rng.random_ratio(1, 20) {
-                        day = day.with_day(1).unwrap_or(day);
-                        DatePrecision::Month
-                    } else {
-                        DatePrecision::Day
-                    };
-                    let period_end = match precision {
-                        DatePrecision::Month => {
-                            let next = if day.month() == 12 {
-                                NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
-                            } else {
-                                NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
-                            };
-                            next.and_then(|d| d.pred_opt()).unwrap_or(day)
-                        }
-                        _ => day,
-                    };
-                    let title = title_for(category, unit_name, campaign, place, &mut rng);
-                    let summary = format!(
-                        "Ngày {}/{}/{}, {unit_name} {} tại {place}.",
-                        day.day(),
-                        day.month(),
-                        day.year(),
-                        [
-                            "tổ chức hoạt động",
-                            "phối hợp tổ chức chương trình",
-                            "triển khai kế hoạch"
-                        ][rng.random_range(0..3)],
-                    );
-                    let paragraphs: Vec<String> = (0..rng.random_range(2..5))
-                        .map(|_| {
-                            (0..rng.random_range(2..4))
-                                .map(|_| pool[rng.random_range(0..pool.len())].as_str())
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        })
-                        .collect();
-                    let body = paragraphs.join("\n\n");
-                    let status = match rng.random_range(0..100) {
-                        0..=3 => "draft",
-                        4 => "archived",
-                        _ => "published",
-                    };
-                    let published_at = (status != "draft")
-                        .then(|| {
-                            day.and_hms_opt(8 + rng.random_range(0..10), rng.random_range(0..60), 0)
-                        })
-                        .flatten();
-                    let with_tags = rng.random_ratio(2, 5);
-                    let mut tag_names = Vec::new();
-                    if with_tags {
-                        tag_links.push((id, *tag_a, 0));
-                        tag_names.push(campaign.clone());
-                        let (tag_b, name_b) = &tag_rows[rng.random_range(0..tag_rows.len())];
-                        if tag_b != tag_a && rng.random_bool(0.3) {
-                            tag_links.push((id, *tag_b, 1));
-                            tag_names.push(name_b.clone());
-                        }
-                    }
-                    if rng.random_ratio(3, 10) {
-                        let partner = partner_ids[rng.random_range(0..partner_ids.len())];
-                        if partner != *organizer {
-                            let role = ["co_organizer", "chair", "host", "participant"]
-                                [rng.random_range(0..4)];
-                            partner_links.push((id, partner, role));
-                        }
-                    }
-                    let cluster_id = (category == Category::Conference
-                        && rng.random_ratio(1, 4)
-                        && !cluster_rows.is_empty())
-                    .then(|| cluster_rows[rng.random_range(0..cluster_rows.len())]);
-                    let searchable = [
-                        title.as_str(),
-                        summary.as_str(),
-                        body.as_str(),
-                        place,
-                        &tag_names.join(" \n "),
-                        unit_name.as_str(),
-                    ]
-                    .join(" \n ");
-                    fts.push((
-                        i64::from(id),
-                        text::fold_keep_marks(&searchable),
-                        text::fold(&searchable),
-                    ));
-                    rows.push(NewActivity {
-                        id,
-                        slug: format!(
-                            "{}-{id}",
-                            text::slugify(&title)
-                                .chars()
-                                .take(80)
-                                .collect::<String>()
-                                .trim_end_matches('-')
-                        ),
-                        title_sort_key: text::sort_key(&title),
-                        body_html: Some(render::markdown_to_html(&body)),
-                        title,
-                        summary: Some(summary),
-                        body: Some(body),
-                        occurred_on: day,
-                        date_precision: precision.as_str(),
-                        period_end,
-                        part_of_day: [None, Some("morning"), Some("afternoon"), Some("evening")]
-                            [rng.random_range(0..4)],
-                        location: Some(place.to_string()),
-                        category: category.as_str(),
-                        organizer_id: *organizer,
-                        cluster_id,
-                        participants_count: rng.random_bool(0.5).then(|| rng.random_range(10..300)),
-                        status,
-                        published_at,
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    });
+    let world = World {
+        unit_rows,
+        partner_ids,
+        tag_rows,
+        cluster_rows,
+        pool,
+        start_day,
+        days,
+        first_id,
+        now,
+    };
+    // Text generation, folding and rendering run on a second thread while this one inserts.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let world = &world;
+        scope.spawn(move || {
+            let mut start = 0;
+            while start < n {
+                let end = (start + CHUNK).min(n);
+                if tx.send(world.generate(&mut rng, start, end)).is_err() {
+                    return;
                 }
-                diesel::insert_into(activities::table)
-                    .values(&rows)
-                    .execute(conn)?;
-                let fts_rows: Vec<_> = fts
-                    .iter()
-                    .map(|(rowid, exact, folded)| {
-                        (
-                            activities_fts::rowid.eq(*rowid),
-                            activities_fts::exact.eq(exact),
-                            activities_fts::folded.eq(folded),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(activities_fts::table)
-                    .values(&fts_rows)
-                    .execute(conn)?;
-                if !tag_links.is_empty() {
-                    let values: Vec<_> = tag_links
-                        .iter()
-                        .map(|(a, t, p)| {
-                            (
-                                activity_tags::activity_id.eq(*a),
-                                activity_tags::tag_id.eq(*t),
-                                activity_tags::position.eq(*p),
-                            )
-                        })
-                        .collect();
-                    diesel::insert_into(activity_tags::table)
-                        .values(&values)
-                        .execute(conn)?;
-                }
-                if !partner_links.is_empty() {
-                    let values: Vec<_> = partner_links
-                        .iter()
-                        .map(|(a, o, r)| {
-                            (
-                                activity_partners::activity_id.eq(*a),
-                                activity_partners::organization_id.eq(*o),
-                                activity_partners::role.eq(*r),
-                                activity_partners::position.eq(0),
-                            )
-                        })
-                        .collect();
-                    diesel::insert_into(activity_partners::table)
-                        .values(&values)
-                        .execute(conn)?;
-                }
-                bar.inc((end - done) as u64);
-                done = end;
+                start = end;
             }
-            Ok(())
-        })?;
-    }
+        });
+        let mut done = 0usize;
+        while done < n {
+            let tx_end = (done + TX_ROWS).min(n);
+            conn.immediate_transaction(|conn| -> anyhow::Result<()> {
+                while done < tx_end {
+                    let chunk = rx
+                        .recv()
+                        .map_err(|_| anyhow::anyhow!("the generator stopped"))?;
+                    let count = chunk.rows.len();
+                    chunk.insert(conn)?;
+                    bar.inc(count as u64);
+                    done += count;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    })?;
     bar.set_message("rebuilding indexes");
     for sql in recreate {
         diesel::sql_query(sql).execute(conn)?;
