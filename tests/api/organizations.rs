@@ -715,5 +715,18 @@ async fn loading_the_demo_twice_adds_nothing() {
         .expect("JSON");
     assert_eq!(after["meta"]["total"], 14);
     assert_eq!(ids(&after), ids(&before));
-    assert_eq!(after["data"], before["data"], "the rows are unchanged");
+    // Feed links are built from each server's own address; everything else must be equal.
+    let without_links = |page: &Value| -> Vec<Value> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                o.as_object_mut().unwrap().remove("feeds");
+                o
+            })
+            .collect()
+    };
+    assert_eq!(without_links(&after), without_links(&before), "the rows are unchanged");
 }
