@@ -413,9 +413,9 @@ impl World {
                     "triển khai kế hoạch"
                 ][rng.random_range(0..3)],
             );
-            let paragraphs: Vec<String> = (0..rng.random_range(2..5))
+            let paragraphs: Vec<String> = (0..rng.random_range(1..4))
                 .map(|_| {
-                    (0..rng.random_range(2..4))
+                    (0..rng.random_range(1..4))
                         .map(|_| pool[rng.random_range(0..pool.len())].as_str())
                         .collect::<Vec<_>>()
                         .join(" ")

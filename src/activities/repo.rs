@@ -720,6 +720,23 @@ pub fn list(
     Ok((data, total, next))
 }
 
+/// The time of the latest change to any activity or organization (whatever its state): a
+/// feed's `Last-Modified`, which must move forward when an entry leaves a feed too. One index
+/// seek per state.
+pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+    let mut latest: Option<NaiveDateTime> = organizations::table
+        .select(diesel::dsl::max(organizations::updated_at))
+        .first(conn)?;
+    for state in ["draft", "published", "archived", "trash"] {
+        let t: Option<NaiveDateTime> = activities::table
+            .filter(activities::state.eq(state))
+            .select(diesel::dsl::max(activities::updated_at))
+            .first(conn)?;
+        latest = latest.max(t);
+    }
+    Ok(latest)
+}
+
 /// An entry of a feed: the row (for `body_html` and the times) and its summary.
 pub struct FeedItem {
     pub row: ActivityRow,
@@ -1106,6 +1123,7 @@ pub fn trash(
         diesel::update(activities::table.find(row.id))
             .set((
                 activities::deleted_at.eq(Some(db::now())),
+                activities::updated_at.eq(db::now()),
                 activities::updated_by.eq(Some(user.id)),
             ))
             .execute(conn)?;
@@ -1121,6 +1139,7 @@ pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiRe
         diesel::update(activities::table.find(row.id))
             .set((
                 activities::deleted_at.eq(None::<NaiveDateTime>),
+                activities::updated_at.eq(db::now()),
                 activities::updated_by.eq(Some(user.id)),
             ))
             .execute(conn)?;

@@ -206,13 +206,18 @@ pub async fn get_ranking(
     if let Some(year) = query.year {
         check_year(year)?;
     }
+    let wanted_categories = query.category.clone();
     let ranking = db::run(&pool, move |conn| repo::ranking(conn, &key, &query)).await?;
     if csv::wanted(&req) {
-        let categories: Vec<String> = ranking
-            .members
-            .first()
-            .map(|m| m.by_category.keys().cloned().collect())
-            .unwrap_or_default();
+        // The same columns whatever the roster: the categories asked for, else all of them.
+        let mut categories: Vec<String> = match &wanted_categories {
+            Some(list) => list.iter().map(|c| c.as_str().to_string()).collect(),
+            None => crate::activities::dto::Category::ALL
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+        };
+        categories.sort();
         let mut headers = vec![
             "rank",
             "organization_id",

@@ -409,7 +409,7 @@ async fn serve(
     let public = base.clone();
     let self_url = links::RequestUrl::of(&req).current();
     let template = settings.activity_url_template.clone();
-    let (items, parts) = db::run(&pool, move |conn| {
+    let (items, parts, last_change) = db::run(&pool, move |conn| {
         let parts = describe(conn, &q)?;
         let filters = ListActivitiesQuery {
             q: q.q,
@@ -420,7 +420,8 @@ async fn serve(
             tag: q.tag,
             ..Default::default()
         };
-        Ok((activities::feed(conn, &filters, limit)?, parts))
+        let last_change = activities::last_change(conn)?;
+        Ok((activities::feed(conn, &filters, limit)?, parts, last_change))
     })
     .await?;
     let title = if parts.is_empty() {
@@ -448,9 +449,14 @@ async fn serve(
         Format::Json => json_feed(&feed),
     };
     let tag = etag::of_bytes(body.as_bytes());
-    // HTTP dates have whole seconds.
-    let modified = std::time::UNIX_EPOCH
-        + std::time::Duration::from_secs(feed.updated.timestamp().max(0) as u64);
+    // Last-Modified must not go back when an entry leaves the feed or a shown name changes:
+    // the latest change anywhere, not only among the entries. HTTP dates have whole seconds.
+    let latest = last_change
+        .map(utc)
+        .unwrap_or(feed.updated)
+        .max(feed.updated);
+    let modified =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(latest.timestamp().max(0) as u64);
     let not_modified = if req.headers().contains_key(header::IF_NONE_MATCH) {
         etag::none_match_hits(&req, &tag)
     } else {

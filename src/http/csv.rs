@@ -10,10 +10,17 @@ pub fn wanted(req: &HttpRequest) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|item| {
-            item.trim()
-                .split(';')
+            let mut parts = item.split(';').map(str::trim);
+            let is_csv = parts
                 .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+                .is_some_and(|m| m.eq_ignore_ascii_case("text/csv"));
+            // `q=0` means "not acceptable".
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            is_csv && !refused
         })
 }
 

@@ -412,6 +412,9 @@ async fn roster_members_must_be_units_below_the_bloc() {
             "unit {outsider}: {problem}"
         );
     }
+    let twice = put_roster(&app, cluster, 2023, &[(w.ksbt, "head"), (w.ksbt, "member")]).await;
+    let problem = assert_problem(twice, 422).await;
+    assert_eq!(error_fields(&problem), vec!["/members/1/organization_id"]);
     assert!(roster_of(&app, cluster, 2023).await.is_empty());
     // A branch two levels below the bloc is below it.
     put_roster_ok(&app, cluster, 2023, &[(w.branch, "head")]).await;
@@ -777,6 +780,12 @@ async fn ranking_takes_a_period_and_categories() {
     let none = ranking(&app, id, "year=2023&category=environment").await;
     assert_eq!(counts(&none, w.ksbt), (0, 0, 0));
 
+    assert_problem(
+        app.get(&format!("{CLUSTERS}/cum-khong-co/ranking?year=2023"))
+            .await,
+        404,
+    )
+    .await;
     // Bad queries are 400s naming the parameter.
     for (query, field) in [
         ("year=2023&category=sleeping", "category"),
@@ -1322,6 +1331,13 @@ async fn results_allow_one_emulation_flag_for_members_of_that_years_roster() {
     .await;
     let problem = assert_problem(outsider, 422).await;
     assert_eq!(error_fields(&problem), vec!["/results/1/organization_id"]);
+    let bad_score = put(
+        2023,
+        json!([{"organization_id": w.ksbt, "self_score": 1000.5}]),
+    )
+    .await;
+    let problem = assert_problem(bad_score, 422).await;
+    assert_eq!(error_fields(&problem), vec!["/results/0/self_score"]);
     assert_eq!(
         app.get_json(&format!("{CLUSTERS}/{id}/results?year=2023"))
             .await,

@@ -275,10 +275,15 @@ async fn the_demo_feeds_parse_in_all_three_formats_with_every_field_present() {
         .collect();
     assert_eq!(slugs.len(), 7);
 
+    let mut rss_updated = None;
     for (ext, _, feed_type) in FORMATS {
         let (feed, _) = fetch(&app, &feed_path(ext, "")).await;
         assert_eq!(feed.feed_type, feed_type, "{ext}");
-        assert_eq!(title_of(&feed), "Hoạt động của các tổ chức cơ sở Đoàn", "{ext}");
+        assert_eq!(
+            title_of(&feed),
+            "Hoạt động của các tổ chức cơ sở Đoàn",
+            "{ext}"
+        );
         assert!(!text(&feed.description).is_empty(), "{ext}: a description");
         // JSON Feed and RSS carry a language, Atom xml:lang: all three do here.
         assert_eq!(feed.language.as_deref(), Some("vi"), "{ext}");
@@ -354,18 +359,24 @@ async fn the_demo_feeds_parse_in_all_three_formats_with_every_field_present() {
             bylined.authors[0].name, "Hoàng Bích Liên – Bí thư Chi đoàn Văn phòng Tỉnh uỷ",
             "{ext}: the byline"
         );
-        // The feed's date is its newest change (JSON Feed has none).
-        if feed_type != FeedType::JSON {
-            let newest = feed.entries.iter().filter_map(|e| e.updated).max();
-            assert_eq!(feed.updated, newest, "{ext}: updated = newest change");
+        // The feed's date is its newest change: Atom's entries carry theirs (RSS items have
+        // only pubDate, JSON Feed has no feed date), and RSS's lastBuildDate is the same.
+        match feed_type {
+            FeedType::Atom => {
+                let newest = feed.entries.iter().filter_map(|e| e.updated).max();
+                assert!(newest.is_some());
+                assert_eq!(feed.updated, newest, "atom: updated = newest change");
+                assert_eq!(
+                    feed.updated, rss_updated,
+                    "rss lastBuildDate = atom updated"
+                );
+            }
+            FeedType::RSS2 => rss_updated = feed.updated,
+            _ => {}
         }
 
         let first = &feed.entries[0];
-        println!(
-            "first {ext} entry: {} — {}",
-            text(&first.title),
-            first.id
-        );
+        println!("first {ext} entry: {} — {}", text(&first.title), first.id);
     }
 }
 
@@ -388,7 +399,12 @@ async fn an_entry_keeps_its_id_when_the_activity_is_renamed_while_its_title_foll
         before.push(feed.entries[0].id.clone());
     }
 
-    patch_activity(&app, &act, json!({"title": "Tọa đàm tuyên truyền pháp luật"})).await;
+    patch_activity(
+        &app,
+        &act,
+        json!({"title": "Tọa đàm tuyên truyền pháp luật"}),
+    )
+    .await;
 
     for ((ext, _, _), old_id) in FORMATS.into_iter().zip(before) {
         let feed = feed_of(&app, ext, "").await;
@@ -464,18 +480,31 @@ async fn a_second_request_with_the_etag_or_the_last_modified_date_gets_an_empty_
         assert!(again.bytes().await.expect("body").is_empty(), "{ext}");
 
         let since = get_with(&app, &path, "If-Modified-Since", &modified).await;
-        assert_eq!(since.status(), 304, "{ext}: If-Modified-Since = Last-Modified");
+        assert_eq!(
+            since.status(),
+            304,
+            "{ext}: If-Modified-Since = Last-Modified"
+        );
         assert!(since.bytes().await.expect("body").is_empty(), "{ext}");
 
         // A date before the last change is not enough.
         let last: HttpDate = modified.parse().expect("an HTTP date");
-        let earlier =
-            HttpDate::from(std::time::SystemTime::from(last) - Duration::from_secs(3600))
-                .to_string();
+        let earlier = HttpDate::from(std::time::SystemTime::from(last) - Duration::from_secs(3600))
+            .to_string();
         let stale = get_with(&app, &path, "If-Modified-Since", &earlier).await;
-        assert_eq!(stale.status(), 200, "{ext}: If-Modified-Since an hour earlier");
-        // Another ETag is not a match.
-        let other = get_with(&app, &path, "If-None-Match", "\"khac\"").await;
+        assert_eq!(
+            stale.status(),
+            200,
+            "{ext}: If-Modified-Since an hour earlier"
+        );
+        // Another ETag is not a match, and If-None-Match outranks If-Modified-Since.
+        let other = app
+            .request(Method::GET, &path)
+            .header("If-None-Match", "\"khac\"")
+            .header("If-Modified-Since", &modified)
+            .send()
+            .await
+            .expect("GET");
         assert_eq!(other.status(), 200, "{ext}: another ETag");
         assert!(!other.bytes().await.expect("body").is_empty());
     }
@@ -501,7 +530,11 @@ async fn a_change_gives_a_new_etag_and_the_old_one_gets_the_whole_feed() {
         let new_etag = header(&res, "etag").expect("ETag");
         assert_ne!(new_etag, old_etag, "{ext}");
         let feed = parse(&res.bytes().await.expect("body"));
-        assert_eq!(text(&feed.entries[0].summary), "Hơn 100 đơn vị máu", "{ext}");
+        assert_eq!(
+            text(&feed.entries[0].summary),
+            "Hơn 100 đơn vị máu",
+            "{ext}"
+        );
         let now = get_with(&app, &path, "If-None-Match", &new_etag).await;
         assert_eq!(now.status(), 304, "{ext}: the new ETag matches");
     }
@@ -537,7 +570,10 @@ async fn feeds_are_public_for_five_minutes_have_their_own_media_types_and_answer
             Some("public, max-age=300"),
             "{ext}"
         );
-        assert!(head.bytes().await.expect("body").is_empty(), "{ext}: no body");
+        assert!(
+            head.bytes().await.expect("body").is_empty(),
+            "{ext}: no body"
+        );
     }
 }
 
@@ -555,9 +591,7 @@ async fn the_last_modified_date_moves_forward_when_an_entry_leaves_the_feed() {
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
 
     // The most recently changed activity goes to the trash: the feed changes.
-    let res = app
-        .delete(&format!("{ACTIVITIES}/{}", newest["id"]))
-        .await;
+    let res = app.delete(&format!("{ACTIVITIES}/{}", newest["id"])).await;
     assert_eq!(res.status(), 204);
     let feed = feed_of(&app, "atom", "").await;
     assert_eq!(entry_titles(&feed), vec!["Hoạt động cũ"]);
@@ -569,6 +603,38 @@ async fn the_last_modified_date_moves_forward_when_an_entry_leaves_the_feed() {
         res.status(),
         200,
         "the feed lost an entry after {modified}, yet Last-Modified is now {now:?}"
+    );
+}
+
+#[actix_web::test]
+async fn renaming_the_organizer_changes_the_author_and_the_last_modified_date() {
+    let app = spawn_app().await;
+    let unit = org(&app, "Chi đoàn Sở Nội vụ", "grassroots_branch", None).await;
+    create_activity(&app, published("Sinh hoạt chi đoàn", unit, json!({}))).await;
+    let path = feed_path("rss", "");
+    let before = app.get(&path).await;
+    let etag = header(&before, "etag").expect("ETag");
+    let modified = header(&before, "last-modified").expect("Last-Modified");
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+
+    let res = app
+        .patch_json(
+            &format!("/api/v1/organizations/{unit}"),
+            &json!({"name": "Chi đoàn Sở Nội vụ tỉnh"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let feed = feed_of(&app, "rss", "").await;
+    assert_eq!(feed.entries[0].authors[0].name, "Chi đoàn Sở Nội vụ tỉnh");
+    let res = get_with(&app, &path, "If-None-Match", &etag).await;
+    assert_eq!(res.status(), 200, "the body changed, so did the ETag");
+
+    let res = get_with(&app, &path, "If-Modified-Since", &modified).await;
+    let now = header(&res, "last-modified");
+    assert_eq!(
+        res.status(),
+        200,
+        "the author changed after {modified}, yet Last-Modified is still {now:?}"
     );
 }
 
@@ -588,9 +654,9 @@ async fn the_organization_filter_names_the_unit_and_keeps_its_activities_only() 
         // As organizer or as partner; not the branch below it, not the other unit alone.
         assert_eq!(sorted_titles(&feed), sorted(&[SO_KET, TRANG_RAM]), "{ext}");
         assert!(
-            feed.links.iter().any(|l| l
-                .href
-                .ends_with(&format!("/feeds/activities.{ext}?organization=chi-doan-van-phong-ubnd-tinh"))),
+            feed.links.iter().any(|l| l.href.ends_with(&format!(
+                "/feeds/activities.{ext}?organization=chi-doan-van-phong-ubnd-tinh"
+            ))),
             "{ext}: the self link keeps the filter: {:?}",
             feed.links
         );
@@ -613,11 +679,14 @@ async fn the_organization_filter_names_the_unit_and_keeps_its_activities_only() 
     }
 }
 
+/// Query parameters, the feed title they give, the entries they keep.
+type FilterCase<'a> = (Vec<(&'a str, &'a str)>, &'a str, Vec<&'a str>);
+
 #[actix_web::test]
 async fn cluster_category_tag_and_search_filters_name_themselves_in_the_title() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let cases: Vec<(Vec<(&str, &str)>, &str, Vec<&str>)> = vec![
+    let cases: Vec<FilterCase> = vec![
         (
             vec![("cluster", w.cluster_slug.as_str())],
             "Hoạt động — Cụm thi đua số 9",
@@ -684,7 +753,11 @@ async fn entries_come_newest_publication_first_and_limit_caps_them() {
             "{ext}: published is the publication date"
         );
         let two = feed_of(&app, ext, "limit=2").await;
-        assert_eq!(entry_titles(&two), vec![TRANG_RAM, SO_KET], "{ext}: limit=2");
+        assert_eq!(
+            entry_titles(&two),
+            vec![TRANG_RAM, SO_KET],
+            "{ext}: limit=2"
+        );
         let most = feed_of(&app, ext, "limit=200").await;
         assert_eq!(most.entries.len(), 4, "{ext}: limit=200 is allowed");
     }
@@ -707,7 +780,11 @@ async fn drafts_archived_and_trashed_activities_never_appear() {
     create_activity(&app, published("Hiển thị", unit, json!({}))).await;
 
     for (ext, _, _) in FORMATS {
-        for query in ["", "organization=chi-doan-so-tai-chinh", "category=conference"] {
+        for query in [
+            "",
+            "organization=chi-doan-so-tai-chinh",
+            "category=conference",
+        ] {
             let feed = feed_of(&app, ext, query).await;
             assert_eq!(entry_titles(&feed), vec!["Hiển thị"], "{ext} {query}");
         }
@@ -791,7 +868,9 @@ async fn organizations_and_clusters_link_to_their_own_feeds() {
     }
     // The cluster's feed holds exactly its two activities.
     let cluster = app.get_json("/api/v1/clusters/cum-thi-dua-so-4").await;
-    let feed = fetch(&app, cluster["feeds"]["json"].as_str().unwrap()).await.0;
+    let feed = fetch(&app, cluster["feeds"]["json"].as_str().unwrap())
+        .await
+        .0;
     assert_eq!(feed.entries.len(), 2, "{:?}", entry_titles(&feed));
     assert!(entry_titles(&feed)
         .iter()
@@ -848,7 +927,10 @@ async fn the_first_photo_is_the_enclosure_in_every_format() {
     };
     assert_eq!(
         media(entry_titled(&rss, "Có ảnh")),
-        vec![("https://example.vn/anh.jpg".to_string(), "image/jpeg".to_string())]
+        vec![(
+            "https://example.vn/anh.jpg".to_string(),
+            "image/jpeg".to_string()
+        )]
     );
     assert!(media(entry_titled(&rss, "Không ảnh")).is_empty());
 
@@ -876,7 +958,11 @@ async fn the_first_photo_is_the_enclosure_in_every_format() {
     let doc: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(doc["items"][0]["title"], "Có ảnh");
     assert_eq!(doc["items"][0]["image"], "https://example.vn/anh.jpg");
-    assert!(doc["items"][1].get("image").is_none(), "{}", doc["items"][1]);
+    assert!(
+        doc["items"][1].get("image").is_none(),
+        "{}",
+        doc["items"][1]
+    );
 }
 
 #[actix_web::test]
@@ -931,7 +1017,10 @@ async fn the_feeds_are_described_in_the_openapi_document() {
             "q",
             "limit",
         ] {
-            assert!(params.contains(&name), "{path}: parameter {name} in {params:?}");
+            assert!(
+                params.contains(&name),
+                "{path}: parameter {name} in {params:?}"
+            );
         }
     }
 }

@@ -728,5 +728,9 @@ async fn loading_the_demo_twice_adds_nothing() {
             })
             .collect()
     };
-    assert_eq!(without_links(&after), without_links(&before), "the rows are unchanged");
+    assert_eq!(
+        without_links(&after),
+        without_links(&before),
+        "the rows are unchanged"
+    );
 }
