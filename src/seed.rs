@@ -453,20 +453,19 @@ impl World {
                 && rng.random_ratio(1, 4)
                 && !cluster_rows.is_empty())
             .then(|| cluster_rows[rng.random_range(0..cluster_rows.len())]);
-            let searchable = [
-                title.as_str(),
-                summary.as_str(),
-                body.as_str(),
-                place,
-                &tag_names.join(" \n "),
-                unit_name.as_str(),
-            ]
-            .join(" \n ");
-            fts.push((
-                i64::from(id),
-                text::fold_keep_marks(&searchable),
-                text::fold(&searchable),
-            ));
+            let tag_text = tag_names.join(" \n ");
+            let (exact, folded) = crate::db::search::entry(
+                &[
+                    Some(title.as_str()),
+                    Some(summary.as_str()),
+                    Some(place),
+                    Some(unit_name.as_str()),
+                    Some(tag_text.as_str()),
+                    Some(body.as_str()),
+                ],
+                crate::activities::repo::RANKED_TEXTS,
+            );
+            fts.push((i64::from(id), exact, folded));
             rows.push(NewActivity {
                 id,
                 slug: format!(
@@ -617,7 +616,16 @@ pub fn synthetic(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Bulk-load settings, for this connection only while the seed runs: no journal (a failed
+    // seed leaves a database to throw away, never a half-written one that is kept), a large page
+    // cache, and FTS segment merging deferred to the final 'optimize'.
+    diesel::sql_query("PRAGMA journal_mode = OFF").execute(conn)?;
     diesel::sql_query("PRAGMA synchronous = OFF").execute(conn)?;
+    diesel::sql_query("PRAGMA cache_size = -262144").execute(conn)?;
+    // Sorting for the index rebuild may use a helper thread.
+    diesel::sql_query("PRAGMA threads = 2").execute(conn)?;
+    diesel::sql_query("INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 0)")
+        .execute(conn)?;
     let recreate = drop_indexes(conn)?;
     const CHUNK: usize = 1000;
     const TX_ROWS: usize = 50_000;
@@ -665,13 +673,19 @@ pub fn synthetic(
         }
         Ok(())
     })?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "rows inserted");
     bar.set_message("rebuilding indexes");
     for sql in recreate {
         diesel::sql_query(sql).execute(conn)?;
     }
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "indexes rebuilt");
     diesel::sql_query("INSERT INTO activities_fts (activities_fts) VALUES ('optimize')")
         .execute(conn)?;
+    diesel::sql_query("INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 4)")
+        .execute(conn)?;
+    diesel::sql_query("PRAGMA cache_size = -16000").execute(conn)?;
     diesel::sql_query("PRAGMA synchronous = NORMAL").execute(conn)?;
+    diesel::sql_query("PRAGMA journal_mode = WAL").execute(conn)?;
     bar.finish_and_clear();
     Ok(Report {
         units,

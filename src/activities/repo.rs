@@ -1025,16 +1025,22 @@ fn replace_children(conn: &mut SqliteConnection, id: i32, f: &ActivityFields) ->
     Ok(())
 }
 
-/// The searchable text of an activity.
+/// The searchable text of an activity. The first [`RANKED_TEXTS`] (title, summary, place,
+/// organizer) also rank by exact diacritics; tags and the body only match folded.
 pub fn search_texts(a: &Activity) -> Vec<String> {
-    let mut texts = vec![a.title.clone()];
-    texts.extend(a.summary.clone());
-    texts.extend(a.body.clone());
-    texts.extend(a.location.clone());
+    let mut texts = vec![
+        a.title.clone(),
+        a.summary.clone().unwrap_or_default(),
+        a.location.clone().unwrap_or_default(),
+        a.organizer.name.clone(),
+    ];
     texts.extend(a.tags.iter().map(|t| t.name.clone()));
-    texts.push(a.organizer.name.clone());
+    texts.extend(a.body.clone());
     texts
 }
+
+/// How many of [`search_texts`] go into the exact (ranking) column.
+pub const RANKED_TEXTS: usize = 4;
 
 /// Re-index the activities a unit organized (its name is part of their searchable text).
 pub fn reindex_organizer(conn: &mut SqliteConnection, organizer_id: i32) -> ApiResult<()> {
@@ -1052,7 +1058,7 @@ pub fn reindex_organizer(conn: &mut SqliteConnection, organizer_id: i32) -> ApiR
 fn index(conn: &mut SqliteConnection, a: &Activity) -> QueryResult<()> {
     let texts = search_texts(a);
     let refs: Vec<Option<&str>> = texts.iter().map(|t| Some(t.as_str())).collect();
-    search::index(conn, SEARCH_TABLE, a.id, &refs)
+    search::index(conn, SEARCH_TABLE, a.id, &refs, RANKED_TEXTS)
 }
 
 fn forbid_unless_may_write_for(viewer: &Viewer, organizer_id: i64) -> ApiResult<()> {

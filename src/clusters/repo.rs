@@ -148,6 +148,7 @@ fn index(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<()> {
         SEARCH_TABLE,
         i64::from(row.id),
         &[Some(&row.name), row.description.as_deref()],
+        2,
     )
 }
 

@@ -18,28 +18,40 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// Most terms in one `q`.
 pub const MAX_TERMS: usize = 12;
 
-/// Store (or replace) the searchable text of one row.
+/// Store (or replace) the searchable text of one row: every text in the folded column; in the
+/// exact column (which only ranks), the first `ranked` texts — the short ones that say what a
+/// row is (title, names), not long bodies.
 pub fn index(
     conn: &mut SqliteConnection,
     table: &str,
     rowid: i64,
     texts: &[Option<&str>],
+    ranked: usize,
 ) -> QueryResult<()> {
-    let joined = texts
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" \n ");
+    let (exact, folded) = entry(texts, ranked);
     unindex(conn, table, rowid)?;
     diesel::sql_query(format!(
         "INSERT INTO {table} (rowid, exact, folded) VALUES (?, ?, ?)"
     ))
     .bind::<BigInt, _>(rowid)
-    .bind::<Text, _>(text::fold_keep_marks(&joined))
-    .bind::<Text, _>(text::fold(&joined))
+    .bind::<Text, _>(exact)
+    .bind::<Text, _>(folded)
     .execute(conn)?;
     Ok(())
+}
+
+/// The (exact, folded) column values of an index entry.
+pub fn entry(texts: &[Option<&str>], ranked: usize) -> (String, String) {
+    let join = |texts: &[Option<&str>]| {
+        texts
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" \n ")
+    };
+    let head = &texts[..ranked.min(texts.len())];
+    (text::fold_keep_marks(&join(head)), text::fold(&join(texts)))
 }
 
 /// Remove a row from an index.

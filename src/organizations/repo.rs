@@ -352,6 +352,7 @@ fn index(conn: &mut SqliteConnection, id: i32, f: &OrganizationFields) -> QueryR
             f.short_name.as_deref(),
             f.secretary_name.as_deref(),
         ],
+        3,
     )
 }
 

@@ -49,21 +49,116 @@ pub fn canonical_tones(s: &str) -> String {
 /// marks), đ/Đ -> d. Runs of non-alphanumeric chars become a single space; the result is trimmed.
 /// "Đoàn Thanh niên" -> "doan thanh nien".
 pub fn fold(s: &str) -> String {
-    let chars = s
-        .chars()
-        .flat_map(char::to_lowercase)
+    // Fast path: one table lookup per precomposed Latin letter, no decomposition of the whole
+    // text (search indexing folds every body). Combining marks (NFD input) are simply dropped.
+    let table = fold_table();
+    let mut chars = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            chars.push(c.to_ascii_lowercase());
+        } else if let Some(&folded) = fold_index(c)
+            .and_then(|i| table.get(i))
+            .filter(|&&f| f != '\u{FFFF}')
+        {
+            if folded != '\0' {
+                chars.push(folded);
+            }
+        } else if !is_combining_mark(c) {
+            chars.extend(fold_slow(c));
+        }
+    }
+    collapse(chars.chars())
+}
+
+/// The reference folding of one character: lower case, decompose, drop marks, đ → d.
+fn fold_slow(c: char) -> impl Iterator<Item = char> {
+    c.to_lowercase()
         .nfd()
         .filter(|&c| !is_combining_mark(c))
-        .map(|c| if c == 'đ' { 'd' } else { c });
-    collapse(chars)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+}
+
+/// Latin-1 Supplement to Latin Extended-B, and Latin Extended Additional (Vietnamese).
+const FOLD_RANGES: [(u32, u32); 2] = [(0x00C0, 0x024F), (0x1E00, 0x1EFF)];
+
+fn fold_index(c: char) -> Option<usize> {
+    let code = c as u32;
+    let mut offset = 0;
+    for (lo, hi) in FOLD_RANGES {
+        if (lo..=hi).contains(&code) {
+            return Some(offset + (code - lo) as usize);
+        }
+        offset += (hi - lo + 1) as usize;
+    }
+    None
+}
+
+/// `fold_slow` of every character in `FOLD_RANGES` that folds to exactly one character
+/// (`'\0'` where it folds to nothing; characters folding to several are not in the table).
+fn fold_table() -> &'static [char] {
+    static TABLE: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = Vec::new();
+        for (lo, hi) in FOLD_RANGES {
+            for code in lo..=hi {
+                let folded: Vec<char> = char::from_u32(code)
+                    .map(|c| fold_slow(c).collect())
+                    .unwrap_or_default();
+                table.push(match folded.as_slice() {
+                    [] => '\0',
+                    [one] => *one,
+                    // Several characters: not representable; use the slow path via a miss.
+                    _ => '\u{FFFF}',
+                });
+            }
+        }
+        table
+    })
 }
 
 /// Lower case + canonical_tones + NFC with diacritics kept; punctuation -> space, collapsed (the
 /// "exact" search column). "Đoàn  Thanh niên!" -> "đoàn thanh niên"; "hoà" and "hòa" agree.
 pub fn fold_keep_marks(s: &str) -> String {
-    collapse(canonical_tones(&s.to_lowercase()).chars())
-        .nfc()
-        .collect()
+    // Word by word (tone placement is a property of a word), with a per-thread cache: texts
+    // reuse a small vocabulary, and re-toning is the costly part of indexing.
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let lower = s.to_lowercase();
+    // NFC input (the common case: everything stored is NFC) needs no recomposition.
+    let lower: String = match unicode_normalization::is_nfc_quick(lower.chars()) {
+        unicode_normalization::IsNormalized::Yes => lower,
+        _ => lower.nfc().collect(),
+    };
+    let mut out = String::with_capacity(lower.len());
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        for word in lower.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c))) {
+            if word.is_empty() || !word.chars().next().is_some_and(char::is_alphanumeric) {
+                continue;
+            }
+            let canonical = match cache.get(word) {
+                Some(done) => done.clone(),
+                None => {
+                    let done: String = collapse(canonical_tones(word).chars()).nfc().collect();
+                    cache.insert(word.to_string(), done.clone());
+                    done
+                }
+            };
+            if canonical.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&canonical);
+        }
+    });
+    out
 }
 
 /// Split a folded text into words (whitespace split). Convenience.
@@ -337,6 +432,58 @@ fn truncate(s: &str, max: usize) -> &str {
         .find(|&i| s.is_char_boundary(i))
         .unwrap_or(0);
     &s[..end]
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    /// The reference implementations the fast paths must agree with.
+    fn fold_reference(s: &str) -> String {
+        collapse(
+            s.chars()
+                .flat_map(char::to_lowercase)
+                .nfd()
+                .filter(|&c| !is_combining_mark(c))
+                .map(|c| if c == 'đ' { 'd' } else { c }),
+        )
+    }
+
+    fn keep_marks_reference(s: &str) -> String {
+        collapse(canonical_tones(&s.to_lowercase()).chars())
+            .nfc()
+            .collect()
+    }
+
+    #[test]
+    fn fast_folding_agrees_with_the_reference() {
+        let mut samples: Vec<String> = crate::demo::SEED_TEXTS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        samples.push("ĐOÀN Thanh NIÊN hoà thuỷ khoẻ Hoà Bình Ǆ ǅ ǆ ß İ Ǳ ﬁ ẞ 日本 😀 a\u{0300} e\u{0302}\u{0301}".into());
+        samples.push(
+            (0x00C0u32..0x0250)
+                .chain(0x1E00..0x1F00)
+                .filter_map(char::from_u32)
+                .collect(),
+        );
+        for s in &samples {
+            assert_eq!(fold(s), fold_reference(s), "fold of {s}");
+            let nfd: String = s.nfd().collect();
+            assert_eq!(fold(&nfd), fold_reference(&nfd), "fold of NFD {s}");
+            assert_eq!(
+                fold_keep_marks(s),
+                keep_marks_reference(s),
+                "keep_marks of {s}"
+            );
+            assert_eq!(
+                fold_keep_marks(&nfd),
+                keep_marks_reference(&nfd),
+                "keep_marks of NFD {s}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
