@@ -690,14 +690,18 @@ pub fn list_sql(
     Ok((q, search))
 }
 
-/// As organizer or in any partner role, for a set of units.
+/// As organizer or in any partner role, for a set of units: one set of ids from two index
+/// lookups, probed from the sort index on pages and driving the count.
 fn organization_filter(q: &mut ListSql, set: &[i32]) {
     let marks = placeholders(set.len());
     let mut binds = int_binds(set);
     binds.extend(int_binds(set));
-    q.filter_split(
-        format!("(+a.organizer_id IN ({marks}) OR +a.id IN (SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})))"),
-        format!("(a.organizer_id IN ({marks}) OR a.id IN (SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})))"),
+    q.filter_in_set(
+        "a.id",
+        &format!(
+            "SELECT id FROM activities WHERE organizer_id IN ({marks}) \
+             UNION SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})"
+        ),
         binds,
     );
 }
@@ -858,13 +862,6 @@ fn tag_ids(conn: &mut SqliteConnection, names: &[String]) -> QueryResult<Vec<(i3
     Ok(out)
 }
 
-fn slug_taken(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        activities::table.filter(activities::slug.eq(slug)),
-    ))
-    .get_result(conn)
-}
-
 /// Write the row, its children, its search entry and a revision; returns the new detail.
 fn store(
     conn: &mut SqliteConnection,
@@ -912,32 +909,7 @@ fn store(
             row.id
         }
         None => {
-            let slug = match slug {
-                Some(s) => {
-                    if slug_taken(conn, &s)? {
-                        return Err(AppError::Conflict {
-                            detail: format!("the slug '{s}' is already taken"),
-                            errors: vec![FieldError::new("/slug", "is already taken")],
-                        });
-                    }
-                    s
-                }
-                None => {
-                    let base = text::slugify(&f.title);
-                    let mut failed = None;
-                    let unique = text::unique_slug(&base, |c| match slug_taken(conn, c) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
-                    });
-                    if let Some(e) = failed {
-                        return Err(e.into());
-                    }
-                    unique
-                }
-            };
+            let slug = crate::db::slugs::choose(conn, "activities", slug, &f.title)?;
             diesel::insert_into(activities::table)
                 .values((
                     values,

@@ -221,29 +221,7 @@ pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<C
         }
         let bloc = bloc.unwrap_or_default();
         number_taken(conn, bloc, input.number as i32, None)?;
-        let slug = match &input.slug {
-            Some(s) => {
-                let taken: bool = diesel::select(diesel::dsl::exists(
-                    clusters::table.filter(clusters::slug.eq(s)),
-                ))
-                .get_result(conn)?;
-                if taken {
-                    return Err(AppError::Conflict {
-                        detail: format!("the slug '{s}' is already taken"),
-                        errors: vec![FieldError::new("/slug", "is already taken")],
-                    });
-                }
-                s.clone()
-            }
-            None => {
-                let base = text::slugify(&name);
-                let existing: Vec<String> = clusters::table
-                    .filter(clusters::slug.like(format!("{base}%")))
-                    .select(clusters::slug)
-                    .load(conn)?;
-                text::unique_slug(&base, |c| existing.iter().any(|e| e == c))
-            }
-        };
+        let slug = crate::db::slugs::choose(conn, "clusters", input.slug.clone(), &name)?;
         let now = db::now();
         let id: i32 = diesel::insert_into(clusters::table)
             .values((

@@ -4,6 +4,7 @@
 pub mod list;
 pub mod schema;
 pub mod search;
+pub mod slugs;
 pub mod tree;
 
 use std::path::Path;

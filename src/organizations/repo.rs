@@ -356,13 +356,6 @@ fn index(conn: &mut SqliteConnection, id: i32, f: &OrganizationFields) -> QueryR
     )
 }
 
-fn slug_taken(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        organizations::table.filter(organizations::slug.eq(slug)),
-    ))
-    .get_result(conn)
-}
-
 /// Insert an organization; `slug` is explicit (409 when taken) or generated from the name.
 pub fn create(
     conn: &mut SqliteConnection,
@@ -385,33 +378,7 @@ pub fn create(
     }
     conn.immediate_transaction(|conn| {
         check_references(conn, None, &fields)?;
-        let slug = match slug {
-            Some(s) => {
-                if slug_taken(conn, &s)? {
-                    return Err(AppError::Conflict {
-                        detail: format!("the slug '{s}' is already taken"),
-                        errors: vec![FieldError::new("/slug", "is already taken")],
-                    });
-                }
-                s
-            }
-            None => {
-                let base = text::slugify(&fields.name);
-                let mut failed = None;
-                let unique =
-                    text::unique_slug(&base, |candidate| match slug_taken(conn, candidate) {
-                        Ok(taken) => taken,
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
-                    });
-                if let Some(e) = failed {
-                    return Err(e.into());
-                }
-                unique
-            }
-        };
+        let slug = crate::db::slugs::choose(conn, "organizations", slug, &fields.name)?;
         let now = db::now();
         let id: i32 = diesel::insert_into(organizations::table)
             .values((
