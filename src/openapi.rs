@@ -28,7 +28,7 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
         (name = "users", description = "Accounts that may write (admins only)"),
         (name = "health", description = "Probes for orchestration"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::activities::dto::TagSort)),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;

@@ -441,6 +441,45 @@ impl BodySchema for UpdateActivity {
                 errors.push(FieldError::new(field, "cannot be null"));
             }
         }
+        // Schema-level limits, checked before any If-Match (the merged state is checked again).
+        let mut too_long = |field: &str, patch: &Patch<String>, max: usize| {
+            if patch.as_value().is_some_and(|v| v.chars().count() > max) {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ));
+            }
+        };
+        too_long("/title", &self.title, 300);
+        too_long("/summary", &self.summary, 2000);
+        too_long("/body", &self.body, 100_000);
+        too_long("/location", &self.location, 300);
+        too_long("/byline", &self.byline, 300);
+        if self.title.as_value().is_some_and(|t| t.trim().is_empty()) {
+            errors.push(FieldError::new("/title", "must not be empty"));
+        }
+        if self.participants_count.as_value().is_some_and(|n| *n < 0) {
+            errors.push(FieldError::new(
+                "/participants_count",
+                "must not be negative",
+            ));
+        }
+        let tags: Vec<String> = self
+            .tags
+            .as_value()
+            .map(|t| t.iter().map(|t| crate::text::clean(t)).collect())
+            .unwrap_or_default();
+        let documents: Vec<String> = self
+            .documents
+            .as_value()
+            .map(|d| d.iter().map(|d| crate::text::clean(&d.raw)).collect())
+            .unwrap_or_default();
+        let photos: Vec<Photo> = self
+            .photos
+            .as_value()
+            .map(|p| p.iter().map(clean_photo).collect())
+            .unwrap_or_default();
+        errors.extend(list_errors(&tags, &documents, &photos));
         errors
     }
 }
@@ -698,20 +737,7 @@ impl ActivityFields {
                 "must be between 0 and 10000000",
             ));
         }
-        if self.tags.len() > 20 {
-            errors.push(FieldError::new("/tags", "must have at most 20 tags"));
-        }
-        for (i, tag) in self.tags.iter().enumerate() {
-            if let Some(why) = tag_name_problem(tag) {
-                errors.push(FieldError::new(format!("/tags/{i}"), why));
-            }
-        }
-        let mut seen_tags = std::collections::HashSet::new();
-        for (i, tag) in self.tags.iter().enumerate() {
-            if !seen_tags.insert(crate::text::slugify(tag)) {
-                errors.push(FieldError::new(format!("/tags/{i}"), "is given twice"));
-            }
-        }
+        errors.extend(list_errors(&self.tags, &self.documents, &self.photos));
         if self.partners.len() > 50 {
             errors.push(FieldError::new(
                 "/partners",
@@ -732,59 +758,79 @@ impl ActivityFields {
                 ));
             }
         }
-        if self.documents.len() > 20 {
-            errors.push(FieldError::new(
-                "/documents",
-                "must have at most 20 documents",
-            ));
-        }
-        for (i, d) in self.documents.iter().enumerate() {
-            if d.is_empty() || d.chars().count() > 300 {
-                errors.push(FieldError::new(
-                    format!("/documents/{i}/raw"),
-                    "must be 1 to 300 characters",
-                ));
-            }
-        }
-        if self.photos.len() > 50 {
-            errors.push(FieldError::new("/photos", "must have at most 50 photos"));
-        }
-        for (i, p) in self.photos.iter().enumerate() {
-            let ok = p.url.as_deref().is_none_or(|url| {
-                url.chars().count() <= 1000
-                    && url::Url::parse(url)
-                        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            });
-            if !ok {
-                errors.push(FieldError::new(
-                    format!("/photos/{i}/url"),
-                    "must be an absolute http(s) URL of at most 1000 characters",
-                ));
-            }
-            if p.url.is_none() && p.caption.is_none() {
-                errors.push(FieldError::new(
-                    format!("/photos/{i}"),
-                    "needs a url or a caption",
-                ));
-            }
-            if p.caption
-                .as_deref()
-                .is_some_and(|c| c.chars().count() > 500)
-            {
-                errors.push(FieldError::new(
-                    format!("/photos/{i}/caption"),
-                    "must be at most 500 characters",
-                ));
-            }
-            if p.credit.as_deref().is_some_and(|c| c.chars().count() > 200) {
-                errors.push(FieldError::new(
-                    format!("/photos/{i}/credit"),
-                    "must be at most 200 characters",
-                ));
-            }
-        }
         errors
     }
+}
+
+/// The rules of the inline lists (tags, documents, photos), on cleaned values.
+fn list_errors(tags: &[String], documents: &[String], photos: &[Photo]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if tags.len() > 20 {
+        errors.push(FieldError::new("/tags", "must have at most 20 tags"));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        if let Some(why) = tag_name_problem(tag) {
+            errors.push(FieldError::new(format!("/tags/{i}"), why));
+        }
+    }
+    let mut seen_tags = std::collections::HashSet::new();
+    for (i, tag) in tags.iter().enumerate() {
+        if !seen_tags.insert(crate::text::slugify(tag)) {
+            errors.push(FieldError::new(format!("/tags/{i}"), "is given twice"));
+        }
+    }
+    if documents.len() > 20 {
+        errors.push(FieldError::new(
+            "/documents",
+            "must have at most 20 documents",
+        ));
+    }
+    for (i, d) in documents.iter().enumerate() {
+        if d.is_empty() || d.chars().count() > 300 {
+            errors.push(FieldError::new(
+                format!("/documents/{i}/raw"),
+                "must be 1 to 300 characters",
+            ));
+        }
+    }
+    if photos.len() > 50 {
+        errors.push(FieldError::new("/photos", "must have at most 50 photos"));
+    }
+    for (i, p) in photos.iter().enumerate() {
+        let ok = p.url.as_deref().is_none_or(|url| {
+            url.chars().count() <= 1000
+                && url::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        });
+        if !ok {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/url"),
+                "must be an absolute http(s) URL of at most 1000 characters",
+            ));
+        }
+        if p.url.is_none() && p.caption.is_none() {
+            errors.push(FieldError::new(
+                format!("/photos/{i}"),
+                "needs a url or a caption",
+            ));
+        }
+        if p.caption
+            .as_deref()
+            .is_some_and(|c| c.chars().count() > 500)
+        {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/caption"),
+                "must be at most 500 characters",
+            ));
+        }
+        if p.credit.as_deref().is_some_and(|c| c.chars().count() > 200) {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/credit"),
+                "must be at most 200 characters",
+            ));
+        }
+    }
+    errors
 }
 
 /// Why a tag name is not acceptable, if it is not.
@@ -929,6 +975,15 @@ pub struct ListTagsQuery {
     pub q: Option<String>,
     /// `count` (most used first, default) or `name` (Vietnamese order).
     #[serde(default)]
-    #[param(example = "count")]
-    pub sort: Option<String>,
+    pub sort: Option<TagSort>,
+}
+
+/// Order of `GET /tags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TagSort {
+    /// Most used first.
+    Count,
+    /// Vietnamese order of the name.
+    Name,
 }

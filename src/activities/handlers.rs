@@ -328,16 +328,7 @@ pub async fn list_tags(
     query: Qs<ListTagsQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let by_name = match query.sort.as_deref() {
-        None | Some("count") | Some("-count") => false,
-        Some("name") => true,
-        Some(other) => {
-            return Err(AppError::bad_param(
-                "sort",
-                format!("has an unknown field '{other}'; allowed: count, name"),
-            ))
-        }
-    };
+    let by_name = query.sort == Some(TagSort::Name);
     let data = db::run(&pool, move |conn| {
         repo::tag_counts(conn, query.q.as_deref(), by_name)
     })

@@ -691,7 +691,8 @@ pub fn list_sql(
 }
 
 /// As organizer or in any partner role, for a set of units: one set of ids from two index
-/// lookups, probed from the sort index on pages and driving the count.
+/// lookups, probed from the sort index on pages and driving the count. (`UNION ALL`: the `IN`
+/// set removes duplicates without a sort.)
 fn organization_filter(q: &mut ListSql, set: &[i32]) {
     let marks = placeholders(set.len());
     let mut binds = int_binds(set);
@@ -700,7 +701,7 @@ fn organization_filter(q: &mut ListSql, set: &[i32]) {
         "a.id",
         &format!(
             "SELECT id FROM activities WHERE organizer_id IN ({marks}) \
-             UNION SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})"
+             UNION ALL SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})"
         ),
         binds,
     );

@@ -104,6 +104,31 @@ impl BodySchema for UpdateCluster {
                 errors.push(FieldError::new(field, "cannot be null"));
             }
         }
+        // Schema-level limits, checked before any If-Match.
+        if self
+            .name
+            .as_value()
+            .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
+        {
+            errors.push(FieldError::new("/name", "must be 1 to 200 characters"));
+        }
+        if self
+            .number
+            .as_value()
+            .is_some_and(|n| !(1..=1000).contains(n))
+        {
+            errors.push(FieldError::new("/number", "must be between 1 and 1000"));
+        }
+        if self
+            .description
+            .as_value()
+            .is_some_and(|d| d.chars().count() > 2000)
+        {
+            errors.push(FieldError::new(
+                "/description",
+                "must be at most 2000 characters",
+            ));
+        }
         errors
     }
 }

@@ -28,6 +28,9 @@ pub async fn list_clusters(
     query: Qs<ListClustersQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
+    if let Some(year) = query.year {
+        check_year(year)?;
+    }
     let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
     let page_req = list.clone();
     let base = links::base(&req);
