@@ -56,16 +56,25 @@ impl KeysetRow for ClusterRow {
     }
 }
 
-fn org_ref(conn: &mut SqliteConnection, id: i32) -> QueryResult<OrgRef> {
-    let (id, slug, name) = organizations::table
-        .find(id)
+/// The blocs of some clusters, in one query.
+fn bloc_refs(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, OrgRef>> {
+    let rows: Vec<(i32, String, String)> = organizations::table
+        .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::slug, organizations::name))
-        .first::<(i32, String, String)>(conn)?;
-    Ok(OrgRef {
-        id: i64::from(id),
-        slug,
-        name,
-    })
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, name)| {
+            (
+                id,
+                OrgRef {
+                    id: i64::from(id),
+                    slug,
+                    name,
+                },
+            )
+        })
+        .collect())
 }
 
 fn cluster_ref(row: &ClusterRow) -> ClusterRef {
@@ -77,20 +86,33 @@ fn cluster_ref(row: &ClusterRow) -> ClusterRef {
 }
 
 pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow, base: &str) -> QueryResult<Cluster> {
-    Ok(Cluster {
-        id: i64::from(row.id),
-        slug: row.slug.clone(),
-        name: row.name.clone(),
-        number: i64::from(row.number),
-        bloc_id: i64::from(row.bloc_id),
-        bloc: org_ref(conn, row.bloc_id)?,
-        description: row.description.clone(),
-        active: row.active,
-        created_at: row.created_at.and_utc(),
-        updated_at: row.updated_at.and_utc(),
-        version: i64::from(row.version),
-        feeds: crate::feeds::FeedLinks::filtered(base, "cluster", &row.slug),
-    })
+    Ok(dtos(conn, std::slice::from_ref(row), base)?.remove(0))
+}
+
+/// The representations of some clusters, their blocs loaded in one query (no N+1 on lists).
+fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow], base: &str) -> QueryResult<Vec<Cluster>> {
+    let blocs = bloc_refs(conn, &rows.iter().map(|r| r.bloc_id).collect::<Vec<_>>())?;
+    rows.iter()
+        .map(|row| {
+            Ok(Cluster {
+                id: i64::from(row.id),
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+                number: i64::from(row.number),
+                bloc_id: i64::from(row.bloc_id),
+                bloc: blocs
+                    .get(&row.bloc_id)
+                    .cloned()
+                    .ok_or(diesel::result::Error::NotFound)?,
+                description: row.description.clone(),
+                active: row.active,
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+                version: i64::from(row.version),
+                feeds: crate::feeds::FeedLinks::filtered(base, "cluster", &row.slug),
+            })
+        })
+        .collect()
 }
 
 pub fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<ClusterRow> {
@@ -135,11 +157,7 @@ pub fn list(
     let rows: Vec<ClusterRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
     let total = sql::count(conn, &q.count())?;
     let (rows, next) = list.split(rows);
-    let data = rows
-        .iter()
-        .map(|r| to_dto(conn, r, base))
-        .collect::<QueryResult<Vec<_>>>()?;
-    Ok((data, total, next))
+    Ok((dtos(conn, &rows, base)?, total, next))
 }
 
 fn index(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<()> {
