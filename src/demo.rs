@@ -216,7 +216,7 @@ pub const CLUSTER_SLUG: &str = "cum-thi-dua-so-4";
 
 fn load_cluster(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
     use diesel::prelude::*;
-    if crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?.is_some() {
+    if crate::db::tree::lookup_cluster(conn, CLUSTER_SLUG)?.is_some() {
         return Ok(0);
     }
     // Only what the page states of the 2023 roster: the standing deputy.
@@ -232,7 +232,7 @@ fn load_cluster(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
     };
     crate::clusters::repo::create(conn, &input)
         .map_err(|e| anyhow::anyhow!("demo cluster: {e}"))?;
-    let cluster = crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?
+    let cluster = crate::db::tree::lookup_cluster(conn, CLUSTER_SLUG)?
         .ok_or_else(|| anyhow::anyhow!("the demo cluster is missing"))?;
     let deputy = orgs::lookup(conn, &slug_of(KSBT))?
         .ok_or_else(|| anyhow::anyhow!("the demo unit {KSBT} is missing"))?;
@@ -451,7 +451,7 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
         role: Role::Admin,
         organization_id: None,
     };
-    let cluster = crate::activities::repo::lookup_cluster(conn, CLUSTER_SLUG)?;
+    let cluster = crate::db::tree::lookup_cluster(conn, CLUSTER_SLUG)?;
     let mut added = 0;
     for a in ACTIVITIES {
         if acts::find_row(conn, a.slug).is_ok() {

@@ -253,7 +253,7 @@ fn ensure_world(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
     for number in 1..=6 {
         let name = format!("Cụm thi đua số {number}");
         let slug = text::slugify(&name);
-        let id = match crate::activities::repo::lookup_cluster(conn, &slug)? {
+        let id = match crate::db::tree::lookup_cluster(conn, &slug)? {
             Some(id) => id,
             None => {
                 clusters += 1;

@@ -330,9 +330,9 @@ pub fn find_row(conn: &mut SqliteConnection, key: &str) -> ApiResult<ActivityRow
     let q = activities::table
         .select(ActivityRow::as_select())
         .into_boxed();
-    let q = match key.parse::<i32>() {
-        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(activities::id.eq(id)),
-        _ => q.filter(activities::slug.eq(key)),
+    let q = match db::Key::parse(key) {
+        db::Key::Id(id) => q.filter(activities::id.eq(id)),
+        db::Key::Slug(slug) => q.filter(activities::slug.eq(slug)),
     };
     q.first(conn)
         .optional()?
@@ -490,16 +490,6 @@ fn resolve<T>(found: Option<T>, param: &str, value: &str, what: &str) -> ApiResu
     })
 }
 
-/// Cluster by id or slug.
-pub fn lookup_cluster(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<i32>> {
-    let q = clusters::table.select(clusters::id).into_boxed();
-    let q = match key.parse::<i32>() {
-        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(clusters::id.eq(id)),
-        _ => q.filter(clusters::slug.eq(key)),
-    };
-    q.first(conn).optional()
-}
-
 /// The set of units a filter names: the unit, and with `include_descendants` those below it.
 fn unit_set(conn: &mut SqliteConnection, id: i32, descendants: bool) -> QueryResult<Vec<i32>> {
     let mut set = vec![id];
@@ -634,7 +624,7 @@ pub fn list_sql(
     }
     if let Some(cluster) = &query.cluster {
         let id = resolve(
-            lookup_cluster(conn, cluster)?,
+            tree::lookup_cluster(conn, cluster)?,
             "cluster",
             cluster,
             "cluster",

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::users;
-use crate::db::{self, tree, DbPool};
+use crate::db::{self, DbPool};
 use crate::error::AppError;
 
 pub use token::{Claims, TokenKeys};
@@ -59,25 +59,6 @@ pub struct AuthUser {
 impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
-    }
-
-    /// May this user write what the unit `organizer_id` did? Admins: always; editors: their own
-    /// unit and the units below it.
-    pub fn may_edit_for(
-        &self,
-        conn: &mut SqliteConnection,
-        organizer_id: i32,
-    ) -> QueryResult<bool> {
-        if self.is_admin() {
-            return Ok(true);
-        }
-        let Some(own) = self.organization_id else {
-            return Ok(false);
-        };
-        if own == organizer_id {
-            return Ok(true);
-        }
-        tree::is_below(conn, organizer_id, own)
     }
 }
 

@@ -117,9 +117,9 @@ fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow], base: &str) -> QueryRe
 
 pub fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<ClusterRow> {
     let q = clusters::table.select(ClusterRow::as_select()).into_boxed();
-    let q = match key.parse::<i32>() {
-        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(clusters::id.eq(id)),
-        _ => q.filter(clusters::slug.eq(key)),
+    let q = match db::Key::parse(key) {
+        db::Key::Id(id) => q.filter(clusters::id.eq(id)),
+        db::Key::Slug(slug) => q.filter(clusters::slug.eq(slug)),
     };
     q.first(conn)
         .optional()?

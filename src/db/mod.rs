@@ -99,6 +99,23 @@ where
     .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
 }
 
+/// How a path segment or filter value names a row: digits only is an id, anything else a
+/// slug (or username). One rule for every resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    Id(i32),
+    Slug(&'a str),
+}
+
+impl<'a> Key<'a> {
+    pub fn parse(key: &'a str) -> Self {
+        match key.parse::<i32>() {
+            Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => Key::Id(id),
+            _ => Key::Slug(key),
+        }
+    }
+}
+
 /// `now` as stored in timestamp columns (UTC, microseconds).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
@@ -108,4 +125,22 @@ pub fn now() -> chrono::NaiveDateTime {
 /// A timestamp as Diesel stores it in SQLite (`%F %T%.f`), for binding keyset values.
 pub fn ts_text(ts: chrono::NaiveDateTime) -> String {
     ts.format("%F %T%.f").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Key;
+
+    #[test]
+    fn digits_only_name_an_id_anything_else_a_slug() {
+        assert_eq!(Key::parse("42"), Key::Id(42));
+        assert_eq!(
+            Key::parse("cum-thi-dua-so-4"),
+            Key::Slug("cum-thi-dua-so-4")
+        );
+        assert_eq!(Key::parse("+4"), Key::Slug("+4"));
+        assert_eq!(Key::parse("-4"), Key::Slug("-4"));
+        // Too large for an id: no row can match it as a slug either (slugs are never all digits).
+        assert_eq!(Key::parse("99999999999"), Key::Slug("99999999999"));
+    }
 }

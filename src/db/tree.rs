@@ -1,4 +1,7 @@
-//! The organization hierarchy as SQL, shared by every resource that filters by a subtree.
+//! The organization hierarchy as SQL, and the id-or-slug resolution of the references that
+//! filters name — shared by every resource.
+
+use super::Key;
 
 /// A subquery (one `?`: the root id) yielding the ids of every unit below the root, at any depth.
 /// `UNION` (not `UNION ALL`) stops on a cyclic hierarchy instead of looping.
@@ -7,29 +10,7 @@ pub const DESCENDANTS_SQL: &str = "SELECT id FROM (WITH RECURSIVE sub(id) AS (\
     UNION SELECT c.id FROM organizations c JOIN sub ON c.parent_id = sub.id) \
     SELECT id FROM sub)";
 
-/// Is `unit` strictly below `ancestor` in the hierarchy?
-pub fn is_below(
-    conn: &mut diesel::SqliteConnection,
-    unit: i32,
-    ancestor: i32,
-) -> diesel::QueryResult<bool> {
-    use diesel::sql_types::{Bool, Integer};
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = Bool)]
-        found: bool,
-    }
-    let row: Found = diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM ({DESCENDANTS_SQL}) WHERE id = ?) AS found"
-    ))
-    .bind::<Integer, _>(ancestor)
-    .bind::<Integer, _>(unit)
-    .get_result(conn)?;
-    Ok(row.found)
-}
-
-/// Resolve an organization id-or-slug (a segment of digits only is an id).
+/// Resolve an organization id-or-slug (see [`Key`]).
 pub fn lookup_organization(
     conn: &mut diesel::SqliteConnection,
     key: &str,
@@ -37,9 +18,24 @@ pub fn lookup_organization(
     use crate::db::schema::organizations;
     use diesel::prelude::*;
     let q = organizations::table.select(organizations::id).into_boxed();
-    let q = match key.parse::<i32>() {
-        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(organizations::id.eq(id)),
-        _ => q.filter(organizations::slug.eq(key)),
+    let q = match Key::parse(key) {
+        Key::Id(id) => q.filter(organizations::id.eq(id)),
+        Key::Slug(slug) => q.filter(organizations::slug.eq(slug)),
+    };
+    q.first(conn).optional()
+}
+
+/// Resolve a cluster id-or-slug (see [`Key`]).
+pub fn lookup_cluster(
+    conn: &mut diesel::SqliteConnection,
+    key: &str,
+) -> diesel::QueryResult<Option<i32>> {
+    use crate::db::schema::clusters;
+    use diesel::prelude::*;
+    let q = clusters::table.select(clusters::id).into_boxed();
+    let q = match Key::parse(key) {
+        Key::Id(id) => q.filter(clusters::id.eq(id)),
+        Key::Slug(slug) => q.filter(clusters::slug.eq(slug)),
     };
     q.first(conn).optional()
 }

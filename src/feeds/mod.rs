@@ -352,7 +352,7 @@ fn describe(conn: &mut SqliteConnection, q: &FeedQuery) -> ApiResult<Vec<String>
         parts.push(name);
     }
     if let Some(cluster) = &q.cluster {
-        let id = activities::lookup_cluster(conn, cluster)?.ok_or_else(|| {
+        let id = tree::lookup_cluster(conn, cluster)?.ok_or_else(|| {
             AppError::NotFound(format!(
                 "query parameter `cluster`: there is no cluster '{cluster}'"
             ))

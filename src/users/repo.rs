@@ -78,9 +78,9 @@ fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<UserRow> {
 /// Resolve an id-or-username to an id, or 404.
 pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
     let q = users::table.select(users::id).into_boxed();
-    let q = match key.parse::<i32>() {
-        Ok(id) if key.bytes().all(|b| b.is_ascii_digit()) => q.filter(users::id.eq(id)),
-        _ => q.filter(users::username.eq(key.to_lowercase())),
+    let q = match db::Key::parse(key) {
+        db::Key::Id(id) => q.filter(users::id.eq(id)),
+        db::Key::Slug(name) => q.filter(users::username.eq(name.to_lowercase())),
     };
     q.first(conn)
         .optional()?
