@@ -37,12 +37,12 @@ pub fn clean_opt(s: Option<&str>) -> Option<String> {
 /// 3. otherwise (open syllable) the only vowel, the first of two ("hòa", "thủy", "mùa") or the
 ///    middle of three ("ngoài", "khuỷu").
 pub fn canonical_tones(s: &str) -> String {
-    retoned(s)
-        .iter()
-        .map(Cluster::render)
-        .collect::<String>()
-        .nfc()
-        .collect()
+    let (nfd, clusters) = retoned(s);
+    let mut out = String::with_capacity(nfd.len() + 4);
+    for cluster in &clusters {
+        cluster.render(&nfd, &mut out);
+    }
+    out.nfc().collect()
 }
 
 /// Search folding: NFC/NFD-insensitive, lower case, all combining marks stripped (tones and vowel
@@ -141,21 +141,18 @@ pub fn fold_keep_marks(s: &str) -> String {
             if word.is_empty() || !word.chars().next().is_some_and(char::is_alphanumeric) {
                 continue;
             }
-            let canonical = match cache.get(word) {
-                Some(done) => done.clone(),
-                None => {
-                    let done: String = collapse(canonical_tones(word).chars()).nfc().collect();
-                    cache.insert(word.to_string(), done.clone());
-                    done
-                }
-            };
+            if !cache.contains_key(word) {
+                let done: String = collapse(canonical_tones(word).chars()).nfc().collect();
+                cache.insert(word.to_string(), done);
+            }
+            let canonical = &cache[word];
             if canonical.is_empty() {
                 continue;
             }
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(&canonical);
+            out.push_str(canonical);
         }
     });
     out
@@ -244,7 +241,7 @@ pub fn unique_slug(base: &str, mut taken: impl FnMut(&str) -> bool) -> String {
 pub fn sort_key(s: &str) -> Vec<u8> {
     let (mut key, mut secondary, mut tertiary) = (Vec::new(), Vec::new(), Vec::new());
     let mut gap = false;
-    for Cluster { glyph: g, .. } in retoned(s) {
+    for Cluster { glyph: g, .. } in retoned(s).1 {
         if !g.base.is_alphanumeric() {
             gap = !key.is_empty();
             continue;
@@ -284,15 +281,15 @@ struct Glyph {
     vietnamese: bool,
 }
 
-/// A starter character and the combining marks that follow it (NFD).
+/// A starter character and the combining marks that follow it: a byte range of the NFD text.
 struct Cluster {
-    raw: String,
+    raw: std::ops::Range<usize>,
     glyph: Glyph,
 }
 
 impl Cluster {
-    fn new(raw: String) -> Self {
-        let mut chars = raw.chars();
+    fn new(raw: std::ops::Range<usize>, nfd: &str) -> Self {
+        let mut chars = nfd[raw.clone()].chars();
         let starter = chars.next().unwrap_or(' ');
         let mut base = starter.to_lowercase().next().unwrap_or(starter);
         let (mut tone, mut only_vietnamese_marks) = (0, true);
@@ -315,20 +312,21 @@ impl Cluster {
         Cluster { raw, glyph }
     }
 
-    fn render(&self) -> String {
+    /// Append the cluster, its tone mark where the glyph now has it, to `out`.
+    fn render(&self, nfd: &str, out: &mut String) {
         let g = self.glyph;
         if !g.vietnamese {
-            return self.raw.clone();
+            out.push_str(&nfd[self.raw.clone()]);
+            return;
         }
-        let mut out: String = if g.upper {
-            g.base.to_uppercase().collect()
+        if g.upper {
+            out.extend(g.base.to_uppercase());
         } else {
-            g.base.into()
-        };
+            out.push(g.base);
+        }
         if g.tone > 0 {
             out.push(TONES[usize::from(g.tone - 1)]);
         }
-        out
     }
 }
 
@@ -344,16 +342,21 @@ fn with_vowel_mark(base: char, mark: char) -> Option<char> {
     })
 }
 
-/// Split into clusters and move each word's tone mark to its canonical vowel.
-fn retoned(s: &str) -> Vec<Cluster> {
-    let mut clusters: Vec<String> = Vec::new();
-    for c in s.nfd() {
-        match clusters.last_mut() {
-            Some(last) if is_combining_mark(c) => last.push(c),
-            _ => clusters.push(c.into()),
+/// Decompose (NFD), split into clusters and move each word's tone mark to its canonical vowel.
+fn retoned(s: &str) -> (String, Vec<Cluster>) {
+    let nfd: String = s.nfd().collect();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(nfd.len());
+    for (i, c) in nfd.char_indices() {
+        let end = i + c.len_utf8();
+        match ranges.last_mut() {
+            Some(last) if is_combining_mark(c) => last.end = end,
+            _ => ranges.push(i..end),
         }
     }
-    let mut clusters: Vec<Cluster> = clusters.into_iter().map(Cluster::new).collect();
+    let mut clusters: Vec<Cluster> = ranges
+        .into_iter()
+        .map(|raw| Cluster::new(raw, &nfd))
+        .collect();
     let mut rest = clusters.as_mut_slice();
     while !rest.is_empty() {
         let len = rest
@@ -364,7 +367,7 @@ fn retoned(s: &str) -> Vec<Cluster> {
         retone_word(word);
         rest = tail;
     }
-    clusters
+    (nfd, clusters)
 }
 
 fn retone_word(word: &mut [Cluster]) {
