@@ -6,6 +6,11 @@ use clap::Parser;
 use doan_api::cli::{Cli, Command, LogFormat};
 use doan_api::{db, startup, telemetry};
 
+/// mimalloc instead of the system allocator: the seed's text generation and the server's
+/// per-request buffers allocate many short-lived strings from several threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -1,11 +1,13 @@
 //! `doan-api seed --synthetic N`: deterministic, realistic volume for benchmarks — Vietnamese
 //! text from the seed page's own sentences, activities spread over units, five years,
-//! categories, tags and full cluster rosters. Rows go in large transactions with the
-//! secondary indexes dropped, which are rebuilt at the end (STACK.md trap 16).
+//! categories, tags and full cluster rosters. Rows go in large transactions; the one secondary
+//! index whose keys arrive in random order is rebuilt at the end (STACK.md trap 16); the
+//! search index is written in large segments.
 
 use std::time::Instant;
 
 use chrono::{Datelike, Duration, NaiveDate};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use diesel::SqliteConnection;
@@ -14,7 +16,9 @@ use rand::{Rng, SeedableRng};
 
 use crate::activities::dto::{Category, DatePrecision};
 use crate::activities::render;
-use crate::db::schema::{activities, activity_partners, activity_tags, organizations, tags};
+use crate::db::schema::{
+    activities, activity_bodies, activity_partners, activity_tags, organizations, tags,
+};
 use crate::organizations::dto::{OrgKind, OrganizationFields};
 use crate::organizations::repo as orgs;
 use crate::{db, demo, text};
@@ -186,31 +190,39 @@ fn sentences() -> Vec<String> {
     out
 }
 
+/// A row of `activities` as the bulk load binds it. Dates and times are pre-formatted text
+/// (as Diesel would format them) so that the writing thread only binds strings.
 #[derive(Insertable)]
 #[diesel(table_name = activities)]
 #[diesel(treat_none_as_default_value = false)]
-struct NewActivity {
+struct NewActivity<'w> {
     id: i32,
     slug: String,
     title: String,
     title_sort_key: Vec<u8>,
     summary: Option<String>,
-    body: Option<String>,
-    body_html: Option<String>,
-    occurred_on: NaiveDate,
+    occurred_on: String,
     date_precision: &'static str,
-    period_end: NaiveDate,
+    period_end: String,
     part_of_day: Option<&'static str>,
-    location: Option<String>,
+    location: Option<&'w str>,
     category: &'static str,
     organizer_id: i32,
     cluster_id: Option<i32>,
     participants_count: Option<i32>,
     status: &'static str,
-    published_at: Option<chrono::NaiveDateTime>,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
+    published_at: Option<String>,
+    created_at: &'w str,
+    updated_at: &'w str,
     version: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = activity_bodies)]
+struct NewBody {
+    activity_id: i32,
+    body: Option<String>,
+    body_html: Option<String>,
 }
 
 /// Create (where missing) the bloc's synthetic units, six clusters with rosters for five
@@ -315,8 +327,14 @@ fn ensure_world(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
     Ok((units, clusters))
 }
 
-/// Indexes of the tables the seed fills: dropped before, rebuilt after.
+/// Tables the seed fills.
 const SEEDED_TABLES: &str = "'activities', 'activity_tags', 'activity_partners'";
+
+/// Indexes dropped before the load and rebuilt after it: those whose keys arrive in random
+/// order. The others stay: the generator gives dates in id order, so every index keyed by
+/// (something, state, date, id), by publication time, by update time or by id grows at a few
+/// hot spots, which costs less than rebuilding it (one more scan and sort of the table).
+const REBUILT_INDEXES: &[&str] = &["activities_title"];
 
 fn drop_indexes(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
     #[derive(QueryableByName)]
@@ -331,59 +349,102 @@ fn drop_indexes(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
          AND tbl_name IN ({SEEDED_TABLES})"
     ))
     .load(conn)?;
-    for index in &indexes {
+    let dropped: Vec<Index> = indexes
+        .into_iter()
+        .filter(|i| REBUILT_INDEXES.contains(&i.name.as_str()))
+        .collect();
+    for index in &dropped {
         diesel::sql_query(format!("DROP INDEX \"{}\"", index.name)).execute(conn)?;
     }
-    Ok(indexes.into_iter().map(|i| i.sql).collect())
+    Ok(dropped.into_iter().map(|i| i.sql).collect())
+}
+
+/// A sentence of the seed page, with its folded (search) and HTML forms computed once: a body is
+/// a few of them, so its search text and `body_html` are joins of these.
+struct Sentence {
+    text: String,
+    folded: String,
+    html: String,
+}
+
+/// A name the generator reuses (unit, tag, place), with its folded form.
+struct Named<T> {
+    key: T,
+    name: String,
+    folded: String,
+}
+
+impl<T> Named<T> {
+    fn new(key: T, name: impl Into<String>) -> Self {
+        let name = name.into();
+        Named {
+            key,
+            folded: text::fold(&name),
+            name,
+        }
+    }
 }
 
 /// What the generator needs, fixed for the run.
 struct World {
-    unit_rows: Vec<(i32, String)>,
+    units: Vec<Named<i32>>,
     partner_ids: Vec<i32>,
-    tag_rows: Vec<(i32, String)>,
+    tags: Vec<Named<i32>>,
+    places: Vec<Named<()>>,
     cluster_rows: Vec<i32>,
-    pool: Vec<String>,
+    pool: Vec<Sentence>,
     start_day: NaiveDate,
     days: i64,
     first_id: i32,
-    now: chrono::NaiveDateTime,
+    /// Rows in the run.
+    total: usize,
+    now: String,
 }
 
 /// A batch of generated rows, ready to insert.
-struct Chunk {
-    rows: Vec<NewActivity>,
+struct Chunk<'w> {
+    rows: Vec<NewActivity<'w>>,
+    bodies: Vec<NewBody>,
     fts: Vec<(i64, String, String)>,
     tag_links: Vec<(i32, i32, i32)>,
     partner_links: Vec<(i32, i32, &'static str)>,
 }
 
+/// The folded search column from already folded parts: `search::entry` folds the parts joined by
+/// separators, and folding turns any separator into one space.
+fn join_folded<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 impl World {
-    fn generate(&self, rng: &mut StdRng, done: usize, end: usize) -> Chunk {
-        let World {
-            unit_rows,
-            partner_ids,
-            tag_rows,
-            cluster_rows,
-            pool,
-            start_day,
-            days,
-            first_id,
-            now,
-        } = self;
-        let (start_day, days, first_id, now) = (*start_day, *days, *first_id, *now);
+    /// Days from `start_day` of the `i`-th of the run's rows: spread evenly, in order.
+    fn days_for(&self, i: usize) -> i64 {
+        (i as i64 * (self.days + 1)) / self.total.max(1) as i64
+    }
+
+    fn generate(&self, rng: &mut StdRng, done: usize, end: usize) -> Chunk<'_> {
         let categories = Category::ALL;
         let mut rows = Vec::with_capacity(end - done);
+        let mut bodies = Vec::with_capacity(end - done);
         let mut fts = Vec::with_capacity(end - done);
         let mut tag_links = Vec::new();
         let mut partner_links = Vec::new();
         for i in done..end {
-            let id = first_id + i as i32;
-            let (organizer, unit_name) = &unit_rows[rng.random_range(0..unit_rows.len())];
+            let id = self.first_id + i as i32;
+            let unit = &self.units[rng.random_range(0..self.units.len())];
             let category = categories[rng.random_range(0..categories.len())];
-            let (tag_a, campaign) = &tag_rows[rng.random_range(0..tag_rows.len())];
-            let place = PLACES[rng.random_range(0..PLACES.len())];
-            let mut day = start_day + Duration::days(rng.random_range(0..=days));
+            let tag_a = &self.tags[rng.random_range(0..self.tags.len())];
+            let place = &self.places[rng.random_range(0..self.places.len())];
+            // Dates follow the ids, as they do when a site publishes over the years: the
+            // indexes keyed by date then grow at their ends during the load.
+            let mut day = self.start_day + Duration::days(self.days_for(i));
             let precision = if rng.random_ratio(1, 20) {
                 day = day.with_day(1).unwrap_or(day);
                 DatePrecision::Month
@@ -401,27 +462,43 @@ impl World {
                 }
                 _ => day,
             };
-            let title = title_for(category, unit_name, campaign, place, rng);
+            let title = title_for(category, &unit.name, &tag_a.name, &place.name, rng);
             let summary = format!(
-                "Ngày {}/{}/{}, {unit_name} {} tại {place}.",
+                "Ngày {}/{}/{}, {} {} tại {}.",
                 day.day(),
                 day.month(),
                 day.year(),
+                unit.name,
                 [
                     "tổ chức hoạt động",
                     "phối hợp tổ chức chương trình",
                     "triển khai kế hoạch"
                 ][rng.random_range(0..3)],
+                place.name,
             );
-            let paragraphs: Vec<String> = (0..rng.random_range(1..4))
-                .map(|_| {
-                    (0..rng.random_range(1..4))
-                        .map(|_| pool[rng.random_range(0..pool.len())].as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            let body = paragraphs.join("\n\n");
+            // Body: 1-3 paragraphs of 1-3 sentences of the seed page.
+            let (mut body, mut body_html, mut body_folded) =
+                (String::new(), String::new(), String::new());
+            for paragraph in 0..rng.random_range(1..4) {
+                if paragraph > 0 {
+                    body.push_str("\n\n");
+                }
+                body_html.push_str("<p>");
+                for n in 0..rng.random_range(1..4) {
+                    let sentence = &self.pool[rng.random_range(0..self.pool.len())];
+                    if n > 0 {
+                        body.push(' ');
+                        body_html.push(' ');
+                    }
+                    body.push_str(&sentence.text);
+                    body_html.push_str(&sentence.html);
+                    if !body_folded.is_empty() {
+                        body_folded.push(' ');
+                    }
+                    body_folded.push_str(&sentence.folded);
+                }
+                body_html.push_str("</p>\n");
+            }
             let status = match rng.random_range(0..100) {
                 0..=3 => "draft",
                 4 => "archived",
@@ -429,21 +506,21 @@ impl World {
             };
             let published_at = (status != "draft")
                 .then(|| day.and_hms_opt(8 + rng.random_range(0..10), rng.random_range(0..60), 0))
-                .flatten();
-            let with_tags = rng.random_ratio(2, 5);
-            let mut tag_names = Vec::new();
-            if with_tags {
-                tag_links.push((id, *tag_a, 0));
-                tag_names.push(campaign.clone());
-                let (tag_b, name_b) = &tag_rows[rng.random_range(0..tag_rows.len())];
-                if tag_b != tag_a && rng.random_bool(0.3) {
-                    tag_links.push((id, *tag_b, 1));
-                    tag_names.push(name_b.clone());
+                .flatten()
+                .map(db::ts_text);
+            let mut row_tags = Vec::new();
+            if rng.random_ratio(2, 5) {
+                tag_links.push((id, tag_a.key, 0));
+                row_tags.push(tag_a);
+                let tag_b = &self.tags[rng.random_range(0..self.tags.len())];
+                if tag_b.key != tag_a.key && rng.random_bool(0.3) {
+                    tag_links.push((id, tag_b.key, 1));
+                    row_tags.push(tag_b);
                 }
             }
             if rng.random_ratio(3, 10) {
-                let partner = partner_ids[rng.random_range(0..partner_ids.len())];
-                if partner != *organizer {
+                let partner = self.partner_ids[rng.random_range(0..self.partner_ids.len())];
+                if partner != unit.key {
                     let role =
                         ["co_organizer", "chair", "host", "participant"][rng.random_range(0..4)];
                     partner_links.push((id, partner, role));
@@ -451,56 +528,67 @@ impl World {
             }
             let cluster_id = (category == Category::Conference
                 && rng.random_ratio(1, 4)
-                && !cluster_rows.is_empty())
-            .then(|| cluster_rows[rng.random_range(0..cluster_rows.len())]);
-            let tag_text = tag_names.join(" \n ");
-            let (exact, folded) = crate::db::search::entry(
+                && !self.cluster_rows.is_empty())
+            .then(|| self.cluster_rows[rng.random_range(0..self.cluster_rows.len())]);
+            // The search entry, as `search::entry` makes it from `search_texts` (title, summary,
+            // place, organizer, tags, body; the first four also with their diacritics).
+            let exact = text::fold_keep_marks(
                 &[
-                    Some(title.as_str()),
-                    Some(summary.as_str()),
-                    Some(place),
-                    Some(unit_name.as_str()),
-                    Some(tag_text.as_str()),
-                    Some(body.as_str()),
-                ],
-                crate::activities::repo::RANKED_TEXTS,
+                    title.as_str(),
+                    summary.as_str(),
+                    place.name.as_str(),
+                    unit.name.as_str(),
+                ]
+                .join(" \n "),
+            );
+            let (title_folded, summary_folded) = (text::fold(&title), text::fold(&summary));
+            let folded = join_folded(
+                [
+                    title_folded.as_str(),
+                    summary_folded.as_str(),
+                    place.folded.as_str(),
+                    unit.folded.as_str(),
+                ]
+                .into_iter()
+                .chain(row_tags.iter().map(|t| t.folded.as_str()))
+                .chain([body_folded.as_str()]),
             );
             fts.push((i64::from(id), exact, folded));
+            bodies.push(NewBody {
+                activity_id: id,
+                body: Some(body),
+                body_html: Some(body_html),
+            });
+            let slug = text::slugify(&title);
             rows.push(NewActivity {
                 id,
                 slug: format!(
                     "{}-{id}",
-                    text::slugify(&title)
-                        .chars()
-                        .take(80)
-                        .collect::<String>()
-                        .trim_end_matches('-')
+                    slug.get(..80).unwrap_or(&slug).trim_end_matches('-')
                 ),
                 title_sort_key: text::sort_key(&title),
-                body_html: Some(render::paragraphs_html(&body)),
                 title,
                 summary: Some(summary),
-                body: Some(body),
-                occurred_on: day,
+                occurred_on: day.format("%F").to_string(),
                 date_precision: precision.as_str(),
-                period_end,
+                period_end: period_end.format("%F").to_string(),
                 part_of_day: [None, Some("morning"), Some("afternoon"), Some("evening")]
                     [rng.random_range(0..4)],
-                location: Some(place.to_string()),
+                location: Some(place.name.as_str()),
                 category: category.as_str(),
-                organizer_id: *organizer,
+                organizer_id: unit.key,
                 cluster_id,
                 participants_count: rng.random_bool(0.5).then(|| rng.random_range(10..300)),
                 status,
                 published_at,
-                created_at: now,
-                updated_at: now,
+                created_at: &self.now,
+                updated_at: &self.now,
                 version: 1,
             });
         }
-
         Chunk {
             rows,
+            bodies,
             fts,
             tag_links,
             partner_links,
@@ -508,10 +596,17 @@ impl World {
     }
 }
 
-impl Chunk {
-    fn insert(self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+impl Chunk<'_> {
+    /// Insert the rows; the search entries are only queued in `pending_fts` (see
+    /// [`insert_fts`]).
+    fn insert(
+        self,
+        conn: &mut SqliteConnection,
+        pending_fts: &mut Vec<(i64, String, String)>,
+    ) -> anyhow::Result<()> {
         let Chunk {
             rows,
+            bodies,
             fts,
             tag_links,
             partner_links,
@@ -519,19 +614,10 @@ impl Chunk {
         diesel::insert_into(activities::table)
             .values(&rows)
             .execute(conn)?;
-        let fts_rows: Vec<_> = fts
-            .iter()
-            .map(|(rowid, exact, folded)| {
-                (
-                    activities_fts::rowid.eq(*rowid),
-                    activities_fts::exact.eq(exact),
-                    activities_fts::folded.eq(folded),
-                )
-            })
-            .collect();
-        diesel::insert_into(activities_fts::table)
-            .values(&fts_rows)
+        diesel::insert_into(activity_bodies::table)
+            .values(&bodies)
             .execute(conn)?;
+        pending_fts.extend(fts);
         if !tag_links.is_empty() {
             let values: Vec<_> = tag_links
                 .iter()
@@ -567,17 +653,43 @@ impl Chunk {
     }
 }
 
-/// Insert `n` synthetic activities (deterministic for a given `seed` and starting state).
-pub fn synthetic(
+/// Write queued search entries, one single-row statement each. FTS5 flushes its in-memory
+/// terms to a new on-disk segment whenever a statement opens a savepoint, which every
+/// multi-row INSERT does; single-row inserts, written after the transaction's multi-row
+/// statements, leave the terms in memory until the hash is full or the transaction commits, so
+/// the index is built from a few large segments instead of one per batch.
+fn insert_fts(
     conn: &mut SqliteConnection,
-    n: usize,
-    seed: u64,
-    progress: bool,
-) -> anyhow::Result<Report> {
-    let started = Instant::now();
-    let (units, clusters) = ensure_world(conn)?;
+    pending: &mut Vec<(i64, String, String)>,
+) -> anyhow::Result<()> {
+    for (rowid, exact, folded) in pending.drain(..) {
+        diesel::insert_into(activities_fts::table)
+            .values((
+                activities_fts::rowid.eq(rowid),
+                activities_fts::exact.eq(exact),
+                activities_fts::folded.eq(folded),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Rows per batch the generator hands over (one multi-row INSERT per table; 1,500 rows stay under
+/// SQLite's limit of 32,766 bound values).
+const CHUNK: usize = 1500;
+/// Rows per transaction. FTS5 writes one segment of the index per transaction; 250,000 rows
+/// keep a 1,000,000-row load at four segments. There is no final 'optimize' (one segment): it
+/// took 6 s at 1,000,000 rows and searches measured no faster after it (`bench/`); FTS5's own
+/// automerge merges segments as later writes come.
+const TX_ROWS: usize = 250_000;
+/// FTS5 keeps up to this many bytes of new terms in memory before it writes a segment (its
+/// default, restored at the end, is 1 MiB); a transaction's terms fit.
+const FTS_HASH_BYTES: usize = 512 << 20;
+
+/// The generator's fixed inputs, read from the database once.
+fn world(conn: &mut SqliteConnection, total: usize) -> anyhow::Result<World> {
     let bloc = orgs::lookup(conn, &demo::slug_of(demo::BLOC))?.unwrap_or_default();
-    let unit_rows: Vec<(i32, String)> = organizations::table
+    let units: Vec<(i32, String)> = organizations::table
         .filter(organizations::kind.ne("partner"))
         .filter(organizations::id.ne(bloc))
         .order(organizations::id)
@@ -587,7 +699,7 @@ pub fn synthetic(
         .order(organizations::id)
         .select(organizations::id)
         .load(conn)?;
-    let tag_rows: Vec<(i32, String)> = tags::table
+    let tags: Vec<(i32, String)> = tags::table
         .order(tags::id)
         .select((tags::id, tags::name))
         .load(conn)?;
@@ -600,10 +712,57 @@ pub fn synthetic(
         .first::<Option<i32>>(conn)?
         .unwrap_or(0)
         + 1;
-    let pool = sentences();
-    let mut rng = StdRng::seed_from_u64(seed);
     let start_day = NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
     let days = (NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid date") - start_day).num_days();
+    Ok(World {
+        units: units
+            .into_iter()
+            .map(|(id, name)| Named::new(id, name))
+            .collect(),
+        partner_ids,
+        tags: tags
+            .into_iter()
+            .map(|(id, name)| Named::new(id, name))
+            .collect(),
+        places: PLACES.iter().map(|p| Named::new((), *p)).collect(),
+        cluster_rows,
+        pool: sentences()
+            .into_iter()
+            .map(|s| Sentence {
+                folded: text::fold(&s),
+                html: render::paragraphs_html(&s)
+                    .trim_start_matches("<p>")
+                    .trim_end_matches("</p>\n")
+                    .to_string(),
+                text: s,
+            })
+            .collect(),
+        start_day,
+        days,
+        first_id,
+        total,
+        now: db::ts_text(db::now()),
+    })
+}
+
+/// Insert `n` synthetic activities (deterministic for a given `seed` and starting state).
+///
+/// This thread writes to SQLite while a second one makes the rows (text, folding, sort keys,
+/// HTML). The load is tuned for one writer and nothing else: no journal (a failed seed leaves a
+/// database to throw away), no foreign-key checks (every reference comes from the database
+/// itself), a 1 GiB page cache, the secondary index that would grow out of order dropped and
+/// rebuilt at the end, and FTS5 writing one large segment per transaction. Memory: about 2 GB
+/// at 1,000,000 rows (page cache, one transaction's search entries, FTS5's pending terms).
+pub fn synthetic(
+    conn: &mut SqliteConnection,
+    n: usize,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let (units, clusters) = ensure_world(conn)?;
+    let world = world(conn, n)?;
+    let mut rng = StdRng::seed_from_u64(seed);
     let bar = if progress {
         let bar = indicatif::ProgressBar::new(n as u64);
         bar.set_style(
@@ -616,46 +775,62 @@ pub fn synthetic(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    // Bulk-load settings, for this connection only while the seed runs: no journal (a failed
-    // seed leaves a database to throw away, never a half-written one that is kept), a large page
-    // cache, and FTS segment merging deferred to the final 'optimize'.
-    diesel::sql_query("PRAGMA journal_mode = OFF").execute(conn)?;
-    diesel::sql_query("PRAGMA synchronous = OFF").execute(conn)?;
-    diesel::sql_query("PRAGMA cache_size = -262144").execute(conn)?;
-    // Sorting for the index rebuild may use a helper thread.
-    diesel::sql_query("PRAGMA threads = 2").execute(conn)?;
-    diesel::sql_query("INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 0)")
-        .execute(conn)?;
+    conn.batch_execute(&format!(
+        "PRAGMA foreign_keys = OFF;
+         PRAGMA journal_mode = OFF;
+         PRAGMA synchronous = OFF;
+         PRAGMA cache_size = -1048576;
+         PRAGMA threads = 2;
+         INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 0);
+         INSERT INTO activities_fts (activities_fts, rank) VALUES ('hashsize', {FTS_HASH_BYTES});"
+    ))?;
+    let loaded = load(conn, &world, &mut rng, n, &bar);
+    // Whatever happened, the connection goes back to the settings every other one uses.
+    let restored = conn.batch_execute(
+        "INSERT INTO activities_fts (activities_fts, rank) VALUES ('hashsize', 1048576);
+         INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 4);
+         PRAGMA cache_size = -16000;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA journal_mode = WAL;
+         PRAGMA foreign_keys = ON;",
+    );
+    loaded?;
+    restored?;
+    bar.finish_and_clear();
+    Ok(Report {
+        units,
+        clusters,
+        activities: n,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The load itself: rows and search entries, then the dropped indexes.
+fn load(
+    conn: &mut SqliteConnection,
+    world: &World,
+    rng: &mut StdRng,
+    n: usize,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     let recreate = drop_indexes(conn)?;
-    const CHUNK: usize = 1000;
-    const TX_ROWS: usize = 50_000;
-    let now = db::now();
-    let world = World {
-        unit_rows,
-        partner_ids,
-        tag_rows,
-        cluster_rows,
-        pool,
-        start_day,
-        days,
-        first_id,
-        now,
-    };
-    // Text generation, folding and rendering run on a second thread while this one inserts.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let world = &world;
+        // The receiver is dropped as soon as this thread stops reading (even on an error), so
+        // that the generator's blocked send returns instead of holding the scope open.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
         scope.spawn(move || {
             let mut start = 0;
             while start < n {
                 let end = (start + CHUNK).min(n);
-                if tx.send(world.generate(&mut rng, start, end)).is_err() {
+                if tx.send(world.generate(rng, start, end)).is_err() {
                     return;
                 }
                 start = end;
             }
         });
         let mut done = 0usize;
+        let mut pending_fts = Vec::with_capacity(TX_ROWS.min(n));
         while done < n {
             let tx_end = (done + TX_ROWS).min(n);
             conn.immediate_transaction(|conn| -> anyhow::Result<()> {
@@ -664,11 +839,11 @@ pub fn synthetic(
                         .recv()
                         .map_err(|_| anyhow::anyhow!("the generator stopped"))?;
                     let count = chunk.rows.len();
-                    chunk.insert(conn)?;
+                    chunk.insert(conn, &mut pending_fts)?;
                     bar.inc(count as u64);
                     done += count;
                 }
-                Ok(())
+                insert_fts(conn, &mut pending_fts)
             })?;
         }
         Ok(())
@@ -679,18 +854,61 @@ pub fn synthetic(
         diesel::sql_query(sql).execute(conn)?;
     }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "indexes rebuilt");
-    diesel::sql_query("INSERT INTO activities_fts (activities_fts) VALUES ('optimize')")
-        .execute(conn)?;
-    diesel::sql_query("INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 4)")
-        .execute(conn)?;
-    diesel::sql_query("PRAGMA cache_size = -16000").execute(conn)?;
-    diesel::sql_query("PRAGMA synchronous = NORMAL").execute(conn)?;
-    diesel::sql_query("PRAGMA journal_mode = WAL").execute(conn)?;
-    bar.finish_and_clear();
-    Ok(Report {
-        units,
-        clusters,
-        activities: n,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generator composes search entries and HTML from pre-folded, pre-escaped parts; they
+    /// must be exactly what the application's own helpers make of the same activity.
+    #[test]
+    fn composed_entries_match_the_search_and_render_helpers() {
+        let mut conn = SqliteConnection::establish(":memory:").expect("database");
+        db::migrate(&mut conn).expect("migrations");
+        ensure_world(&mut conn).expect("world");
+        let world = world(&mut conn, 300).expect("world");
+        let mut rng = StdRng::seed_from_u64(7);
+        let chunk = world.generate(&mut rng, 0, 300);
+        let tags: std::collections::HashMap<i32, &str> = world
+            .tags
+            .iter()
+            .map(|t| (t.key, t.name.as_str()))
+            .collect();
+        let units: std::collections::HashMap<i32, &str> = world
+            .units
+            .iter()
+            .map(|u| (u.key, u.name.as_str()))
+            .collect();
+        for ((row, body), (rowid, exact, folded)) in
+            chunk.rows.iter().zip(&chunk.bodies).zip(&chunk.fts)
+        {
+            assert_eq!(i64::from(row.id), *rowid);
+            let body_text = body.body.as_deref().unwrap_or_default();
+            assert_eq!(
+                body.body_html.as_deref(),
+                Some(render::paragraphs_html(body_text).as_str())
+            );
+            let tag_text = chunk
+                .tag_links
+                .iter()
+                .filter(|(a, _, _)| *a == row.id)
+                .map(|(_, t, _)| tags[t])
+                .collect::<Vec<_>>()
+                .join(" \n ");
+            let expected = crate::db::search::entry(
+                &[
+                    Some(row.title.as_str()),
+                    row.summary.as_deref(),
+                    row.location,
+                    Some(units[&row.organizer_id]),
+                    Some(tag_text.as_str()),
+                    Some(body_text),
+                ],
+                crate::activities::repo::RANKED_TEXTS,
+            );
+            assert_eq!((exact, folded), (&expected.0, &expected.1), "{}", row.title);
+        }
+    }
 }

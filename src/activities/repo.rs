@@ -11,8 +11,8 @@ use diesel::SqliteConnection;
 use crate::auth::AuthUser;
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::schema::{
-    activities, activity_documents, activity_photos, activity_revisions, clusters, organizations,
-    tags,
+    activities, activity_bodies, activity_documents, activity_photos, activity_revisions, clusters,
+    organizations, tags,
 };
 use crate::db::{self, search, tree, ts_text};
 use crate::error::{ApiResult, AppError, FieldError};
@@ -46,8 +46,6 @@ pub struct ActivityRow {
     pub title: String,
     pub title_sort_key: Vec<u8>,
     pub summary: Option<String>,
-    pub body: Option<String>,
-    pub body_html: Option<String>,
     pub occurred_on: NaiveDate,
     pub date_precision: String,
     pub period_end: NaiveDate,
@@ -96,7 +94,7 @@ impl KeysetRow for ListRow {
     }
 }
 
-const ROW_COLUMNS: &str = "a.id, a.slug, a.title, a.title_sort_key, a.summary, a.body, a.body_html, \
+const ROW_COLUMNS: &str = "a.id, a.slug, a.title, a.title_sort_key, a.summary, \
     a.occurred_on, a.date_precision, a.period_end, a.ends_on, a.part_of_day, a.location, a.category, \
     a.organizer_id, a.cluster_id, a.participants_count, a.byline, a.status, a.published_at, \
     a.deleted_at, a.created_at, a.updated_at, a.created_by, a.updated_by, a.version";
@@ -251,7 +249,35 @@ fn photos_of(
     Ok(map)
 }
 
-/// The summaries of a page of rows: organizers, tags and first photos in one query each.
+/// The body of an activity: Markdown as written and the sanitised HTML rendered from it.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub body: Option<String>,
+    pub body_html: Option<String>,
+}
+
+/// The bodies of some activities, in one query (they live in their own table so that lists and
+/// index scans of `activities` stay small).
+pub fn bodies_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Body>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, Option<String>, Option<String>)> = activity_bodies::table
+        .filter(activity_bodies::activity_id.eq_any(ids))
+        .select((
+            activity_bodies::activity_id,
+            activity_bodies::body,
+            activity_bodies::body_html,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, body, body_html)| (id, Body { body, body_html }))
+        .collect())
+}
+
+/// The summaries of a page of rows: organizers, tags and first photos in one query each (and,
+/// for a search, the bodies the highlights are cut from).
 fn summaries(
     conn: &mut SqliteConnection,
     rows: &[ActivityRow],
@@ -262,6 +288,10 @@ fn summaries(
     let orgs = org_refs(conn, &organizer_ids)?;
     let mut tags = tags_of(conn, &ids)?;
     let mut photos = photos_of(conn, &ids, true)?;
+    let bodies = match terms {
+        Some(_) => bodies_of(conn, &ids)?,
+        None => HashMap::new(),
+    };
     Ok(rows
         .iter()
         .map(|r| {
@@ -281,7 +311,7 @@ fn summaries(
                     &[
                         Some(r.title.as_str()),
                         r.summary.as_deref(),
-                        r.body.as_deref(),
+                        bodies.get(&r.id).and_then(|b| b.body.as_deref()),
                         r.location.as_deref(),
                         Some(tag_names.as_str()),
                         Some(organizer.name.as_str()),
@@ -378,6 +408,9 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
     let organizer = org_refs(conn, &[row.organizer_id])?
         .remove(&row.organizer_id)
         .ok_or_else(|| AppError::internal("organizer missing"))?;
+    let body = bodies_of(conn, &[row.id])?
+        .remove(&row.id)
+        .unwrap_or_default();
     #[derive(QueryableByName)]
     struct PartnerRow {
         #[diesel(sql_type = Integer)]
@@ -425,8 +458,8 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
         slug: row.slug.clone(),
         title: row.title.clone(),
         summary: row.summary.clone(),
-        body: row.body.clone(),
-        body_html: row.body_html.clone(),
+        body: body.body,
+        body_html: body.body_html,
         occurred_on: row.occurred_on,
         date_precision: parse_enum(
             &row.date_precision,
@@ -732,9 +765,10 @@ pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateT
     Ok(latest)
 }
 
-/// An entry of a feed: the row (for `body_html` and the times) and its summary.
+/// An entry of a feed: the row (for the times), its body and its summary.
 pub struct FeedItem {
     pub row: ActivityRow,
+    pub body_html: Option<String>,
     pub summary: ActivitySummary,
 }
 
@@ -757,10 +791,16 @@ pub fn feed(
     let rows: Vec<ListRow> = sql::load(conn, &stmt)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
     let summaries = summaries(conn, &rows, None)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut bodies = bodies_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .zip(summaries)
-        .map(|(row, summary)| FeedItem { row, summary })
+        .map(|(row, summary)| FeedItem {
+            body_html: bodies.remove(&row.id).and_then(|b| b.body_html),
+            row,
+            summary,
+        })
         .collect())
 }
 
@@ -874,8 +914,6 @@ fn store(
         activities::title.eq(&f.title),
         activities::title_sort_key.eq(text::sort_key(&f.title)),
         activities::summary.eq(&f.summary),
-        activities::body.eq(&f.body),
-        activities::body_html.eq(&body_html),
         activities::occurred_on.eq(f.occurred_on),
         activities::date_precision.eq(f.date_precision.as_str()),
         activities::period_end.eq(f.period_end()),
@@ -913,6 +951,19 @@ fn store(
                 .get_result(conn)?
         }
     };
+    diesel::insert_into(activity_bodies::table)
+        .values((
+            activity_bodies::activity_id.eq(id),
+            activity_bodies::body.eq(&f.body),
+            activity_bodies::body_html.eq(&body_html),
+        ))
+        .on_conflict(activity_bodies::activity_id)
+        .do_update()
+        .set((
+            activity_bodies::body.eq(&f.body),
+            activity_bodies::body_html.eq(&body_html),
+        ))
+        .execute(conn)?;
     replace_children(conn, id, f)?;
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;

@@ -7,8 +7,6 @@ diesel::table! {
         title -> Text,
         title_sort_key -> Binary,
         summary -> Nullable<Text>,
-        body -> Nullable<Text>,
-        body_html -> Nullable<Text>,
         occurred_on -> Date,
         date_precision -> Text,
         period_end -> Date,
@@ -29,6 +27,14 @@ diesel::table! {
         created_by -> Nullable<Integer>,
         updated_by -> Nullable<Integer>,
         version -> Integer,
+    }
+}
+
+diesel::table! {
+    activity_bodies (activity_id) {
+        activity_id -> Integer,
+        body -> Nullable<Text>,
+        body_html -> Nullable<Text>,
     }
 }
 
@@ -178,6 +184,7 @@ diesel::table! {
 
 diesel::joinable!(activities -> clusters (cluster_id));
 diesel::joinable!(activities -> organizations (organizer_id));
+diesel::joinable!(activity_bodies -> activities (activity_id));
 diesel::joinable!(activity_documents -> activities (activity_id));
 diesel::joinable!(activity_partners -> activities (activity_id));
 diesel::joinable!(activity_partners -> organizations (organization_id));
@@ -193,6 +200,7 @@ diesel::joinable!(users -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activities,
+    activity_bodies,
     activity_documents,
     activity_partners,
     activity_photos,

@@ -141,7 +141,6 @@ fn build(
                 .replace("{slug}", &s.slug);
             let summary = s.summary.clone().unwrap_or_default();
             let content_html = item
-                .row
                 .body_html
                 .clone()
                 .unwrap_or_else(|| format!("<p>{}</p>", escape(&summary)));
