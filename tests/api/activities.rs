@@ -482,7 +482,33 @@ async fn purging_is_for_admins_only_and_is_final() {
     )
     .await;
 
+    let left_behind = |app: &TestApp| {
+        use diesel::prelude::*;
+        let mut conn = app.pool.get().unwrap();
+        [
+            "activity_bodies",
+            "activity_revisions",
+            "activity_tags",
+            "activity_partners",
+        ]
+        .map(|table| {
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(format!(
+                "SELECT count(*) AS n FROM {table} WHERE activity_id = ?"
+            ))
+            .bind::<diesel::sql_types::BigInt, _>(act["id"].as_i64().unwrap())
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+        })
+    };
+    assert_eq!(left_behind(&app)[..2], [1, 1], "a body row and a revision");
     assert_eq!(app.delete(&purge_path).await.status(), 204);
+    assert_eq!(left_behind(&app), [0; 4], "nothing of it is kept");
     let restore = app
         .as_admin(Method::POST, &format!("{}/restore", path_of(&act)))
         .send()
