@@ -1983,7 +1983,14 @@ async fn renaming_the_organizer_updates_what_search_finds() {
     let unit = app
         .create_org(json!({"name": "Chi đoàn Sở Giao thông vận tải", "kind": "branch"}))
         .await;
-    let act = create_activity(&app, published("Ra quân đầu năm", id_of(&unit))).await;
+    let act = create_activity(
+        &app,
+        with(
+            published("Ra quân đầu năm", id_of(&unit)),
+            json!({"body": "Đoàn viên trồng cây xanh.", "tags": ["Tháng Thanh niên"]}),
+        ),
+    )
+    .await;
     assert_eq!(
         ids(&search(&app, "giao thong", &[]).await),
         vec![id_of(&act)]
@@ -2008,6 +2015,17 @@ async fn renaming_the_organizer_updates_what_search_finds() {
         ids(&search(&app, "giao thong", &[]).await).is_empty(),
         "the old organizer name is no longer found"
     );
+    for (q, what) in [
+        ("cay xanh", "body"),
+        ("thang thanh nien", "tag"),
+        ("ra quan", "title"),
+    ] {
+        assert_eq!(
+            ids(&search(&app, q, &[]).await),
+            vec![id_of(&act)],
+            "its {what} is still found after the re-indexing"
+        );
+    }
 }
 
 #[actix_web::test]
