@@ -19,6 +19,7 @@ use crate::error::{ApiResult, AppError, FieldError};
 use crate::http::etag;
 use crate::http::list::{KeysetRow, ListRequest, Sortable};
 use crate::organizations::dto::OrgRef;
+use crate::organizations::repo as orgs;
 use crate::text;
 
 use super::dto::*;
@@ -149,26 +150,6 @@ fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     t.and_utc()
 }
 
-fn org_refs(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, OrgRef>> {
-    let rows: Vec<(i32, String, String)> = organizations::table
-        .filter(organizations::id.eq_any(ids))
-        .select((organizations::id, organizations::slug, organizations::name))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, slug, name)| {
-            (
-                id,
-                OrgRef {
-                    id: i64::from(id),
-                    slug,
-                    name,
-                },
-            )
-        })
-        .collect())
-}
-
 #[derive(QueryableByName)]
 struct TagOfActivity {
     #[diesel(sql_type = Integer)]
@@ -285,7 +266,7 @@ fn summaries(
 ) -> QueryResult<Vec<ActivitySummary>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let organizer_ids: Vec<i32> = rows.iter().map(|r| r.organizer_id).collect();
-    let orgs = org_refs(conn, &organizer_ids)?;
+    let orgs = orgs::refs(conn, &organizer_ids)?;
     let mut tags = tags_of(conn, &ids)?;
     let mut photos = photos_of(conn, &ids, true)?;
     let bodies = match terms {
@@ -405,7 +386,7 @@ fn find_editable(
 
 /// The full representation of one activity.
 pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activity> {
-    let organizer = org_refs(conn, &[row.organizer_id])?
+    let organizer = orgs::refs(conn, &[row.organizer_id])?
         .remove(&row.organizer_id)
         .ok_or_else(|| AppError::internal("organizer missing"))?;
     let body = bodies_of(conn, &[row.id])?
@@ -1077,7 +1058,7 @@ pub const RANKED_TEXTS: usize = 4;
 /// Re-index the activities a unit organized (its name is part of their searchable text), 500
 /// at a time: three queries to read a page, whatever its size (not a detail per activity).
 pub fn reindex_organizer(conn: &mut SqliteConnection, organizer_id: i32) -> ApiResult<()> {
-    let organizer = org_refs(conn, &[organizer_id])?
+    let organizer = orgs::refs(conn, &[organizer_id])?
         .remove(&organizer_id)
         .ok_or_else(|| AppError::internal("organizer missing"))?;
     let mut after = 0;

@@ -9,7 +9,7 @@ use diesel::SqliteConnection;
 
 use crate::activities::dto::{Category, ClusterRef};
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
-use crate::db::schema::{cluster_members, cluster_results, clusters, organizations};
+use crate::db::schema::{cluster_members, cluster_results, clusters};
 use crate::db::{self, search, tree};
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::http::body::Patch;
@@ -56,27 +56,6 @@ impl KeysetRow for ClusterRow {
     }
 }
 
-/// The blocs of some clusters, in one query.
-fn bloc_refs(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, OrgRef>> {
-    let rows: Vec<(i32, String, String)> = organizations::table
-        .filter(organizations::id.eq_any(ids))
-        .select((organizations::id, organizations::slug, organizations::name))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, slug, name)| {
-            (
-                id,
-                OrgRef {
-                    id: i64::from(id),
-                    slug,
-                    name,
-                },
-            )
-        })
-        .collect())
-}
-
 fn cluster_ref(row: &ClusterRow) -> ClusterRef {
     ClusterRef {
         id: i64::from(row.id),
@@ -91,7 +70,10 @@ pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow, base: &str) -> Quer
 
 /// The representations of some clusters, their blocs loaded in one query (no N+1 on lists).
 fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow], base: &str) -> QueryResult<Vec<Cluster>> {
-    let blocs = bloc_refs(conn, &rows.iter().map(|r| r.bloc_id).collect::<Vec<_>>())?;
+    let blocs = crate::organizations::repo::refs(
+        conn,
+        &rows.iter().map(|r| r.bloc_id).collect::<Vec<_>>(),
+    )?;
     rows.iter()
         .map(|row| {
             Ok(Cluster {

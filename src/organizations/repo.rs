@@ -204,6 +204,31 @@ pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<OrgRef
         .collect())
 }
 
+/// `{id, slug, name}` of some organizations by id, in one query (organizers of a page of
+/// activities, blocs of a page of clusters).
+pub fn refs(
+    conn: &mut SqliteConnection,
+    ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, OrgRef>> {
+    let rows: Vec<(i32, String, String)> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::slug, organizations::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, name)| {
+            (
+                id,
+                OrgRef {
+                    id: i64::from(id),
+                    slug,
+                    name,
+                },
+            )
+        })
+        .collect())
+}
+
 /// The full representation of one organization.
 pub fn detail(conn: &mut SqliteConnection, id: i32, base: &str) -> ApiResult<OrganizationDetail> {
     let row = load_row(conn, id)?;
