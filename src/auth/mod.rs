@@ -70,6 +70,7 @@ struct TokenUser {
     organization_id: Option<i32>,
     active: bool,
     token_version: i32,
+    token_key: String,
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -80,8 +81,15 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
+/// Equal bytes, compared without an early exit (the key is checked after the signature, so
+/// this is belt and braces).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Resolve a token to its user: signature, expiry, issuer and audience, then the user must
-/// exist, be active and have the same token version.
+/// exist, be active, carry the same token key (ids alone could name a later account) and the
+/// same token version.
 pub fn authenticate(
     conn: &mut SqliteConnection,
     keys: &TokenKeys,
@@ -98,16 +106,23 @@ pub fn authenticate(
             users::organization_id,
             users::active,
             users::token_version,
+            users::token_key,
         ))
         .first(conn)
         .optional()?;
     match user {
-        Some(u) if u.active && i64::from(u.token_version) == claims.ver => Ok(AuthUser {
-            id: u.id,
-            username: u.username,
-            role: Role::parse(&u.role).ok_or(AppError::Unauthorized)?,
-            organization_id: u.organization_id,
-        }),
+        Some(u)
+            if u.active
+                && i64::from(u.token_version) == claims.ver
+                && constant_time_eq(u.token_key.as_bytes(), claims.key.as_bytes()) =>
+        {
+            Ok(AuthUser {
+                id: u.id,
+                username: u.username,
+                role: Role::parse(&u.role).ok_or(AppError::Unauthorized)?,
+                organization_id: u.organization_id,
+            })
+        }
         _ => Err(AppError::Unauthorized),
     }
 }

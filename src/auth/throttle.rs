@@ -1,5 +1,11 @@
-//! Login throttling: after 5 failed logins for one username, or from one address, within 15
-//! minutes, further attempts get 429 until the window passes; a success resets both.
+//! Login throttling: at most 5 failed logins per username, and 5 per client address, within
+//! 15 minutes; further attempts get 429 until the window passes.
+//!
+//! An attempt is counted as a failure *before* its password is checked, under the same lock as
+//! the limit check ([`LoginThrottle::begin`]), so 16 concurrent guesses cannot all pass the check
+//! before any of them is recorded. A success then takes its own entry back and clears the
+//! username's count — never the address's other failures: one valid account must not let an
+//! address keep guessing other users' passwords.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,21 +19,39 @@ pub struct LoginThrottle {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
+/// A login attempt already counted as a failure; [`Attempt::succeeded`] un-counts it.
+#[must_use = "an attempt stays counted as a failure unless it is marked as succeeded"]
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    user_key: String,
+    addr_key: String,
+    at: Instant,
+}
+
 impl LoginThrottle {
-    fn keys(username: &str, address: &str) -> [String; 2] {
-        [
-            format!("user:{}", username.to_lowercase()),
-            format!("addr:{address}"),
-        ]
+    fn user_key(username: &str) -> String {
+        format!("user:{}", username.to_lowercase())
     }
 
-    /// `Some(wait)` when the caller must wait before trying again.
-    pub fn blocked_for(&self, username: &str, address: &str) -> Option<Duration> {
+    fn addr_key(address: &str) -> String {
+        format!("addr:{address}")
+    }
+
+    /// Start an attempt: `Err(wait)` when the username or the address is over the limit (and
+    /// nothing is recorded), else the attempt, counted as a failure until it succeeds.
+    pub fn begin(&self, username: &str, address: &str) -> Result<Attempt<'_>, Duration> {
         let now = Instant::now();
+        let user_key = Self::user_key(username);
+        let addr_key = Self::addr_key(address);
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Keep the map from growing without bound under a spray of usernames.
+        if map.len() > 10_000 {
+            map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < WINDOW));
+        }
         let mut wait: Option<Duration> = None;
-        for key in Self::keys(username, address) {
-            if let Some(times) = map.get_mut(&key) {
+        for key in [&user_key, &addr_key] {
+            if let Some(times) = map.get_mut(key) {
                 times.retain(|t| now.duration_since(*t) < WINDOW);
                 if times.len() >= MAX_FAILURES {
                     let oldest = times[times.len() - MAX_FAILURES];
@@ -36,25 +60,38 @@ impl LoginThrottle {
                 }
             }
         }
-        // Keep the map from growing without bound under a spray of usernames.
-        if map.len() > 10_000 {
-            map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < WINDOW));
+        if let Some(wait) = wait {
+            return Err(wait);
         }
-        wait
-    }
-
-    pub fn record_failure(&self, username: &str, address: &str) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in Self::keys(username, address) {
-            map.entry(key).or_default().push(now);
+        for key in [&user_key, &addr_key] {
+            map.entry(key.clone()).or_default().push(now);
         }
+        Ok(Attempt {
+            throttle: self,
+            user_key,
+            addr_key,
+            at: now,
+        })
     }
+}
 
-    pub fn record_success(&self, username: &str, address: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in Self::keys(username, address) {
-            map.remove(&key);
+impl Attempt<'_> {
+    /// The password was right: this attempt is no failure, and the username starts afresh. The
+    /// address keeps its other failures.
+    pub fn succeeded(self) {
+        let mut map = self
+            .throttle
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.remove(&self.user_key);
+        if let Some(times) = map.get_mut(&self.addr_key) {
+            if let Some(i) = times.iter().position(|t| *t == self.at) {
+                times.remove(i);
+            }
+            if times.is_empty() {
+                map.remove(&self.addr_key);
+            }
         }
     }
 }
@@ -63,19 +100,44 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
+    fn fail(t: &LoginThrottle, user: &str, addr: &str) {
+        let _counted = t.begin(user, addr).expect("not blocked yet");
+    }
+
     #[test]
-    fn five_failures_block_and_success_resets() {
+    fn five_failures_block_the_username_from_any_address() {
         let t = LoginThrottle::default();
         for _ in 0..4 {
-            t.record_failure("Admin", "1.2.3.4");
+            fail(&t, "Admin", "1.2.3.4");
         }
-        assert!(t.blocked_for("admin", "9.9.9.9").is_none());
-        t.record_failure("admin", "5.6.7.8");
-        let wait = t.blocked_for("ADMIN", "9.9.9.9").unwrap();
+        fail(&t, "admin", "5.6.7.8");
+        let wait = t.begin("ADMIN", "9.9.9.9").unwrap_err();
         assert!(wait > Duration::from_secs(14 * 60));
         // The first address has 4 failures: not blocked for another user.
-        assert!(t.blocked_for("other", "1.2.3.4").is_none());
-        t.record_success("admin", "5.6.7.8");
-        assert!(t.blocked_for("admin", "9.9.9.9").is_none());
+        t.begin("other", "1.2.3.4").unwrap().succeeded();
+    }
+
+    #[test]
+    fn a_success_clears_the_username_but_not_the_address() {
+        let t = LoginThrottle::default();
+        for _ in 0..4 {
+            fail(&t, "victim", "1.2.3.4");
+        }
+        t.begin("me", "1.2.3.4").unwrap().succeeded();
+        // The address's four failures still count: one more, and it is blocked for everyone.
+        fail(&t, "victim2", "1.2.3.4");
+        assert!(t.begin("me", "1.2.3.4").is_err());
+        // From elsewhere, `me` has no failures.
+        t.begin("me", "8.8.8.8").unwrap().succeeded();
+    }
+
+    #[test]
+    fn attempts_in_flight_count_before_they_finish() {
+        let t = LoginThrottle::default();
+        let in_flight: Vec<_> = (0..5)
+            .map(|_| t.begin("admin", "1.1.1.1").unwrap())
+            .collect();
+        assert!(t.begin("admin", "2.2.2.2").is_err());
+        drop(in_flight);
     }
 }

@@ -1,5 +1,7 @@
-//! JWT access tokens: HS256 with `sub`, `role`, `org`, `iat`, `exp`, `iss`, `aud` and the
-//! user's token version (`ver`), so a password change or deactivation revokes older tokens.
+//! JWT access tokens: HS256 with `sub`, `role`, `org`, `iat`, `exp`, `iss`, `aud`, the
+//! account's random token key (`key`: a token names one account, never a later one that got the
+//! same id) and the user's token version (`ver`, so a password change or deactivation revokes
+//! older tokens).
 
 use std::path::Path;
 
@@ -23,6 +25,8 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// The account's `token_key`: random per account, so no later account can share it.
+    pub key: String,
     pub ver: i64,
 }
 
@@ -138,6 +142,7 @@ mod tests {
             exp: now + exp_in,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
+            key: "k".into(),
             ver: 1,
         }
     }

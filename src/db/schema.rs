@@ -179,6 +179,7 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         version -> Integer,
+        token_key -> Text,
     }
 }
 

@@ -115,7 +115,12 @@ pub async fn update_user(
     let patch = body.0;
     let new_hash = match patch.password.as_value() {
         Some(pw) => {
-            if let Some(why) = password::weakness(pw, "") {
+            // The same rule as every other password: not containing the username.
+            let key_for_name = key.clone();
+            let username = db::run(&pool, move |conn| repo::get(conn, &key_for_name))
+                .await?
+                .username;
+            if let Some(why) = password::weakness(pw, &username) {
                 return Err(AppError::invalid("/password", why));
             }
             Some(hash(pw.clone()).await?)
@@ -178,35 +183,48 @@ pub async fn create_token(
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let address = client_address(&req);
-    if let Some(wait) = throttle.blocked_for(&input.username, &address) {
-        return Err(AppError::TooManyRequests {
-            retry_after: wait.as_secs().max(1),
-        });
-    }
-    let keys_for_login = keys.clone();
+    // Counted as a failure from here on, under the same lock as the limit check: concurrent
+    // guesses cannot all slip past the limit before any is recorded.
+    let attempt =
+        throttle
+            .begin(&input.username, &address)
+            .map_err(|wait| AppError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            })?;
     let username = input.username.clone();
-    let result = db::run(&pool, move |conn| {
-        repo::login(conn, &keys_for_login, &username, &input.password)
+    let row = db::run(&pool, move |conn| repo::by_username(conn, &username)).await?;
+    // argon2 off the async workers and without holding a pooled connection.
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    let password_given = input.password;
+    let matches = web::block(move || match stored {
+        Some(hash) => password::verify(&password_given, &hash),
+        None => {
+            password::verify_dummy(&password_given);
+            false
+        }
     })
-    .await;
-    match result {
-        Ok(token) => {
-            throttle.record_success(&input.username, &address);
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(TokenResponse {
-                    access_token: token,
-                    token_type: "Bearer",
-                    expires_in: keys.ttl_seconds,
-                }))
-        }
-        Err(AppError::InvalidCredentials) => {
-            throttle.record_failure(&input.username, &address);
+    .await
+    .map_err(AppError::internal)?;
+    let row = match row {
+        Some(row) if matches && row.active => row,
+        _ => {
             tracing::info!(username = %input.username, %address, "failed login");
-            Err(AppError::InvalidCredentials)
+            return Err(AppError::InvalidCredentials);
         }
-        Err(other) => Err(other),
-    }
+    };
+    let keys_for_login = keys.clone();
+    let token = db::run(&pool, move |conn| {
+        repo::logged_in(conn, &keys_for_login, &row)
+    })
+    .await?;
+    attempt.succeeded();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: keys.ttl_seconds,
+        }))
 }
 
 /// Who am I
@@ -236,16 +254,20 @@ pub async fn change_password(
     if let Some(why) = password::weakness(&input.new_password, &user.username) {
         return Err(AppError::invalid("/new_password", why));
     }
+    let user_id = user.id;
+    let current = db::run(&pool, move |conn| repo::load_for_password(conn, user_id)).await?;
+    let given = input.current_password;
+    let stored = current.password_hash.clone();
+    let right = web::block(move || password::verify(&given, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    if !right {
+        return Err(AppError::invalid("/current_password", "is wrong"));
+    }
     let hashed = hash(input.new_password.clone()).await?;
     let keys_for_change = keys.clone();
     let token = db::run(&pool, move |conn| {
-        repo::change_password(
-            conn,
-            &keys_for_change,
-            user.id,
-            &input.current_password,
-            hashed,
-        )
+        repo::change_password(conn, &keys_for_change, &current, hashed)
     })
     .await?;
     Ok(HttpResponse::Ok()

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::SqliteConnection;
 
-use crate::auth::{password, Claims, Role, TokenKeys};
+use crate::auth::{Claims, Role, TokenKeys};
 use crate::db::list::{self as sql, Bind, ListSql};
 use crate::db::schema::users;
 use crate::db::{self, tree, ts_text};
@@ -37,6 +37,7 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
     pub version: i32,
+    pub token_key: String,
 }
 
 impl UserRow {
@@ -169,6 +170,7 @@ pub fn create(
                 users::active.eq(input.active),
                 users::password_hash.eq(password_hash),
                 users::token_version.eq(1),
+                users::token_key.eq(hex::encode(rand::random::<[u8; 16]>())),
                 users::created_at.eq(now),
                 users::updated_at.eq(now),
                 users::version.eq(1),
@@ -289,51 +291,46 @@ pub fn claims_for(row: &UserRow, ttl: i64) -> Claims {
         exp: now + ttl,
         iss: crate::auth::token::ISSUER.into(),
         aud: crate::auth::token::AUDIENCE.into(),
+        key: row.token_key.clone(),
         ver: i64::from(row.token_version),
     }
 }
 
-/// Check credentials (same answer and similar work for an unknown user and a wrong
-/// password); on success stamp `last_login_at` and issue a token.
-pub fn login(
+/// After a successful password check: stamp `last_login_at` and issue a token.
+pub fn logged_in(
     conn: &mut SqliteConnection,
     keys: &TokenKeys,
-    username: &str,
-    password_given: &str,
+    row: &UserRow,
 ) -> ApiResult<String> {
-    let row = by_username(conn, username)?;
-    let ok = match &row {
-        Some(r) => password::verify(password_given, &r.password_hash) && r.active,
-        None => {
-            password::verify_dummy(password_given);
-            false
-        }
-    };
-    let row = match row {
-        Some(r) if ok => r,
-        _ => return Err(AppError::InvalidCredentials),
-    };
     diesel::update(users::table.find(row.id))
         .set(users::last_login_at.eq(db::now()))
         .execute(conn)?;
-    Ok(keys.issue(&claims_for(&row, keys.ttl_seconds))?)
+    Ok(keys.issue(&claims_for(row, keys.ttl_seconds))?)
 }
 
-/// Change one's own password (the current one is required); revokes earlier tokens and
-/// returns a fresh one.
+/// The row whose current password a change is checked against (outside any transaction: the
+/// check is slow on purpose).
+pub fn load_for_password(conn: &mut SqliteConnection, user_id: i32) -> ApiResult<UserRow> {
+    load(conn, user_id)
+}
+
+/// Change one's own password, checked against `checked` (the row the current password was
+/// verified on); revokes earlier tokens and returns a fresh one. If the row changed since the
+/// check (another password change, a deactivation), nothing is written: 409.
 pub fn change_password(
     conn: &mut SqliteConnection,
     keys: &TokenKeys,
-    user_id: i32,
-    current: &str,
+    checked: &UserRow,
     new_hash: String,
 ) -> ApiResult<String> {
     conn.immediate_transaction(|conn| {
-        let row = load(conn, user_id)?;
-        if !password::verify(current, &row.password_hash) {
-            return Err(AppError::invalid("/current_password", "is wrong"));
+        let row = load(conn, checked.id)?;
+        if row.version != checked.version || row.token_version != checked.token_version {
+            return Err(AppError::conflict(
+                "the account changed while the password was being checked; try again",
+            ));
         }
-        diesel::update(users::table.find(user_id))
+        diesel::update(users::table.find(row.id))
             .set((
                 users::password_hash.eq(new_hash),
                 users::token_version.eq(row.token_version + 1),
@@ -341,7 +338,7 @@ pub fn change_password(
                 users::version.eq(row.version + 1),
             ))
             .execute(conn)?;
-        let row = load(conn, user_id)?;
+        let row = load(conn, row.id)?;
         Ok(keys.issue(&claims_for(&row, keys.ttl_seconds))?)
     })
 }

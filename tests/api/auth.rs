@@ -326,10 +326,10 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn claims(sub: &str, exp_in: i64) -> Value {
+fn claims(sub: &str, key: &str, exp_in: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": sub, "role": "admin", "iat": now, "exp": now + exp_in,
-        "iss": "doan-api", "aud": "doan-api", "ver": 1})
+        "iss": "doan-api", "aud": "doan-api", "key": key, "ver": 1})
 }
 
 fn sign(secret: &[u8], claims: &Value) -> String {
@@ -381,6 +381,11 @@ async fn bad_tokens_are_401() {
             .unwrap(),
     )
     .unwrap();
+    let key = payload["key"]
+        .as_str()
+        .expect("tokens carry the account key")
+        .to_string();
+    let claims = |sub: &str, exp_in: i64| claims(sub, &key, exp_in);
     payload["role"] = json!("admin");
     payload["sub"] = json!("2");
     parts[1] = b64(payload.to_string().as_bytes());
@@ -408,6 +413,12 @@ async fn bad_tokens_are_401() {
     let mut ver = claims(admin_id, 600);
     ver["ver"] = json!(7);
     assert_401(&app, &sign(secret, &ver), "stale token version").await;
+    let mut other_key = claims(admin_id, 600);
+    other_key["key"] = json!("0123456789abcdef0123456789abcdef");
+    assert_401(&app, &sign(secret, &other_key), "another account's key").await;
+    let mut no_key = claims(admin_id, 600);
+    no_key.as_object_mut().unwrap().remove("key");
+    assert_401(&app, &sign(secret, &no_key), "no account key").await;
     assert_401(&app, "not-a-jwt", "garbage").await;
     // A correctly signed token of the right shape does work (the checks above are not vacuous).
     assert_eq!(
