@@ -319,18 +319,22 @@ pub async fn list_categories(pool: web::Data<DbPool>) -> ApiResult<HttpResponse>
 
 /// Tags
 ///
-/// Campaign and movement tags with their number of published activities.
+/// Campaign and movement tags with their number of published activities. Anonymous readers
+/// see the tags of public (published or archived) activities only; an editor also those of
+/// the drafts it may edit; an admin every tag.
 #[utoipa::path(tag = "activities", operation_id = "list_tags", params(ListTagsQuery),
     responses((status = 200, description = "The tags", body = Vec<TagCount>)))]
 #[get("/tags")]
 pub async fn list_tags(
     pool: web::Data<DbPool>,
+    user: MaybeUser,
     query: Qs<ListTagsQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let by_name = query.sort == Some(TagSort::Name);
     let data = db::run(&pool, move |conn| {
-        repo::tag_counts(conn, query.q.as_deref(), by_name)
+        let viewer = Viewer::of(conn, user.0.as_ref())?;
+        repo::tag_counts(conn, query.q.as_deref(), by_name, &viewer)
     })
     .await?;
     Ok(HttpResponse::Ok().json(data))

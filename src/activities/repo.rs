@@ -127,6 +127,30 @@ impl Viewer {
         })
     }
 
+    /// SQL condition (over a tag aliased `t`) for the tags this viewer may know of: anyone,
+    /// those of public activities (published or archived); an editor, also those of the
+    /// drafts it may edit; an admin, every tag. A tag carried only by drafts or the trash is
+    /// nobody else's business, not even its name.
+    pub fn tag_condition(&self) -> String {
+        let public = "a.state IN ('published', 'archived')";
+        let seen = match self {
+            Viewer::Admin => return "1".into(),
+            Viewer::Public => public.to_string(),
+            Viewer::Editor { scope } => {
+                // Unit ids come from the database, never from input: inlined as numbers.
+                let ids: Vec<String> = scope.iter().map(i32::to_string).collect();
+                format!(
+                    "({public} OR (a.state = 'draft' AND a.organizer_id IN ({})))",
+                    ids.join(", ")
+                )
+            }
+        };
+        format!(
+            "EXISTS (SELECT 1 FROM activity_tags at JOIN activities a ON a.id = at.activity_id \
+             WHERE at.tag_id = t.id AND {seen})"
+        )
+    }
+
     fn may_edit_organizer(&self, organizer: i32) -> bool {
         match self {
             Viewer::Admin => true,
@@ -655,12 +679,12 @@ pub fn list_sql(
     }
     if let Some(slugs) = &query.tag {
         for slug in slugs {
-            let id: Option<i32> = tags::table
-                .filter(tags::slug.eq(slug))
-                .select(tags::id)
-                .first(conn)
-                .optional()?;
-            let id = resolve(id, "tag", slug, "tag")?;
+            let id = resolve(
+                visible_tag(conn, slug, viewer)?.map(|(id, _)| id),
+                "tag",
+                slug,
+                "tag",
+            )?;
             q.filter_in_set(
                 "a.id",
                 "SELECT activity_id FROM activity_tags WHERE tag_id = ?",
@@ -1374,10 +1398,35 @@ pub fn category_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryC
         .collect())
 }
 
+/// The tag with this slug, if the viewer may know of it (see [`Viewer::tag_condition`]):
+/// its id and name.
+pub fn visible_tag(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    viewer: &Viewer,
+) -> QueryResult<Option<(i32, String)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id: i32,
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let row: Option<Row> = diesel::sql_query(format!(
+        "SELECT t.id, t.name FROM tags t WHERE t.slug = ? AND {}",
+        viewer.tag_condition()
+    ))
+    .bind::<Text, _>(slug)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| (r.id, r.name)))
+}
+
 pub fn tag_counts(
     conn: &mut SqliteConnection,
     q: Option<&str>,
     by_name: bool,
+    viewer: &Viewer,
 ) -> ApiResult<Vec<TagCount>> {
     #[derive(QueryableByName)]
     struct Row {
@@ -1396,7 +1445,8 @@ pub fn tag_counts(
     let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT t.slug, t.name, (SELECT count(*) FROM activity_tags at JOIN activities a ON a.id = at.activity_id \
              WHERE at.tag_id = t.id AND a.state = 'published') AS count \
-         FROM tags t ORDER BY {order}"
+         FROM tags t WHERE {visible} ORDER BY {order}",
+        visible = viewer.tag_condition()
     ))
     .load(conn)?;
     let terms: Vec<String> = q

@@ -11,8 +11,8 @@ use serde_json::json;
 use utoipa::IntoParams;
 
 use crate::activities::dto::{Category, ListActivitiesQuery};
-use crate::activities::repo::{self as activities, FeedItem};
-use crate::db::schema::{clusters, organizations, tags};
+use crate::activities::repo::{self as activities, FeedItem, Viewer};
+use crate::db::schema::{clusters, organizations};
 use crate::db::{self, tree, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::query::{de_bool, de_list, de_nonempty, Qs};
@@ -372,11 +372,7 @@ fn describe(conn: &mut SqliteConnection, q: &FeedQuery) -> ApiResult<Vec<String>
         );
     }
     for slug in q.tag.iter().flatten() {
-        let name: Option<String> = tags::table
-            .filter(tags::slug.eq(slug))
-            .select(tags::name)
-            .first(conn)
-            .optional()?;
+        let name = activities::visible_tag(conn, slug, &Viewer::Public)?.map(|(_, name)| name);
         parts.push(name.ok_or_else(|| {
             AppError::NotFound(format!("query parameter `tag`: there is no tag '{slug}'"))
         })?);

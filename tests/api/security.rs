@@ -226,3 +226,66 @@ async fn an_admin_password_reset_may_not_contain_the_username() {
     let problem = assert_problem(res, 422).await;
     assert_eq!(error_fields(&problem), ["/password"]);
 }
+
+// --- 4. tags of drafts and of the trash stay private ---------------------------------------------
+
+async fn tag_slugs(app: &TestApp, token: Option<&str>, query: &str) -> Vec<String> {
+    let mut req = app.request(Method::GET, &format!("/api/v1/tags{query}"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    json_of(res)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn tags_of_drafts_and_of_the_trash_are_not_public() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let mut public = activity("Tháng Thanh niên", org);
+    public["tags"] = json!(["Tháng Thanh niên"]);
+    created(app.post_json(ACTIVITIES, &public).await).await;
+    let mut draft = activity("Kế hoạch chưa công bố", org);
+    draft["status"] = json!("draft");
+    draft["tags"] = json!(["Kế hoạch bí mật"]);
+    created(app.post_json(ACTIVITIES, &draft).await).await;
+    let mut trashed = activity("Tin đã xoá", org);
+    trashed["tags"] = json!(["Tin rác"]);
+    let trashed = created(app.post_json(ACTIVITIES, &trashed).await).await;
+    assert_eq!(
+        app.delete(&format!("{ACTIVITIES}/{}", trashed["id"]))
+            .await
+            .status(),
+        204
+    );
+
+    assert_eq!(tag_slugs(&app, None, "").await, ["thang-thanh-nien"]);
+    assert!(tag_slugs(&app, None, "?q=bi").await.is_empty());
+    assert!(tag_slugs(&app, None, "?q=rac&sort=name").await.is_empty());
+    for path in [
+        "/api/v1/activities?tag=ke-hoach-bi-mat",
+        "/api/v1/activities?tag=tin-rac",
+        "/feeds/activities.rss?tag=ke-hoach-bi-mat",
+        "/feeds/activities.json?tag=tin-rac",
+        "/api/v1/stats/activities?group_by=month&tag=ke-hoach-bi-mat",
+    ] {
+        assert_problem(app.get(path).await, 404).await;
+    }
+    // An editor of the unit sees its own draft's tag; the admin sees every tag.
+    let (_, editor) = app
+        .user_with_token("bientap", Role::Editor, Some(org))
+        .await;
+    assert_eq!(
+        tag_slugs(&app, Some(&editor), "?sort=name").await,
+        ["ke-hoach-bi-mat", "thang-thanh-nien"]
+    );
+    let admin = app.admin_token.clone();
+    assert_eq!(tag_slugs(&app, Some(&admin), "?sort=name").await.len(), 3);
+}
