@@ -101,6 +101,9 @@ pub enum AppError {
     /// 413: body over the limit.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// 406: the `Accept` header refuses every representation offered.
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
     /// 415: body not in a supported media type.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
@@ -203,6 +206,12 @@ impl AppError {
                 Some(format!("the body is over the limit of {limit} bytes")),
                 vec![],
             ),
+            AppError::NotAcceptable(detail) => (
+                "not-acceptable",
+                "Not acceptable",
+                Some(detail.clone()),
+                vec![],
+            ),
             AppError::UnsupportedMediaType(detail) => (
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -283,6 +292,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -135,6 +135,7 @@ impl Application {
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
             .default_service(web::to(middleware::fallback))
             .wrap(from_fn(middleware::head_as_get))
+            .wrap(from_fn(middleware::read_only_docs))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(middleware::problems))
             .wrap(Compress::default())
@@ -176,16 +177,25 @@ fn cors(origins: &[String]) -> Cors {
             Method::PATCH,
             Method::DELETE,
         ])
+        // What browser code may send beyond the safelisted headers: a client's own request
+        // id and a compressed body included.
         .allowed_headers([
             header::AUTHORIZATION,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
             header::CONTENT_TYPE,
+            header::CONTENT_ENCODING,
+            header::HeaderName::from_static("x-request-id"),
         ])
+        // What browser code may read beyond the safelisted response headers.
         .expose_headers([
             header::LINK,
             header::ETAG,
             header::LOCATION,
+            header::RETRY_AFTER,
+            header::ALLOW,
+            header::CONTENT_DISPOSITION,
             header::HeaderName::from_static("x-total-count"),
             header::HeaderName::from_static("x-request-id"),
         ])

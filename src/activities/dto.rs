@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::FieldError;
 use crate::http::body::{BodySchema, Patch};
+use crate::http::dates;
 use crate::http::query::{de_bool, de_list, de_nonempty};
 use crate::list_query;
 use crate::organizations::dto::OrgRef;
@@ -722,11 +723,17 @@ impl ActivityFields {
             }
             _ => {}
         }
-        if !(1900..=2100).contains(&self.occurred_on.year()) {
-            errors.push(FieldError::new(
-                "/occurred_on",
-                "must be between 1900 and 2100",
-            ));
+        let days = [
+            ("/occurred_on", Some(self.occurred_on)),
+            ("/ends_on", self.ends_on),
+        ];
+        for (field, day) in days {
+            if let Some(why) = day.and_then(dates::day_problem) {
+                errors.push(FieldError::new(field, why));
+            }
+        }
+        if let Some(why) = self.published_at.and_then(dates::instant_problem) {
+            errors.push(FieldError::new("/published_at", why));
         }
         if self
             .participants_count
@@ -895,12 +902,12 @@ list_query! {
         #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
         pub status: Option<Vec<Status>>,
         /// Activities whose whole period starts on or after this day.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::http::query::de_day")]
         #[param(value_type = Option<NaiveDate>)]
         pub occurred_from: Option<NaiveDate>,
         /// Activities whose whole period ends on or before this day (a month-precision activity
         /// needs the range to cover its month).
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::http::query::de_day")]
         #[param(value_type = Option<NaiveDate>)]
         pub occurred_to: Option<NaiveDate>,
     }

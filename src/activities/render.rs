@@ -76,7 +76,11 @@ pub fn parse_document(raw: &str) -> ParsedDocument {
     if let Some(c) = date.captures(&raw) {
         let n = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
         if let (Some(d), Some(m), Some(y)) = (n(1), n(2), n(3)) {
-            parsed.issued_on = NaiveDate::from_ymd_opt(y as i32, m, d);
+            // A year outside the documented range is left unparsed (the raw text is kept).
+            parsed.issued_on = i32::try_from(y)
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+                .filter(|day| crate::http::dates::day_problem(*day).is_none());
         }
     }
     parsed

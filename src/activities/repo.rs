@@ -16,6 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, search, tree, ts_text};
 use crate::error::{ApiResult, AppError, FieldError};
+use crate::http::body::Patch;
 use crate::http::etag;
 use crate::http::list::{KeysetRow, ListRequest, Sortable};
 use crate::organizations::dto::OrgRef;
@@ -757,9 +758,14 @@ pub fn list(
 /// feed's `Last-Modified`, which must move forward when an entry leaves a feed too. One index
 /// seek per state.
 pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+    // Names shown in a feed (its title, each entry's organizer) change with these rows too.
     let mut latest: Option<NaiveDateTime> = organizations::table
         .select(diesel::dsl::max(organizations::updated_at))
         .first(conn)?;
+    let cluster: Option<NaiveDateTime> = clusters::table
+        .select(diesel::dsl::max(clusters::updated_at))
+        .first(conn)?;
+    latest = latest.max(cluster);
     for state in ["draft", "published", "archived", "trash"] {
         let t: Option<NaiveDateTime> = activities::table
             .filter(activities::state.eq(state))
@@ -1132,7 +1138,8 @@ fn index_texts(
 }
 
 fn forbid_unless_may_write_for(viewer: &Viewer, organizer_id: i64) -> ApiResult<()> {
-    let ok = i32::try_from(organizer_id).is_ok_and(|id| viewer.may_edit_organizer(id));
+    // An id beyond any row's names no unit: the reference check answers that with a 422.
+    let ok = i32::try_from(organizer_id).map_or(true, |id| viewer.may_edit_organizer(id));
     if ok {
         Ok(())
     } else {
@@ -1176,8 +1183,17 @@ pub fn update(
         let row = find_editable(conn, key, &viewer, false)?;
         let current = detail(conn, &row)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let clears_published_at = matches!(patch.published_at, Patch::Null);
         let fields = ActivityFields::from_activity(&current).patched(patch);
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
+        if clears_published_at && fields.status != Status::Draft {
+            // Not silently kept (and no empty revision): a public activity has a publication
+            // time; unpublishing is `status: draft`.
+            return Err(AppError::invalid(
+                "/published_at",
+                "cannot be cleared while the activity is published or archived; set status to draft to unpublish",
+            ));
+        }
         if fields == ActivityFields::from_activity(&current) {
             return Ok(current);
         }
@@ -1312,7 +1328,11 @@ fn revision_rows(
         ))
         .into_boxed();
     if let Some(v) = version {
-        q = q.filter(activity_revisions::version.eq(v as i32));
+        // A number beyond i32 names no version (a cast would wrap 2^32 + 1 to 1).
+        let Ok(v) = i32::try_from(v) else {
+            return Ok(Vec::new());
+        };
+        q = q.filter(activity_revisions::version.eq(v));
     }
     q.load(conn)
 }

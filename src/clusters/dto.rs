@@ -366,10 +366,10 @@ pub struct RankingQuery {
     #[serde(default)]
     #[param(minimum = 1900, maximum = 2100, example = 2023)]
     pub year: Option<i32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_from: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_to: Option<NaiveDate>,
     /// Only these categories.

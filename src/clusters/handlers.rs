@@ -196,7 +196,8 @@ pub async fn put_members(
 #[utoipa::path(tag = "clusters", operation_id = "get_cluster_ranking", params(ClusterPath, RankingQuery),
     responses((status = 200, description = "The ranking", content(
         (Ranking = "application/json"),
-        (String = "text/csv", example = "rank,organization_id,organization,role,organized,partnered,total\r\n1,10,Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh,standing_deputy,2,0,2\r\n")))))]
+        (String = "text/csv", example = "rank,organization_id,organization,role,organized,partnered,total\r\n1,10,Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh,standing_deputy,2,0,2\r\n"))),
+        (status = 406, description = "`Accept` refuses both JSON and CSV", body = Problem, content_type = "application/problem+json")))]
 #[get("/{id}/ranking")]
 pub async fn get_ranking(
     req: HttpRequest,
@@ -204,6 +205,7 @@ pub async fn get_ranking(
     path: web::Path<ClusterPath>,
     query: Qs<RankingQuery>,
 ) -> ApiResult<HttpResponse> {
+    let as_csv = csv::wanted(&req)?;
     let key = path.into_inner().id;
     let query = query.into_inner();
     if let Some(year) = query.year {
@@ -211,7 +213,7 @@ pub async fn get_ranking(
     }
     let wanted_categories = query.category.clone();
     let ranking = db::run(&pool, move |conn| repo::ranking(conn, &key, &query)).await?;
-    if csv::wanted(&req) {
+    if as_csv {
         // The same columns whatever the roster: the categories asked for, else all of them.
         let mut categories: Vec<String> = match &wanted_categories {
             Some(list) => list.iter().map(|c| c.as_str().to_string()).collect(),

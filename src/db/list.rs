@@ -13,13 +13,44 @@ use serde::{Deserialize, Serialize};
 #[serde(untagged)]
 pub enum Bind {
     Int(i64),
-    Float(f64),
+    /// Floats (relevance scores) travel in cursors as `{"f": "<hex of the IEEE 754 bits>"}`:
+    /// exact, where a decimal form may not read back as the same double, and a keyset
+    /// that moves by one ulp repeats or skips rows.
+    Float(#[serde(with = "exact_float")] f64),
     Text(String),
     /// Blobs travel in cursors as `{"b": "<hex>"}`.
     Blob(BlobHex),
 }
 
+mod exact_float {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Bits {
+        f: String,
+    }
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        Bits {
+            f: format!("{:016x}", v.to_bits()),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let bits = Bits::deserialize(d)?;
+        u64::from_str_radix(&bits.f, 16)
+            .ok()
+            .filter(|_| bits.f.len() == 16)
+            .map(f64::from_bits)
+            .filter(|v| !v.is_nan())
+            .ok_or_else(|| serde::de::Error::custom("not the bits of a float"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BlobHex {
     #[serde(rename = "b", with = "hex")]
     pub bytes: Vec<u8>,

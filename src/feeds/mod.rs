@@ -97,8 +97,9 @@ fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids are dropped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            // Characters XML 1.0 forbids are dropped (input refuses them; a query's `q` shown
+            // in the title, or an older row, may still carry one).
+            c if crate::text::is_xml_forbidden(c) => {}
             c => out.push(c),
         }
     }
@@ -194,7 +195,7 @@ fn rss(feed: &Feed) -> String {
         escape(&feed.home),
         escape(&feed.description),
         escape(&feed.self_url),
-        feed.updated.to_rfc2822()
+        rfc2822(feed.updated)
     ));
     for e in &feed.entries {
         out.push_str(&format!(
@@ -205,7 +206,7 @@ fn rss(feed: &Feed) -> String {
             escape(&e.url),
             escape(&e.summary),
             escape(&e.content_html),
-            e.published.to_rfc2822(),
+            rfc2822(e.published),
             escape(&e.author),
             escape(e.category_label),
         ));
@@ -225,8 +226,59 @@ fn rss(feed: &Feed) -> String {
     out
 }
 
+/// How long after its second ends a change is taken as settled: a write stamps its time
+/// before it commits, so a second is "over" a little after it ends.
+const SETTLE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// `Last-Modified` of a feed whose latest change is `latest`, seen at `now`. HTTP dates have
+/// whole seconds: handing out "12:00:00" at 12:00:00.3 and then answering 304 to
+/// `If-Modified-Since: 12:00:00` would hide a change made at 12:00:00.7 forever. So while the
+/// latest change's second may still see another, the date handed out is the second before
+/// (a client echoing it gets the whole feed once more); once the second is over, it is the
+/// change's own second, and any later change falls in a later one.
+///
+/// Returns the date to hand out and the change's own second: `If-Modified-Since` is compared
+/// with the latter, so an unsettled date handed out earlier never matches.
+fn last_modified(
+    latest: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> (std::time::SystemTime, std::time::SystemTime) {
+    use chrono::Timelike;
+    let second = shown(latest.with_nanosecond(0).unwrap_or(latest));
+    let settled = second + chrono::TimeDelta::seconds(1) + SETTLE <= now;
+    let handed_out = if settled {
+        second
+    } else {
+        second - chrono::TimeDelta::seconds(1)
+    };
+    let system = |t: DateTime<Utc>| {
+        std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(u64::try_from(t.timestamp()).unwrap_or(0))
+    };
+    (system(handed_out), system(second))
+}
+
+/// A time as a feed can show it: within the documented range (years 1900 to 2100; input
+/// outside it is refused, this guards rows written before that rule).
+fn shown(t: DateTime<Utc>) -> DateTime<Utc> {
+    let bound = |y: i32, m: u32, d: u32, hms: (u32, u32, u32)| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(hms.0, hms.1, hms.2))
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+    };
+    t.clamp(
+        bound(crate::http::dates::MIN_YEAR, 1, 1, (0, 0, 0)),
+        bound(crate::http::dates::MAX_YEAR, 12, 31, (23, 59, 59)),
+    )
+}
+
+fn rfc2822(t: DateTime<Utc>) -> String {
+    shown(t).to_rfc2822()
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    shown(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn atom(feed: &Feed) -> String {
@@ -450,16 +502,18 @@ async fn serve(
         .map(utc)
         .unwrap_or(feed.updated)
         .max(feed.updated);
-    let modified =
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(latest.timestamp().max(0) as u64);
+    let (modified, changed) = last_modified(latest, Utc::now());
     let not_modified = if req.headers().contains_key(header::IF_NONE_MATCH) {
         etag::none_match_hits(&req, &tag)
     } else {
-        req.headers()
+        let since = req
+            .headers()
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<HttpDate>().ok())
-            .is_some_and(|since| std::time::SystemTime::from(since) >= modified)
+            .map(std::time::SystemTime::from);
+        // A date from the future says nothing about what the client saw.
+        since.is_some_and(|s| s >= changed && s <= std::time::SystemTime::now())
     };
     let mut res = if not_modified {
         HttpResponse::NotModified()
@@ -565,5 +619,42 @@ impl FeedLinks {
         let [rss, atom, json] = ["rss", "atom", "json"]
             .map(|ext| format!("{base}/feeds/activities.{ext}?{param}={value}"));
         Self { rss, atom, json }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn secs(t: std::time::SystemTime) -> u64 {
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    }
+
+    #[test]
+    fn a_last_modified_second_is_handed_out_only_once_it_is_over() {
+        let change = at("2023-09-25T12:00:00.300Z");
+        let own = u64::try_from(at("2023-09-25T12:00:00Z").timestamp()).unwrap();
+        // Within the change's second (and the settling time after it): the second before.
+        let (handed, changed) = last_modified(change, at("2023-09-25T12:00:00.400Z"));
+        assert_eq!((secs(handed), secs(changed)), (own - 1, own));
+        let (handed, _) = last_modified(change, at("2023-09-25T12:00:01.500Z"));
+        assert_eq!(secs(handed), own - 1);
+        // Settled: the change's own second.
+        let (handed, changed) = last_modified(change, at("2023-09-25T12:00:02Z"));
+        assert_eq!((secs(handed), secs(changed)), (own, own));
+    }
+
+    #[test]
+    fn times_outside_the_range_are_shown_at_its_bounds() {
+        let far = NaiveDateTime::parse_from_str("+10000-01-01 00:00:00", "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc();
+        assert!(rfc2822(far).contains("2100"));
+        assert!(rfc3339(far).starts_with("2100-12-31T23:59:59"));
+        assert_eq!(escape("a\u{FFFF}b\u{1}c"), "abc");
     }
 }

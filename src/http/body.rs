@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{AppError, FieldError};
+use crate::text;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -41,7 +42,10 @@ impl<T: BodySchema + 'static> FromRequest for JsonBody<T> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        // A gzip- or deflate-encoded body is decoded (actix-web's decoder, as its own JSON
+        // extractor does); the size limit below applies to the decoded bytes, so a small
+        // compressed bomb is still a 413.
+        let mut payload = actix_web::dev::Decompress::from_headers(payload.take(), req.headers());
         Box::pin(async move {
             media_ok?;
             if declared_len.is_some_and(|len| len > BODY_LIMIT) {
@@ -63,7 +67,20 @@ impl<T: BodySchema + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// Content codings a body may arrive in (what actix-web's decoder handles with our features).
+const CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "identity"];
+
 fn media_type_ok(req: &HttpRequest) -> Result<(), AppError> {
+    for value in req.headers().get_all(header::CONTENT_ENCODING) {
+        let listed = value.to_str().unwrap_or("(not text)");
+        for coding in listed.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            if !CODINGS.contains(&coding.to_ascii_lowercase().as_str()) {
+                return Err(AppError::UnsupportedMediaType(format!(
+                    "the body is encoded as '{coding}'; send it as is, or with gzip or deflate"
+                )));
+            }
+        }
+    }
     let mime = req.mime_type().ok().flatten();
     let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
     let allowed: &[&str] = if req.method() == Method::PATCH {
@@ -87,6 +104,12 @@ pub fn decode<T: BodySchema>(bytes: &[u8]) -> Result<T, AppError> {
         detail: format!("the body is not valid JSON: {e}"),
         errors: vec![],
     })?;
+    let mut value = value;
+    let mut bad_text = Vec::new();
+    normalise(&mut value, &mut String::new(), &mut bad_text);
+    if !bad_text.is_empty() {
+        return Err(AppError::Validation(bad_text));
+    }
     let Value::Object(map) = &value else {
         return Err(AppError::invalid("", "the body must be a JSON object"));
     };
@@ -108,6 +131,53 @@ pub fn decode<T: BodySchema>(bytes: &[u8]) -> Result<T, AppError> {
         Ok(parsed)
     } else {
         Err(AppError::Validation(errors))
+    }
+}
+
+/// Fields whose strings are kept exactly as sent: a password is compared, never shown.
+const VERBATIM: &[&str] = &["password", "current_password", "new_password"];
+
+/// Every string of a body, before any rule looks at it: refused when it holds a character XML
+/// 1.0 forbids (any text may end up in a feed), else cleaned ([`text::clean`]: trimmed,
+/// NFC, nothing-visible text made empty). One rule for every resource and method, so limits
+/// count the same code points on a POST and on a PATCH.
+fn normalise(value: &mut Value, pointer: &mut String, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(s) => {
+            if s.chars().any(text::is_xml_forbidden) {
+                errors.push(FieldError::new(
+                    pointer.clone(),
+                    "must not contain control characters (other than tab and line breaks) or \
+                     U+FFFE/U+FFFF",
+                ));
+            } else {
+                let cleaned = text::clean(s);
+                if cleaned != *s {
+                    *s = cleaned;
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                normalise(item, pointer, errors);
+                pointer.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if VERBATIM.contains(&key.as_str()) {
+                    continue;
+                }
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_pointer(key));
+                normalise(item, pointer, errors);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

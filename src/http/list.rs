@@ -115,7 +115,7 @@ impl ListRequest {
             .per_page
             .unwrap_or(DEFAULT_PER_PAGE)
             .min(MAX_PER_PAGE);
-        let filter_hash = filter_hash(req.query_string());
+        let filter_hash = filter_hash(req.path(), req.query_string());
         let (page, after) = match (&paging.cursor, paging.page) {
             (Some(_), Some(_)) => {
                 return Err(AppError::bad_param(
@@ -225,14 +225,17 @@ fn decode_cursor(cursor: &str) -> Result<CursorBody, AppError> {
         })
 }
 
-/// What a cursor binds besides the sort: every parameter except the paging ones, in any order.
-fn filter_hash(query: &str) -> String {
+/// What a cursor binds besides the sort: the path (the resource, the unit or cluster it names)
+/// and every parameter except the paging ones, in any order.
+fn filter_hash(path: &str, query: &str) -> String {
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .filter(|(k, _)| !matches!(k.as_ref(), "page" | "per_page" | "cursor" | "sort"))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     pairs.sort();
     let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
     for (k, v) in pairs {
         hasher.update(k.as_bytes());
         hasher.update([0]);
@@ -376,9 +379,10 @@ mod tests {
     #[test]
     fn filter_hash_ignores_order_and_paging() {
         assert_eq!(
-            filter_hash("kind=a&parent=1&page=2&cursor=x"),
-            filter_hash("parent=1&kind=a&per_page=5")
+            filter_hash("/o", "kind=a&parent=1&page=2&cursor=x"),
+            filter_hash("/o", "parent=1&kind=a&per_page=5")
         );
-        assert_ne!(filter_hash("kind=a"), filter_hash("kind=b"));
+        assert_ne!(filter_hash("/o", "kind=a"), filter_hash("/o", "kind=b"));
+        assert_ne!(filter_hash("/o/1/a", ""), filter_hash("/o/2/a", ""));
     }
 }

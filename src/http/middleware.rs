@@ -10,6 +10,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::error::{problem_response, AppError};
@@ -50,7 +51,28 @@ pub async fn request_context(
     // Handlers and extractors turn their errors into responses; an `Err` here can only come
     // from a middleware, and actix-web renders it. (Cloning the request to build a response
     // here would break routing, which needs the request uniquely owned.)
-    let mut res = match next.call(req).instrument(span.clone()).await {
+    // A panic anywhere below becomes a 500 problem carrying the request id (the connection is
+    // not dropped with an empty reply); the log has the panic message.
+    let outcome = std::panic::AssertUnwindSafe(next.call(req).instrument(span.clone()))
+        .catch_unwind()
+        .await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            span.in_scope(|| tracing::error!(%method, %path, panic = %message, "handler panicked"));
+            return Err(Panicked {
+                request_id: id,
+                path,
+            }
+            .into());
+        }
+    };
+    let mut res = match outcome {
         Ok(res) => res.map_into_boxed_body(),
         Err(err) => {
             span.in_scope(
@@ -71,6 +93,37 @@ pub async fn request_context(
     Ok(res)
 }
 
+/// A request whose handling panicked: answered as a 500 problem naming the request id. (The
+/// request itself is gone with the unwound handler, so this error renders its own response,
+/// `instance` and `X-Request-Id` included.)
+#[derive(Debug, thiserror::Error)]
+#[error("the handler of {path} panicked (request {request_id})")]
+pub struct Panicked {
+    request_id: String,
+    path: String,
+}
+
+impl actix_web::ResponseError for Panicked {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut problem = AppError::internal("panic").problem();
+        problem.detail = Some(format!(
+            "an unexpected error occurred; it has been logged with request id {}",
+            self.request_id
+        ));
+        problem.instance = Some(self.path.clone());
+        let mut res = problem_response(&problem, None);
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            res.headers_mut()
+                .insert(HeaderName::from_static(REQUEST_ID), value);
+        }
+        res
+    }
+}
+
 /// `HEAD` is answered by the `GET` handler; actix-web's HTTP/1 encoder drops the body because
 /// it remembers the request was a HEAD.
 pub async fn head_as_get(
@@ -81,6 +134,26 @@ pub async fn head_as_get(
         req.head_mut().method = Method::GET;
     }
     next.call(req).await
+}
+
+/// Swagger UI and the spec are read-only: another method gets 405 with `Allow: GET, HEAD`
+/// (their service would answer 404, and the fallback never sees those paths).
+pub async fn read_only_docs(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let path = req.path();
+    let docs = path == "/swagger-ui"
+        || path.starts_with("/swagger-ui/")
+        || path == "/api-docs/openapi.json";
+    let read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if docs && !read {
+        let error = AppError::MethodNotAllowed {
+            allow: vec![Method::GET, Method::HEAD],
+        };
+        return Ok(req.error_response(error));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Every error response leaves as problem+json with `instance` set, whoever produced it.

@@ -2,6 +2,7 @@
 
 pub mod body;
 pub mod csv;
+pub mod dates;
 pub mod etag;
 pub mod links;
 pub mod list;

@@ -70,6 +70,19 @@ impl<T: DeserializeOwned> FromRequest for Qs<T> {
     }
 }
 
+/// `YYYY-MM-DD`, a calendar day within the documented range (years 1900 to 2100).
+pub fn de_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    let raw = String::deserialize(d)?;
+    let day = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|_| raw.trim().len() == 10)
+        .ok_or_else(|| de::Error::custom(format!("must be a date YYYY-MM-DD, got '{raw}'")))?;
+    match crate::http::dates::day_problem(day) {
+        Some(why) => Err(de::Error::custom(why)),
+        None => Ok(Some(day)),
+    }
+}
+
 /// `1`, `2`, … — a positive 64-bit integer (rejects `0`, `-1`, `x` with one clear message).
 pub fn de_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let raw = String::deserialize(d)?;

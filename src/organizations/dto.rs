@@ -358,6 +358,15 @@ impl OrganizationFields {
             .into_iter()
             .filter_map(|(field, value)| value.and_then(|v| text_rule(field, v)))
             .collect();
+        let days = [
+            ("/established_on", self.established_on),
+            ("/dissolved_on", self.dissolved_on),
+        ];
+        for (field, day) in days {
+            if let Some(why) = day.and_then(crate::http::dates::day_problem) {
+                errors.push(FieldError::new(field, why));
+            }
+        }
         if let (Some(from), Some(to)) = (self.established_on, self.dissolved_on) {
             if to < from {
                 errors.push(FieldError::new(

@@ -100,10 +100,10 @@ pub struct StatsQuery {
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
     pub status: Option<Vec<Status>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_from: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_to: Option<NaiveDate>,
 }
@@ -165,7 +165,8 @@ fn label(dim: Dimension, key: &Option<String>, label: Option<String>) -> Option<
         (Stats = "application/json"),
         (String = "text/csv", example = "month,category,category_label,count\r\n2023-09,volunteering,Tình nguyện,2\r\n"))),
         (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "A filter names an unknown organization, cluster or tag", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "A filter names an unknown organization, cluster or tag", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "`Accept` refuses both JSON and CSV", body = Problem, content_type = "application/problem+json")))]
 #[get("/activities")]
 pub async fn activity_stats(
     req: HttpRequest,
@@ -173,6 +174,7 @@ pub async fn activity_stats(
     user: MaybeUser,
     query: Qs<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let as_csv = csv::wanted(&req)?;
     let q = query.into_inner();
     let dims = q.group_by.clone().unwrap_or_default();
     if dims.is_empty() || dims.len() > 2 || (dims.len() == 2 && dims[0] == dims[1]) {
@@ -233,7 +235,7 @@ pub async fn activity_stats(
             }
         })
         .collect();
-    if csv::wanted(&req) {
+    if as_csv {
         let mut headers: Vec<String> = Vec::new();
         for d in &dims {
             headers.push(d.name().to_string());

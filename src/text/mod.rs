@@ -16,9 +16,37 @@ const MARKED_VOWELS: &str = "ăâêôơư";
 /// Maximum length of a slug, in bytes (slugs are ASCII).
 const MAX_SLUG: usize = 100;
 
-/// Trim, NFC-normalise. Used on every stored string.
+/// Trim (white space and the invisible characters of [`is_invisible`]), NFC-normalise; text
+/// with nothing visible in it (only such characters and combining marks without a letter to
+/// sit on) becomes empty. Used on every stored string.
 pub fn clean(s: &str) -> String {
-    s.trim().nfc().collect()
+    let trimmed = s.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
+    if trimmed
+        .chars()
+        .all(|c| c.is_whitespace() || is_invisible(c) || is_combining_mark(c))
+    {
+        return String::new();
+    }
+    trimmed.nfc().collect()
+}
+
+/// Characters that take no space and show nothing: zero-width spaces and joiners, bidi
+/// controls, word joiners and invisible operators, the byte-order mark, soft hyphen, variation
+/// selectors, Hangul fillers, tags. Allowed inside text (a ZWJ joins emoji), but text made
+/// only of them is empty.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Characters XML 1.0 forbids (C0 controls but tab, line feed and carriage return; U+FFFE and
+/// U+FFFF): refused on input, since every text may end up in an RSS or Atom feed.
+pub fn is_xml_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// clean() for optional strings: trimmed empty -> None.
@@ -505,6 +533,25 @@ mod tests {
         "Hoà Bình",
         "Xã Mẫu Sơn, huyện Lộc Bình",
     ];
+
+    #[test]
+    fn invisible_text_is_empty_and_invisible_edges_are_trimmed() {
+        for blank in [
+            "\u{200B}",
+            "\u{FEFF}\u{202E}",
+            "\u{2060} \u{00A0}",
+            "\u{0301}",
+            " \u{0323}\u{200D} ",
+        ] {
+            assert_eq!(clean(blank), "", "{blank:?}");
+            assert_eq!(clean_opt(Some(blank)), None);
+        }
+        assert_eq!(clean("\u{200B}Hội nghị\u{FEFF}"), "Hội nghị");
+        // Inside text they stay (a ZWJ joins an emoji sequence).
+        assert_eq!(clean("a\u{200D}b"), "a\u{200D}b");
+        assert!(is_xml_forbidden('\u{FFFF}') && is_xml_forbidden('\u{1}'));
+        assert!(!is_xml_forbidden('\n') && !is_xml_forbidden('\t') && !is_xml_forbidden('ư'));
+    }
 
     #[test]
     fn clean_trims_and_composes() {

@@ -1651,15 +1651,14 @@ async fn tags_count_published_activities_filter_by_q_and_sort_by_name() {
     )
     .await;
 
+    // Anonymous readers see the tags of public activities only (the draft's is private).
     let tags = app.get_json("/api/v1/tags").await;
     assert_eq!(
         tags,
         json!([{"slug": "thang-thanh-nien", "name": "Tháng Thanh niên", "count": 2},
-               {"slug": "xuan-tinh-nguyen", "name": "Xuân tình nguyện", "count": 1},
-               {"slug": "an-ngon", "name": "Ăn ngon", "count": 0}])
+               {"slug": "xuan-tinh-nguyen", "name": "Xuân tình nguyện", "count": 1}])
     );
-    let by_name: Vec<Value> = app
-        .get_json("/api/v1/tags?sort=name")
+    let by_name: Vec<Value> = list_as_admin(&app, "/api/v1/tags?sort=name")
         .await
         .as_array()
         .unwrap()

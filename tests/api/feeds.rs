@@ -460,9 +460,102 @@ async fn markup_characters_in_titles_and_summaries_survive_escaping_exactly() {
 
 // --- HTTP caching --------------------------------------------------------------------------
 
+/// Wait until the latest change's second is over and settled: from then on the feeds hand out
+/// that second as `Last-Modified`.
+async fn settle() {
+    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+}
+
+#[actix_web::test]
+async fn a_change_in_the_same_second_as_a_fetch_is_not_hidden_by_if_modified_since() {
+    let app = spawn_app().await;
+    let unit = org(&app, "Chi đoàn Sở Tư pháp", "grassroots_branch", None).await;
+    create_activity(&app, published("Tin thứ nhất", unit, json!({}))).await;
+    let path = feed_path("rss", "");
+    let first = app.get(&path).await;
+    let modified = header(&first, "last-modified").expect("Last-Modified");
+    // Published right after the poller's fetch, very likely in the same second.
+    create_activity(&app, published("Tin thứ hai", unit, json!({}))).await;
+    let res = get_with(&app, &path, "If-Modified-Since", &modified).await;
+    assert_eq!(res.status(), 200, "a change after {modified} was hidden");
+    assert_eq!(parse(&res.bytes().await.unwrap()).entries.len(), 2);
+    // Once the second is over, its own date is handed out and honoured.
+    settle().await;
+    let settled = app.get(&path).await;
+    let modified = header(&settled, "last-modified").expect("Last-Modified");
+    let res = get_with(&app, &path, "If-Modified-Since", &modified).await;
+    assert_eq!(res.status(), 304);
+    // A date in the future says nothing about what the client has.
+    let future =
+        HttpDate::from(std::time::SystemTime::now() + Duration::from_secs(3600)).to_string();
+    assert_eq!(
+        get_with(&app, &path, "If-Modified-Since", &future)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[actix_web::test]
+async fn renaming_a_cluster_moves_the_last_modified_date_of_its_feed() {
+    let app = spawn_app().await;
+    let bloc = org(&app, "Đoàn Khối các cơ quan tỉnh", "bloc_union", None).await;
+    let unit = org(
+        &app,
+        "Chi đoàn Sở Xây dựng",
+        "grassroots_branch",
+        Some(bloc),
+    )
+    .await;
+    let res = app
+        .post_json(
+            "/api/v1/clusters",
+            &json!({"name": "Cụm thi đua số 3", "number": 3, "bloc_id": bloc}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let cluster: Value = res.json().await.unwrap();
+    create_activity(
+        &app,
+        published("Hội thao cụm", unit, json!({"cluster_id": cluster["id"]})),
+    )
+    .await;
+    settle().await;
+    let path = feed_path(
+        "atom",
+        &format!("cluster={}", cluster["slug"].as_str().unwrap()),
+    );
+    let before = app.get(&path).await;
+    let modified = header(&before, "last-modified").expect("Last-Modified");
+    assert_eq!(
+        get_with(&app, &path, "If-Modified-Since", &modified)
+            .await
+            .status(),
+        304
+    );
+
+    let res = app
+        .patch_json(
+            &format!("/api/v1/clusters/{}", cluster["id"]),
+            &json!({"name": "Cụm thi đua số 3 (khối cơ quan)"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = get_with(&app, &path, "If-Modified-Since", &modified).await;
+    assert_eq!(res.status(), 200, "the title changed after {modified}");
+    let feed = parse(&res.bytes().await.unwrap());
+    assert!(
+        title_of(&feed).contains("khối cơ quan"),
+        "{}",
+        title_of(&feed)
+    );
+}
+
 #[actix_web::test]
 async fn a_second_request_with_the_etag_or_the_last_modified_date_gets_an_empty_304() {
     let app = spawn_demo_app().await;
+    // A Last-Modified second is handed out once it is over (see the test below).
+    settle().await;
     for (ext, _, _) in FORMATS {
         let path = feed_path(ext, "");
         let first = app.get(&path).await;
@@ -543,6 +636,7 @@ async fn a_change_gives_a_new_etag_and_the_old_one_gets_the_whole_feed() {
 #[actix_web::test]
 async fn feeds_are_public_for_five_minutes_have_their_own_media_types_and_answer_head() {
     let app = spawn_demo_app().await;
+    settle().await;
     for (ext, media_type, _) in FORMATS {
         let path = feed_path(ext, "");
         let res = app.get(&path).await;

@@ -289,3 +289,482 @@ async fn tags_of_drafts_and_of_the_trash_are_not_public() {
     let admin = app.admin_token.clone();
     assert_eq!(tag_slugs(&app, Some(&admin), "?sort=name").await.len(), 3);
 }
+
+// --- 5, 6, 9, 17. extreme values are refused on input ----------------------------------------
+
+#[actix_web::test]
+async fn dates_and_times_outside_1900_to_2100_are_a_422_on_create_and_patch() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let cases = [
+        ("published_at", json!("+10000-01-01T00:00:00Z")),
+        ("published_at", json!("-0001-01-01T00:00:00Z")),
+        ("published_at", json!("1899-12-31T23:59:59Z")),
+        ("ends_on", json!("+10000-01-01")),
+        ("ends_on", json!("9999-12-31")),
+        ("occurred_on", json!("+10000-01-01")),
+    ];
+    let existing = created(app.post_json(ACTIVITIES, &activity("Hội nghị", org)).await).await;
+    let path = format!("{ACTIVITIES}/{}", existing["id"]);
+    for (field, value) in cases {
+        let mut body = activity("Ngày lạ", org);
+        body[field] = value.clone();
+        let problem = assert_problem(app.post_json(ACTIVITIES, &body).await, 422).await;
+        assert_eq!(
+            error_fields(&problem),
+            [format!("/{field}")],
+            "POST {field}: {value}"
+        );
+        let problem =
+            assert_problem(app.patch_json(&path, &json!({ field: value })).await, 422).await;
+        assert_eq!(
+            error_fields(&problem),
+            [format!("/{field}")],
+            "PATCH {field}: {value}"
+        );
+    }
+    for (field, value) in [
+        ("established_on", "+10000-01-01"),
+        ("dissolved_on", "0001-01-01"),
+    ] {
+        let res = app
+            .post_json(
+                "/api/v1/organizations",
+                &json!({"name": "Chi đoàn X", "kind": "branch", field: value}),
+            )
+            .await;
+        let problem = assert_problem(res, 422).await;
+        assert!(
+            error_fields(&problem).contains(&format!("/{field}")),
+            "{problem}"
+        );
+    }
+    for query in ["occurred_from=%2B10000-01-01", "occurred_to=1800-01-01"] {
+        let problem = assert_problem(app.get(&format!("{ACTIVITIES}?{query}")).await, 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("occurred_"),
+            "{problem}"
+        );
+    }
+    // Nothing was stored; every feed still parses.
+    for ext in ["rss", "atom", "json"] {
+        let res = app.get(&format!("/feeds/activities.{ext}")).await;
+        assert_eq!(res.status(), 200);
+        feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).expect("a valid feed");
+    }
+}
+
+#[actix_web::test]
+async fn characters_xml_forbids_are_refused_in_every_text_field() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    for bad in ["Hội nghị\u{FFFF}", "Hội\u{FFFE}", "Tab\u{0}", "Bell\u{7}"] {
+        let mut body = activity(bad, org);
+        body["summary"] = json!(format!("Tóm tắt {bad}"));
+        body["photos"] = json!([{"caption": bad}]);
+        let problem = assert_problem(app.post_json(ACTIVITIES, &body).await, 422).await;
+        assert_eq!(
+            error_fields(&problem),
+            ["/photos/0/caption", "/summary", "/title"],
+            "{bad:?}"
+        );
+        let res = app
+            .post_json(
+                "/api/v1/organizations",
+                &json!({"name": bad, "kind": "branch"}),
+            )
+            .await;
+        assert_eq!(error_fields(&assert_problem(res, 422).await), ["/name"]);
+    }
+    // Tabs and line breaks are text.
+    let mut fine = activity("Dòng một", org);
+    fine["body"] = json!("Dòng một\n\tDòng hai\r\n");
+    created(app.post_json(ACTIVITIES, &fine).await).await;
+    // A search term carrying one is echoed in a feed's title without it.
+    let res = app.get("/feeds/activities.rss?q=h%EF%BF%BFi").await;
+    assert_eq!(res.status(), 200);
+    feed_rs::parser::parse(&res.bytes().await.unwrap()[..]).expect("valid XML");
+}
+
+#[actix_web::test]
+async fn text_with_nothing_visible_is_empty() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    for blank in [
+        "\u{200B}",
+        "\u{FEFF}",
+        "\u{202E}",
+        "\u{2060}\u{200B}",
+        "\u{0301}",
+        " \u{200D} ",
+    ] {
+        let problem =
+            assert_problem(app.post_json(ACTIVITIES, &activity(blank, org)).await, 422).await;
+        assert_eq!(error_fields(&problem), ["/title"], "{blank:?}");
+        let res = app
+            .post_json(
+                "/api/v1/organizations",
+                &json!({"name": blank, "kind": "branch"}),
+            )
+            .await;
+        assert_eq!(
+            error_fields(&assert_problem(res, 422).await),
+            ["/name"],
+            "{blank:?}"
+        );
+        let res = app
+            .post_json(
+                "/api/v1/clusters",
+                &json!({"name": blank, "number": 4, "bloc_id": org}),
+            )
+            .await;
+        assert_eq!(
+            error_fields(&assert_problem(res, 422).await),
+            ["/name"],
+            "{blank:?}"
+        );
+    }
+    // Invisible characters around text are trimmed like spaces.
+    let a = created(
+        app.post_json(ACTIVITIES, &activity("\u{200B}Hội nghị\u{FEFF}", org))
+            .await,
+    )
+    .await;
+    assert_eq!(a["title"], "Hội nghị");
+    assert_eq!(a["slug"], "hoi-nghi");
+}
+
+#[actix_web::test]
+async fn length_limits_count_the_normalised_text_on_post_and_patch_alike() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    // 292 code points in NFC, 360 decomposed: under the title limit of 300 once normalised.
+    let nfc: String = "Đoàn viên ưu tú ".repeat(19).chars().take(292).collect();
+    let nfd: String = unicode_nfd(&nfc);
+    assert!(nfd.chars().count() > 300 && nfc.chars().count() <= 300);
+    let a = created(app.post_json(ACTIVITIES, &activity(&nfd, org)).await).await;
+    let path = format!("{ACTIVITIES}/{}", a["id"]);
+    let res = app
+        .patch_json(&path, &json!({"title": format!("{nfd}x")}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .patch_json(
+            &format!("/api/v1/organizations/{org}"),
+            &json!({"name": unicode_nfd(&"Đoàn Khối ".repeat(20)[..])}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+fn unicode_nfd(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd().collect()
+}
+
+// --- 10. path numbers never wrap --------------------------------------------------------------
+
+#[actix_web::test]
+async fn a_revision_number_beyond_32_bits_is_a_404_not_version_1() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let a = created(app.post_json(ACTIVITIES, &activity("Hội nghị", org)).await).await;
+    let base = format!("{ACTIVITIES}/{}/revisions", a["id"]);
+    let ok = app
+        .as_admin(Method::GET, &format!("{base}/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    for n in ["4294967297", "9223372036854775807"] {
+        let res = app
+            .as_admin(Method::GET, &format!("{base}/{n}"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 404).await;
+        let res = app
+            .as_admin(Method::POST, &format!("{base}/{n}/restore"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 404).await;
+    }
+    for (path, body) in [
+        (
+            ACTIVITIES.to_string(),
+            json!({"organizer_id": 4294967297_i64}),
+        ),
+        (
+            ACTIVITIES.to_string(),
+            json!({"cluster_id": 4294967297_i64}),
+        ),
+    ] {
+        let mut full = activity("Số lớn", org);
+        for (k, v) in body.as_object().unwrap() {
+            full[k] = v.clone();
+        }
+        assert_problem(app.post_json(&path, &full).await, 422).await;
+    }
+}
+
+// --- 7, 11. cursors round-trip and are bound to what they were made for ----------------------------
+
+async fn walk(app: &TestApp, first: &str) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut url = app.url(first);
+    for _ in 0..100 {
+        let page: Value = app.get_json(&url).await;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_i64().unwrap()),
+        );
+        match page["links"]["next"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => return seen,
+        }
+    }
+    panic!("the walk of {first} does not end: {seen:?}");
+}
+
+#[actix_web::test]
+async fn a_relevance_walk_returns_each_hit_once() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let titles = [
+        "Đoàn viên ra quân",
+        "Đoàn Khối tổ chức hội nghị đoàn",
+        "Chi đoàn Sở Y tế hiến máu",
+        "Tập huấn cán bộ Đoàn",
+        "Đoàn đoàn đoàn",
+        "Ngày hội Đoàn viên",
+        "Đoàn thanh niên với chuyển đổi số",
+    ];
+    for title in titles {
+        created(app.post_json(ACTIVITIES, &activity(title, org)).await).await;
+    }
+    for per_page in [1, 2, 3] {
+        let ids = walk(
+            &app,
+            &format!("{ACTIVITIES}?q=doan&sort=relevance&per_page={per_page}"),
+        )
+        .await;
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(ids.len(), titles.len(), "per_page={per_page}: {ids:?}");
+        assert_eq!(unique.len(), titles.len(), "per_page={per_page}: {ids:?}");
+    }
+}
+
+#[actix_web::test]
+async fn a_cursor_is_refused_on_another_path_or_unit() {
+    let app = spawn_app().await;
+    let a = bloc(&app).await;
+    let b = app
+        .create_org(json!({"name": "Đoàn Khối doanh nghiệp", "kind": "bloc_union"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for org in [a, a, b, b] {
+        created(app.post_json(ACTIVITIES, &activity("Sinh hoạt", org)).await).await;
+    }
+    let page = app
+        .get_json(&format!("/api/v1/organizations/{a}/activities?per_page=1"))
+        .await;
+    let cursor = page["meta"]["next_cursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_string();
+    for other in [
+        format!("/api/v1/organizations/{b}/activities?per_page=1&cursor={cursor}"),
+        format!("{ACTIVITIES}?per_page=1&cursor={cursor}"),
+    ] {
+        let problem =
+            assert_problem(app.as_admin(Method::GET, &other).send().await.unwrap(), 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("cursor"),
+            "{problem}"
+        );
+    }
+    let list = app.get_json(&format!("{ACTIVITIES}?per_page=1")).await;
+    let cursor = list["meta"]["next_cursor"].as_str().unwrap();
+    let res = app
+        .as_admin(
+            Method::GET,
+            &format!("/api/v1/trash/activities?per_page=1&cursor={cursor}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400).await;
+}
+
+// --- 13, 14, 15, 17. the HTTP contract ------------------------------------------------------------
+
+#[actix_web::test]
+async fn gzip_request_bodies_are_decoded_and_unknown_encodings_are_a_415() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let body = activity("Gửi nén", org).to_string();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    let res = app
+        .as_admin(Method::POST, ACTIVITIES)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .body(gz.finish().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created(res).await["title"], "Gửi nén");
+    let res = app
+        .as_admin(Method::POST, ACTIVITIES)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "br")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 415).await;
+    assert!(problem["detail"].as_str().unwrap().contains("br"));
+    // A small bomb: 2 MiB of zeros in a few kilobytes is over the limit once decoded.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b' '; 2 * 1024 * 1024]).unwrap();
+    let res = app
+        .as_admin(Method::POST, ACTIVITIES)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .body(gz.finish().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413).await;
+}
+
+#[actix_web::test]
+async fn accept_q_values_choose_between_json_and_csv() {
+    let app = spawn_app().await;
+    bloc(&app).await;
+    let path = "/api/v1/stats/activities?group_by=category";
+    let get = |accept: &'static str| {
+        app.request(Method::GET, path)
+            .header("Accept", accept)
+            .send()
+    };
+    let kind = |res: &Response| header(res, "content-type").unwrap_or_default();
+    let res = get("text/csv;q=0.1, application/json").await.unwrap();
+    assert!(kind(&res).starts_with("application/json"), "{}", kind(&res));
+    let res = get("application/json;q=0.5, text/csv").await.unwrap();
+    assert!(kind(&res).starts_with("text/csv"), "{}", kind(&res));
+    let res = get("text/*").await.unwrap();
+    assert!(kind(&res).starts_with("text/csv"));
+    let res = get("*/*").await.unwrap();
+    assert!(kind(&res).starts_with("application/json"));
+    assert_problem(get("image/png").await.unwrap(), 406).await;
+    assert_problem(
+        get("application/json;q=0, text/csv;q=0").await.unwrap(),
+        406,
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn wrong_methods_on_the_docs_are_405_with_allow() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        (Method::POST, "/swagger-ui/"),
+        (Method::DELETE, "/swagger-ui/index.html"),
+        (Method::PUT, "/api-docs/openapi.json"),
+        (Method::POST, "/api-docs/openapi.json"),
+    ] {
+        let res = app.request(method.clone(), path).send().await.unwrap();
+        assert_eq!(
+            header(&res, "allow").as_deref(),
+            Some("GET, HEAD"),
+            "{method} {path}"
+        );
+        assert_problem(res, 405).await;
+    }
+    assert_eq!(app.get("/swagger-ui/").await.status(), 200);
+}
+
+#[actix_web::test]
+async fn clearing_published_at_of_a_published_activity_is_a_422_and_adds_no_revision() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let a = created(app.post_json(ACTIVITIES, &activity("Hội nghị", org)).await).await;
+    let path = format!("{ACTIVITIES}/{}", a["id"]);
+    let problem = assert_problem(
+        app.patch_json(&path, &json!({"published_at": null})).await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["/published_at"]);
+    let revisions: Value = app
+        .as_admin(Method::GET, &format!("{path}/revisions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        revisions.as_array().map(Vec::len),
+        Some(1),
+        "{revisions}"
+    );
+    // Unpublishing with it is fine.
+    let res = app
+        .patch_json(&path, &json!({"status": "draft", "published_at": null}))
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[actix_web::test]
+async fn cors_preflights_allow_the_request_id_and_expose_what_clients_read() {
+    let app =
+        crate::helpers::spawn_with(|args| args.cors_origins = vec!["http://portal.example".into()])
+            .await;
+    let res = app
+        .request(Method::OPTIONS, "/api/v1/activities/1")
+        .header("Origin", "http://portal.example")
+        .header("Access-Control-Request-Method", "PATCH")
+        .header(
+            "Access-Control-Request-Headers",
+            "if-match, x-request-id, content-type, authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let allowed = header(&res, "access-control-allow-headers")
+        .unwrap_or_default()
+        .to_lowercase();
+    for h in ["if-match", "x-request-id"] {
+        assert!(allowed.contains(h), "{allowed}");
+    }
+    let res = app
+        .request(Method::GET, "/api/v1/activities")
+        .header("Origin", "http://portal.example")
+        .send()
+        .await
+        .unwrap();
+    let exposed = header(&res, "access-control-expose-headers")
+        .unwrap_or_default()
+        .to_lowercase();
+    for h in [
+        "retry-after",
+        "etag",
+        "location",
+        "link",
+        "x-total-count",
+        "x-request-id",
+    ] {
+        assert!(exposed.contains(h), "{h} in {exposed}");
+    }
+}
