@@ -273,6 +273,52 @@ pub async fn fallback(
 mod tests {
     use super::*;
 
+    #[actix_web::test]
+    async fn a_panicking_handler_becomes_a_500_problem_with_the_request_id() {
+        use actix_web::{middleware::from_fn, test, App};
+        let app = test::init_service(
+            App::new()
+                .route(
+                    "/boom",
+                    web::get().to(|| async {
+                        if true {
+                            panic!("a bug");
+                        }
+                        HttpResponse::Ok().finish()
+                    }),
+                )
+                .route(
+                    "/fine",
+                    web::get().to(|| async { HttpResponse::Ok().finish() }),
+                )
+                .wrap(from_fn(request_context)),
+        )
+        .await;
+        let req = test::TestRequest::get()
+            .uri("/boom")
+            .insert_header((REQUEST_ID, "abc-123"))
+            .to_request();
+        let err = test::try_call_service(&app, req)
+            .await
+            .expect_err("the panic is an error response, not a dropped connection");
+        let res = err.error_response();
+        assert_eq!(res.status(), 500);
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        assert_eq!(res.headers().get(REQUEST_ID).unwrap(), "abc-123");
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["status"], 500);
+        assert_eq!(problem["instance"], "/boom");
+        assert!(problem["detail"].as_str().unwrap().contains("abc-123"));
+        // The worker keeps serving.
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(res.status(), 200);
+    }
+
     #[test]
     fn request_ids_are_short_safe_tokens() {
         assert!(acceptable_id("abc-123_x.y"));

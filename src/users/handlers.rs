@@ -242,11 +242,15 @@ pub async fn get_me(pool: web::Data<DbPool>, user: AuthUser) -> ApiResult<HttpRe
 /// carries a fresh one.
 #[utoipa::path(tag = "auth", operation_id = "change_password", request_body = ChangePassword,
     security(("bearer" = [])),
-    responses((status = 200, description = "Changed; a fresh token", body = TokenResponse)))]
+    responses((status = 200, description = "Changed; a fresh token", body = TokenResponse),
+        (status = 429, description = "Too many wrong passwords (they count as failed logins)", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[post("/password")]
 pub async fn change_password(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     keys: web::Data<TokenKeys>,
+    throttle: web::Data<LoginThrottle>,
     user: AuthUser,
     body: JsonBody<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
@@ -254,6 +258,13 @@ pub async fn change_password(
     if let Some(why) = password::weakness(&input.new_password, &user.username) {
         return Err(AppError::invalid("/new_password", why));
     }
+    // A stolen token must not become a way to guess the current password (and so take the
+    // account over): wrong current passwords count as failed logins.
+    let attempt = throttle
+        .begin(&user.username, &client_address(&req))
+        .map_err(|wait| AppError::TooManyRequests {
+            retry_after: wait.as_secs().max(1),
+        })?;
     let user_id = user.id;
     let current = db::run(&pool, move |conn| repo::load_for_password(conn, user_id)).await?;
     let given = input.current_password;
@@ -264,6 +275,7 @@ pub async fn change_password(
     if !right {
         return Err(AppError::invalid("/current_password", "is wrong"));
     }
+    attempt.succeeded();
     let hashed = hash(input.new_password.clone()).await?;
     let keys_for_change = keys.clone();
     let token = db::run(&pool, move |conn| {
