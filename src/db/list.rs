@@ -376,7 +376,11 @@ mod tests {
         // rows.
         let tricky = -3.6775473426172316e-6_f64;
         let decimal: f64 = serde_json::from_str(&serde_json::to_string(&tricky).unwrap()).unwrap();
-        assert_ne!(decimal.to_bits(), tricky.to_bits(), "the decimal form is lossy");
+        assert_ne!(
+            decimal.to_bits(),
+            tricky.to_bits(),
+            "the decimal form is lossy"
+        );
         let binds = vec![
             Bind::Float(tricky),
             Bind::Float(-0.0),
