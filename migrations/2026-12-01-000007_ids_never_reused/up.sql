@@ -222,7 +222,7 @@ ALTER TABLE activity_revisions_new RENAME TO activity_revisions;
 -- checked against its parents (foreign_key_check returns nothing when all hold, and the
 -- CHECK-like trick below turns a returned row into an error).
 CREATE TEMP TABLE fk_violations AS SELECT * FROM pragma_foreign_key_check;
-CREATE TEMP TABLE fk_guard (n INTEGER CHECK (n = 0));
+CREATE TEMP TABLE fk_guard (n INTEGER CONSTRAINT every_foreign_key_holds CHECK (n = 0));
 INSERT INTO fk_guard SELECT count(*) FROM fk_violations;
 DROP TABLE fk_guard;
 DROP TABLE fk_violations;

@@ -14,6 +14,11 @@ use std::time::{Duration, Instant};
 pub const MAX_FAILURES: usize = 5;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// Most keys kept: past it, the keys whose latest failure is oldest go first. (An attacker
+/// able to fill it could make the table forget other failures; at 5 failures per key that
+/// takes tens of thousands of addresses.)
+const MAX_KEYS: usize = 50_000;
+
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
@@ -34,8 +39,17 @@ impl LoginThrottle {
         format!("user:{}", username.to_lowercase())
     }
 
+    /// An IPv4 address, or an IPv6 address's /64: one subscriber's network holds 2^64
+    /// addresses, each of which would otherwise get its own 5 failures.
     fn addr_key(address: &str) -> String {
-        format!("addr:{address}")
+        match address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Ok(std::net::IpAddr::V6(v6)) => format!("addr:{}", v6.to_canonical()),
+            _ => format!("addr:{address}"),
+        }
     }
 
     /// Start an attempt: `Err(wait)` when the username or the address is over the limit (and
@@ -45,9 +59,20 @@ impl LoginThrottle {
         let user_key = Self::user_key(username);
         let addr_key = Self::addr_key(address);
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Keep the map from growing without bound under a spray of usernames.
-        if map.len() > 10_000 {
+        // Keep the map bounded under a spray of usernames or addresses: drop what the window
+        // has passed, then, if still too many, the keys whose latest failure is oldest.
+        if map.len() >= MAX_KEYS {
             map.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < WINDOW));
+            if map.len() >= MAX_KEYS {
+                let mut latest: Vec<(Instant, String)> = map
+                    .iter()
+                    .map(|(k, times)| (times.iter().max().copied().unwrap_or(now), k.clone()))
+                    .collect();
+                latest.sort();
+                for (_, key) in latest.into_iter().take(MAX_KEYS / 10) {
+                    map.remove(&key);
+                }
+            }
         }
         let mut wait: Option<Duration> = None;
         for key in [&user_key, &addr_key] {
@@ -129,6 +154,30 @@ mod tests {
         assert!(t.begin("me", "1.2.3.4").is_err());
         // From elsewhere, `me` has no failures.
         t.begin("me", "8.8.8.8").unwrap().succeeded();
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_address() {
+        let t = LoginThrottle::default();
+        for i in 0..5 {
+            fail(&t, &format!("user{i}"), &format!("2001:db8:1:2::{i:x}"));
+        }
+        assert!(t.begin("other", "2001:db8:1:2:ffff::1").is_err());
+        t.begin("other", "2001:db8:1:3::1").unwrap().succeeded();
+        assert_eq!(LoginThrottle::addr_key("::ffff:1.2.3.4"), "addr:1.2.3.4");
+    }
+
+    #[test]
+    fn the_table_stays_bounded() {
+        let t = LoginThrottle::default();
+        for i in 0..(MAX_KEYS + 10) {
+            fail(&t, &format!("u{i}"), "10.0.0.1");
+            if i % 5 == 4 {
+                // Keep the address itself under the limit for this test.
+                t.failures.lock().unwrap().remove("addr:10.0.0.1");
+            }
+        }
+        assert!(t.failures.lock().unwrap().len() <= MAX_KEYS);
     }
 
     #[test]

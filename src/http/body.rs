@@ -136,6 +136,9 @@ pub fn decode<T: BodySchema>(bytes: &[u8]) -> Result<T, AppError> {
 
 /// Fields whose strings are kept exactly as sent: a password is compared, never shown.
 const VERBATIM: &[&str] = &["password", "current_password", "new_password"];
+/// Fields only trimmed, never recomposed: addresses are compared byte for byte elsewhere (a
+/// file name in decomposed form is another file).
+const NOT_RECOMPOSED: &[&str] = &["url", "website", "email"];
 
 /// Every string of a body, before any rule looks at it: refused when it holds a character XML
 /// 1.0 forbids (any text may end up in a feed), else cleaned ([`text::clean`]: trimmed,
@@ -151,7 +154,15 @@ fn normalise(value: &mut Value, pointer: &mut String, errors: &mut Vec<FieldErro
                      U+FFFE/U+FFFF",
                 ));
             } else {
-                let cleaned = text::clean(s);
+                let address = pointer
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|key| NOT_RECOMPOSED.contains(&key));
+                let cleaned = if address {
+                    s.trim().to_string()
+                } else {
+                    text::clean(s)
+                };
                 if cleaned != *s {
                     *s = cleaned;
                 }

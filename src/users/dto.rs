@@ -167,7 +167,26 @@ pub struct TokenRequest {
     pub password: String,
 }
 
-impl BodySchema for TokenRequest {}
+impl BodySchema for TokenRequest {
+    /// The documented limits, checked before any lookup: a megabyte-long username must not
+    /// reach the throttle's table or the log.
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.username.chars().count() > 100 {
+            errors.push(FieldError::new(
+                "/username",
+                "must be at most 100 characters",
+            ));
+        }
+        if self.password.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "/password",
+                "must be at most 200 characters",
+            ));
+        }
+        errors
+    }
+}
 
 /// A bearer token.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -192,7 +211,17 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-impl BodySchema for ChangePassword {}
+impl BodySchema for ChangePassword {
+    fn validate(&self) -> Vec<FieldError> {
+        if self.current_password.chars().count() > 200 {
+            return vec![FieldError::new(
+                "/current_password",
+                "must be at most 200 characters",
+            )];
+        }
+        Vec::new()
+    }
+}
 
 list_query! {
     /// Query of `GET /users`.

@@ -871,3 +871,24 @@ async fn guessing_the_current_password_with_a_stolen_token_is_throttled() {
         429
     );
 }
+
+#[actix_web::test]
+async fn login_fields_over_their_limits_are_a_422_before_any_lookup() {
+    let app = spawn_app().await;
+    let res = try_login(&app, &"a".repeat(101), "Mật khẩu 12345").await;
+    assert_eq!(error_fields(&assert_problem(res, 422).await), ["/username"]);
+    let res = try_login(&app, "admin", &"Aa1".repeat(70)).await;
+    assert_eq!(error_fields(&assert_problem(res, 422).await), ["/password"]);
+}
+
+#[actix_web::test]
+async fn addresses_are_trimmed_but_not_recomposed() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let url = unicode_nfd("https://example.org/ảnh/toàn-cảnh.jpg");
+    let mut body = activity("Ảnh", org);
+    body["photos"] = json!([{"url": format!("  {url} "), "caption": unicode_nfd("Toàn cảnh")}]);
+    let a = created(app.post_json(ACTIVITIES, &body).await).await;
+    assert_eq!(a["photos"][0]["url"], url.as_str());
+    assert_eq!(a["photos"][0]["caption"], "Toàn cảnh");
+}
