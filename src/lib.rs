@@ -19,3 +19,4 @@ pub mod stats;
 pub mod telemetry;
 pub mod text;
 pub mod users;
+pub mod vocab;

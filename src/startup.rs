@@ -117,6 +117,10 @@ impl Application {
                     .app_data(throttle.clone())
                     .app_data(web::Data::new(public_url.clone()))
                     .app_data(feed_settings.clone())
+                    .app_data(web::Data::new(organizations::Hooks {
+                        // A unit's name is part of its activities' search text.
+                        renamed: activities::repo::reindex_organizer,
+                    }))
                     .app_data(web::Data::new(routes.clone()))
                     .app_data(web::PathConfig::default().error_handler(|err, _| {
                         AppError::not_found(format!("bad path: {err}")).into()

@@ -1,4 +1,4 @@
-//! Activity request/response types, the vocabulary enums and their validation.
+//! Activity request/response types and their validation (the code lists are in `vocab`).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,117 +9,9 @@ use crate::http::body::{BodySchema, Patch};
 use crate::http::dates;
 use crate::http::query::{de_bool, de_list, de_nonempty};
 use crate::list_query;
-use crate::organizations::dto::OrgRef;
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant,)* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)* }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
-
-string_enum! {
-    /// What kind of activity it was.
-    pub enum Category {
-        /// Tình nguyện
-        Volunteering = "volunteering",
-        /// Sinh hoạt chuyên đề
-        ThematicSession = "thematic_session",
-        /// Hội nghị, sơ kết, tổng kết
-        Conference = "conference",
-        /// Học tập, tuyên truyền
-        EducationOutreach = "education_outreach",
-        /// Văn hóa, văn nghệ, thể thao
-        CultureSports = "culture_sports",
-        /// An sinh xã hội
-        SocialWelfare = "social_welfare",
-        /// Chuyển đổi số
-        DigitalTransformation = "digital_transformation",
-        /// Tuổi trẻ sáng tạo, khởi nghiệp
-        Innovation = "innovation",
-        /// Bảo vệ môi trường
-        Environment = "environment",
-        /// Khác
-        Other = "other",
-    }
-}
-
-impl Category {
-    /// The Vietnamese label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::Volunteering => "Tình nguyện",
-            Category::ThematicSession => "Sinh hoạt chuyên đề",
-            Category::Conference => "Hội nghị, sơ kết, tổng kết",
-            Category::EducationOutreach => "Học tập, tuyên truyền",
-            Category::CultureSports => "Văn hóa, văn nghệ, thể thao",
-            Category::SocialWelfare => "An sinh xã hội",
-            Category::DigitalTransformation => "Chuyển đổi số",
-            Category::Innovation => "Tuổi trẻ sáng tạo, khởi nghiệp",
-            Category::Environment => "Bảo vệ môi trường",
-            Category::Other => "Khác",
-        }
-    }
-}
-
-string_enum! {
-    /// Where an activity is in its life.
-    pub enum Status {
-        /// Seen only by those who may edit it.
-        Draft = "draft",
-        /// Public.
-        Published = "published",
-        /// Public, but out of the default lists and feeds.
-        Archived = "archived",
-    }
-}
-
-string_enum! {
-    /// How precise `occurred_on` is.
-    pub enum DatePrecision {
-        /// The exact day.
-        Day = "day",
-        /// Only the month is known; `occurred_on` is its first day.
-        Month = "month",
-        /// Only the year is known; `occurred_on` is 1 January.
-        Year = "year",
-    }
-}
-
-string_enum! {
-    /// Buổi: sáng, chiều, tối.
-    pub enum PartOfDay {
-        Morning = "morning",
-        Afternoon = "afternoon",
-        Evening = "evening",
-    }
-}
-
-string_enum! {
-    /// How a partner took part.
-    pub enum PartnerRole {
-        /// phối hợp với
-        CoOrganizer = "co_organizer",
-        /// chủ trì
-        Chair = "chair",
-        /// đơn vị đăng cai / địa bàn
-        Host = "host",
-        /// tham gia
-        Participant = "participant",
-    }
-}
+pub use crate::vocab::{
+    Category, ClusterRef, DatePrecision, OrgRef, PartOfDay, PartnerRole, Status, TagRef,
+};
 
 /// A photo with its caption.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -213,21 +105,6 @@ pub struct Activity {
 pub struct Partner {
     pub organization: OrgRef,
     pub role: PartnerRole,
-}
-
-/// A cluster reference.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct ClusterRef {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-}
-
-/// A tag.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct TagRef {
-    pub slug: String,
-    pub name: String,
 }
 
 /// A referenced document.

@@ -11,8 +11,6 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::db::schema::users;
 use crate::db::{self, DbPool};
@@ -20,30 +18,13 @@ use crate::error::AppError;
 
 pub use token::{Claims, TokenKeys};
 
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Everything, including organizations, clusters and users.
-    Admin,
-    /// The activities of its own unit and of the units below it.
-    Editor,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Editor => "editor",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "editor" => Some(Role::Editor),
-            _ => None,
-        }
+crate::string_enum! {
+    /// What a user may do.
+    pub enum Role {
+        /// Everything, including organizations, clusters and users.
+        Admin = "admin",
+        /// The activities of its own unit and of the units below it.
+        Editor = "editor",
     }
 }
 

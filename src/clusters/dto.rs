@@ -4,13 +4,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::activities::dto::{Category, ClusterRef};
 use crate::error::FieldError;
-use crate::feeds::FeedLinks;
 use crate::http::body::{BodySchema, Patch};
+use crate::http::links::FeedLinks;
 use crate::http::query::{de_bool, de_list, de_nonempty};
 use crate::list_query;
-use crate::organizations::dto::OrgRef;
+pub use crate::vocab::{Award, Grade, MemberRole};
+use crate::vocab::{Category, ClusterRef, OrgRef};
 
 /// An emulation cluster (cụm thi đua) of a bloc.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -133,41 +133,6 @@ impl BodySchema for UpdateCluster {
     }
 }
 
-/// A unit's role in a cluster for a year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberRole {
-    /// Cụm trưởng
-    Head,
-    /// Cụm phó thường trực
-    StandingDeputy,
-    /// Cụm phó
-    Deputy,
-    /// Thành viên
-    Member,
-}
-
-impl MemberRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Head => "head",
-            MemberRole::StandingDeputy => "standing_deputy",
-            MemberRole::Deputy => "deputy",
-            MemberRole::Member => "member",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            MemberRole::Head,
-            MemberRole::StandingDeputy,
-            MemberRole::Deputy,
-            MemberRole::Member,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-}
-
 /// A member of a cluster in a year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Member {
@@ -236,32 +201,6 @@ pub struct Ranking {
     pub occurred_to: NaiveDate,
     /// Order: total (desc), then organized (desc), then name (Vietnamese order).
     pub members: Vec<RankingEntry>,
-}
-
-/// Year-end grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Grade {
-    /// Xuất sắc
-    Excellent,
-    /// Tốt
-    Good,
-    /// Khá / trung bình
-    Average,
-    /// Yếu
-    Weak,
-}
-
-/// Year-end award.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Award {
-    /// Cờ thi đua — at most one per cluster and year.
-    EmulationFlag,
-    /// Bằng khen
-    MeritCertificate,
-    /// Giấy khen
-    Commendation,
 }
 
 /// One member's annual review.

@@ -217,7 +217,7 @@ pub async fn get_ranking(
         // The same columns whatever the roster: the categories asked for, else all of them.
         let mut categories: Vec<String> = match &wanted_categories {
             Some(list) => list.iter().map(|c| c.as_str().to_string()).collect(),
-            None => crate::activities::dto::Category::ALL
+            None => crate::vocab::Category::ALL
                 .iter()
                 .map(|c| c.as_str().to_string())
                 .collect(),

@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::SqliteConnection;
 
-use crate::activities::dto::{Category, ClusterRef};
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::schema::{cluster_members, cluster_results, clusters};
 use crate::db::{self, search, tree};
@@ -15,8 +14,9 @@ use crate::error::{ApiResult, AppError, FieldError};
 use crate::http::body::Patch;
 use crate::http::etag;
 use crate::http::list::{KeysetRow, ListRequest, Sortable};
-use crate::organizations::dto::OrgRef;
 use crate::text;
+use crate::vocab::OrgRef;
+use crate::vocab::{Category, ClusterRef};
 
 use super::dto::*;
 
@@ -91,7 +91,7 @@ fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow], base: &str) -> QueryRe
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
                 version: i64::from(row.version),
-                feeds: crate::feeds::FeedLinks::filtered(base, "cluster", &row.slug),
+                feeds: crate::http::links::FeedLinks::filtered(base, "cluster", &row.slug),
             })
         })
         .collect()
@@ -676,31 +676,14 @@ pub fn put_results(
                     cluster_results::organization_id.eq(r.organization_id as i32),
                     cluster_results::self_score.eq(r.self_score),
                     cluster_results::agreed_score.eq(r.agreed_score),
-                    cluster_results::grade.eq(r.grade.map(grade_str)),
-                    cluster_results::award.eq(r.award.map(award_str)),
+                    cluster_results::grade.eq(r.grade.map(Grade::as_str)),
+                    cluster_results::award.eq(r.award.map(Award::as_str)),
                     cluster_results::note.eq(text::clean_opt(r.note.as_deref())),
                 ))
                 .execute(conn)?;
         }
         results(conn, ResultScope::Cluster(row.id, year))
     })
-}
-
-fn grade_str(g: Grade) -> &'static str {
-    match g {
-        Grade::Excellent => "excellent",
-        Grade::Good => "good",
-        Grade::Average => "average",
-        Grade::Weak => "weak",
-    }
-}
-
-fn award_str(a: Award) -> &'static str {
-    match a {
-        Award::EmulationFlag => "emulation_flag",
-        Award::MeritCertificate => "merit_certificate",
-        Award::Commendation => "commendation",
-    }
 }
 
 pub enum ResultScope {
@@ -755,17 +738,9 @@ pub fn results(conn: &mut SqliteConnection, scope: ResultScope) -> ApiResult<Vec
         binds,
     };
     let rows: Vec<ResultRow> = sql::load(conn, &stmt)?;
-    let grade = |s: &str| match s {
-        "excellent" => Grade::Excellent,
-        "good" => Grade::Good,
-        "average" => Grade::Average,
-        _ => Grade::Weak,
-    };
-    let award = |s: &str| match s {
-        "emulation_flag" => Award::EmulationFlag,
-        "merit_certificate" => Award::MeritCertificate,
-        _ => Award::Commendation,
-    };
+    // The database's CHECK constraints allow only these codes.
+    let grade = |s: &str| Grade::parse(s).unwrap_or(Grade::Weak);
+    let award = |s: &str| Award::parse(s).unwrap_or(Award::Commendation);
     Ok(rows
         .into_iter()
         .map(|r| ResultEntry {

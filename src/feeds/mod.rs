@@ -602,26 +602,6 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(feed_json)
 }
 
-/// Links to the feeds of one organization's or cluster's activities.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct FeedLinks {
-    #[schema(
-        example = "https://api.example.vn/feeds/activities.rss?organization=chi-doan-van-phong-ubnd-tinh"
-    )]
-    pub rss: String,
-    pub atom: String,
-    pub json: String,
-}
-
-impl FeedLinks {
-    /// Absolute links to the three feeds filtered by `param=value`.
-    pub fn filtered(base: &str, param: &str, value: &str) -> Self {
-        let [rss, atom, json] = ["rss", "atom", "json"]
-            .map(|ext| format!("{base}/feeds/activities.{ext}?{param}={value}"));
-        Self { rss, atom, json }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

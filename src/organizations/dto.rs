@@ -9,69 +9,7 @@ use crate::http::body::{BodySchema, Patch};
 use crate::http::query::{de_bool, de_list, de_nonempty};
 use crate::list_query;
 use crate::text;
-
-/// What kind of unit an organization is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    /// Tỉnh đoàn
-    ProvincialUnion,
-    /// Đoàn khối (e.g. Đoàn khối các cơ quan tỉnh)
-    BlocUnion,
-    /// Huyện đoàn / Thành đoàn
-    DistrictUnion,
-    /// Đoàn cơ sở
-    GrassrootsUnion,
-    /// Chi đoàn cơ sở
-    GrassrootsBranch,
-    /// Liên chi đoàn
-    BranchFederation,
-    /// Chi đoàn
-    Branch,
-    /// A partner body that is not a Youth Union unit (trade union, commune, border post…)
-    Partner,
-}
-
-impl OrgKind {
-    pub const ALL: [OrgKind; 8] = [
-        OrgKind::ProvincialUnion,
-        OrgKind::BlocUnion,
-        OrgKind::DistrictUnion,
-        OrgKind::GrassrootsUnion,
-        OrgKind::GrassrootsBranch,
-        OrgKind::BranchFederation,
-        OrgKind::Branch,
-        OrgKind::Partner,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::ProvincialUnion => "provincial_union",
-            OrgKind::BlocUnion => "bloc_union",
-            OrgKind::DistrictUnion => "district_union",
-            OrgKind::GrassrootsUnion => "grassroots_union",
-            OrgKind::GrassrootsBranch => "grassroots_branch",
-            OrgKind::BranchFederation => "branch_federation",
-            OrgKind::Branch => "branch",
-            OrgKind::Partner => "partner",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-/// A reference to another organization.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct OrgRef {
-    #[schema(example = 2)]
-    pub id: i64,
-    #[schema(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
-    pub slug: String,
-    #[schema(example = "Đoàn khối các cơ quan tỉnh Lạng Sơn")]
-    pub name: String,
-}
+pub use crate::vocab::{OrgKind, OrgRef};
 
 /// An organization: a Youth Union unit or a partner body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -113,7 +51,7 @@ pub struct Organization {
     #[schema(example = 1)]
     pub version: i64,
     /// Feeds of the activities the unit organized or took part in.
-    pub feeds: crate::feeds::FeedLinks,
+    pub feeds: crate::http::links::FeedLinks,
 }
 
 /// An organization with its place in the hierarchy.

@@ -139,6 +139,7 @@ pub async fn update_organization(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     _admin: Admin,
+    hooks: web::Data<super::Hooks>,
     path: web::Path<OrganizationPath>,
     body: JsonBody<UpdateOrganization>,
 ) -> ApiResult<HttpResponse> {
@@ -146,8 +147,9 @@ pub async fn update_organization(
     let base = links::base(&req);
     let if_match = etag::if_match(&req);
     let patch = body.0;
+    let renamed = hooks.renamed;
     let updated = db::run(&pool, move |conn| {
-        repo::update(conn, &key, patch, if_match, &base)
+        repo::update(conn, &key, patch, if_match, &base, renamed)
     })
     .await?;
     etag::json_response(&req, StatusCode::OK, &updated, |_| {})

@@ -6,6 +6,14 @@ pub mod repo;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// What the layers above organizations hook into its writes (shared app data, set by
+/// `startup`): this module never names them.
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    /// After a rename, in the same transaction.
+    pub renamed: repo::RenameHook,
+}
+
 /// Routes under `/api/v1/organizations`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(

@@ -130,7 +130,7 @@ impl OrganizationRow {
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
             version: i64::from(self.version),
-            feeds: crate::feeds::FeedLinks::filtered(base, "organization", &self.slug),
+            feeds: crate::http::links::FeedLinks::filtered(base, "organization", &self.slug),
         }
     }
 
@@ -420,12 +420,17 @@ pub fn create(
 }
 
 /// Apply a merge patch under `If-Match`.
+/// Work a rename triggers above this module (the activities' search text holds the
+/// organizer's name): run in the rename's own transaction, with the unit's id.
+pub type RenameHook = fn(&mut SqliteConnection, i32) -> ApiResult<()>;
+
 pub fn update(
     conn: &mut SqliteConnection,
     key: &str,
     patch: super::dto::UpdateOrganization,
     if_match: Option<String>,
     base: &str,
+    renamed: RenameHook,
 ) -> ApiResult<OrganizationDetail> {
     conn.immediate_transaction(|conn| {
         let id = find_id(conn, key)?;
@@ -445,8 +450,7 @@ pub fn update(
             .execute(conn)?;
         index(conn, id, &fields)?;
         if fields.name != row.name {
-            // The organizer's name is part of its activities' searchable text.
-            crate::activities::repo::reindex_organizer(conn, id)?;
+            renamed(conn, id)?;
         }
         detail(conn, id, base)
     })

@@ -8,6 +8,7 @@ mod clusters;
 mod feeds;
 mod helpers;
 mod http_contract;
+mod layers;
 mod lists;
 mod migrations;
 mod openapi;
