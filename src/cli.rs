@@ -111,6 +111,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Pooled SQLite connections (1 to 64). Reads run in parallel on them; writes queue on
+    /// SQLite's one write lock whatever the size.
+    #[arg(long, env = "DOAN_POOL_SIZE", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub pool_size: u32,
+
     /// JWT signing secret, at least 32 bytes; default: a random key kept in `jwt-secret`
     /// beside the database (created with mode 0600 on first run).
     #[arg(long, env = "DOAN_JWT_SECRET", hide_env_values = true)]
@@ -138,6 +144,7 @@ impl ServeArgs {
             log_format: LogFormat::Text,
             demo: false,
             workers: Some(2),
+            pool_size: 8,
             jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
             token_ttl: 3600,
             admin_password: None,

@@ -67,7 +67,8 @@ impl Application {
     /// Open the database (migrating it), load the demo data if asked, bind, and build the server.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
         let database = args.db.database.clone();
-        let pool = web::block(move || db::connect(&database, 8))
+        let pool_size = args.pool_size;
+        let pool = web::block(move || db::connect(&database, pool_size))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
         let keys = TokenKeys::load(

@@ -204,12 +204,11 @@ pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<C
         }
     }
     conn.immediate_transaction(|conn| {
-        let bloc = i32::try_from(input.bloc_id).ok().filter(|id| {
-            tree::lookup_organization(conn, &id.to_string())
-                .ok()
-                .flatten()
-                .is_some()
-        });
+        // A database error is a 500 (propagated), not a "no such organization".
+        let bloc = match i32::try_from(input.bloc_id) {
+            Ok(id) => tree::lookup_organization(conn, &id.to_string())?.map(|_| id),
+            Err(_) => None,
+        };
         if bloc.is_none() {
             errors.push(FieldError::new(
                 "/bloc_id",

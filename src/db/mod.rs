@@ -96,9 +96,14 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    // The request's span (with its id) follows the work onto the blocking thread, so what is
+    // logged there says which request it served.
+    let span = tracing::Span::current();
     web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
+        span.in_scope(|| {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
     })
     .await
     .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?

@@ -8,7 +8,9 @@ use doan_api::auth::Role;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, error_fields, header, spawn_app, spawn_demo_app, TestApp};
+use crate::helpers::{
+    assert_problem, create_activity, error_fields, header, spawn_app, spawn_demo_app, TestApp,
+};
 
 const ACTIVITIES: &str = "/api/v1/activities";
 const TRASH: &str = "/api/v1/trash/activities";
@@ -36,15 +38,6 @@ fn with(mut body: Value, extra: Value) -> Value {
         body[key] = value.clone();
     }
     body
-}
-
-/// POST as admin and return the created activity (asserting 201).
-async fn create_activity(app: &TestApp, body: Value) -> Value {
-    let res = app.post_json(ACTIVITIES, &body).await;
-    let status = res.status();
-    let json: Value = res.json().await.expect("JSON");
-    assert_eq!(status, 201, "create {body}: {json}");
-    json
 }
 
 /// POST as admin and expect a 422; returns the fields it names.

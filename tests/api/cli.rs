@@ -28,6 +28,10 @@ fn a_bad_flag_is_a_one_line_error() {
     assert!(line.contains("xml"), "{line}");
     let line = one_line_error(&run(&["serve", "--public-url", "not a url"]));
     assert!(line.contains("public-url"), "{line}");
+    for size in ["0", "65", "many"] {
+        let line = one_line_error(&run(&["serve", "--pool-size", size]));
+        assert!(line.contains("pool-size"), "{line}");
+    }
 }
 
 #[test]

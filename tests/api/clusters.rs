@@ -4,7 +4,9 @@ use doan_api::auth::Role;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, error_fields, header, spawn_app, spawn_demo_app, TestApp};
+use crate::helpers::{
+    assert_problem, create_activity, error_fields, header, spawn_app, spawn_demo_app, TestApp,
+};
 
 const CLUSTERS: &str = "/api/v1/clusters";
 const ACTIVITIES: &str = "/api/v1/activities";
@@ -168,15 +170,6 @@ fn with(mut body: Value, extra: Value) -> Value {
         body[key] = value.clone();
     }
     body
-}
-
-/// POST an activity as admin (asserting 201) and return it.
-async fn create_activity(app: &TestApp, body: Value) -> Value {
-    let res = app.post_json(ACTIVITIES, &body).await;
-    let status = res.status();
-    let json: Value = res.json().await.expect("JSON");
-    assert_eq!(status, 201, "create {body}: {json}");
-    json
 }
 
 /// The ranking as JSON (asserting 200).

@@ -8,7 +8,9 @@ use feed_rs::model::{Entry, Feed, FeedType};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, header, spawn_app, spawn_demo_app, spawn_with, TestApp};
+use crate::helpers::{
+    assert_problem, create_activity, header, spawn_app, spawn_demo_app, spawn_with, TestApp,
+};
 
 const ACTIVITIES: &str = "/api/v1/activities";
 const PUBLIC: &str = "https://doankhoi.example.vn";
@@ -137,15 +139,6 @@ fn published(title: &str, organizer: i64, extra: Value) -> Value {
         body[key] = value.clone();
     }
     body
-}
-
-/// POST as admin and return the created activity (asserting 201).
-async fn create_activity(app: &TestApp, body: Value) -> Value {
-    let res = app.post_json(ACTIVITIES, &body).await;
-    let status = res.status();
-    let json: Value = res.json().await.expect("JSON");
-    assert_eq!(status, 201, "create {body}: {json}");
-    json
 }
 
 /// PATCH as admin (asserting 200).

@@ -230,3 +230,12 @@ impl TestApp {
             .expect("POST")
     }
 }
+
+/// POST an activity as admin and return it (asserting 201).
+pub async fn create_activity(app: &TestApp, body: Value) -> Value {
+    let res = app.post_json("/api/v1/activities", &body).await;
+    let status = res.status();
+    let json: Value = res.json().await.expect("JSON");
+    assert_eq!(status, 201, "create {body}: {json}");
+    json
+}
