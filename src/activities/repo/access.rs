@@ -1,0 +1,82 @@
+//! Who may see and write which activities ([`Viewer`]).
+
+use super::*;
+
+/// Who is looking: decides which states are visible.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    Public,
+    /// An editor, with the units whose activities it may edit (its own and those below).
+    Editor {
+        scope: Vec<i32>,
+    },
+    Admin,
+}
+
+impl Viewer {
+    pub fn of(conn: &mut SqliteConnection, user: Option<&AuthUser>) -> QueryResult<Self> {
+        Ok(match user {
+            None => Viewer::Public,
+            Some(u) if u.is_admin() => Viewer::Admin,
+            Some(u) => match u.organization_id {
+                Some(own) => {
+                    let mut scope = tree::descendants(conn, own)?;
+                    scope.push(own);
+                    Viewer::Editor { scope }
+                }
+                None => Viewer::Public,
+            },
+        })
+    }
+
+    /// SQL condition (over a tag aliased `t`) for the tags this viewer may know of: anyone,
+    /// those of public activities (published or archived); an editor, also those of the
+    /// drafts it may edit; an admin, every tag. A tag carried only by drafts or the trash is
+    /// nobody else's business, not even its name.
+    pub fn tag_condition(&self) -> String {
+        let public = "a.state IN ('published', 'archived')";
+        let seen = match self {
+            Viewer::Admin => return "1".into(),
+            Viewer::Public => public.to_string(),
+            Viewer::Editor { scope } => {
+                // Unit ids come from the database, never from input: inlined as numbers.
+                let ids: Vec<String> = scope.iter().map(i32::to_string).collect();
+                format!(
+                    "({public} OR (a.state = 'draft' AND a.organizer_id IN ({})))",
+                    ids.join(", ")
+                )
+            }
+        };
+        format!(
+            "EXISTS (SELECT 1 FROM activity_tags at JOIN activities a ON a.id = at.activity_id \
+             WHERE at.tag_id = t.id AND {seen})"
+        )
+    }
+
+    pub(super) fn may_edit_organizer(&self, organizer: i32) -> bool {
+        match self {
+            Viewer::Admin => true,
+            Viewer::Editor { scope } => scope.contains(&organizer),
+            Viewer::Public => false,
+        }
+    }
+
+    /// May this viewer see the row at all (drafts and trash only for its editors)?
+    pub(super) fn may_see(&self, row: &ActivityRow) -> bool {
+        let public = row.deleted_at.is_none() && row.status != "draft";
+        public || self.may_edit_organizer(row.organizer_id)
+    }
+}
+
+pub(super) fn forbid_unless_may_write_for(viewer: &Viewer, organizer_id: i64) -> ApiResult<()> {
+    // An id beyond any row's names no unit: the reference check answers that with a 422.
+    let ok = i32::try_from(organizer_id).map_or(true, |id| viewer.may_edit_organizer(id));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "an editor may write only the activities of its own unit and of the units below it"
+                .into(),
+        ))
+    }
+}

@@ -1,0 +1,352 @@
+//! Loading activities: rows by key, list summaries and the detail with its children (one
+//! query per relation for a page).
+
+use super::*;
+
+#[derive(QueryableByName)]
+pub(super) struct TagOfActivity {
+    #[diesel(sql_type = Integer)]
+    activity_id: i32,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+pub(super) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+pub(super) fn tags_of(
+    conn: &mut SqliteConnection,
+    ids: &[i32],
+) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stmt = Statement {
+        sql: format!(
+            "SELECT at.activity_id, t.slug, t.name FROM activity_tags at JOIN tags t ON t.id = at.tag_id \
+             WHERE at.activity_id IN ({}) ORDER BY at.activity_id, at.position",
+            placeholders(ids.len())
+        ),
+        binds: ids.iter().map(|id| Bind::Int(i64::from(*id))).collect(),
+    };
+    let rows: Vec<TagOfActivity> = sql::load(conn, &stmt)?;
+    let mut map: HashMap<i32, Vec<TagRef>> = HashMap::new();
+    for r in rows {
+        map.entry(r.activity_id).or_default().push(TagRef {
+            slug: r.slug,
+            name: r.name,
+        });
+    }
+    Ok(map)
+}
+
+/// (activity id, url, caption, credit)
+pub(super) type PhotoRow = (i32, Option<String>, Option<String>, Option<String>);
+
+/// (raw, number, type, issuer, department, issued on)
+pub(super) type DocumentRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDate>,
+);
+
+pub(super) fn photos_of(
+    conn: &mut SqliteConnection,
+    ids: &[i32],
+    first_only: bool,
+) -> QueryResult<HashMap<i32, Vec<Photo>>> {
+    let mut q = activity_photos::table
+        .filter(activity_photos::activity_id.eq_any(ids))
+        .order((activity_photos::activity_id, activity_photos::position))
+        .select((
+            activity_photos::activity_id,
+            activity_photos::url,
+            activity_photos::caption,
+            activity_photos::credit,
+        ))
+        .into_boxed();
+    if first_only {
+        q = q.filter(activity_photos::position.eq(0));
+    }
+    let rows: Vec<PhotoRow> = q.load(conn)?;
+    let mut map: HashMap<i32, Vec<Photo>> = HashMap::new();
+    for (id, url, caption, credit) in rows {
+        map.entry(id).or_default().push(Photo {
+            url,
+            caption,
+            credit,
+        });
+    }
+    Ok(map)
+}
+
+/// The body of an activity: Markdown as written and the sanitised HTML rendered from it.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub body: Option<String>,
+    pub body_html: Option<String>,
+}
+
+/// The bodies of some activities, in one query (they live in their own table so that lists and
+/// index scans of `activities` stay small).
+pub fn bodies_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Body>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, Option<String>, Option<String>)> = activity_bodies::table
+        .filter(activity_bodies::activity_id.eq_any(ids))
+        .select((
+            activity_bodies::activity_id,
+            activity_bodies::body,
+            activity_bodies::body_html,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, body, body_html)| (id, Body { body, body_html }))
+        .collect())
+}
+
+/// The summaries of a page of rows: organizers, tags and first photos in one query each (and,
+/// for a search, the bodies the highlights are cut from).
+pub(super) fn summaries(
+    conn: &mut SqliteConnection,
+    rows: &[ActivityRow],
+    terms: Option<&[String]>,
+) -> QueryResult<Vec<ActivitySummary>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let organizer_ids: Vec<i32> = rows.iter().map(|r| r.organizer_id).collect();
+    let orgs = orgs::refs(conn, &organizer_ids)?;
+    let mut tags = tags_of(conn, &ids)?;
+    let mut photos = photos_of(conn, &ids, true)?;
+    let bodies = match terms {
+        Some(_) => bodies_of(conn, &ids)?,
+        None => HashMap::new(),
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let tag_list = tags.remove(&r.id).unwrap_or_default();
+            let organizer = orgs.get(&r.organizer_id).cloned().unwrap_or(OrgRef {
+                id: i64::from(r.organizer_id),
+                slug: String::new(),
+                name: String::new(),
+            });
+            let highlight = terms.and_then(|terms| {
+                let tag_names = tag_list
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                render::highlight(
+                    &[
+                        Some(r.title.as_str()),
+                        r.summary.as_deref(),
+                        bodies.get(&r.id).and_then(|b| b.body.as_deref()),
+                        r.location.as_deref(),
+                        Some(tag_names.as_str()),
+                        Some(organizer.name.as_str()),
+                    ],
+                    terms,
+                )
+            });
+            ActivitySummary {
+                id: i64::from(r.id),
+                slug: r.slug.clone(),
+                title: r.title.clone(),
+                summary: r.summary.clone(),
+                occurred_on: r.occurred_on,
+                date_precision: parse_enum(
+                    &r.date_precision,
+                    DatePrecision::parse,
+                    DatePrecision::Day,
+                ),
+                ends_on: r.ends_on,
+                part_of_day: r.part_of_day.as_deref().and_then(PartOfDay::parse),
+                location: r.location.clone(),
+                category: parse_enum(&r.category, Category::parse, Category::Other),
+                organizer,
+                cluster_id: r.cluster_id.map(i64::from),
+                tags: tag_list,
+                photo: photos.remove(&r.id).and_then(|p| p.into_iter().next()),
+                status: parse_enum(&r.status, Status::parse, Status::Draft),
+                published_at: r.published_at.map(utc),
+                updated_at: utc(r.updated_at),
+                version: i64::from(r.version),
+                highlight,
+            }
+        })
+        .collect())
+}
+
+pub(super) fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<ActivityRow> {
+    Ok(activities::table
+        .find(id)
+        .select(ActivityRow::as_select())
+        .first(conn)?)
+}
+
+/// Resolve an id-or-slug to a row, whatever its state.
+pub fn find_row(conn: &mut SqliteConnection, key: &str) -> ApiResult<ActivityRow> {
+    let q = activities::table
+        .select(ActivityRow::as_select())
+        .into_boxed();
+    let q = match db::Key::parse(key) {
+        db::Key::Id(id) => q.filter(activities::id.eq(id)),
+        db::Key::Slug(slug) => q.filter(activities::slug.eq(slug)),
+    };
+    q.first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found(format!("there is no activity '{key}'")))
+}
+
+/// A row the viewer may see, not in the trash; 404 otherwise (never 403: a draft stays secret).
+pub fn find_visible(
+    conn: &mut SqliteConnection,
+    key: &str,
+    viewer: &Viewer,
+) -> ApiResult<ActivityRow> {
+    let row = find_row(conn, key)?;
+    if row.deleted_at.is_some() || !viewer.may_see(&row) {
+        return Err(AppError::not_found(format!("there is no activity '{key}'")));
+    }
+    Ok(row)
+}
+
+/// A row the viewer may change: 404 if it cannot even see it, 403 if it can see but not edit.
+pub(super) fn find_editable(
+    conn: &mut SqliteConnection,
+    key: &str,
+    viewer: &Viewer,
+    in_trash: bool,
+) -> ApiResult<ActivityRow> {
+    let row = find_row(conn, key)?;
+    let hidden = row.deleted_at.is_some() != in_trash;
+    if hidden || !viewer.may_see(&row) {
+        return Err(AppError::not_found(format!("there is no activity '{key}'")));
+    }
+    if !viewer.may_edit_organizer(row.organizer_id) {
+        return Err(AppError::Forbidden(
+            "only editors of the organizing unit (or of a unit above it) may change this activity"
+                .into(),
+        ));
+    }
+    Ok(row)
+}
+
+/// The full representation of one activity.
+pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activity> {
+    let organizer = orgs::refs(conn, &[row.organizer_id])?
+        .remove(&row.organizer_id)
+        .ok_or_else(|| AppError::internal("organizer missing"))?;
+    let body = bodies_of(conn, &[row.id])?
+        .remove(&row.id)
+        .unwrap_or_default();
+    #[derive(QueryableByName)]
+    struct PartnerRow {
+        #[diesel(sql_type = Integer)]
+        id: i32,
+        #[diesel(sql_type = Text)]
+        slug: String,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        role: String,
+    }
+    let partners: Vec<PartnerRow> = diesel::sql_query(
+        "SELECT o.id, o.slug, o.name, p.role FROM activity_partners p JOIN organizations o ON o.id = p.organization_id \
+         WHERE p.activity_id = ? ORDER BY p.position",
+    )
+    .bind::<Integer, _>(row.id)
+    .load(conn)?;
+    let cluster = match row.cluster_id {
+        Some(cid) => clusters::table
+            .find(cid)
+            .select((clusters::id, clusters::slug, clusters::name))
+            .first::<(i32, String, String)>(conn)
+            .optional()?
+            .map(|(id, slug, name)| ClusterRef {
+                id: i64::from(id),
+                slug,
+                name,
+            }),
+        None => None,
+    };
+    let documents: Vec<DocumentRow> = activity_documents::table
+        .filter(activity_documents::activity_id.eq(row.id))
+        .order(activity_documents::position)
+        .select((
+            activity_documents::raw,
+            activity_documents::number,
+            activity_documents::doc_type,
+            activity_documents::issuer,
+            activity_documents::department,
+            activity_documents::issued_on,
+        ))
+        .load(conn)?;
+    Ok(Activity {
+        id: i64::from(row.id),
+        slug: row.slug.clone(),
+        title: row.title.clone(),
+        summary: row.summary.clone(),
+        body: body.body,
+        body_html: body.body_html,
+        occurred_on: row.occurred_on,
+        date_precision: parse_enum(
+            &row.date_precision,
+            DatePrecision::parse,
+            DatePrecision::Day,
+        ),
+        ends_on: row.ends_on,
+        part_of_day: row.part_of_day.as_deref().and_then(PartOfDay::parse),
+        location: row.location.clone(),
+        category: parse_enum(&row.category, Category::parse, Category::Other),
+        organizer,
+        partners: partners
+            .into_iter()
+            .map(|p| Partner {
+                organization: OrgRef {
+                    id: i64::from(p.id),
+                    slug: p.slug,
+                    name: p.name,
+                },
+                role: parse_enum(&p.role, PartnerRole::parse, PartnerRole::Participant),
+            })
+            .collect(),
+        cluster,
+        tags: tags_of(conn, &[row.id])?
+            .remove(&row.id)
+            .unwrap_or_default(),
+        documents: documents
+            .into_iter()
+            .map(
+                |(raw, number, doc_type, issuer, department, issued_on)| Document {
+                    raw,
+                    number,
+                    doc_type,
+                    issuer,
+                    department,
+                    issued_on,
+                },
+            )
+            .collect(),
+        photos: photos_of(conn, &[row.id], false)?
+            .remove(&row.id)
+            .unwrap_or_default(),
+        byline: row.byline.clone(),
+        participants_count: row.participants_count.map(i64::from),
+        status: parse_enum(&row.status, Status::parse, Status::Draft),
+        published_at: row.published_at.map(utc),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        created_by: row.created_by.map(i64::from),
+        updated_by: row.updated_by.map(i64::from),
+        version: i64::from(row.version),
+    })
+}

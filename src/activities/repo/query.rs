@@ -1,0 +1,348 @@
+//! The list SQL of activities (filters, visibility, search), the feed's query and the trash.
+
+use super::*;
+
+/// Resolve a filter's reference (organization, cluster, tag) or 404 naming the parameter.
+pub(super) fn resolve<T>(found: Option<T>, param: &str, value: &str, what: &str) -> ApiResult<T> {
+    found.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "query parameter `{param}`: there is no {what} '{value}'"
+        ))
+    })
+}
+
+/// The set of units a filter names: the unit, and with `include_descendants` those below it.
+pub(super) fn unit_set(
+    conn: &mut SqliteConnection,
+    id: i32,
+    descendants: bool,
+) -> QueryResult<Vec<i32>> {
+    let mut set = vec![id];
+    if descendants {
+        set.extend(tree::descendants(conn, id)?);
+    }
+    Ok(set)
+}
+
+pub(super) fn int_binds(ids: &[i32]) -> Vec<Bind> {
+    ids.iter().map(|i| Bind::Int(i64::from(*i))).collect()
+}
+
+/// Build the list query (also used by the query-plan test and the feeds).
+pub fn list_sql(
+    conn: &mut SqliteConnection,
+    query: &ListActivitiesQuery,
+    viewer: &Viewer,
+    sort_by_relevance: bool,
+    scope_organization: Option<i32>,
+) -> ApiResult<(ListSql, Option<search::SearchQuery>)> {
+    let search = query.q.as_deref().map(search::parse).transpose()?.flatten();
+    let columns = if sort_by_relevance && search.is_some() {
+        format!("{ROW_COLUMNS}, f.rank AS rank")
+    } else {
+        format!("{ROW_COLUMNS}, NULL AS rank")
+    };
+    let mut q = ListSql::new(&columns, "activities a", "a.id");
+    if sort_by_relevance {
+        match &search {
+            Some(s) => search::join_ranked(&mut q, "a.id", SEARCH_TABLE, "f", s),
+            None => {
+                return Err(AppError::bad_param(
+                    "sort",
+                    "'relevance' needs a search: give `q`",
+                ));
+            }
+        }
+    }
+    // Visibility: which states, for whom.
+    let wanted: Vec<Status> = query
+        .status
+        .clone()
+        .unwrap_or_else(|| vec![Status::Published]);
+    let public: Vec<&str> = wanted
+        .iter()
+        .filter(|s| **s != Status::Draft)
+        .map(|s| s.as_str())
+        .collect();
+    let drafts = wanted.contains(&Status::Draft);
+    let state_clause = |states: &[&str]| -> (String, Vec<Bind>) {
+        match states {
+            [one] => ("a.state = ?".to_string(), vec![Bind::from(*one)]),
+            many => (
+                format!("a.state IN ({})", placeholders(many.len())),
+                many.iter().map(|s| Bind::from(*s)).collect(),
+            ),
+        }
+    };
+    match (viewer, drafts) {
+        (Viewer::Admin, _) => {
+            let all: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+            let (c, b) = state_clause(&all);
+            q.filter(c, b);
+        }
+        (Viewer::Editor { scope }, true) => {
+            let (c, mut b) = if public.is_empty() {
+                ("0".to_string(), vec![])
+            } else {
+                state_clause(&public)
+            };
+            b.extend(int_binds(scope));
+            q.filter(
+                format!(
+                    "({c} OR (a.state = 'draft' AND a.organizer_id IN ({})))",
+                    placeholders(scope.len())
+                ),
+                b,
+            );
+        }
+        _ => {
+            if public.is_empty() {
+                q.filter("0", []);
+            } else {
+                let (c, b) = state_clause(&public);
+                q.filter(c, b);
+            }
+        }
+    }
+    if let Some(scope_id) = scope_organization {
+        let set = unit_set(conn, scope_id, query.include_descendants == Some(true))?;
+        organization_filter(&mut q, &set);
+    }
+    if let Some(org) = &query.organization {
+        let id = resolve(
+            tree::lookup_organization(conn, org)?,
+            "organization",
+            org,
+            "organization",
+        )?;
+        let set = unit_set(conn, id, query.include_descendants == Some(true))?;
+        organization_filter(&mut q, &set);
+    }
+    if let Some(org) = &query.organizer {
+        let id = resolve(
+            tree::lookup_organization(conn, org)?,
+            "organizer",
+            org,
+            "organization",
+        )?;
+        if query.include_descendants == Some(true) {
+            let set = unit_set(conn, id, true)?;
+            let marks = placeholders(set.len());
+            q.filter_split(
+                format!("+a.organizer_id IN ({marks})"),
+                format!("a.organizer_id IN ({marks})"),
+                int_binds(&set),
+            );
+        } else {
+            q.filter("a.organizer_id = ?", [Bind::Int(i64::from(id))]);
+        }
+    }
+    if query.include_descendants.is_some()
+        && query.organization.is_none()
+        && query.organizer.is_none()
+        && scope_organization.is_none()
+    {
+        return Err(AppError::bad_param(
+            "include_descendants",
+            "needs `organization` or `organizer`: the unit whose subtree to include",
+        ));
+    }
+    if let Some(cluster) = &query.cluster {
+        let id = resolve(
+            tree::lookup_cluster(conn, cluster)?,
+            "cluster",
+            cluster,
+            "cluster",
+        )?;
+        q.filter("a.cluster_id = ?", [Bind::Int(i64::from(id))]);
+    }
+    if let Some(categories) = &query.category {
+        let binds: Vec<Bind> = categories.iter().map(|c| Bind::from(c.as_str())).collect();
+        if let [one] = binds.as_slice() {
+            q.filter("a.category = ?", [one.clone()]);
+        } else {
+            q.filter_in("+a.category", binds);
+        }
+    }
+    if let Some(slugs) = &query.tag {
+        for slug in slugs {
+            let id = resolve(
+                visible_tag(conn, slug, viewer)?.map(|(id, _)| id),
+                "tag",
+                slug,
+                "tag",
+            )?;
+            q.filter_in_set(
+                "a.id",
+                "SELECT activity_id FROM activity_tags WHERE tag_id = ?",
+                [Bind::Int(i64::from(id))],
+            );
+        }
+    }
+    if let Some(from) = query.occurred_from {
+        q.filter(
+            "a.occurred_on >= ?",
+            [Bind::Text(from.format("%F").to_string())],
+        );
+    }
+    if let Some(to) = query.occurred_to {
+        let to = Bind::Text(to.format("%F").to_string());
+        q.filter("a.occurred_on <= ? AND a.period_end <= ?", [to.clone(), to]);
+    }
+    if let (Some(from), Some(to)) = (query.occurred_from, query.occurred_to) {
+        if to < from {
+            return Err(AppError::bad_param(
+                "occurred_to",
+                "must not be before occurred_from",
+            ));
+        }
+    }
+    if let Some(s) = &search {
+        if !sort_by_relevance {
+            search::filter(&mut q, "a.id", SEARCH_TABLE, s);
+        }
+    }
+    Ok((q, search))
+}
+
+/// As organizer or in any partner role, for a set of units: one set of ids from two index
+/// lookups, probed from the sort index on pages and driving the count. (`UNION ALL`: the `IN`
+/// set removes duplicates without a sort.)
+pub(super) fn organization_filter(q: &mut ListSql, set: &[i32]) {
+    let marks = placeholders(set.len());
+    let mut binds = int_binds(set);
+    binds.extend(int_binds(set));
+    q.filter_in_set(
+        "a.id",
+        &format!(
+            "SELECT id FROM activities WHERE organizer_id IN ({marks}) \
+             UNION ALL SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})"
+        ),
+        binds,
+    );
+}
+
+/// One page of activities, the exact total and the keyset of the next page.
+pub fn list(
+    conn: &mut SqliteConnection,
+    query: &ListActivitiesQuery,
+    list: &ListRequest,
+    viewer: &Viewer,
+    scope_organization: Option<i32>,
+) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
+    let relevance = list.sort.iter().any(|k| k.name == "relevance");
+    let (q, search) = list_sql(conn, query, viewer, relevance, scope_organization)?;
+    let rows: Vec<ListRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
+    let data = summaries(conn, &rows, search.as_ref().map(|s| s.terms.as_slice()))?;
+    Ok((data, total, next))
+}
+
+/// The time of the latest change to any activity or organization (whatever its state): a
+/// feed's `Last-Modified`, which must move forward when an entry leaves a feed too. One index
+/// seek per state.
+pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+    // Names shown in a feed (its title, each entry's organizer) change with these rows too.
+    let mut latest: Option<NaiveDateTime> = organizations::table
+        .select(diesel::dsl::max(organizations::updated_at))
+        .first(conn)?;
+    let cluster: Option<NaiveDateTime> = clusters::table
+        .select(diesel::dsl::max(clusters::updated_at))
+        .first(conn)?;
+    latest = latest.max(cluster);
+    for state in ["draft", "published", "archived", "trash"] {
+        let t: Option<NaiveDateTime> = activities::table
+            .filter(activities::state.eq(state))
+            .select(diesel::dsl::max(activities::updated_at))
+            .first(conn)?;
+        latest = latest.max(t);
+    }
+    Ok(latest)
+}
+
+/// An entry of a feed: the row (for the times), its body and its summary.
+pub struct FeedItem {
+    pub row: ActivityRow,
+    pub body_html: Option<String>,
+    pub summary: ActivitySummary,
+}
+
+/// The newest published activities under the list's filters, for the feeds: newest
+/// publication first, at most `limit`.
+pub fn feed(
+    conn: &mut SqliteConnection,
+    query: &ListActivitiesQuery,
+    limit: i64,
+) -> ApiResult<Vec<FeedItem>> {
+    let (q, _) = list_sql(conn, query, &Viewer::Public, false, None)?;
+    let order = [(
+        "coalesce(a.published_at, '')".to_string(),
+        crate::db::list::Dir::Desc,
+    )];
+    let stmt = q.page(
+        &order,
+        &crate::db::list::Window::Offset { offset: 0, limit },
+    );
+    let rows: Vec<ListRow> = sql::load(conn, &stmt)?;
+    let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
+    let summaries = summaries(conn, &rows, None)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut bodies = bodies_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .zip(summaries)
+        .map(|(row, summary)| FeedItem {
+            body_html: bodies.remove(&row.id).and_then(|b| b.body_html),
+            row,
+            summary,
+        })
+        .collect())
+}
+
+/// The statements a list request runs (page and count), for the query-plan test.
+pub fn list_statements(
+    conn: &mut SqliteConnection,
+    query: &ListActivitiesQuery,
+    list: &ListRequest,
+    viewer: &Viewer,
+) -> ApiResult<Vec<Statement>> {
+    let relevance = list.sort.iter().any(|k| k.name == "relevance");
+    let (q, _) = list_sql(conn, query, viewer, relevance, None)?;
+    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+}
+
+/// The trash the caller may edit, newest deletion first.
+pub fn list_trash(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    list: &ListRequest,
+) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
+    let viewer = Viewer::of(conn, Some(user))?;
+    let mut q = ListSql::new(
+        &format!("{ROW_COLUMNS}, NULL AS rank"),
+        "activities a",
+        "a.id",
+    );
+    q.filter("a.state = 'trash'", []);
+    if let Viewer::Editor { scope } = &viewer {
+        q.filter(
+            format!("a.organizer_id IN ({})", placeholders(scope.len())),
+            int_binds(scope),
+        );
+    }
+    let rows: Vec<ListRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
+    Ok((summaries(conn, &rows, None)?, total, next))
+}
+
+pub const TRASH_SORTS: Sortable = Sortable {
+    fields: &[
+        ("deleted_at", "a.deleted_at"),
+        ("updated_at", "a.updated_at"),
+    ],
+    default: "-deleted_at",
+};

@@ -1,0 +1,111 @@
+//! Every saved state of an activity: list, one, restore.
+
+use super::*;
+
+#[derive(Queryable)]
+pub(super) struct RevisionRow {
+    version: i32,
+    state: String,
+    changed_by: Option<String>,
+    changed_at: NaiveDateTime,
+    note: Option<String>,
+}
+
+impl RevisionRow {
+    pub(super) fn info(&self) -> RevisionInfo {
+        RevisionInfo {
+            version: i64::from(self.version),
+            changed_by: self.changed_by.clone(),
+            changed_at: utc(self.changed_at),
+            note: self.note.clone(),
+        }
+    }
+}
+
+pub(super) fn revision_rows(
+    conn: &mut SqliteConnection,
+    id: i32,
+    version: Option<i64>,
+) -> QueryResult<Vec<RevisionRow>> {
+    let mut q = activity_revisions::table
+        .filter(activity_revisions::activity_id.eq(id))
+        .order(activity_revisions::version.desc())
+        .select((
+            activity_revisions::version,
+            activity_revisions::state,
+            activity_revisions::changed_by,
+            activity_revisions::changed_at,
+            activity_revisions::note,
+        ))
+        .into_boxed();
+    if let Some(v) = version {
+        // A number beyond i32 names no version (a cast would wrap 2^32 + 1 to 1).
+        let Ok(v) = i32::try_from(v) else {
+            return Ok(Vec::new());
+        };
+        q = q.filter(activity_revisions::version.eq(v));
+    }
+    q.load(conn)
+}
+
+pub fn revisions(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    key: &str,
+) -> ApiResult<Vec<RevisionInfo>> {
+    let viewer = Viewer::of(conn, Some(user))?;
+    let row = find_editable(conn, key, &viewer, false)?;
+    Ok(revision_rows(conn, row.id, None)?
+        .iter()
+        .map(RevisionRow::info)
+        .collect())
+}
+
+pub fn revision(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    key: &str,
+    n: i64,
+) -> ApiResult<Revision> {
+    let viewer = Viewer::of(conn, Some(user))?;
+    let row = find_editable(conn, key, &viewer, false)?;
+    let rev = revision_rows(conn, row.id, Some(n))?
+        .pop()
+        .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
+    let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
+    Ok(Revision {
+        info: rev.info(),
+        state,
+    })
+}
+
+/// Make version `n` the current state again (itself a new revision).
+pub fn restore_revision(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    key: &str,
+    n: i64,
+    if_match: Option<String>,
+) -> ApiResult<Activity> {
+    conn.immediate_transaction(|conn| {
+        let viewer = Viewer::of(conn, Some(user))?;
+        let row = find_editable(conn, key, &viewer, false)?;
+        let current = detail(conn, &row)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let rev = revision_rows(conn, row.id, Some(n))?
+            .pop()
+            .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
+        let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
+        let fields = ActivityFields::from_activity(&state);
+        forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
+        // A unit, partner or cluster of the old state may be gone since: that is a 422.
+        store(
+            conn,
+            Some(&row),
+            None,
+            &fields,
+            user,
+            Some(&format!("restored from version {n}")),
+        )
+    })
+}

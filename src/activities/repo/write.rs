@@ -1,0 +1,337 @@
+//! Writes: create, update, trash, restore and purge, each with its inline children, search
+//! entry and revision in one transaction.
+
+use super::*;
+
+pub(super) fn check_references(conn: &mut SqliteConnection, f: &ActivityFields) -> ApiResult<()> {
+    let mut errors = f.validate();
+    let org_exists = |conn: &mut SqliteConnection, id: i64| -> QueryResult<bool> {
+        match i32::try_from(id) {
+            Ok(id) => {
+                diesel::select(diesel::dsl::exists(organizations::table.find(id))).get_result(conn)
+            }
+            Err(_) => Ok(false),
+        }
+    };
+    if !org_exists(conn, f.organizer_id)? {
+        errors.push(FieldError::new(
+            "/organizer_id",
+            format!("there is no organization {}", f.organizer_id),
+        ));
+    }
+    for (i, p) in f.partners.iter().enumerate() {
+        if !org_exists(conn, p.organization_id)? {
+            errors.push(FieldError::new(
+                format!("/partners/{i}/organization_id"),
+                format!("there is no organization {}", p.organization_id),
+            ));
+        }
+    }
+    if let Some(c) = f.cluster_id {
+        let exists = match i32::try_from(c) {
+            Ok(c) => {
+                diesel::select(diesel::dsl::exists(clusters::table.find(c))).get_result(conn)?
+            }
+            Err(_) => false,
+        };
+        if !exists {
+            errors.push(FieldError::new(
+                "/cluster_id",
+                format!("there is no cluster {c}"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Find or create the tags named, in order.
+pub(super) fn tag_ids(
+    conn: &mut SqliteConnection,
+    names: &[String],
+) -> QueryResult<Vec<(i32, String)>> {
+    let mut out = Vec::new();
+    for name in names {
+        let slug = text::slugify(name);
+        let found: Option<(i32, String)> = tags::table
+            .filter(tags::slug.eq(&slug))
+            .select((tags::id, tags::name))
+            .first(conn)
+            .optional()?;
+        let entry = match found {
+            Some(t) => t,
+            None => {
+                let id: i32 = diesel::insert_into(tags::table)
+                    .values((
+                        tags::slug.eq(&slug),
+                        tags::name.eq(name),
+                        tags::sort_key.eq(text::sort_key(name)),
+                        tags::created_at.eq(db::now()),
+                    ))
+                    .returning(tags::id)
+                    .get_result(conn)?;
+                (id, name.clone())
+            }
+        };
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// Write the row, its children, its search entry and a revision; returns the new detail.
+pub(super) fn store(
+    conn: &mut SqliteConnection,
+    existing: Option<&ActivityRow>,
+    slug: Option<String>,
+    f: &ActivityFields,
+    user: &AuthUser,
+    note: Option<&str>,
+) -> ApiResult<Activity> {
+    check_references(conn, f)?;
+    let now = db::now();
+    let published_at = match (f.status, f.published_at) {
+        (_, Some(t)) => Some(t.naive_utc()),
+        (Status::Draft, None) => None,
+        (_, None) => existing.and_then(|e| e.published_at).or(Some(now)),
+    };
+    let body_html = f.body.as_deref().map(render::markdown_to_html);
+    let values = (
+        activities::title.eq(&f.title),
+        activities::title_sort_key.eq(text::sort_key(&f.title)),
+        activities::summary.eq(&f.summary),
+        activities::occurred_on.eq(f.occurred_on),
+        activities::date_precision.eq(f.date_precision.as_str()),
+        activities::period_end.eq(f.period_end()),
+        activities::ends_on.eq(f.ends_on),
+        activities::part_of_day.eq(f.part_of_day.map(|p| p.as_str())),
+        activities::location.eq(&f.location),
+        activities::category.eq(f.category.as_str()),
+        activities::organizer_id.eq(f.organizer_id as i32),
+        activities::cluster_id.eq(f.cluster_id.map(|c| c as i32)),
+        activities::participants_count.eq(f.participants_count.map(|n| n as i32)),
+        activities::byline.eq(&f.byline),
+        activities::status.eq(f.status.as_str()),
+        activities::published_at.eq(published_at),
+        activities::updated_at.eq(now),
+        activities::updated_by.eq(Some(user.id)),
+    );
+    let id: i32 = match existing {
+        Some(row) => {
+            diesel::update(activities::table.find(row.id))
+                .set((values, activities::version.eq(row.version + 1)))
+                .execute(conn)?;
+            row.id
+        }
+        None => {
+            let slug = crate::db::slugs::choose(conn, "activities", slug, &f.title)?;
+            diesel::insert_into(activities::table)
+                .values((
+                    values,
+                    activities::slug.eq(slug),
+                    activities::created_at.eq(now),
+                    activities::created_by.eq(Some(user.id)),
+                    activities::version.eq(1),
+                ))
+                .returning(activities::id)
+                .get_result(conn)?
+        }
+    };
+    diesel::insert_into(activity_bodies::table)
+        .values((
+            activity_bodies::activity_id.eq(id),
+            activity_bodies::body.eq(&f.body),
+            activity_bodies::body_html.eq(&body_html),
+        ))
+        .on_conflict(activity_bodies::activity_id)
+        .do_update()
+        .set((
+            activity_bodies::body.eq(&f.body),
+            activity_bodies::body_html.eq(&body_html),
+        ))
+        .execute(conn)?;
+    replace_children(conn, id, f)?;
+    let row = load_row(conn, id)?;
+    let activity = detail(conn, &row)?;
+    index(conn, &activity)?;
+    diesel::insert_into(activity_revisions::table)
+        .values((
+            activity_revisions::activity_id.eq(id),
+            activity_revisions::version.eq(row.version),
+            activity_revisions::state
+                .eq(serde_json::to_string(&activity).map_err(AppError::internal)?),
+            activity_revisions::changed_by.eq(Some(&user.username)),
+            activity_revisions::changed_at.eq(now),
+            activity_revisions::note.eq(note),
+        ))
+        .execute(conn)?;
+    Ok(activity)
+}
+
+pub(super) fn replace_children(
+    conn: &mut SqliteConnection,
+    id: i32,
+    f: &ActivityFields,
+) -> ApiResult<()> {
+    diesel::sql_query("DELETE FROM activity_partners WHERE activity_id = ?")
+        .bind::<Integer, _>(id)
+        .execute(conn)?;
+    diesel::sql_query("DELETE FROM activity_tags WHERE activity_id = ?")
+        .bind::<Integer, _>(id)
+        .execute(conn)?;
+    diesel::delete(activity_documents::table.filter(activity_documents::activity_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(activity_photos::table.filter(activity_photos::activity_id.eq(id)))
+        .execute(conn)?;
+    for (i, p) in f.partners.iter().enumerate() {
+        diesel::sql_query("INSERT INTO activity_partners (activity_id, organization_id, role, position) VALUES (?, ?, ?, ?)")
+            .bind::<Integer, _>(id)
+            .bind::<BigInt, _>(p.organization_id)
+            .bind::<Text, _>(p.role.as_str())
+            .bind::<Integer, _>(i as i32)
+            .execute(conn)?;
+    }
+    for (i, (tag_id, _)) in tag_ids(conn, &f.tags)?.into_iter().enumerate() {
+        diesel::sql_query(
+            "INSERT INTO activity_tags (activity_id, tag_id, position) VALUES (?, ?, ?)",
+        )
+        .bind::<Integer, _>(id)
+        .bind::<Integer, _>(tag_id)
+        .bind::<Integer, _>(i as i32)
+        .execute(conn)?;
+    }
+    for (i, raw) in f.documents.iter().enumerate() {
+        let parsed = render::parse_document(raw);
+        diesel::insert_into(activity_documents::table)
+            .values((
+                activity_documents::activity_id.eq(id),
+                activity_documents::position.eq(i as i32),
+                activity_documents::raw.eq(raw),
+                activity_documents::number.eq(parsed.number),
+                activity_documents::doc_type.eq(parsed.doc_type),
+                activity_documents::issuer.eq(parsed.issuer),
+                activity_documents::department.eq(parsed.department),
+                activity_documents::issued_on.eq(parsed.issued_on),
+            ))
+            .execute(conn)?;
+    }
+    for (i, p) in f.photos.iter().enumerate() {
+        diesel::insert_into(activity_photos::table)
+            .values((
+                activity_photos::activity_id.eq(id),
+                activity_photos::position.eq(i as i32),
+                activity_photos::url.eq(&p.url),
+                activity_photos::caption.eq(&p.caption),
+                activity_photos::credit.eq(&p.credit),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    slug: Option<String>,
+    f: ActivityFields,
+) -> ApiResult<Activity> {
+    if let Some(s) = &slug {
+        if !text::is_valid_slug(s) {
+            return Err(AppError::invalid(
+                "/slug",
+                "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits",
+            ));
+        }
+    }
+    conn.immediate_transaction(|conn| {
+        let viewer = Viewer::of(conn, Some(user))?;
+        forbid_unless_may_write_for(&viewer, f.organizer_id)?;
+        store(conn, None, slug, &f, user, None)
+    })
+}
+
+pub fn update(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    key: &str,
+    patch: UpdateActivity,
+    if_match: Option<String>,
+) -> ApiResult<Activity> {
+    conn.immediate_transaction(|conn| {
+        let viewer = Viewer::of(conn, Some(user))?;
+        let row = find_editable(conn, key, &viewer, false)?;
+        let current = detail(conn, &row)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let clears_published_at = matches!(patch.published_at, Patch::Null);
+        let fields = ActivityFields::from_activity(&current).patched(patch);
+        forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
+        if clears_published_at && fields.status != Status::Draft {
+            // Not silently kept (and no empty revision): a public activity has a publication
+            // time; unpublishing is `status: draft`.
+            return Err(AppError::invalid(
+                "/published_at",
+                "cannot be cleared while the activity is published or archived; set status to draft to unpublish",
+            ));
+        }
+        if fields == ActivityFields::from_activity(&current) {
+            return Ok(current);
+        }
+        store(conn, Some(&row), None, &fields, user, None)
+    })
+}
+
+/// Move to the trash.
+pub fn trash(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    key: &str,
+    if_match: Option<String>,
+) -> ApiResult<()> {
+    conn.immediate_transaction(|conn| {
+        let viewer = Viewer::of(conn, Some(user))?;
+        let row = find_editable(conn, key, &viewer, false)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&detail(conn, &row)?)?)?;
+        diesel::update(activities::table.find(row.id))
+            .set((
+                activities::deleted_at.eq(Some(db::now())),
+                activities::updated_at.eq(db::now()),
+                activities::updated_by.eq(Some(user.id)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Bring one back from the trash.
+pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiResult<Activity> {
+    conn.immediate_transaction(|conn| {
+        let viewer = Viewer::of(conn, Some(user))?;
+        let row = find_editable(conn, key, &viewer, true)?;
+        diesel::update(activities::table.find(row.id))
+            .set((
+                activities::deleted_at.eq(None::<NaiveDateTime>),
+                activities::updated_at.eq(db::now()),
+                activities::updated_by.eq(Some(user.id)),
+            ))
+            .execute(conn)?;
+        let row = load_row(conn, row.id)?;
+        detail(conn, &row)
+    })
+}
+
+/// Remove from the trash for good (admins only; checked by the handler's extractor).
+pub fn purge(conn: &mut SqliteConnection, key: &str) -> ApiResult<()> {
+    conn.immediate_transaction(|conn| {
+        let row = find_row(conn, key)?;
+        if row.deleted_at.is_none() {
+            return Err(AppError::not_found(format!(
+                "there is no activity '{key}' in the trash"
+            )));
+        }
+        search::unindex(conn, SEARCH_TABLE, i64::from(row.id))?;
+        diesel::delete(activities::table.find(row.id)).execute(conn)?;
+        Ok(())
+    })
+}
