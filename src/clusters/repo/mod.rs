@@ -1,0 +1,328 @@
+//! Cluster rows and their CRUD here; rosters, the ranking and annual results in their own parts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::SqliteConnection;
+
+use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::schema::{cluster_members, cluster_results, clusters};
+use crate::db::{self, search, tree};
+use crate::error::{ApiResult, AppError, FieldError};
+use crate::http::body::Patch;
+use crate::http::etag;
+use crate::http::list::{KeysetRow, ListRequest, Sortable};
+use crate::text;
+use crate::vocab::OrgRef;
+use crate::vocab::{Category, ClusterRef};
+
+use super::dto::*;
+
+mod ranking;
+mod results;
+mod rosters;
+
+pub use ranking::*;
+pub use results::*;
+pub use rosters::*;
+
+pub const SEARCH_TABLE: &str = "clusters_fts";
+
+pub const SORTS: Sortable = Sortable {
+    fields: &[("number", "c.number"), ("name", "c.sort_key")],
+    default: "number",
+};
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = clusters)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ClusterRow {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub number: i32,
+    pub bloc_id: i32,
+    pub description: Option<String>,
+    pub active: bool,
+    pub sort_key: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+}
+
+impl KeysetRow for ClusterRow {
+    fn id(&self) -> i64 {
+        i64::from(self.id)
+    }
+    fn sort_value(&self, sort_name: &str) -> Bind {
+        match sort_name {
+            "number" => Bind::Int(i64::from(self.number)),
+            _ => Bind::blob(self.sort_key.clone()),
+        }
+    }
+}
+
+pub(super) fn cluster_ref(row: &ClusterRow) -> ClusterRef {
+    ClusterRef {
+        id: i64::from(row.id),
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+    }
+}
+
+pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow, base: &str) -> QueryResult<Cluster> {
+    Ok(dtos(conn, std::slice::from_ref(row), base)?.remove(0))
+}
+
+/// The representations of some clusters, their blocs loaded in one query (no N+1 on lists).
+pub(super) fn dtos(
+    conn: &mut SqliteConnection,
+    rows: &[ClusterRow],
+    base: &str,
+) -> QueryResult<Vec<Cluster>> {
+    let blocs = crate::organizations::repo::refs(
+        conn,
+        &rows.iter().map(|r| r.bloc_id).collect::<Vec<_>>(),
+    )?;
+    rows.iter()
+        .map(|row| {
+            Ok(Cluster {
+                id: i64::from(row.id),
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+                number: i64::from(row.number),
+                bloc_id: i64::from(row.bloc_id),
+                bloc: blocs
+                    .get(&row.bloc_id)
+                    .cloned()
+                    .ok_or(diesel::result::Error::NotFound)?,
+                description: row.description.clone(),
+                active: row.active,
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+                version: i64::from(row.version),
+                feeds: crate::http::links::FeedLinks::filtered(base, "cluster", &row.slug),
+            })
+        })
+        .collect()
+}
+
+pub fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<ClusterRow> {
+    let q = clusters::table.select(ClusterRow::as_select()).into_boxed();
+    let q = match db::Key::parse(key) {
+        db::Key::Id(id) => q.filter(clusters::id.eq(id)),
+        db::Key::Slug(slug) => q.filter(clusters::slug.eq(slug)),
+    };
+    q.first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found(format!("there is no cluster '{key}'")))
+}
+
+pub fn list(
+    conn: &mut SqliteConnection,
+    query: &ListClustersQuery,
+    list: &ListRequest,
+    base: &str,
+) -> ApiResult<(Vec<Cluster>, i64, Option<Vec<Bind>>)> {
+    let mut q = ListSql::new("c.*", "clusters c", "c.id");
+    if let Some(bloc) = &query.bloc {
+        let id = tree::lookup_organization(conn, bloc)?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "query parameter `bloc`: there is no organization '{bloc}'"
+            ))
+        })?;
+        q.filter("c.bloc_id = ?", [Bind::Int(i64::from(id))]);
+    }
+    if let Some(year) = query.year {
+        q.filter_in_set(
+            "c.id",
+            "SELECT cluster_id FROM cluster_members WHERE year = ?",
+            [Bind::Int(i64::from(year))],
+        );
+    }
+    if let Some(active) = query.active {
+        q.filter("c.active = ?", [Bind::Int(i64::from(active))]);
+    }
+    if let Some(s) = query.q.as_deref().map(search::parse).transpose()?.flatten() {
+        search::filter(&mut q, "c.id", SEARCH_TABLE, &s);
+    }
+    let rows: Vec<ClusterRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    Ok((dtos(conn, &rows, base)?, total, next))
+}
+
+pub(super) fn index(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<()> {
+    search::index(
+        conn,
+        SEARCH_TABLE,
+        i64::from(row.id),
+        &[Some(&row.name), row.description.as_deref()],
+        2,
+    )
+}
+
+pub(super) fn check(name: &str, number: i64, description: Option<&str>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("/name", "must be 1 to 200 characters"));
+    }
+    if !(1..=1000).contains(&number) {
+        errors.push(FieldError::new("/number", "must be between 1 and 1000"));
+    }
+    if description.is_some_and(|d| d.chars().count() > 2000) {
+        errors.push(FieldError::new(
+            "/description",
+            "must be at most 2000 characters",
+        ));
+    }
+    errors
+}
+
+pub(super) fn number_taken(
+    conn: &mut SqliteConnection,
+    bloc: i32,
+    number: i32,
+    except: Option<i32>,
+) -> ApiResult<()> {
+    let other: Option<String> = clusters::table
+        .filter(clusters::bloc_id.eq(bloc))
+        .filter(clusters::number.eq(number))
+        .filter(clusters::id.ne(except.unwrap_or(0)))
+        .select(clusters::name)
+        .first(conn)
+        .optional()?;
+    match other {
+        Some(name) => Err(AppError::Conflict {
+            detail: format!("the bloc already has cluster number {number}: '{name}'"),
+            errors: vec![FieldError::new("/number", "is taken in this bloc")],
+        }),
+        None => Ok(()),
+    }
+}
+
+pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<ClusterRow> {
+    let name = text::clean(&input.name);
+    let description = text::clean_opt(input.description.as_deref());
+    let mut errors = check(&name, input.number, description.as_deref());
+    if let Some(s) = &input.slug {
+        if !text::is_valid_slug(s) {
+            errors.push(FieldError::new(
+                "/slug",
+                "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits",
+            ));
+        }
+    }
+    conn.immediate_transaction(|conn| {
+        // A database error is a 500 (propagated), not a "no such organization".
+        let bloc = match i32::try_from(input.bloc_id) {
+            Ok(id) => tree::lookup_organization(conn, &id.to_string())?.map(|_| id),
+            Err(_) => None,
+        };
+        if bloc.is_none() {
+            errors.push(FieldError::new(
+                "/bloc_id",
+                format!("there is no organization {}", input.bloc_id),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let bloc = bloc.unwrap_or_default();
+        number_taken(conn, bloc, input.number as i32, None)?;
+        let slug = crate::db::slugs::choose(conn, "clusters", input.slug.clone(), &name)?;
+        let now = db::now();
+        let id: i32 = diesel::insert_into(clusters::table)
+            .values((
+                clusters::slug.eq(&slug),
+                clusters::name.eq(&name),
+                clusters::number.eq(input.number as i32),
+                clusters::bloc_id.eq(bloc),
+                clusters::description.eq(&description),
+                clusters::active.eq(input.active),
+                clusters::sort_key.eq(text::sort_key(&name)),
+                clusters::created_at.eq(now),
+                clusters::updated_at.eq(now),
+                clusters::version.eq(1),
+            ))
+            .returning(clusters::id)
+            .get_result(conn)?;
+        let row = find(conn, &id.to_string())?;
+        index(conn, &row)?;
+        Ok(row)
+    })
+}
+
+pub fn update(
+    conn: &mut SqliteConnection,
+    key: &str,
+    patch: UpdateCluster,
+    if_match: Option<String>,
+    base: &str,
+) -> ApiResult<ClusterRow> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, key)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row, base)?)?)?;
+        let name = match &patch.name {
+            Patch::Value(v) => text::clean(v),
+            _ => row.name.clone(),
+        };
+        let number = patch
+            .number
+            .as_value()
+            .copied()
+            .unwrap_or(i64::from(row.number));
+        let description = match patch.description {
+            Patch::Absent => row.description.clone(),
+            Patch::Null => None,
+            Patch::Value(v) => text::clean_opt(Some(&v)),
+        };
+        let active = patch.active.as_value().copied().unwrap_or(row.active);
+        let errors = check(&name, number, description.as_deref());
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        number_taken(conn, row.bloc_id, number as i32, Some(row.id))?;
+        diesel::update(clusters::table.find(row.id))
+            .set((
+                clusters::name.eq(&name),
+                clusters::number.eq(number as i32),
+                clusters::description.eq(&description),
+                clusters::active.eq(active),
+                clusters::sort_key.eq(text::sort_key(&name)),
+                clusters::updated_at.eq(db::now()),
+                clusters::version.eq(row.version + 1),
+            ))
+            .execute(conn)?;
+        let row = find(conn, &row.id.to_string())?;
+        index(conn, &row)?;
+        Ok(row)
+    })
+}
+
+pub fn delete(
+    conn: &mut SqliteConnection,
+    key: &str,
+    if_match: Option<String>,
+    base: &str,
+) -> ApiResult<()> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, key)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row, base)?)?)?;
+        let activities: i64 = crate::db::schema::activities::table
+            .filter(crate::db::schema::activities::cluster_id.eq(row.id))
+            .count()
+            .get_result(conn)?;
+        if activities > 0 {
+            return Err(AppError::conflict(format!(
+                "'{}' is referenced by {activities} activities it ran; change their cluster_id first",
+                row.name
+            )));
+        }
+        diesel::delete(clusters::table.find(row.id)).execute(conn)?;
+        search::unindex(conn, SEARCH_TABLE, i64::from(row.id))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,169 @@
+//! Year-end results (bình xét) of a cluster's members.
+
+use super::*;
+
+/// Record the annual review of a year (replacing that year's results).
+pub fn put_results(
+    conn: &mut SqliteConnection,
+    key: &str,
+    year: i32,
+    input: &PutResults,
+) -> ApiResult<Vec<ResultEntry>> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, key)?;
+        let roster: Vec<i64> = members(conn, row.id, year)?
+            .iter()
+            .map(|m| m.organization.id)
+            .collect();
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let flags: Vec<usize> = input
+            .results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.award == Some(Award::EmulationFlag))
+            .map(|(i, _)| i)
+            .collect();
+        for i in flags.iter().skip(1) {
+            errors.push(FieldError::new(
+                format!("/results/{i}/award"),
+                "a cluster awards at most one emulation flag a year",
+            ));
+        }
+        for (i, r) in input.results.iter().enumerate() {
+            if !seen.insert(r.organization_id) {
+                errors.push(FieldError::new(
+                    format!("/results/{i}/organization_id"),
+                    "is given twice",
+                ));
+            } else if !roster.contains(&r.organization_id) {
+                errors.push(FieldError::new(
+                    format!("/results/{i}/organization_id"),
+                    format!(
+                        "unit {} is not in the cluster's {year} roster",
+                        r.organization_id
+                    ),
+                ));
+            }
+            for (field, score) in [
+                ("self_score", r.self_score),
+                ("agreed_score", r.agreed_score),
+            ] {
+                if score.is_some_and(|s| !(0.0..=1000.0).contains(&s) || s.is_nan()) {
+                    errors.push(FieldError::new(
+                        format!("/results/{i}/{field}"),
+                        "must be between 0 and 1000",
+                    ));
+                }
+            }
+            if r.note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
+                errors.push(FieldError::new(
+                    format!("/results/{i}/note"),
+                    "must be at most 1000 characters",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        diesel::delete(
+            cluster_results::table
+                .filter(cluster_results::cluster_id.eq(row.id))
+                .filter(cluster_results::year.eq(year)),
+        )
+        .execute(conn)?;
+        for r in &input.results {
+            diesel::insert_into(cluster_results::table)
+                .values((
+                    cluster_results::cluster_id.eq(row.id),
+                    cluster_results::year.eq(year),
+                    cluster_results::organization_id.eq(r.organization_id as i32),
+                    cluster_results::self_score.eq(r.self_score),
+                    cluster_results::agreed_score.eq(r.agreed_score),
+                    cluster_results::grade.eq(r.grade.map(Grade::as_str)),
+                    cluster_results::award.eq(r.award.map(Award::as_str)),
+                    cluster_results::note.eq(text::clean_opt(r.note.as_deref())),
+                ))
+                .execute(conn)?;
+        }
+        results(conn, ResultScope::Cluster(row.id, year))
+    })
+}
+
+pub enum ResultScope {
+    Cluster(i32, i32),
+    Organization(i32),
+}
+
+#[derive(QueryableByName)]
+pub(super) struct ResultRow {
+    #[diesel(sql_type = Integer)]
+    year: i32,
+    #[diesel(sql_type = Integer)]
+    cluster_id: i32,
+    #[diesel(sql_type = Text)]
+    cluster_slug: String,
+    #[diesel(sql_type = Text)]
+    cluster_name: String,
+    #[diesel(sql_type = Integer)]
+    org_id: i32,
+    #[diesel(sql_type = Text)]
+    org_slug: String,
+    #[diesel(sql_type = Text)]
+    org_name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    self_score: Option<f64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    agreed_score: Option<f64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    grade: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    award: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    note: Option<String>,
+}
+
+pub fn results(conn: &mut SqliteConnection, scope: ResultScope) -> ApiResult<Vec<ResultEntry>> {
+    let (clause, binds) = match scope {
+        ResultScope::Cluster(c, y) => (
+            "r.cluster_id = ? AND r.year = ?",
+            vec![Bind::Int(i64::from(c)), Bind::Int(i64::from(y))],
+        ),
+        ResultScope::Organization(o) => ("r.organization_id = ?", vec![Bind::Int(i64::from(o))]),
+    };
+    let stmt = Statement {
+        sql: format!(
+            "SELECT r.year, c.id AS cluster_id, c.slug AS cluster_slug, c.name AS cluster_name, \
+                    o.id AS org_id, o.slug AS org_slug, o.name AS org_name, \
+                    r.self_score, r.agreed_score, r.grade, r.award, r.note \
+             FROM cluster_results r JOIN clusters c ON c.id = r.cluster_id JOIN organizations o ON o.id = r.organization_id \
+             WHERE {clause} ORDER BY r.year DESC, r.agreed_score DESC, o.sort_key"
+        ),
+        binds,
+    };
+    let rows: Vec<ResultRow> = sql::load(conn, &stmt)?;
+    // The database's CHECK constraints allow only these codes.
+    let grade = |s: &str| Grade::parse(s).unwrap_or(Grade::Weak);
+    let award = |s: &str| Award::parse(s).unwrap_or(Award::Commendation);
+    Ok(rows
+        .into_iter()
+        .map(|r| ResultEntry {
+            year: r.year,
+            cluster: ClusterRef {
+                id: i64::from(r.cluster_id),
+                slug: r.cluster_slug,
+                name: r.cluster_name,
+            },
+            organization: OrgRef {
+                id: i64::from(r.org_id),
+                slug: r.org_slug,
+                name: r.org_name,
+            },
+            self_score: r.self_score,
+            agreed_score: r.agreed_score,
+            grade: r.grade.as_deref().map(grade),
+            award: r.award.as_deref().map(award),
+            note: r.note,
+        })
+        .collect())
+}

@@ -1,0 +1,184 @@
+//! Yearly rosters: who is in a cluster in a year, in which role; a unit's memberships.
+
+use super::*;
+
+/// "This year" in Vietnam.
+pub fn current_year() -> i32 {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .year()
+}
+
+#[derive(QueryableByName)]
+pub(super) struct MemberRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    role: String,
+}
+
+pub(super) fn members(
+    conn: &mut SqliteConnection,
+    cluster: i32,
+    year: i32,
+) -> QueryResult<Vec<Member>> {
+    let rows: Vec<MemberRow> = diesel::sql_query(
+        "SELECT o.id, o.slug, o.name, m.role FROM cluster_members m JOIN organizations o ON o.id = m.organization_id \
+         WHERE m.cluster_id = ? AND m.year = ? \
+         ORDER BY CASE m.role WHEN 'head' THEN 0 WHEN 'standing_deputy' THEN 1 WHEN 'deputy' THEN 2 ELSE 3 END, o.sort_key",
+    )
+    .bind::<Integer, _>(cluster)
+    .bind::<Integer, _>(year)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Member {
+            organization: OrgRef {
+                id: i64::from(r.id),
+                slug: r.slug,
+                name: r.name,
+            },
+            role: MemberRole::parse(&r.role).unwrap_or(MemberRole::Member),
+        })
+        .collect())
+}
+
+pub fn roster(conn: &mut SqliteConnection, key: &str, year: i32) -> ApiResult<Roster> {
+    let row = find(conn, key)?;
+    Ok(Roster {
+        cluster: cluster_ref(&row),
+        year,
+        members: members(conn, row.id, year)?,
+    })
+}
+
+/// Replace a year's roster in one transaction, checking its rules.
+pub fn put_roster(
+    conn: &mut SqliteConnection,
+    key: &str,
+    year: i32,
+    input: &PutRoster,
+) -> ApiResult<Roster> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, key)?;
+        let below: Vec<i32> = tree::descendants(conn, row.bloc_id)?;
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for role in [MemberRole::Head, MemberRole::StandingDeputy] {
+            let holders: Vec<usize> = input
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.role == role)
+                .map(|(i, _)| i)
+                .collect();
+            for i in holders.iter().skip(1) {
+                errors.push(FieldError::new(
+                    format!("/members/{i}/role"),
+                    format!("a cluster has at most one {} a year", role.as_str()),
+                ));
+            }
+        }
+        for (i, m) in input.members.iter().enumerate() {
+            let id = i32::try_from(m.organization_id).ok();
+            if !seen.insert(m.organization_id) {
+                errors.push(FieldError::new(
+                    format!("/members/{i}/organization_id"),
+                    "is given twice",
+                ));
+            } else if !id.is_some_and(|id| below.contains(&id)) {
+                errors.push(FieldError::new(
+                    format!("/members/{i}/organization_id"),
+                    format!(
+                        "unit {} is not a unit below the cluster's bloc",
+                        m.organization_id
+                    ),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        for (i, m) in input.members.iter().enumerate() {
+            let other: Option<String> = cluster_members::table
+                .inner_join(clusters::table)
+                .filter(cluster_members::organization_id.eq(m.organization_id as i32))
+                .filter(cluster_members::year.eq(year))
+                .filter(cluster_members::bloc_id.eq(row.bloc_id))
+                .filter(cluster_members::cluster_id.ne(row.id))
+                .select(clusters::name)
+                .first(conn)
+                .optional()?;
+            if let Some(other) = other {
+                return Err(AppError::Conflict {
+                    detail: format!(
+                        "unit {} is already in '{other}' in {year}; \
+                         a unit is in at most one cluster of its bloc a year",
+                        m.organization_id
+                    ),
+                    errors: vec![FieldError::new(
+                        format!("/members/{i}/organization_id"),
+                        format!("is in '{other}' in {year}"),
+                    )],
+                });
+            }
+        }
+        diesel::delete(
+            cluster_members::table
+                .filter(cluster_members::cluster_id.eq(row.id))
+                .filter(cluster_members::year.eq(year)),
+        )
+        .execute(conn)?;
+        for (pos, m) in input.members.iter().enumerate() {
+            diesel::insert_into(cluster_members::table)
+                .values((
+                    cluster_members::cluster_id.eq(row.id),
+                    cluster_members::year.eq(year),
+                    cluster_members::organization_id.eq(m.organization_id as i32),
+                    cluster_members::bloc_id.eq(row.bloc_id),
+                    cluster_members::role.eq(m.role.as_str()),
+                    cluster_members::position.eq(pos as i32),
+                ))
+                .execute(conn)?;
+        }
+        Ok(Roster {
+            cluster: cluster_ref(&row),
+            year,
+            members: members(conn, row.id, year)?,
+        })
+    })
+}
+
+/// A unit's cluster and role, year by year (newest first).
+pub fn memberships(conn: &mut SqliteConnection, org_key: &str) -> ApiResult<Vec<Membership>> {
+    let org = tree::lookup_organization(conn, org_key)?
+        .ok_or_else(|| AppError::not_found(format!("there is no organization '{org_key}'")))?;
+    let rows: Vec<(i32, String, i32, String, String)> = cluster_members::table
+        .inner_join(clusters::table)
+        .filter(cluster_members::organization_id.eq(org))
+        .order(cluster_members::year.desc())
+        .select((
+            cluster_members::year,
+            cluster_members::role,
+            clusters::id,
+            clusters::slug,
+            clusters::name,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(year, role, id, slug, name)| Membership {
+            year,
+            cluster: ClusterRef {
+                id: i64::from(id),
+                slug,
+                name,
+            },
+            role: MemberRole::parse(&role).unwrap_or(MemberRole::Member),
+        })
+        .collect())
+}
