@@ -1,0 +1,280 @@
+//! Rendering feeds: pure functions from activities to RSS 2.0, Atom 1.0 and JSON Feed 1.1
+//! text (escaping, dates within the documented range, enclosures).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::json;
+
+use crate::activities::repo::FeedItem;
+
+pub(super) struct Feed {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) home: String,
+    pub(super) self_url: String,
+    pub(super) updated: DateTime<Utc>,
+    pub(super) entries: Vec<Entry>,
+}
+
+pub(super) struct Entry {
+    pub(super) url: String,
+    pub(super) title: String,
+    pub(super) summary: String,
+    pub(super) content_html: String,
+    pub(super) published: DateTime<Utc>,
+    pub(super) updated: DateTime<Utc>,
+    pub(super) author: String,
+    pub(super) category_code: &'static str,
+    pub(super) category_label: &'static str,
+    pub(super) tags: Vec<(String, String)>,
+    pub(super) image: Option<String>,
+}
+
+pub(super) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids are dropped (input refuses them; a query's `q` shown
+            // in the title, or an older row, may still carry one).
+            c if crate::text::is_xml_forbidden(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(super) fn image_type(url: &str) -> &'static str {
+    let lower = url.to_ascii_lowercase();
+    let path = lower.split(['?', '#']).next().unwrap_or("");
+    if path.ends_with(".png") {
+        "image/png"
+    } else if path.ends_with(".gif") {
+        "image/gif"
+    } else if path.ends_with(".webp") {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    }
+}
+
+pub(super) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+pub(super) fn build(
+    items: Vec<FeedItem>,
+    title: String,
+    description: String,
+    home: String,
+    self_url: String,
+    template: &str,
+    public: &str,
+) -> Feed {
+    let entries: Vec<Entry> = items
+        .into_iter()
+        .map(|item| {
+            let s = item.summary;
+            let url = template
+                .replace("{public_url}", public)
+                .replace("{slug}", &s.slug);
+            let summary = s.summary.clone().unwrap_or_default();
+            let content_html = item
+                .body_html
+                .clone()
+                .unwrap_or_else(|| format!("<p>{}</p>", escape(&summary)));
+            Entry {
+                url,
+                title: s.title,
+                summary,
+                content_html,
+                published: item
+                    .row
+                    .published_at
+                    .map(utc)
+                    .unwrap_or_else(|| utc(item.row.created_at)),
+                updated: utc(item.row.updated_at),
+                author: item
+                    .row
+                    .byline
+                    .clone()
+                    .unwrap_or_else(|| s.organizer.name.clone()),
+                category_code: s.category.as_str(),
+                category_label: s.category.label(),
+                tags: s.tags.into_iter().map(|t| (t.slug, t.name)).collect(),
+                image: s.photo.and_then(|p| p.url),
+            }
+        })
+        .collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    Feed {
+        title,
+        description,
+        home,
+        self_url,
+        updated,
+        entries,
+    }
+}
+
+pub(super) fn rss(feed: &Feed) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
+         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n",
+    );
+    out.push_str(&format!(
+        "<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>vi</language>\n\
+         <atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n<lastBuildDate>{}</lastBuildDate>\n",
+        escape(&feed.title),
+        escape(&feed.home),
+        escape(&feed.description),
+        escape(&feed.self_url),
+        rfc2822(feed.updated)
+    ));
+    for e in &feed.entries {
+        out.push_str(&format!(
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n<description>{}</description>\n\
+             <content:encoded>{}</content:encoded>\n<pubDate>{}</pubDate>\n<dc:creator>{}</dc:creator>\n<category>{}</category>\n",
+            escape(&e.title),
+            escape(&e.url),
+            escape(&e.url),
+            escape(&e.summary),
+            escape(&e.content_html),
+            rfc2822(e.published),
+            escape(&e.author),
+            escape(e.category_label),
+        ));
+        for (_, name) in &e.tags {
+            out.push_str(&format!("<category>{}</category>\n", escape(name)));
+        }
+        if let Some(image) = &e.image {
+            out.push_str(&format!(
+                "<enclosure url=\"{}\" length=\"0\" type=\"{}\"/>\n",
+                escape(image),
+                image_type(image)
+            ));
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out
+}
+
+/// A time as a feed can show it: within the documented range (years 1900 to 2100; input
+/// outside it is refused, this guards rows written before that rule).
+pub(super) fn shown(t: DateTime<Utc>) -> DateTime<Utc> {
+    let bound = |y: i32, m: u32, d: u32, hms: (u32, u32, u32)| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(hms.0, hms.1, hms.2))
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+    };
+    t.clamp(
+        bound(crate::http::dates::MIN_YEAR, 1, 1, (0, 0, 0)),
+        bound(crate::http::dates::MAX_YEAR, 12, 31, (23, 59, 59)),
+    )
+}
+
+pub(super) fn rfc2822(t: DateTime<Utc>) -> String {
+    shown(t).to_rfc2822()
+}
+
+pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
+    shown(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub(super) fn atom(feed: &Feed) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">\n");
+    out.push_str(&format!(
+        "<id>{}</id>\n<title>{}</title>\n<subtitle>{}</subtitle>\n<updated>{}</updated>\n\
+         <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+         <author><name>{}</name></author>\n",
+        escape(&feed.self_url),
+        escape(&feed.title),
+        escape(&feed.description),
+        rfc3339(feed.updated),
+        escape(&feed.self_url),
+        escape(&feed.home),
+        escape("Đoàn TNCS Hồ Chí Minh"),
+    ));
+    for e in &feed.entries {
+        out.push_str(&format!(
+            "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n<summary>{}</summary>\n\
+             <content type=\"html\">{}</content>\n<category term=\"{}\" label=\"{}\"/>\n",
+            escape(&e.url),
+            escape(&e.title),
+            escape(&e.url),
+            rfc3339(e.published),
+            rfc3339(e.updated),
+            escape(&e.author),
+            escape(&e.summary),
+            escape(&e.content_html),
+            e.category_code,
+            escape(e.category_label),
+        ));
+        for (slug, name) in &e.tags {
+            out.push_str(&format!(
+                "<category term=\"{}\" label=\"{}\"/>\n",
+                escape(slug),
+                escape(name)
+            ));
+        }
+        if let Some(image) = &e.image {
+            out.push_str(&format!(
+                "<link rel=\"enclosure\" type=\"{}\" href=\"{}\"/>\n",
+                image_type(image),
+                escape(image)
+            ));
+        }
+        out.push_str("</entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+pub(super) fn json_feed(feed: &Feed) -> String {
+    let items: Vec<serde_json::Value> = feed
+        .entries
+        .iter()
+        .map(|e| {
+            let mut tags = vec![e.category_label.to_string()];
+            tags.extend(e.tags.iter().map(|(_, name)| name.clone()));
+            let mut item = json!({
+                "id": e.url,
+                "url": e.url,
+                "title": e.title,
+                "summary": e.summary,
+                "content_html": e.content_html,
+                "date_published": rfc3339(e.published),
+                "date_modified": rfc3339(e.updated),
+                "authors": [{"name": e.author}],
+                "tags": tags,
+                "language": "vi",
+            });
+            if let Some(image) = &e.image {
+                item["image"] = json!(image);
+            }
+            item
+        })
+        .collect();
+    let doc = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": feed.home,
+        "feed_url": feed.self_url,
+        "description": feed.description,
+        "language": "vi",
+        "items": items,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
