@@ -2,7 +2,9 @@
 //! revisions, and the category and tag vocabularies.
 
 pub mod dto;
+pub mod fields;
 pub mod handlers;
+pub mod params;
 pub mod render;
 pub mod repo;
 

@@ -1,0 +1,392 @@
+//! The writable state of an activity ([`ActivityFields`]): what a create, a patch or a restore
+//! produces, cleaned, and every rule it must keep (the same for POST and PATCH).
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::error::FieldError;
+use crate::http::body::Patch;
+use crate::http::dates;
+
+use super::dto::*;
+
+/// The writable state of an activity, cleaned: what a create, a patch or a restore produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityFields {
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub occurred_on: NaiveDate,
+    pub date_precision: DatePrecision,
+    pub ends_on: Option<NaiveDate>,
+    pub part_of_day: Option<PartOfDay>,
+    pub location: Option<String>,
+    pub category: Category,
+    pub organizer_id: i64,
+    pub partners: Vec<PartnerInput>,
+    pub cluster_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub documents: Vec<String>,
+    pub photos: Vec<Photo>,
+    pub byline: Option<String>,
+    pub participants_count: Option<i64>,
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+pub(super) fn clean_photo(p: &Photo) -> Photo {
+    Photo {
+        url: p
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string),
+        caption: crate::text::clean_opt(p.caption.as_deref()),
+        credit: crate::text::clean_opt(p.credit.as_deref()),
+    }
+}
+
+impl ActivityFields {
+    pub fn from_create(c: &CreateActivity) -> Self {
+        use crate::text::{clean, clean_opt};
+        Self {
+            title: clean(&c.title),
+            summary: clean_opt(c.summary.as_deref()),
+            body: c
+                .body
+                .as_deref()
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(|b| {
+                    use unicode_normalization::UnicodeNormalization;
+                    b.nfc().collect()
+                }),
+            occurred_on: c.occurred_on,
+            date_precision: c.date_precision.unwrap_or(DatePrecision::Day),
+            ends_on: c.ends_on,
+            part_of_day: c.part_of_day,
+            location: clean_opt(c.location.as_deref()),
+            category: c.category,
+            organizer_id: c.organizer_id,
+            partners: c.partners.clone(),
+            cluster_id: c.cluster_id,
+            tags: c.tags.iter().map(|t| clean(t)).collect(),
+            documents: c.documents.iter().map(|d| clean(&d.raw)).collect(),
+            photos: c.photos.iter().map(clean_photo).collect(),
+            byline: clean_opt(c.byline.as_deref()),
+            participants_count: c.participants_count,
+            status: c.status.unwrap_or(Status::Draft),
+            published_at: c.published_at,
+        }
+    }
+
+    /// Apply a merge patch.
+    pub fn patched(mut self, p: UpdateActivity) -> Self {
+        use crate::text::{clean, clean_opt};
+        let text = |patch: Patch<String>, current: Option<String>| match patch {
+            Patch::Absent => current,
+            Patch::Null => None,
+            Patch::Value(v) => clean_opt(Some(&v)),
+        };
+        if let Patch::Value(v) = p.title {
+            self.title = clean(&v);
+        }
+        self.summary = text(p.summary, self.summary);
+        self.body = match p.body {
+            Patch::Absent => self.body,
+            Patch::Null => None,
+            Patch::Value(b) => {
+                use unicode_normalization::UnicodeNormalization;
+                Some(b.trim().nfc().collect::<String>()).filter(|b| !b.is_empty())
+            }
+        };
+        if let Patch::Value(v) = p.occurred_on {
+            self.occurred_on = v;
+        }
+        if let Patch::Value(v) = p.date_precision {
+            self.date_precision = v;
+        }
+        self.ends_on = p.ends_on.apply_to(self.ends_on);
+        self.part_of_day = p.part_of_day.apply_to(self.part_of_day);
+        self.location = text(p.location, self.location);
+        if let Patch::Value(v) = p.category {
+            self.category = v;
+        }
+        if let Patch::Value(v) = p.organizer_id {
+            self.organizer_id = v;
+        }
+        self.partners = p.partners.apply_to(Some(self.partners)).unwrap_or_default();
+        self.cluster_id = p.cluster_id.apply_to(self.cluster_id);
+        if !p.tags.is_absent() {
+            self.tags = p
+                .tags
+                .apply_to(None)
+                .unwrap_or_default()
+                .iter()
+                .map(|t| clean(t))
+                .collect();
+        }
+        if !p.documents.is_absent() {
+            self.documents = p
+                .documents
+                .apply_to(None)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| clean(&d.raw))
+                .collect();
+        }
+        if !p.photos.is_absent() {
+            self.photos = p
+                .photos
+                .apply_to(None)
+                .unwrap_or_default()
+                .iter()
+                .map(clean_photo)
+                .collect();
+        }
+        self.byline = text(p.byline, self.byline);
+        self.participants_count = p.participants_count.apply_to(self.participants_count);
+        if let Patch::Value(v) = p.status {
+            self.status = v;
+        }
+        self.published_at = p.published_at.apply_to(self.published_at);
+        self
+    }
+
+    /// The state of a revision, as writable fields.
+    pub fn from_activity(a: &Activity) -> Self {
+        Self {
+            title: a.title.clone(),
+            summary: a.summary.clone(),
+            body: a.body.clone(),
+            occurred_on: a.occurred_on,
+            date_precision: a.date_precision,
+            ends_on: a.ends_on,
+            part_of_day: a.part_of_day,
+            location: a.location.clone(),
+            category: a.category,
+            organizer_id: a.organizer.id,
+            partners: a
+                .partners
+                .iter()
+                .map(|p| PartnerInput {
+                    organization_id: p.organization.id,
+                    role: p.role,
+                })
+                .collect(),
+            cluster_id: a.cluster.as_ref().map(|c| c.id),
+            tags: a.tags.iter().map(|t| t.name.clone()).collect(),
+            documents: a.documents.iter().map(|d| d.raw.clone()).collect(),
+            photos: a.photos.clone(),
+            byline: a.byline.clone(),
+            participants_count: a.participants_count,
+            status: a.status,
+            published_at: a.published_at,
+        }
+    }
+
+    /// The last day the activity covers.
+    pub fn period_end(&self) -> NaiveDate {
+        let coarse_end = match self.date_precision {
+            DatePrecision::Day => self.occurred_on,
+            DatePrecision::Month => {
+                let (y, m) = (self.occurred_on.year(), self.occurred_on.month());
+                let first_next = if m == 12 {
+                    NaiveDate::from_ymd_opt(y + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(y, m + 1, 1)
+                };
+                first_next
+                    .and_then(|d| d.pred_opt())
+                    .unwrap_or(self.occurred_on)
+            }
+            DatePrecision::Year => {
+                NaiveDate::from_ymd_opt(self.occurred_on.year(), 12, 31).unwrap_or(self.occurred_on)
+            }
+        };
+        self.ends_on.map_or(coarse_end, |e| e.max(coarse_end))
+    }
+
+    /// Rules that need no database; every broken one is returned.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut too_long = |field: &str, value: Option<&str>, max: usize| {
+            if value.is_some_and(|v| v.chars().count() > max) {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ));
+            }
+        };
+        too_long("/title", Some(&self.title), 300);
+        too_long("/summary", self.summary.as_deref(), 2000);
+        too_long("/body", self.body.as_deref(), 100_000);
+        too_long("/location", self.location.as_deref(), 300);
+        too_long("/byline", self.byline.as_deref(), 300);
+        if self.title.is_empty() {
+            errors.push(FieldError::new("/title", "must not be empty"));
+        }
+        if let Some(end) = self.ends_on {
+            if end < self.occurred_on {
+                errors.push(FieldError::new(
+                    "/ends_on",
+                    "must not be before occurred_on",
+                ));
+            }
+        }
+        match self.date_precision {
+            DatePrecision::Month if self.occurred_on.day() != 1 => errors.push(FieldError::new(
+                "/occurred_on",
+                "must be the first day of the month when date_precision is month",
+            )),
+            DatePrecision::Year if (self.occurred_on.month(), self.occurred_on.day()) != (1, 1) => {
+                errors.push(FieldError::new(
+                    "/occurred_on",
+                    "must be 1 January when date_precision is year",
+                ))
+            }
+            _ => {}
+        }
+        let days = [
+            ("/occurred_on", Some(self.occurred_on)),
+            ("/ends_on", self.ends_on),
+        ];
+        for (field, day) in days {
+            if let Some(why) = day.and_then(dates::day_problem) {
+                errors.push(FieldError::new(field, why));
+            }
+        }
+        if let Some(why) = self.published_at.and_then(dates::instant_problem) {
+            errors.push(FieldError::new("/published_at", why));
+        }
+        if self
+            .participants_count
+            .is_some_and(|n| !(0..=10_000_000).contains(&n))
+        {
+            errors.push(FieldError::new(
+                "/participants_count",
+                "must be between 0 and 10000000",
+            ));
+        }
+        errors.extend(list_errors(&self.tags, &self.documents, &self.photos));
+        if self.partners.len() > 50 {
+            errors.push(FieldError::new(
+                "/partners",
+                "must have at most 50 partners",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in self.partners.iter().enumerate() {
+            if p.organization_id == self.organizer_id {
+                errors.push(FieldError::new(
+                    format!("/partners/{i}/organization_id"),
+                    "is the organizer already",
+                ));
+            } else if !seen.insert(p.organization_id) {
+                errors.push(FieldError::new(
+                    format!("/partners/{i}/organization_id"),
+                    "is given twice",
+                ));
+            }
+        }
+        errors
+    }
+}
+
+/// The rules of the inline lists (tags, documents, photos), on cleaned values.
+pub(super) fn list_errors(
+    tags: &[String],
+    documents: &[String],
+    photos: &[Photo],
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if tags.len() > 20 {
+        errors.push(FieldError::new("/tags", "must have at most 20 tags"));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        if let Some(why) = tag_name_problem(tag) {
+            errors.push(FieldError::new(format!("/tags/{i}"), why));
+        }
+    }
+    let mut seen_tags = std::collections::HashSet::new();
+    for (i, tag) in tags.iter().enumerate() {
+        if !seen_tags.insert(crate::text::slugify(tag)) {
+            errors.push(FieldError::new(format!("/tags/{i}"), "is given twice"));
+        }
+    }
+    if documents.len() > 20 {
+        errors.push(FieldError::new(
+            "/documents",
+            "must have at most 20 documents",
+        ));
+    }
+    for (i, d) in documents.iter().enumerate() {
+        if d.is_empty() || d.chars().count() > 300 {
+            errors.push(FieldError::new(
+                format!("/documents/{i}/raw"),
+                "must be 1 to 300 characters",
+            ));
+        }
+    }
+    if photos.len() > 50 {
+        errors.push(FieldError::new("/photos", "must have at most 50 photos"));
+    }
+    for (i, p) in photos.iter().enumerate() {
+        let ok = p.url.as_deref().is_none_or(|url| {
+            url.chars().count() <= 1000
+                && url::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        });
+        if !ok {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/url"),
+                "must be an absolute http(s) URL of at most 1000 characters",
+            ));
+        }
+        if p.url.is_none() && p.caption.is_none() {
+            errors.push(FieldError::new(
+                format!("/photos/{i}"),
+                "needs a url or a caption",
+            ));
+        }
+        if p.caption
+            .as_deref()
+            .is_some_and(|c| c.chars().count() > 500)
+        {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/caption"),
+                "must be at most 500 characters",
+            ));
+        }
+        if p.credit.as_deref().is_some_and(|c| c.chars().count() > 200) {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/credit"),
+                "must be at most 200 characters",
+            ));
+        }
+    }
+    errors
+}
+
+/// Why a tag name is not acceptable, if it is not.
+pub fn tag_name_problem(tag: &str) -> Option<String> {
+    if tag.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if tag.chars().count() > 60 {
+        return Some("must be at most 60 characters".into());
+    }
+    if let Some(bad) = tag.chars().find(|c| {
+        !(c.is_alphanumeric()
+            || matches!(c, ' ' | '-' | '.')
+            || ('\u{0300}'..='\u{036f}').contains(c))
+    }) {
+        return Some(format!(
+            "has a character that tags may not use: '{bad}' (letters, digits, spaces, '-' and '.' only)"
+        ));
+    }
+    if crate::text::slugify(tag).is_empty() {
+        return Some("must contain a letter or a digit".into());
+    }
+    None
+}

@@ -1,0 +1,143 @@
+//! Query and path parameters of the activity endpoints, and the small response types of the
+//! vocabulary and revision endpoints.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::http::query::{de_bool, de_list, de_nonempty};
+use crate::list_query;
+
+use super::dto::*;
+
+list_query! {
+    /// Query of the activity lists.
+    pub struct ListActivitiesQuery {
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, and `relevance` with `q` (best first). Default: `-occurred_on`.",
+        default_sort: "-occurred_on",
+        /// Full-text search over title, summary, body, place, tags and organizer name, ignoring
+        /// case, diacritics and tone-mark placement (`tinh nguyen` finds "tình nguyện").
+        #[serde(default)]
+        #[param(example = "tinh nguyen")]
+        pub q: Option<String>,
+        /// A unit (id or slug) as organizer or in any partner role.
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1, example = "chi-doan-van-phong-ubnd-tinh")]
+        pub organization: Option<String>,
+        /// A unit (id or slug) as organizer only.
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1)]
+        pub organizer: Option<String>,
+        /// With `organization` or `organizer`: the units below it too.
+        #[serde(default, deserialize_with = "de_bool")]
+        #[param(value_type = Option<bool>)]
+        pub include_descendants: Option<bool>,
+        /// A cluster (id or slug) that ran the activity.
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1, example = "cum-thi-dua-so-4")]
+        pub cluster: Option<String>,
+        /// Only these categories.
+        #[serde(default, deserialize_with = "de_list")]
+        #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
+        pub category: Option<Vec<Category>>,
+        /// Only activities with all of these tags (slugs).
+        #[serde(default, deserialize_with = "de_list")]
+        #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+        pub tag: Option<Vec<String>>,
+        /// Only these statuses (default `published`); drafts only where the caller may edit.
+        #[serde(default, deserialize_with = "de_list")]
+        #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
+        pub status: Option<Vec<Status>>,
+        /// Activities whose whole period starts on or after this day.
+        #[serde(default, deserialize_with = "crate::http::query::de_day")]
+        #[param(value_type = Option<NaiveDate>)]
+        pub occurred_from: Option<NaiveDate>,
+        /// Activities whose whole period ends on or before this day (a month-precision activity
+        /// needs the range to cover its month).
+        #[serde(default, deserialize_with = "crate::http::query::de_day")]
+        #[param(value_type = Option<NaiveDate>)]
+        pub occurred_to: Option<NaiveDate>,
+    }
+}
+
+/// `{id}` of an activity path: the numeric id or the slug.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ActivityPath {
+    /// Numeric id or slug.
+    #[param(example = "dem-hoi-trang-ram")]
+    pub id: String,
+}
+
+/// `{id}/revisions/{n}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RevisionPath {
+    /// Numeric id or slug of the activity.
+    pub id: String,
+    /// Version number.
+    #[param(minimum = 1)]
+    pub n: i64,
+}
+
+/// One saved state of an activity (without the state itself).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RevisionInfo {
+    pub version: i64,
+    /// Username of whoever saved it.
+    pub changed_by: Option<String>,
+    pub changed_at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// One saved state of an activity, in full.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Revision {
+    #[serde(flatten)]
+    pub info: RevisionInfo,
+    /// The activity as it was at this version.
+    pub state: Activity,
+}
+
+/// A category with its label and how many published activities it has.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryCount {
+    pub code: Category,
+    #[schema(example = "Tình nguyện")]
+    pub label: &'static str,
+    #[schema(example = 2)]
+    pub count: i64,
+}
+
+/// A tag with how many published activities carry it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagCount {
+    #[schema(example = "thanh-nien-tinh-nguyen")]
+    pub slug: String,
+    #[schema(example = "Thanh niên tình nguyện")]
+    pub name: String,
+    pub count: i64,
+}
+
+/// Query of `GET /tags`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTagsQuery {
+    /// Tags whose name matches (diacritics- and case-insensitive prefix of a word).
+    #[serde(default)]
+    pub q: Option<String>,
+    /// `count` (most used first, default) or `name` (Vietnamese order).
+    #[serde(default)]
+    pub sort: Option<TagSort>,
+}
+
+/// Order of `GET /tags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TagSort {
+    /// Most used first.
+    Count,
+    /// Vietnamese order of the name.
+    Name,
+}
