@@ -111,6 +111,91 @@ pub enum Window {
     },
 }
 
+/// The sorts a resource offers: public name → SQL expression, and the default.
+#[derive(Debug)]
+pub struct Sortable {
+    pub fields: &'static [(&'static str, &'static str)],
+    pub default: &'static str,
+}
+
+impl Sortable {
+    /// The public names, for error messages.
+    pub fn allowed(&self) -> String {
+        self.fields
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One key of a parsed sort.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub dir: Dir,
+}
+
+/// A row that can say its value for each sort field it offers.
+pub trait KeysetRow {
+    fn id(&self) -> i64;
+    fn sort_value(&self, sort_name: &str) -> Bind;
+}
+
+/// The page of a list a repository reads: the order, the size, and where it starts (a page
+/// number, or the keyset after which to go on). Made from a request by `http::list`; nothing
+/// of HTTP in it.
+#[derive(Debug, Clone)]
+pub struct PageSpec {
+    pub sort: Vec<SortKey>,
+    pub per_page: i64,
+    /// `Some(n)` in page mode, `None` in cursor mode.
+    pub page: Option<i64>,
+    /// Keyset position in cursor mode (`None` in page mode).
+    pub after: Option<Vec<Bind>>,
+}
+
+impl PageSpec {
+    /// The ORDER BY (without the id, which [`ListSql::page`] appends).
+    pub fn order(&self) -> Vec<(String, Dir)> {
+        self.sort
+            .iter()
+            .map(|k| (k.sql.to_string(), k.dir))
+            .collect()
+    }
+
+    /// The rows to fetch: one more than a page, to know whether a next page exists.
+    pub fn window(&self) -> Window {
+        let limit = self.per_page + 1;
+        match self.page {
+            Some(page) => Window::Offset {
+                offset: (page - 1).saturating_mul(self.per_page),
+                limit,
+            },
+            None => Window::After {
+                after: self.after.clone(),
+                limit,
+            },
+        }
+    }
+
+    /// Cut the fetched rows to a page; the keyset of the last row when a next page exists.
+    pub fn split<R: KeysetRow>(&self, mut rows: Vec<R>) -> (Vec<R>, Option<Vec<Bind>>) {
+        let per_page = usize::try_from(self.per_page).unwrap_or(usize::MAX);
+        if rows.len() <= per_page {
+            return (rows, None);
+        }
+        rows.truncate(per_page);
+        let next = rows.last().map(|last| {
+            let mut keys: Vec<Bind> = self.sort.iter().map(|k| last.sort_value(k.name)).collect();
+            keys.push(Bind::Int(last.id()));
+            keys
+        });
+        (rows, next)
+    }
+}
+
 /// A list query under construction: `SELECT <columns> FROM <from> WHERE <filters>`.
 #[derive(Debug, Clone)]
 pub struct ListSql {

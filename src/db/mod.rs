@@ -2,6 +2,7 @@
 //! handlers run Diesel code off the async workers ([`run`]).
 
 pub mod list;
+pub mod patch;
 pub mod schema;
 pub mod search;
 pub mod slugs;

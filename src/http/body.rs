@@ -7,10 +7,10 @@ use std::pin::Pin;
 use actix_web::http::{header, Method};
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
-use serde::de::{DeserializeOwned, Deserializer};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use crate::db::patch::Patch;
 use crate::error::{AppError, FieldError};
 use crate::text;
 
@@ -241,46 +241,10 @@ fn schema_error(pointer: &str, message: &str) -> AppError {
     AppError::invalid(pointer, message)
 }
 
-/// A field of a JSON merge patch (RFC 7396): absent (unchanged), `null` (clear) or a value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Patch<T> {
-    #[default]
-    Absent,
-    Null,
-    Value(T),
-}
-
-impl<T> Patch<T> {
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Patch::Absent)
-    }
-
-    /// Apply to an optional stored value.
-    pub fn apply_to(self, current: Option<T>) -> Option<T> {
-        match self {
-            Patch::Absent => current,
-            Patch::Null => None,
-            Patch::Value(v) => Some(v),
-        }
-    }
-
-    pub fn as_value(&self) -> Option<&T> {
-        match self {
-            Patch::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(d).map(|o| o.map_or(Patch::Null, Patch::Value))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::list::{Bind, Dir, Window};
+use crate::db::list::{Bind, Dir};
+pub use crate::db::list::{KeysetRow, PageSpec, SortKey, Sortable};
 use crate::error::AppError;
 use crate::http::links;
 
@@ -25,42 +26,21 @@ pub struct Paging {
     pub sort: Option<String>,
 }
 
-/// The sorts a resource offers: public name → SQL expression, and the default.
-#[derive(Debug)]
-pub struct Sortable {
-    pub fields: &'static [(&'static str, &'static str)],
-    pub default: &'static str,
-}
-
-impl Sortable {
-    fn allowed(&self) -> String {
-        self.fields
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// One key of a parsed sort.
-#[derive(Debug, Clone)]
-pub struct SortKey {
-    pub name: &'static str,
-    pub sql: &'static str,
-    pub dir: Dir,
-}
-
-/// A list request, validated: what to sort by, which window, how big.
+/// A list request, validated: the page to read ([`PageSpec`], what repositories see, through
+/// `Deref`) and what its cursor is bound to.
 #[derive(Debug, Clone)]
 pub struct ListRequest {
-    pub sort: Vec<SortKey>,
+    pub spec: PageSpec,
     pub sort_canonical: String,
-    pub per_page: i64,
-    /// `Some(n)` in page mode, `None` in cursor mode.
-    pub page: Option<i64>,
-    /// Keyset position in cursor mode (`None` in page mode).
-    after: Option<Vec<Bind>>,
     filter_hash: String,
+}
+
+impl std::ops::Deref for ListRequest {
+    type Target = PageSpec;
+
+    fn deref(&self) -> &PageSpec {
+        &self.spec
+    }
 }
 
 /// Parse and check `sort` against a resource's whitelist.
@@ -148,36 +128,15 @@ impl ListRequest {
             (None, page) => (Some(page.unwrap_or(1)), None),
         };
         Ok(Self {
-            sort,
+            spec: PageSpec {
+                sort,
+                per_page,
+                page,
+                after,
+            },
             sort_canonical,
-            per_page,
-            page,
-            after,
             filter_hash,
         })
-    }
-
-    /// The ORDER BY of this request (without the id, which [`crate::db::list`] appends).
-    pub fn order(&self) -> Vec<(String, Dir)> {
-        self.sort
-            .iter()
-            .map(|k| (k.sql.to_string(), k.dir))
-            .collect()
-    }
-
-    /// The rows to fetch: one more than a page, to know whether a next page exists.
-    pub fn window(&self) -> Window {
-        let limit = self.per_page + 1;
-        match self.page {
-            Some(page) => Window::Offset {
-                offset: (page - 1).saturating_mul(self.per_page),
-                limit,
-            },
-            None => Window::After {
-                after: self.after.clone(),
-                limit,
-            },
-        }
     }
 
     fn encode_cursor(&self, keys: &[Bind]) -> String {
@@ -189,27 +148,6 @@ impl ListRequest {
         let json = serde_json::to_vec(&body).unwrap_or_default();
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
     }
-
-    /// Cut the fetched rows to a page; the keyset of the last row when a next page exists.
-    pub fn split<R: KeysetRow>(&self, mut rows: Vec<R>) -> (Vec<R>, Option<Vec<Bind>>) {
-        let per_page = usize::try_from(self.per_page).unwrap_or(usize::MAX);
-        if rows.len() <= per_page {
-            return (rows, None);
-        }
-        rows.truncate(per_page);
-        let next = rows.last().map(|last| {
-            let mut keys: Vec<Bind> = self.sort.iter().map(|k| last.sort_value(k.name)).collect();
-            keys.push(Bind::Int(last.id()));
-            keys
-        });
-        (rows, next)
-    }
-}
-
-/// A row that can say its value for each sort field it offers.
-pub trait KeysetRow {
-    fn id(&self) -> i64;
-    fn sort_value(&self, sort_name: &str) -> Bind;
 }
 
 fn decode_cursor(cursor: &str) -> Result<CursorBody, AppError> {

@@ -6,12 +6,12 @@ use diesel::sql_types::{Integer, Text};
 use diesel::SqliteConnection;
 
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::schema::organizations;
 use crate::db::{self, ts_text};
 use crate::db::{search, tree};
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::http::etag;
-use crate::http::list::{KeysetRow, ListRequest, Sortable};
 use crate::text;
 
 use super::dto::{
@@ -297,7 +297,7 @@ pub fn list_sql(conn: &mut SqliteConnection, query: &ListOrganizationsQuery) -> 
 pub fn list(
     conn: &mut SqliteConnection,
     query: &ListOrganizationsQuery,
-    list: &ListRequest,
+    list: &PageSpec,
     base: &str,
 ) -> ApiResult<(Vec<Organization>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
@@ -311,7 +311,7 @@ pub fn list(
 pub fn list_statements(
     conn: &mut SqliteConnection,
     query: &ListOrganizationsQuery,
-    list: &ListRequest,
+    list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {
     let q = list_sql(conn, query)?;
     Ok(vec![q.page(&list.order(), &list.window()), q.count()])

@@ -6,12 +6,12 @@ use diesel::SqliteConnection;
 
 use crate::auth::{Claims, Role, TokenKeys};
 use crate::db::list::{self as sql, Bind, ListSql};
+use crate::db::list::{KeysetRow, PageSpec, Sortable};
+use crate::db::patch::Patch;
 use crate::db::schema::users;
 use crate::db::{self, tree, ts_text};
 use crate::error::{ApiResult, AppError, FieldError};
-use crate::http::body::Patch;
 use crate::http::etag;
-use crate::http::list::{KeysetRow, ListRequest, Sortable};
 use crate::text;
 
 use super::dto::{CreateUser, ListUsersQuery, UpdateUser, User};
@@ -96,7 +96,7 @@ pub fn get(conn: &mut SqliteConnection, key: &str) -> ApiResult<User> {
 pub fn list(
     conn: &mut SqliteConnection,
     query: &ListUsersQuery,
-    list: &ListRequest,
+    list: &PageSpec,
 ) -> ApiResult<(Vec<User>, i64, Option<Vec<Bind>>)> {
     let mut q = ListSql::new("u.*", "users u", "u.id");
     if let Some(roles) = &query.role {

@@ -226,7 +226,7 @@ pub(super) fn organization_filter(q: &mut ListSql, set: &[i32]) {
 pub fn list(
     conn: &mut SqliteConnection,
     query: &ListActivitiesQuery,
-    list: &ListRequest,
+    list: &PageSpec,
     viewer: &Viewer,
     scope_organization: Option<i32>,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
@@ -305,7 +305,7 @@ pub fn feed(
 pub fn list_statements(
     conn: &mut SqliteConnection,
     query: &ListActivitiesQuery,
-    list: &ListRequest,
+    list: &PageSpec,
     viewer: &Viewer,
 ) -> ApiResult<Vec<Statement>> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
@@ -317,7 +317,7 @@ pub fn list_statements(
 pub fn list_trash(
     conn: &mut SqliteConnection,
     user: &AuthUser,
-    list: &ListRequest,
+    list: &PageSpec,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let viewer = Viewer::of(conn, Some(user))?;
     let mut q = ListSql::new(

@@ -8,12 +8,12 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::SqliteConnection;
 
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::list::{KeysetRow, PageSpec, Sortable};
+use crate::db::patch::Patch;
 use crate::db::schema::{cluster_members, cluster_results, clusters};
 use crate::db::{self, search, tree};
 use crate::error::{ApiResult, AppError, FieldError};
-use crate::http::body::Patch;
 use crate::http::etag;
-use crate::http::list::{KeysetRow, ListRequest, Sortable};
 use crate::text;
 use crate::vocab::OrgRef;
 use crate::vocab::{Category, ClusterRef};
@@ -123,7 +123,7 @@ pub fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<ClusterRow> {
 pub fn list(
     conn: &mut SqliteConnection,
     query: &ListClustersQuery,
-    list: &ListRequest,
+    list: &PageSpec,
     base: &str,
 ) -> ApiResult<(Vec<Cluster>, i64, Option<Vec<Bind>>)> {
     let mut q = ListSql::new("c.*", "clusters c", "c.id");
