@@ -3,6 +3,7 @@
 
 pub mod list;
 pub mod patch;
+pub mod precondition;
 pub mod schema;
 pub mod search;
 pub mod slugs;

@@ -4,24 +4,10 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+use crate::db::precondition::tags;
+pub use crate::db::precondition::{check_if_match, of, of_bytes};
 use crate::error::AppError;
-
-/// A strong ETag: a hash of the exact bytes sent.
-pub fn of_bytes(bytes: &[u8]) -> String {
-    format!("\"{}\"", hex::encode(&Sha256::digest(bytes)[..12]))
-}
-
-/// The ETag a value would be sent with.
-pub fn of<T: Serialize>(value: &T) -> Result<String, AppError> {
-    let body = serde_json::to_vec(value).map_err(AppError::internal)?;
-    Ok(of_bytes(&body))
-}
-
-fn tags(value: &str) -> impl Iterator<Item = &str> {
-    value.split(',').map(str::trim).filter(|t| !t.is_empty())
-}
 
 fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
@@ -44,20 +30,6 @@ pub fn if_match(req: &HttpRequest) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .collect();
     (!values.is_empty()).then(|| values.join(", "))
-}
-
-/// 412 unless `If-Match` (strong comparison) is absent, `*`, or lists the current ETag.
-pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), AppError> {
-    match if_match {
-        None => Ok(()),
-        Some(value) => {
-            if tags(value).any(|t| t == "*" || (!t.starts_with("W/") && t == current)) {
-                Ok(())
-            } else {
-                Err(AppError::PreconditionFailed)
-            }
-        }
-    }
 }
 
 /// Send a JSON representation with its ETag, or 304 when the client has it already.

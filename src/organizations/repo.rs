@@ -7,11 +7,11 @@ use diesel::SqliteConnection;
 
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
+use crate::db::precondition as etag;
 use crate::db::schema::organizations;
 use crate::db::{self, ts_text};
 use crate::db::{search, tree};
 use crate::error::{ApiResult, AppError, FieldError};
-use crate::http::etag;
 use crate::text;
 
 use super::dto::{

@@ -8,10 +8,10 @@ use crate::auth::{Claims, Role, TokenKeys};
 use crate::db::list::{self as sql, Bind, ListSql};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
+use crate::db::precondition as etag;
 use crate::db::schema::users;
 use crate::db::{self, tree, ts_text};
 use crate::error::{ApiResult, AppError, FieldError};
-use crate::http::etag;
 use crate::text;
 
 use super::dto::{CreateUser, ListUsersQuery, UpdateUser, User};

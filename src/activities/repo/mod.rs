@@ -12,13 +12,13 @@ use crate::auth::AuthUser;
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
+use crate::db::precondition as etag;
 use crate::db::schema::{
     activities, activity_bodies, activity_documents, activity_photos, activity_revisions, clusters,
     organizations, tags,
 };
 use crate::db::{self, search, tree, ts_text};
 use crate::error::{ApiResult, AppError, FieldError};
-use crate::http::etag;
 use crate::organizations::dto::OrgRef;
 use crate::organizations::repo as orgs;
 use crate::text;
