@@ -259,14 +259,6 @@ pub async fn restore_revision(
     etag::json_response(&req, StatusCode::OK, &restored, |_| {})
 }
 
-crate::list_query! {
-    /// Query of `GET /trash/activities`.
-    pub struct ListTrashQuery {
-        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `deleted_at`, `updated_at`. Default: `-deleted_at`.",
-        default_sort: "-deleted_at",
-    }
-}
-
 /// The trash
 ///
 /// Deleted activities the caller may edit, most recently deleted first.

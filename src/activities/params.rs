@@ -141,3 +141,11 @@ pub enum TagSort {
     /// Vietnamese order of the name.
     Name,
 }
+
+list_query! {
+    /// Query of `GET /trash/activities`.
+    pub struct ListTrashQuery {
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `deleted_at`, `updated_at`. Default: `-deleted_at`.",
+        default_sort: "-deleted_at",
+    }
+}

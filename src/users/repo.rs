@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::SqliteConnection;
 
 use crate::auth::{Claims, Role, TokenKeys};
-use crate::db::list::{self as sql, Bind, ListSql};
+use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
 use crate::db::precondition as etag;
@@ -98,6 +98,24 @@ pub fn list(
     query: &ListUsersQuery,
     list: &PageSpec,
 ) -> ApiResult<(Vec<User>, i64, Option<Vec<Bind>>)> {
+    let q = list_sql(conn, query)?;
+    let rows: Vec<UserRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    Ok((rows.iter().map(UserRow::to_dto).collect(), total, next))
+}
+
+/// The page and count statements of a list (what the query-plan test explains).
+pub fn list_statements(
+    conn: &mut SqliteConnection,
+    query: &ListUsersQuery,
+    list: &PageSpec,
+) -> ApiResult<Vec<Statement>> {
+    let q = list_sql(conn, query)?;
+    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+}
+
+fn list_sql(conn: &mut SqliteConnection, query: &ListUsersQuery) -> ApiResult<ListSql> {
     let mut q = ListSql::new("u.*", "users u", "u.id");
     if let Some(roles) = &query.role {
         let roles: Vec<Bind> = roles.iter().map(|r| Bind::from(r.as_str())).collect();
@@ -118,10 +136,7 @@ pub fn list(
     if let Some(active) = query.active {
         q.filter("u.active = ?", [Bind::Int(i64::from(active))]);
     }
-    let rows: Vec<UserRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
-    Ok((rows.iter().map(UserRow::to_dto).collect(), total, next))
+    Ok(q)
 }
 
 fn check_organization(conn: &mut SqliteConnection, org: Option<i64>) -> ApiResult<Option<i32>> {

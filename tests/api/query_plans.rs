@@ -4,11 +4,14 @@
 //! A resource with a list adds its cases to `cases()` and its statement builder to `statements()`.
 
 use actix_web::test::TestRequest;
-use doan_api::activities::{dto::ListActivitiesQuery, repo as acts};
+use doan_api::activities::dto::{ListActivitiesQuery, ListTrashQuery};
+use doan_api::activities::repo as acts;
+use doan_api::clusters::{dto::ListClustersQuery, repo as clusters};
 use doan_api::db::list::{explain, Statement};
 use doan_api::http::list::ListRequest;
 use doan_api::http::query::parse_query;
 use doan_api::organizations::{dto::ListOrganizationsQuery, repo as orgs};
+use doan_api::users::{dto::ListUsersQuery, repo as users};
 
 use crate::helpers::spawn_demo_app;
 
@@ -97,6 +100,52 @@ fn activity_cases(cursor: &str) -> Vec<Case> {
     cases
 }
 
+/// The list queries of clusters, users and the trash: each filter alone, each sort alone.
+fn other_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let lists: [(&str, &[&str], &[&str], &str); 3] = [
+        (
+            "/api/v1/clusters",
+            &[
+                "bloc=doan-khoi-cac-co-quan-tinh-lang-son",
+                "year=2023",
+                "active=true",
+                "q=cum",
+            ],
+            &["number", "-number", "name", "-name"],
+            "number",
+        ),
+        (
+            "/api/v1/users",
+            &[
+                "role=editor",
+                "role=admin,editor",
+                "organization=chi-doan-van-phong-ubnd-tinh",
+                "active=true",
+            ],
+            &["username", "-username", "created_at", "-created_at"],
+            "username",
+        ),
+        (
+            "/api/v1/trash/activities",
+            &[],
+            &["deleted_at", "-deleted_at", "updated_at", "-updated_at"],
+            "-deleted_at",
+        ),
+    ];
+    for (base, filters, sorts, default) in lists {
+        cases.push(case(base, true));
+        for filter in filters {
+            cases.push(case(&format!("{base}?{filter}"), true));
+        }
+        for sort in sorts {
+            cases.push(case(&format!("{base}?sort={sort}"), *sort == default));
+        }
+        cases.push(case(&format!("{base}?page=2&per_page=2"), true));
+    }
+    cases
+}
+
 fn statements(conn: &mut diesel::SqliteConnection, uri: &str) -> Vec<Statement> {
     let req = TestRequest::with_uri(uri).to_http_request();
     match req.path() {
@@ -109,6 +158,30 @@ fn statements(conn: &mut diesel::SqliteConnection, uri: &str) -> Vec<Statement> 
             let q: ListActivitiesQuery = parse_query(req.query_string()).expect("query");
             let list = ListRequest::new(&req, &q.paging(), &acts::SORTS).expect("list request");
             acts::list_statements(conn, &q, &list, &acts::Viewer::Public).expect("statements")
+        }
+        "/api/v1/clusters" => {
+            let q: ListClustersQuery = parse_query(req.query_string()).expect("query");
+            let list = ListRequest::new(&req, &q.paging(), &clusters::SORTS).expect("list request");
+            clusters::list_statements(conn, &q, &list).expect("statements")
+        }
+        "/api/v1/users" => {
+            let q: ListUsersQuery = parse_query(req.query_string()).expect("query");
+            let list = ListRequest::new(&req, &q.paging(), &users::SORTS).expect("list request");
+            users::list_statements(conn, &q, &list).expect("statements")
+        }
+        "/api/v1/trash/activities" => {
+            let q: ListTrashQuery = parse_query(req.query_string()).expect("query");
+            let paging = q.paging();
+            let list = ListRequest::new(&req, &paging, &acts::TRASH_SORTS).expect("list request");
+            // As the admin (every trashed row) and as an editor of a few units.
+            let mut out = acts::trash_statements(&acts::Viewer::Admin, &list);
+            out.extend(acts::trash_statements(
+                &acts::Viewer::Editor {
+                    scope: vec![3, 4, 5],
+                },
+                &list,
+            ));
+            out
         }
         other => panic!("no statement builder for {other}"),
     }
@@ -152,7 +225,8 @@ async fn every_list_query_uses_an_index() {
     let mut failures = Vec::new();
     let cases = organization_cases(&cursor)
         .into_iter()
-        .chain(activity_cases(&activity_cursor));
+        .chain(activity_cases(&activity_cursor))
+        .chain(other_cases());
     for case in cases {
         for stmt in statements(&mut conn, &case.uri) {
             let plan = explain(&mut conn, &stmt).expect("EXPLAIN QUERY PLAN");

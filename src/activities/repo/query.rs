@@ -320,23 +320,34 @@ pub fn list_trash(
     list: &PageSpec,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let viewer = Viewer::of(conn, Some(user))?;
+    let q = trash_sql(&viewer);
+    let rows: Vec<ListRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
+    Ok((summaries(conn, &rows, None)?, total, next))
+}
+
+fn trash_sql(viewer: &Viewer) -> ListSql {
     let mut q = ListSql::new(
         &format!("{ROW_COLUMNS}, NULL AS rank"),
         "activities a",
         "a.id",
     );
     q.filter("a.state = 'trash'", []);
-    if let Viewer::Editor { scope } = &viewer {
+    if let Viewer::Editor { scope } = viewer {
         q.filter(
             format!("a.organizer_id IN ({})", placeholders(scope.len())),
             int_binds(scope),
         );
     }
-    let rows: Vec<ListRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
-    let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
-    Ok((summaries(conn, &rows, None)?, total, next))
+    q
+}
+
+/// The trash's page and count statements for a viewer (what the query-plan test explains).
+pub fn trash_statements(viewer: &Viewer, list: &PageSpec) -> Vec<Statement> {
+    let q = trash_sql(viewer);
+    vec![q.page(&list.order(), &list.window()), q.count()]
 }
 
 pub const TRASH_SORTS: Sortable = Sortable {

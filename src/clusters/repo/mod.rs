@@ -126,6 +126,24 @@ pub fn list(
     list: &PageSpec,
     base: &str,
 ) -> ApiResult<(Vec<Cluster>, i64, Option<Vec<Bind>>)> {
+    let q = list_sql(conn, query)?;
+    let rows: Vec<ClusterRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
+    let total = sql::count(conn, &q.count())?;
+    let (rows, next) = list.split(rows);
+    Ok((dtos(conn, &rows, base)?, total, next))
+}
+
+/// The page and count statements of a list (what the query-plan test explains).
+pub fn list_statements(
+    conn: &mut SqliteConnection,
+    query: &ListClustersQuery,
+    list: &PageSpec,
+) -> ApiResult<Vec<Statement>> {
+    let q = list_sql(conn, query)?;
+    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+}
+
+fn list_sql(conn: &mut SqliteConnection, query: &ListClustersQuery) -> ApiResult<ListSql> {
     let mut q = ListSql::new("c.*", "clusters c", "c.id");
     if let Some(bloc) = &query.bloc {
         let id = tree::lookup_organization(conn, bloc)?.ok_or_else(|| {
@@ -148,10 +166,7 @@ pub fn list(
     if let Some(s) = query.q.as_deref().map(search::parse).transpose()?.flatten() {
         search::filter(&mut q, "c.id", SEARCH_TABLE, &s);
     }
-    let rows: Vec<ClusterRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
-    Ok((dtos(conn, &rows, base)?, total, next))
+    Ok(q)
 }
 
 pub(super) fn index(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<()> {

@@ -1,0 +1,1 @@
+DROP INDEX clusters_active;
