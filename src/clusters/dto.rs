@@ -316,3 +316,9 @@ pub struct RankingQuery {
     #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
     pub category: Option<Vec<Category>>,
 }
+
+/// The feeds of a cluster's activities (absolute, from the public base URL): URLs are the
+/// response types' business, so repositories ask here.
+pub fn feed_links(base: &str, slug: &str) -> FeedLinks {
+    FeedLinks::filtered(base, "cluster", slug)
+}

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::FieldError;
 use crate::http::body::{BodySchema, Patch};
+use crate::http::links::FeedLinks;
 use crate::http::query::{de_bool, de_list, de_nonempty};
 use crate::list_query;
 use crate::text;
@@ -51,7 +52,7 @@ pub struct Organization {
     #[schema(example = 1)]
     pub version: i64,
     /// Feeds of the activities the unit organized or took part in.
-    pub feeds: crate::http::links::FeedLinks,
+    pub feeds: FeedLinks,
 }
 
 /// An organization with its place in the hierarchy.
@@ -407,4 +408,10 @@ pub struct OrganizationPath {
     /// Numeric id or slug.
     #[param(example = "chi-doan-so-giao-thong-van-tai")]
     pub id: String,
+}
+
+/// The feeds of a unit's activities (absolute, from the public base URL): URLs are the
+/// response types' business, so repositories ask here.
+pub fn feed_links(base: &str, slug: &str) -> FeedLinks {
+    FeedLinks::filtered(base, "organization", slug)
 }

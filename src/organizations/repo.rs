@@ -130,7 +130,7 @@ impl OrganizationRow {
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
             version: i64::from(self.version),
-            feeds: crate::http::links::FeedLinks::filtered(base, "organization", &self.slug),
+            feeds: super::dto::feed_links(base, &self.slug),
         }
     }
 

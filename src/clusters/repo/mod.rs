@@ -103,7 +103,7 @@ pub(super) fn dtos(
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
                 version: i64::from(row.version),
-                feeds: crate::http::links::FeedLinks::filtered(base, "cluster", &row.slug),
+                feeds: feed_links(base, &row.slug),
             })
         })
         .collect()
