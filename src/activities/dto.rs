@@ -319,19 +319,13 @@ impl BodySchema for UpdateActivity {
             }
         }
         // Schema-level limits, checked before any If-Match (the merged state is checked again).
-        let mut too_long = |field: &str, patch: &Patch<String>, max: usize| {
-            if patch.as_value().is_some_and(|v| v.chars().count() > max) {
-                errors.push(FieldError::new(
-                    field,
-                    format!("must be at most {max} characters"),
-                ));
-            }
-        };
-        too_long("/title", &self.title, 300);
-        too_long("/summary", &self.summary, 2000);
-        too_long("/body", &self.body, 100_000);
-        too_long("/location", &self.location, 300);
-        too_long("/byline", &self.byline, 300);
+        errors.extend(over_limits([
+            ("title", self.title.as_value().map(String::as_str)),
+            ("summary", self.summary.as_value().map(String::as_str)),
+            ("body", self.body.as_value().map(String::as_str)),
+            ("location", self.location.as_value().map(String::as_str)),
+            ("byline", self.byline.as_value().map(String::as_str)),
+        ]));
         if self.title.as_value().is_some_and(|t| t.trim().is_empty()) {
             errors.push(FieldError::new("/title", "must not be empty"));
         }

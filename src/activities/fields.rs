@@ -9,6 +9,34 @@ use crate::http::dates;
 
 use super::dto::*;
 
+/// The longest each text may be, in code points of its cleaned form: one table for POST,
+/// PATCH (checked on the patch before `If-Match`, then on the merged state) and restore.
+pub const TEXT_LIMITS: [(&str, usize); 5] = [
+    ("title", 300),
+    ("summary", 2000),
+    ("body", 100_000),
+    ("location", 300),
+    ("byline", 300),
+];
+
+/// An error for each text over its [`TEXT_LIMITS`] entry.
+pub fn over_limits<'a>(
+    texts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Vec<FieldError> {
+    texts
+        .into_iter()
+        .filter_map(|(field, value)| {
+            let (_, max) = TEXT_LIMITS.iter().find(|(name, _)| *name == field)?;
+            value.is_some_and(|v| v.chars().count() > *max).then(|| {
+                FieldError::new(
+                    format!("/{field}"),
+                    format!("must be at most {max} characters"),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The writable state of an activity, cleaned: what a create, a patch or a restore produces.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityFields {
@@ -209,20 +237,13 @@ impl ActivityFields {
 
     /// Rules that need no database; every broken one is returned.
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        let mut too_long = |field: &str, value: Option<&str>, max: usize| {
-            if value.is_some_and(|v| v.chars().count() > max) {
-                errors.push(FieldError::new(
-                    field,
-                    format!("must be at most {max} characters"),
-                ));
-            }
-        };
-        too_long("/title", Some(&self.title), 300);
-        too_long("/summary", self.summary.as_deref(), 2000);
-        too_long("/body", self.body.as_deref(), 100_000);
-        too_long("/location", self.location.as_deref(), 300);
-        too_long("/byline", self.byline.as_deref(), 300);
+        let mut errors = over_limits([
+            ("title", Some(self.title.as_str())),
+            ("summary", self.summary.as_deref()),
+            ("body", self.body.as_deref()),
+            ("location", self.location.as_deref()),
+            ("byline", self.byline.as_deref()),
+        ]);
         if self.title.is_empty() {
             errors.push(FieldError::new("/title", "must not be empty"));
         }
