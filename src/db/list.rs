@@ -180,6 +180,27 @@ impl PageSpec {
         }
     }
 
+    /// The page and count statements of `q`: what [`PageSpec::load`] runs, and what the
+    /// query-plan test explains.
+    pub fn statements(&self, q: &ListSql) -> Vec<Statement> {
+        vec![q.page(&self.order(), &self.window()), q.count()]
+    }
+
+    /// Run `q` for this page: the rows, the exact total, and the keyset of the next page.
+    pub fn load<R>(
+        &self,
+        conn: &mut SqliteConnection,
+        q: &ListSql,
+    ) -> QueryResult<(Vec<R>, i64, Option<Vec<Bind>>)>
+    where
+        R: QueryableByName<Sqlite> + KeysetRow + 'static,
+    {
+        let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
+        let total = count(conn, &q.count())?;
+        let (rows, next) = self.split(rows);
+        Ok((rows, total, next))
+    }
+
     /// Cut the fetched rows to a page; the keyset of the last row when a next page exists.
     pub fn split<R: KeysetRow>(&self, mut rows: Vec<R>) -> (Vec<R>, Option<Vec<Bind>>) {
         let per_page = usize::try_from(self.per_page).unwrap_or(usize::MAX);

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use diesel::SqliteConnection;
 
-use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::list::{Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::precondition as etag;
 use crate::db::schema::organizations;
@@ -301,9 +301,7 @@ pub fn list(
     base: &str,
 ) -> ApiResult<(Vec<Organization>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
-    let rows: Vec<OrganizationRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
+    let (rows, total, next) = list.load::<OrganizationRow>(conn, &q)?;
     Ok((rows.iter().map(|r| r.to_dto(base)).collect(), total, next))
 }
 
@@ -314,7 +312,7 @@ pub fn list_statements(
     list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {
     let q = list_sql(conn, query)?;
-    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+    Ok(list.statements(&q))
 }
 
 /// Check the references and the hierarchy rules of a set of fields (422 listing each).

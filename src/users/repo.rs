@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::SqliteConnection;
 
 use crate::auth::{Claims, Role, TokenKeys};
-use crate::db::list::{self as sql, Bind, ListSql, Statement};
+use crate::db::list::{Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
 use crate::db::precondition as etag;
@@ -99,9 +99,7 @@ pub fn list(
     list: &PageSpec,
 ) -> ApiResult<(Vec<User>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
-    let rows: Vec<UserRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
+    let (rows, total, next) = list.load::<UserRow>(conn, &q)?;
     Ok((rows.iter().map(UserRow::to_dto).collect(), total, next))
 }
 
@@ -112,7 +110,7 @@ pub fn list_statements(
     list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {
     let q = list_sql(conn, query)?;
-    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+    Ok(list.statements(&q))
 }
 
 fn list_sql(conn: &mut SqliteConnection, query: &ListUsersQuery) -> ApiResult<ListSql> {

@@ -232,9 +232,7 @@ pub fn list(
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let (q, search) = list_sql(conn, query, viewer, relevance, scope_organization)?;
-    let rows: Vec<ListRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
+    let (rows, total, next) = list.load::<ListRow>(conn, &q)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
     let data = summaries(conn, &rows, search.as_ref().map(|s| s.terms.as_slice()))?;
     Ok((data, total, next))
@@ -310,7 +308,7 @@ pub fn list_statements(
 ) -> ApiResult<Vec<Statement>> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let (q, _) = list_sql(conn, query, viewer, relevance, None)?;
-    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+    Ok(list.statements(&q))
 }
 
 /// The trash the caller may edit, newest deletion first.
@@ -321,9 +319,7 @@ pub fn list_trash(
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let viewer = Viewer::of(conn, Some(user))?;
     let q = trash_sql(&viewer);
-    let rows: Vec<ListRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
+    let (rows, total, next) = list.load::<ListRow>(conn, &q)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
     Ok((summaries(conn, &rows, None)?, total, next))
 }
@@ -347,7 +343,7 @@ fn trash_sql(viewer: &Viewer) -> ListSql {
 /// The trash's page and count statements for a viewer (what the query-plan test explains).
 pub fn trash_statements(viewer: &Viewer, list: &PageSpec) -> Vec<Statement> {
     let q = trash_sql(viewer);
-    vec![q.page(&list.order(), &list.window()), q.count()]
+    list.statements(&q)
 }
 
 pub const TRASH_SORTS: Sortable = Sortable {

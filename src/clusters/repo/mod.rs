@@ -127,9 +127,7 @@ pub fn list(
     base: &str,
 ) -> ApiResult<(Vec<Cluster>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
-    let rows: Vec<ClusterRow> = sql::load(conn, &q.page(&list.order(), &list.window()))?;
-    let total = sql::count(conn, &q.count())?;
-    let (rows, next) = list.split(rows);
+    let (rows, total, next) = list.load::<ClusterRow>(conn, &q)?;
     Ok((dtos(conn, &rows, base)?, total, next))
 }
 
@@ -140,7 +138,7 @@ pub fn list_statements(
     list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {
     let q = list_sql(conn, query)?;
-    Ok(vec![q.page(&list.order(), &list.window()), q.count()])
+    Ok(list.statements(&q))
 }
 
 fn list_sql(conn: &mut SqliteConnection, query: &ListClustersQuery) -> ApiResult<ListSql> {
