@@ -6,18 +6,19 @@ use std::collections::BTreeMap;
 
 use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::activities::dto::{Category, ListActivitiesQuery, Status};
-use crate::activities::repo::{self as activities, Viewer};
+use crate::activities::repo::Viewer;
 use crate::auth::MaybeUser;
-use crate::db::list as sql;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::csv;
 use crate::http::query::{de_bool, de_list, de_nonempty, Qs};
+
+mod render;
+mod repo;
 
 /// A dimension to count by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -131,31 +132,6 @@ pub struct Stats {
     pub data: Vec<StatsRow>,
 }
 
-#[derive(diesel::QueryableByName)]
-struct GroupRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    k1: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    l1: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    k2: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    l2: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn label(dim: Dimension, key: &Option<String>, label: Option<String>) -> Option<String> {
-    match dim {
-        Dimension::Category => key
-            .as_deref()
-            .and_then(Category::parse)
-            .map(|c| c.label().to_string()),
-        Dimension::Month => key.clone(),
-        _ => label,
-    }
-}
-
 /// Activity counts
 ///
 /// Counts of activities grouped by one or two dimensions, under the filters of the activities
@@ -196,84 +172,19 @@ pub async fn activity_stats(
         occurred_to: q.occurred_to,
         ..Default::default()
     };
-    let dims_for_query = dims.clone();
-    let (total, rows) = db::run(&pool, move |conn| {
+    let stats = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.0.as_ref())?;
-        let (list, _) = activities::list_sql(conn, &filters, &viewer, false, None)?;
-        let total = sql::count(conn, &list.count())?;
-        let (k1, l1, j1) = dims_for_query[0].sql(1);
-        let (k2, l2, j2) = dims_for_query.get(1).map(|d| d.sql(2)).unwrap_or((
-            "NULL".into(),
-            "NULL".into(),
-            String::new(),
-        ));
-        let stmt = list.aggregate(
-            &format!("{k1} AS k1, {l1} AS l1, {k2} AS k2, {l2} AS l2, count(*) AS n"),
-            &format!("{j1} {j2}"),
-            "1, 3",
-            "1, 3",
-        );
-        let rows: Vec<GroupRow> = sql::load(conn, &stmt)?;
-        Ok((total, rows))
+        repo::counts(conn, &filters, &viewer, dims)
     })
     .await?;
-    let data: Vec<StatsRow> = rows
-        .into_iter()
-        .map(|r| {
-            let mut keys = BTreeMap::new();
-            let mut labels = BTreeMap::new();
-            for (i, (k, l)) in [(r.k1, r.l1), (r.k2, r.l2)].into_iter().enumerate() {
-                if let Some(dim) = dims.get(i) {
-                    labels.insert(dim.name().to_string(), label(*dim, &k, l));
-                    keys.insert(dim.name().to_string(), k);
-                }
-            }
-            StatsRow {
-                keys,
-                labels,
-                count: r.n,
-            }
-        })
-        .collect();
     if as_csv {
-        let mut headers: Vec<String> = Vec::new();
-        for d in &dims {
-            headers.push(d.name().to_string());
-            if *d != Dimension::Month {
-                headers.push(format!("{}_label", d.name()));
-            }
-        }
-        headers.push("count".into());
-        let rows: Vec<Vec<String>> = data
-            .iter()
-            .map(|r| {
-                let mut row = Vec::new();
-                for d in &dims {
-                    row.push(r.keys.get(d.name()).cloned().flatten().unwrap_or_default());
-                    if *d != Dimension::Month {
-                        row.push(
-                            r.labels
-                                .get(d.name())
-                                .cloned()
-                                .flatten()
-                                .unwrap_or_default(),
-                        );
-                    }
-                }
-                row.push(r.count.to_string());
-                row
-            })
-            .collect();
+        let (headers, rows) = render::csv_table(&stats);
         let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
         return Ok(csv::response("thong-ke-hoat-dong.csv", &refs, &rows));
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::VARY, "Accept"))
-        .json(Stats {
-            group_by: dims,
-            total,
-            data,
-        }))
+        .json(stats))
 }
 
 /// Routes under `/api/v1/stats`.
