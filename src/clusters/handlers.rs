@@ -13,6 +13,7 @@ use crate::http::{csv, etag, links};
 use crate::organizations::dto::OrganizationPath;
 
 use super::dto::*;
+use super::render;
 use super::repo::{self, ResultScope};
 
 /// List clusters
@@ -214,46 +215,8 @@ pub async fn get_ranking(
     let wanted_categories = query.category.clone();
     let ranking = db::run(&pool, move |conn| repo::ranking(conn, &key, &query)).await?;
     if as_csv {
-        // The same columns whatever the roster: the categories asked for, else all of them.
-        let mut categories: Vec<String> = match &wanted_categories {
-            Some(list) => list.iter().map(|c| c.as_str().to_string()).collect(),
-            None => crate::vocab::Category::ALL
-                .iter()
-                .map(|c| c.as_str().to_string())
-                .collect(),
-        };
-        categories.sort();
-        let mut headers = vec![
-            "rank",
-            "organization_id",
-            "organization",
-            "role",
-            "organized",
-            "partnered",
-            "total",
-        ];
-        headers.extend(categories.iter().map(String::as_str));
-        let rows: Vec<Vec<String>> = ranking
-            .members
-            .iter()
-            .map(|m| {
-                let mut row = vec![
-                    m.rank.to_string(),
-                    m.organization.id.to_string(),
-                    m.organization.name.clone(),
-                    m.role.as_str().to_string(),
-                    m.organized.to_string(),
-                    m.partnered.to_string(),
-                    m.total.to_string(),
-                ];
-                row.extend(
-                    categories
-                        .iter()
-                        .map(|c| m.by_category.get(c).copied().unwrap_or(0).to_string()),
-                );
-                row
-            })
-            .collect();
+        let (headers, rows) = render::ranking_table(&ranking, wanted_categories.as_deref());
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
         return Ok(csv::response(
             &format!("xep-hang-{}-{}.csv", ranking.cluster.slug, ranking.year),
             &headers,

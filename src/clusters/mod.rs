@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod handlers;
+pub mod render;
 pub mod repo;
 
 use utoipa_actix_web::service_config::ServiceConfig;
