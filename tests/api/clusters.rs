@@ -1,4 +1,5 @@
-//! Clusters, rosters, ranking, results and stats over HTTP.
+//! Clusters, rosters, ranking and results over HTTP (the stats have their own file and use
+//! this file's world).
 
 use doan_api::auth::Role;
 use reqwest::{Method, Response};
@@ -7,41 +8,42 @@ use serde_json::{json, Value};
 use crate::helpers::{
     assert_problem, create_activity, error_fields, header, spawn_app, spawn_demo_app, TestApp,
 };
+use crate::stats::count_of;
 
-const CLUSTERS: &str = "/api/v1/clusters";
-const ACTIVITIES: &str = "/api/v1/activities";
-const STATS: &str = "/api/v1/stats/activities";
+pub(crate) const CLUSTERS: &str = "/api/v1/clusters";
+pub(crate) const ACTIVITIES: &str = "/api/v1/activities";
+pub(crate) const STATS: &str = "/api/v1/stats/activities";
 
 /// A unit whose name has "Đ", "ư" and a comma: CSV must keep the letters and quote the name.
-const COMMA_UNIT: &str = "Chi đoàn Đài Phát thanh, Truyền hình và Bưu điện tỉnh";
+pub(crate) const COMMA_UNIT: &str = "Chi đoàn Đài Phát thanh, Truyền hình và Bưu điện tỉnh";
 
 // --- helpers --------------------------------------------------------------------------------
 
-fn id_of(value: &Value) -> i64 {
+pub(crate) fn id_of(value: &Value) -> i64 {
     value["id"].as_i64().expect("id")
 }
 
 /// A bloc with five units below it (one of them a branch two levels down), a second bloc
 /// with a unit of its own, and a partner body outside the Youth Union.
-struct World {
-    bloc: i64,
+pub(crate) struct World {
+    pub(crate) bloc: i64,
     /// Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh
-    ksbt: i64,
+    pub(crate) ksbt: i64,
     /// Chi đoàn Sở Giao thông vận tải
-    gtvt: i64,
+    pub(crate) gtvt: i64,
     /// Chi đoàn Văn phòng UBND tỉnh
-    ubnd: i64,
+    pub(crate) ubnd: i64,
     /// `COMMA_UNIT`
-    radio: i64,
+    pub(crate) radio: i64,
     /// Chi đoàn Phòng Vận tải, a branch below `gtvt` (still below the bloc).
-    branch: i64,
-    other_bloc: i64,
+    pub(crate) branch: i64,
+    pub(crate) other_bloc: i64,
     /// A unit of `other_bloc`.
-    bank: i64,
-    partner: i64,
+    pub(crate) bank: i64,
+    pub(crate) partner: i64,
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let org = |name: &'static str, kind: &'static str, parent: Option<i64>| async move {
         id_of(
             &app.create_org(json!({"name": name, "kind": kind, "parent_id": parent}))
@@ -91,7 +93,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 /// Create a cluster as admin (asserting 201) and return it.
-async fn create_cluster(app: &TestApp, name: &str, number: i64, bloc: i64) -> Value {
+pub(crate) async fn create_cluster(app: &TestApp, name: &str, number: i64, bloc: i64) -> Value {
     let body = json!({"name": name, "number": number, "bloc_id": bloc});
     let res = app.post_json(CLUSTERS, &body).await;
     let status = res.status();
@@ -100,7 +102,7 @@ async fn create_cluster(app: &TestApp, name: &str, number: i64, bloc: i64) -> Va
     json
 }
 
-fn roster_body(members: &[(i64, &str)]) -> Value {
+pub(crate) fn roster_body(members: &[(i64, &str)]) -> Value {
     json!({
         "members": members
             .iter()
@@ -110,7 +112,12 @@ fn roster_body(members: &[(i64, &str)]) -> Value {
 }
 
 /// PUT a year's roster as admin.
-async fn put_roster(app: &TestApp, cluster: i64, year: i32, members: &[(i64, &str)]) -> Response {
+pub(crate) async fn put_roster(
+    app: &TestApp,
+    cluster: i64,
+    year: i32,
+    members: &[(i64, &str)],
+) -> Response {
     app.as_admin(Method::PUT, &format!("{CLUSTERS}/{cluster}/members/{year}"))
         .json(&roster_body(members))
         .send()
@@ -119,7 +126,12 @@ async fn put_roster(app: &TestApp, cluster: i64, year: i32, members: &[(i64, &st
 }
 
 /// PUT a year's roster as admin, asserting 200.
-async fn put_roster_ok(app: &TestApp, cluster: i64, year: i32, members: &[(i64, &str)]) -> Value {
+pub(crate) async fn put_roster_ok(
+    app: &TestApp,
+    cluster: i64,
+    year: i32,
+    members: &[(i64, &str)],
+) -> Value {
     let res = put_roster(app, cluster, year, members).await;
     let status = res.status();
     let json: Value = res.json().await.expect("JSON");
@@ -128,7 +140,7 @@ async fn put_roster_ok(app: &TestApp, cluster: i64, year: i32, members: &[(i64, 
 }
 
 /// The (organization id, role) pairs of a roster, in the order served.
-fn roster_pairs(roster: &Value) -> Vec<(i64, String)> {
+pub(crate) fn roster_pairs(roster: &Value) -> Vec<(i64, String)> {
     roster["members"]
         .as_array()
         .expect("members")
@@ -142,11 +154,11 @@ fn roster_pairs(roster: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
-fn pairs(items: &[(i64, &str)]) -> Vec<(i64, String)> {
+pub(crate) fn pairs(items: &[(i64, &str)]) -> Vec<(i64, String)> {
     items.iter().map(|(i, r)| (*i, r.to_string())).collect()
 }
 
-async fn roster_of(app: &TestApp, cluster: i64, year: i32) -> Vec<(i64, String)> {
+pub(crate) async fn roster_of(app: &TestApp, cluster: i64, year: i32) -> Vec<(i64, String)> {
     roster_pairs(
         &app.get_json(&format!("{CLUSTERS}/{cluster}/members?year={year}"))
             .await,
@@ -154,7 +166,7 @@ async fn roster_of(app: &TestApp, cluster: i64, year: i32) -> Vec<(i64, String)>
 }
 
 /// A published activity of `organizer` on `day` in `category`.
-fn activity(title: &str, organizer: i64, day: &str, category: &str) -> Value {
+pub(crate) fn activity(title: &str, organizer: i64, day: &str, category: &str) -> Value {
     json!({
         "title": title,
         "occurred_on": day,
@@ -165,7 +177,7 @@ fn activity(title: &str, organizer: i64, day: &str, category: &str) -> Value {
 }
 
 /// `body` with the fields of `extra` set (or replaced).
-fn with(mut body: Value, extra: Value) -> Value {
+pub(crate) fn with(mut body: Value, extra: Value) -> Value {
     for (key, value) in extra.as_object().expect("extra is an object") {
         body[key] = value.clone();
     }
@@ -173,13 +185,13 @@ fn with(mut body: Value, extra: Value) -> Value {
 }
 
 /// The ranking as JSON (asserting 200).
-async fn ranking(app: &TestApp, cluster: i64, query: &str) -> Value {
+pub(crate) async fn ranking(app: &TestApp, cluster: i64, query: &str) -> Value {
     app.get_json(&format!("{CLUSTERS}/{cluster}/ranking?{query}"))
         .await
 }
 
 /// One member's entry of a ranking.
-fn entry(ranking: &Value, org: i64) -> Value {
+pub(crate) fn entry(ranking: &Value, org: i64) -> Value {
     ranking["members"]
         .as_array()
         .expect("members")
@@ -190,7 +202,7 @@ fn entry(ranking: &Value, org: i64) -> Value {
 }
 
 /// (organized, partnered, total) of a member.
-fn counts(ranking: &Value, org: i64) -> (i64, i64, i64) {
+pub(crate) fn counts(ranking: &Value, org: i64) -> (i64, i64, i64) {
     let e = entry(ranking, org);
     (
         e["organized"].as_i64().expect("organized"),
@@ -200,7 +212,7 @@ fn counts(ranking: &Value, org: i64) -> (i64, i64, i64) {
 }
 
 /// (organization id, rank) in the order served.
-fn ranks(ranking: &Value) -> Vec<(i64, i64)> {
+pub(crate) fn ranks(ranking: &Value) -> Vec<(i64, i64)> {
     ranking["members"]
         .as_array()
         .expect("members")
@@ -210,7 +222,7 @@ fn ranks(ranking: &Value) -> Vec<(i64, i64)> {
 }
 
 /// GET with `Accept: text/csv`: asserts the content type and the BOM, returns the parsed rows.
-async fn get_csv(app: &TestApp, path: &str) -> Vec<Vec<String>> {
+pub(crate) async fn get_csv(app: &TestApp, path: &str) -> Vec<Vec<String>> {
     let res = app
         .request(Method::GET, path)
         .header("Accept", "text/csv")
@@ -232,7 +244,7 @@ async fn get_csv(app: &TestApp, path: &str) -> Vec<Vec<String>> {
 /// A strict RFC 4180 reader: CRLF (or LF) records, `"`-quoted fields with `""` escapes.
 /// Panics on anything malformed (a bare quote inside an unquoted field, text after a closing
 /// quote, an unterminated quote).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -298,7 +310,7 @@ fn the_csv_reader_of_these_tests_reads_quotes_commas_and_crlf() {
 }
 
 /// The column `name` of a CSV header row.
-fn column(header: &[String], name: &str) -> usize {
+pub(crate) fn column(header: &[String], name: &str) -> usize {
     header
         .iter()
         .position(|h| h == name)
@@ -306,7 +318,7 @@ fn column(header: &[String], name: &str) -> usize {
 }
 
 /// Send a request with a token; returns the response.
-async fn send_as(
+pub(crate) async fn send_as(
     app: &TestApp,
     token: Option<&str>,
     method: Method,
@@ -939,341 +951,6 @@ async fn ranking_as_csv_keeps_vietnamese_and_quotes_a_name_with_a_comma() {
         rows[2][column(head, "organization")],
         "Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh"
     );
-}
-
-// --- stats ----------------------------------------------------------------------------------
-
-/// In 2023, six published activities over three months and four categories, three tags and two
-/// of them run by "Cụm thi đua số 4"; besides, a draft, a trashed one and one of 2024.
-async fn stats_world(app: &TestApp) -> World {
-    let w = world(app).await;
-    let cluster = id_of(&create_cluster(app, "Cụm thi đua số 4", 4, w.bloc).await);
-    let tags = |t: &[&str]| json!({"tags": t});
-    create_activity(
-        app,
-        with(
-            activity("Tình nguyện Mẫu Sơn", w.gtvt, "2023-09-08", "volunteering"),
-            tags(&["Vì đàn em thân yêu", "Thanh niên tình nguyện"]),
-        ),
-    )
-    .await;
-    create_activity(
-        app,
-        with(
-            activity("Tình nguyện tháng 9", w.ksbt, "2023-09-01", "volunteering"),
-            json!({"date_precision": "month", "cluster_id": cluster,
-                   "tags": ["Thanh niên tình nguyện"]}),
-        ),
-    )
-    .await;
-    create_activity(
-        app,
-        with(
-            activity("Sơ kết 9 tháng", w.ksbt, "2023-09-07", "conference"),
-            json!({"cluster_id": cluster}),
-        ),
-    )
-    .await;
-    create_activity(
-        app,
-        activity("Đêm hội Trăng rằm", w.radio, "2023-09-25", "culture_sports"),
-    )
-    .await;
-    create_activity(
-        app,
-        activity(
-            "Sinh hoạt chuyên đề",
-            w.ubnd,
-            "2023-08-31",
-            "thematic_session",
-        ),
-    )
-    .await;
-    create_activity(
-        app,
-        with(
-            activity("Tháng Thanh niên", w.radio, "2023-03-26", "volunteering"),
-            tags(&["Tháng Thanh niên"]),
-        ),
-    )
-    .await;
-    create_activity(
-        app,
-        with(
-            activity("Bản nháp", w.gtvt, "2023-09-10", "conference"),
-            json!({"status": "draft"}),
-        ),
-    )
-    .await;
-    let trashed =
-        create_activity(app, activity("Bị xóa", w.gtvt, "2023-09-11", "conference")).await;
-    assert_eq!(
-        app.delete(&format!("{ACTIVITIES}/{}", id_of(&trashed)))
-            .await
-            .status(),
-        204
-    );
-    create_activity(app, activity("Năm sau", w.gtvt, "2024-02-01", "conference")).await;
-    w
-}
-
-/// (keys, count) of every row of a stats answer.
-fn stats_rows(stats: &Value) -> Vec<(Value, i64)> {
-    stats["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|r| (r["keys"].clone(), r["count"].as_i64().expect("count")))
-        .collect()
-}
-
-fn count_of(stats: &Value, keys: Value) -> i64 {
-    stats_rows(stats)
-        .into_iter()
-        .find(|(k, _)| *k == keys)
-        .map(|(_, n)| n)
-        .unwrap_or(0)
-}
-
-#[actix_web::test]
-async fn stats_totals_equal_the_list_total_for_the_same_filters() {
-    let app = spawn_app().await;
-    let w = stats_world(&app).await;
-
-    for filters in [
-        "occurred_from=2023-09-01&occurred_to=2023-09-30".to_string(),
-        "occurred_from=2023-01-01&occurred_to=2023-12-31".to_string(),
-        "occurred_from=2023-09-05&occurred_to=2023-09-30".to_string(),
-        "occurred_to=2023-08-31".to_string(),
-        "category=volunteering,conference".to_string(),
-        format!("organization={}&include_descendants=true", w.bloc),
-        format!("organizer={}", w.ksbt),
-        "cluster=cum-thi-dua-so-4".to_string(),
-        "tag=thanh-nien-tinh-nguyen".to_string(),
-        "q=tinh nguyen".to_string(),
-        String::new(),
-    ] {
-        let list = app.get_json(&format!("{ACTIVITIES}?{filters}")).await;
-        let stats = app
-            .get_json(&format!("{STATS}?group_by=category&{filters}"))
-            .await;
-        assert_eq!(stats["total"], list["meta"]["total"], "{filters}");
-        let sum: i64 = stats_rows(&stats).iter().map(|(_, n)| n).sum();
-        assert_eq!(Some(sum), stats["total"].as_i64(), "{filters}: {stats}");
-        assert_eq!(stats["group_by"], json!(["category"]));
-    }
-
-    let september = app
-        .get_json(&format!(
-            "{STATS}?group_by=category&occurred_from=2023-09-01&occurred_to=2023-09-30"
-        ))
-        .await;
-    assert_eq!(
-        september["total"], 4,
-        "published only, not the draft nor the trashed"
-    );
-    assert_eq!(count_of(&september, json!({"category": "volunteering"})), 2);
-    assert_eq!(count_of(&september, json!({"category": "conference"})), 1);
-    assert_eq!(
-        count_of(&september, json!({"category": "culture_sports"})),
-        1
-    );
-    let volunteering = september["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["keys"]["category"] == "volunteering")
-        .unwrap();
-    assert_eq!(volunteering["labels"]["category"], "Tình nguyện");
-
-    // The admin asking for drafts too gets the draft counted, as in its list.
-    let path = "occurred_from=2023-09-01&occurred_to=2023-09-30&status=draft,published";
-    let list: Value = app
-        .as_admin(Method::GET, &format!("{ACTIVITIES}?{path}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stats: Value = app
-        .as_admin(Method::GET, &format!("{STATS}?group_by=category&{path}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["meta"]["total"], 5);
-    assert_eq!(stats["total"], list["meta"]["total"]);
-}
-
-#[actix_web::test]
-async fn stats_by_month_and_category_key_months_as_year_dash_month() {
-    let app = spawn_app().await;
-    stats_world(&app).await;
-
-    let stats = app
-        .get_json(&format!(
-            "{STATS}?group_by=month,category&occurred_from=2023-01-01&occurred_to=2023-12-31"
-        ))
-        .await;
-    assert_eq!(stats["group_by"], json!(["month", "category"]));
-    assert_eq!(stats["total"], 6);
-    let mut got = stats_rows(&stats);
-    got.sort_by_key(|(k, _)| k.to_string());
-    let mut want = vec![
-        (json!({"month": "2023-03", "category": "volunteering"}), 1),
-        (
-            json!({"month": "2023-08", "category": "thematic_session"}),
-            1,
-        ),
-        (json!({"month": "2023-09", "category": "conference"}), 1),
-        (json!({"month": "2023-09", "category": "culture_sports"}), 1),
-        (json!({"month": "2023-09", "category": "volunteering"}), 2),
-    ];
-    want.sort_by_key(|(k, _)| k.to_string());
-    assert_eq!(got, want);
-
-    // By cluster: activities without one are under a null key.
-    let by_cluster = app
-        .get_json(&format!(
-            "{STATS}?group_by=cluster&occurred_from=2023-01-01&occurred_to=2023-12-31"
-        ))
-        .await;
-    assert_eq!(
-        count_of(&by_cluster, json!({"cluster": "cum-thi-dua-so-4"})),
-        2
-    );
-    assert_eq!(count_of(&by_cluster, json!({"cluster": null})), 4);
-
-    // A bad group_by is a 400 naming it.
-    for bad in [
-        "group_by=week",
-        "group_by=month,category,tag",
-        "group_by=month,month",
-        "group_by=",
-        "occurred_from=2023-01-01",
-    ] {
-        let problem = assert_problem(app.get(&format!("{STATS}?{bad}")).await, 400).await;
-        assert_eq!(
-            problem["errors"][0]["field"], "group_by",
-            "{bad}: {problem}"
-        );
-    }
-}
-
-#[actix_web::test]
-async fn stats_by_tag_count_an_activity_under_each_of_its_tags() {
-    let app = spawn_app().await;
-    stats_world(&app).await;
-
-    let stats = app
-        .get_json(&format!(
-            "{STATS}?group_by=tag&occurred_from=2023-01-01&occurred_to=2023-12-31"
-        ))
-        .await;
-    let mut got = stats_rows(&stats);
-    got.sort_by_key(|(k, _)| k.to_string());
-    assert_eq!(
-        got,
-        vec![
-            (json!({"tag": "thang-thanh-nien"}), 1),
-            (json!({"tag": "thanh-nien-tinh-nguyen"}), 2),
-            (json!({"tag": "vi-dan-em-than-yeu"}), 1),
-        ]
-    );
-    let labels: Vec<&str> = stats["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["labels"]["tag"].as_str().unwrap())
-        .collect();
-    assert!(labels.contains(&"Thanh niên tình nguyện"), "{labels:?}");
-    assert_eq!(stats["total"], 6, "the total counts activities, not tags");
-
-    // With a tag filter and a second dimension.
-    let stats = app
-        .get_json(&format!(
-            "{STATS}?group_by=tag,organization&tag=thanh-nien-tinh-nguyen"
-        ))
-        .await;
-    assert_eq!(stats["total"], 2);
-    let orgs: Vec<String> = stats["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["keys"]["tag"] == "thanh-nien-tinh-nguyen")
-        .map(|r| r["labels"]["organization"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(orgs.len(), 2, "{stats}");
-    assert!(orgs.contains(&"Chi đoàn Sở Giao thông vận tải".to_string()));
-    // An unknown tag is a 404 naming it.
-    let problem = assert_problem(
-        app.get(&format!("{STATS}?group_by=tag&tag=khong-co")).await,
-        404,
-    )
-    .await;
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("tag"),
-        "{problem}"
-    );
-}
-
-#[actix_web::test]
-async fn stats_as_csv_keep_vietnamese_and_quote_a_name_with_a_comma() {
-    let app = spawn_app().await;
-    let w = stats_world(&app).await;
-
-    let rows = get_csv(
-        &app,
-        &format!("{STATS}?group_by=organization,category&occurred_from=2023-01-01&occurred_to=2023-12-31"),
-    )
-    .await;
-    assert_eq!(
-        rows[0],
-        vec![
-            "organization",
-            "organization_label",
-            "category",
-            "category_label",
-            "count"
-        ]
-    );
-    let radio: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[1] == COMMA_UNIT).collect();
-    assert_eq!(
-        radio.len(),
-        2,
-        "two categories of the unit with a comma: {rows:?}"
-    );
-    let culture = radio
-        .iter()
-        .find(|r| r[2] == "culture_sports")
-        .expect("culture_sports row");
-    assert_eq!(culture[3], "Văn hóa, văn nghệ, thể thao");
-    assert_eq!(culture[4], "1");
-    let total: i64 = rows[1..].iter().map(|r| r[4].parse::<i64>().unwrap()).sum();
-    assert_eq!(total, 6);
-    assert!(rows.iter().all(|r| r.len() == 5), "{rows:?}");
-    let ksbt_slug = app
-        .get_json(&format!("/api/v1/organizations/{}", w.ksbt))
-        .await["slug"]
-        .clone();
-    assert!(rows.iter().any(|r| r[0] == ksbt_slug.as_str().unwrap()
-        && r[1] == "Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh"
-        && r[2] == "volunteering"
-        && r[3] == "Tình nguyện"));
-
-    // Months have no label column.
-    let rows = get_csv(
-        &app,
-        &format!("{STATS}?group_by=month&occurred_from=2023-09-01&occurred_to=2023-09-30"),
-    )
-    .await;
-    assert_eq!(rows, vec![vec!["month", "count"], vec!["2023-09", "4"]]);
 }
 
 // --- results --------------------------------------------------------------------------------

@@ -16,3 +16,4 @@ mod organizations;
 mod query_counts;
 mod query_plans;
 mod security;
+mod stats;
