@@ -242,7 +242,9 @@ pub async fn get_revision(
 #[utoipa::path(tag = "activities", operation_id = "restore_activity_revision",
     params(RevisionPath, ("If-Match" = Option<String>, Header, description = "ETag of the current state")),
     security(("bearer" = [])),
-    responses((status = 200, description = "Restored as a new version", body = Activity, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Restored as a new version", body = Activity, headers(("ETag" = String))),
+        (status = 412, description = "`If-Match` does not match the current state's ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A unit, partner or cluster the old version names is gone", body = Problem, content_type = "application/problem+json")))]
 #[post("/{id}/revisions/{n}/restore")]
 pub async fn restore_revision(
     req: HttpRequest,

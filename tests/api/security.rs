@@ -892,3 +892,37 @@ async fn addresses_are_trimmed_but_not_recomposed() {
     assert_eq!(a["photos"][0]["url"], url.as_str());
     assert_eq!(a["photos"][0]["caption"], "Toàn cảnh");
 }
+
+#[actix_web::test]
+async fn restoring_a_version_that_does_not_exist_is_a_404_before_if_match() {
+    let app = spawn_app().await;
+    let org = bloc(&app).await;
+    let a = created(app.post_json(ACTIVITIES, &activity("Hội nghị", org)).await).await;
+    let base = format!("{ACTIVITIES}/{}/revisions", a["id"]);
+    for n in ["7", "9223372036854775807"] {
+        let res = app
+            .as_admin(Method::POST, &format!("{base}/{n}/restore"))
+            .header("If-Match", "\"khac\"")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 404).await;
+    }
+    // An existing version with a stale If-Match is the documented 412.
+    let res = app
+        .as_admin(Method::POST, &format!("{base}/1/restore"))
+        .header("If-Match", "\"khac\"")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 412).await;
+    let spec: Value = app.get_json("/api-docs/openapi.json").await;
+    let responses =
+        &spec["paths"]["/api/v1/activities/{id}/revisions/{n}/restore"]["post"]["responses"];
+    for status in ["404", "412", "422"] {
+        assert!(
+            responses.get(status).is_some(),
+            "{status} documented: {responses}"
+        );
+    }
+}

@@ -90,11 +90,12 @@ pub fn restore_revision(
     conn.immediate_transaction(|conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
-        let current = detail(conn, &row)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        // A version that does not exist is a 404 whatever the If-Match says.
         let rev = revision_rows(conn, row.id, Some(n))?
             .pop()
             .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
+        let current = detail(conn, &row)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
         let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
         let fields = ActivityFields::from_activity(&state);
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
