@@ -266,7 +266,7 @@ pub async fn change_password(
             retry_after: wait.as_secs().max(1),
         })?;
     let user_id = user.id;
-    let current = db::run(&pool, move |conn| repo::load_for_password(conn, user_id)).await?;
+    let current = db::run(&pool, move |conn| repo::load(conn, user_id)).await?;
     let given = input.current_password;
     let stored = current.password_hash.clone();
     let right = web::block(move || password::verify(&given, &stored))

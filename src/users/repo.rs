@@ -69,7 +69,8 @@ impl KeysetRow for UserRow {
     }
 }
 
-fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<UserRow> {
+/// One user's row by id (404 when there is none).
+pub fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<UserRow> {
     Ok(users::table
         .find(id)
         .select(UserRow::as_select())
@@ -319,12 +320,6 @@ pub fn logged_in(
         .set(users::last_login_at.eq(db::now()))
         .execute(conn)?;
     Ok(keys.issue(&claims_for(row, keys.ttl_seconds))?)
-}
-
-/// The row whose current password a change is checked against (outside any transaction: the
-/// check is slow on purpose).
-pub fn load_for_password(conn: &mut SqliteConnection, user_id: i32) -> ApiResult<UserRow> {
-    load(conn, user_id)
 }
 
 /// Change one's own password, checked against `checked` (the row the current password was
