@@ -8,7 +8,7 @@ use crate::db::{self, tree, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
 use crate::http::list::{self, ListRequest, ListResponse, Paging};
-use crate::http::query::Qs;
+use crate::http::query::{Qs, Split};
 use crate::http::{etag, links};
 use crate::organizations::dto::OrganizationPath;
 
@@ -19,10 +19,10 @@ async fn list_with_scope(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     user: Option<AuthUser>,
-    query: ListActivitiesQuery,
+    Split(paging, filters): Split<ActivityPaging, ActivityFilters>,
     scope: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
+    let list = ListRequest::new(&req, &paging.paging(), &repo::SORTS)?;
     let page_req = list.clone();
     let (data, total, next) = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.as_ref())?;
@@ -33,7 +33,8 @@ async fn list_with_scope(
                 })?),
                 None => None,
             };
-        repo::list(conn, &query, &page_req, &viewer, scope_id)
+        let filters = filters.resolve(conn, &viewer, scope_id)?;
+        repo::list(conn, &filters, &page_req, &viewer)
     })
     .await?;
     Ok(list::respond(&req, &list, data, total, next))
@@ -43,7 +44,7 @@ async fn list_with_scope(
 ///
 /// Published activities, newest first, filtered and searched. With a token, editors also see
 /// the drafts of their units (`status=draft`), admins every draft.
-#[utoipa::path(tag = "activities", operation_id = "list_activities", params(ListActivitiesQuery),
+#[utoipa::path(tag = "activities", operation_id = "list_activities", params(ActivityPaging, ActivityFilters),
     responses(
         (status = 200, description = "One page of activities", body = ListResponse<ActivitySummary>,
          headers(("Link" = String), ("X-Total-Count" = i64))),
@@ -54,9 +55,9 @@ pub async fn list_activities(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     user: MaybeUser,
-    query: Qs<ListActivitiesQuery>,
+    query: Split<ActivityPaging, ActivityFilters>,
 ) -> ApiResult<HttpResponse> {
-    list_with_scope(req, pool, user.0, query.into_inner(), None).await
+    list_with_scope(req, pool, user.0, query, None).await
 }
 
 /// Activities of an organization
@@ -64,7 +65,7 @@ pub async fn list_activities(
 /// The activities list scoped to one unit (as organizer or partner; with
 /// `include_descendants=true`, the units below it too).
 #[utoipa::path(tag = "activities", operation_id = "list_organization_activities",
-    params(OrganizationPath, ListActivitiesQuery),
+    params(OrganizationPath, ActivityPaging, ActivityFilters),
     responses(
         (status = 200, description = "One page of activities", body = ListResponse<ActivitySummary>,
          headers(("Link" = String), ("X-Total-Count" = i64))),
@@ -76,16 +77,9 @@ pub async fn list_organization_activities(
     pool: web::Data<DbPool>,
     user: MaybeUser,
     path: web::Path<OrganizationPath>,
-    query: Qs<ListActivitiesQuery>,
+    query: Split<ActivityPaging, ActivityFilters>,
 ) -> ApiResult<HttpResponse> {
-    list_with_scope(
-        req,
-        pool,
-        user.0,
-        query.into_inner(),
-        Some(path.into_inner().id),
-    )
-    .await
+    list_with_scope(req, pool, user.0, query, Some(path.into_inner().id)).await
 }
 
 /// Get an activity

@@ -11,53 +11,61 @@ use crate::list_query;
 use super::dto::*;
 
 list_query! {
-    /// Query of the activity lists.
-    pub struct ListActivitiesQuery {
+    /// Paging and order of the activity lists (their filters are [`ActivityFilters`]).
+    pub struct ActivityPaging {
         sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, and `relevance` with `q` (best first). Default: `-occurred_on`.",
         default_sort: "-occurred_on",
-        /// Full-text search over title, summary, body, place, tags and organizer name, ignoring
-        /// case, diacritics and tone-mark placement (`tinh nguyen` finds "tình nguyện").
-        #[serde(default)]
-        #[param(example = "tinh nguyen")]
-        pub q: Option<String>,
-        /// A unit (id or slug) as organizer or in any partner role.
-        #[serde(default, deserialize_with = "de_nonempty")]
-        #[param(min_length = 1, example = "chi-doan-van-phong-ubnd-tinh")]
-        pub organization: Option<String>,
-        /// A unit (id or slug) as organizer only.
-        #[serde(default, deserialize_with = "de_nonempty")]
-        #[param(min_length = 1)]
-        pub organizer: Option<String>,
-        /// With `organization` or `organizer`: the units below it too.
-        #[serde(default, deserialize_with = "de_bool")]
-        #[param(value_type = Option<bool>)]
-        pub include_descendants: Option<bool>,
-        /// A cluster (id or slug) that ran the activity.
-        #[serde(default, deserialize_with = "de_nonempty")]
-        #[param(min_length = 1, example = "cum-thi-dua-so-4")]
-        pub cluster: Option<String>,
-        /// Only these categories.
-        #[serde(default, deserialize_with = "de_list")]
-        #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
-        pub category: Option<Vec<Category>>,
-        /// Only activities with all of these tags (slugs).
-        #[serde(default, deserialize_with = "de_list")]
-        #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
-        pub tag: Option<Vec<String>>,
-        /// Only these statuses (default `published`); drafts only where the caller may edit.
-        #[serde(default, deserialize_with = "de_list")]
-        #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
-        pub status: Option<Vec<Status>>,
-        /// Activities whose whole period starts on or after this day.
-        #[serde(default, deserialize_with = "crate::http::query::de_day")]
-        #[param(value_type = Option<NaiveDate>)]
-        pub occurred_from: Option<NaiveDate>,
-        /// Activities whose whole period ends on or before this day (a month-precision activity
-        /// needs the range to cover its month).
-        #[serde(default, deserialize_with = "crate::http::query::de_day")]
-        #[param(value_type = Option<NaiveDate>)]
-        pub occurred_to: Option<NaiveDate>,
     }
+}
+
+/// The filters of activities, one definition for the lists, the stats and the feeds: each
+/// endpoint takes them next to its own parameters through [`crate::http::query::Split`].
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityFilters {
+    /// Full-text search over title, summary, body, place, tags and organizer name, ignoring
+    /// case, diacritics and tone-mark placement (`tinh nguyen` finds "tình nguyện").
+    #[serde(default)]
+    #[param(example = "tinh nguyen")]
+    pub q: Option<String>,
+    /// A unit (id or slug) as organizer or in any partner role.
+    #[serde(default, deserialize_with = "de_nonempty")]
+    #[param(min_length = 1, example = "chi-doan-van-phong-ubnd-tinh")]
+    pub organization: Option<String>,
+    /// A unit (id or slug) as organizer only.
+    #[serde(default, deserialize_with = "de_nonempty")]
+    #[param(min_length = 1)]
+    pub organizer: Option<String>,
+    /// With `organization` or `organizer`: the units below it too.
+    #[serde(default, deserialize_with = "de_bool")]
+    #[param(value_type = Option<bool>)]
+    pub include_descendants: Option<bool>,
+    /// A cluster (id or slug) that ran the activity.
+    #[serde(default, deserialize_with = "de_nonempty")]
+    #[param(min_length = 1, example = "cum-thi-dua-so-4")]
+    pub cluster: Option<String>,
+    /// Only these categories.
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
+    pub category: Option<Vec<Category>>,
+    /// Only activities with all of these tags (slugs).
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+    pub tag: Option<Vec<String>>,
+    /// Only these statuses (default `published`); drafts only where the caller may edit.
+    #[serde(default, deserialize_with = "de_list")]
+    #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
+    pub status: Option<Vec<Status>>,
+    /// Activities whose whole period starts on or after this day.
+    #[serde(default, deserialize_with = "crate::http::query::de_day")]
+    #[param(value_type = Option<NaiveDate>)]
+    pub occurred_from: Option<NaiveDate>,
+    /// Activities whose whole period ends on or before this day (a month-precision activity
+    /// needs the range to cover its month).
+    #[serde(default, deserialize_with = "crate::http::query::de_day")]
+    #[param(value_type = Option<NaiveDate>)]
+    pub occurred_to: Option<NaiveDate>,
 }
 
 /// `{id}` of an activity path: the numeric id or the slug.

@@ -305,13 +305,17 @@ pub struct RankingQuery {
     #[serde(default)]
     #[param(minimum = 1900, maximum = 2100, example = 2023)]
     pub year: Option<i32>,
+    /// Count activities whose whole period starts on or after this day (default: 1 January of
+    /// `year`).
     #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_from: Option<NaiveDate>,
+    /// Count activities whose whole period ends on or before this day (default: 31 December of
+    /// `year`).
     #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_to: Option<NaiveDate>,
-    /// Only these categories.
+    /// Count only these categories.
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
     pub category: Option<Vec<Category>>,

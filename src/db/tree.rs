@@ -15,9 +15,19 @@ pub fn lookup_organization(
     conn: &mut diesel::SqliteConnection,
     key: &str,
 ) -> diesel::QueryResult<Option<i32>> {
+    Ok(lookup_organization_named(conn, key)?.map(|(id, _)| id))
+}
+
+/// Resolve an organization id-or-slug to its id and name (one query).
+pub fn lookup_organization_named(
+    conn: &mut diesel::SqliteConnection,
+    key: &str,
+) -> diesel::QueryResult<Option<(i32, String)>> {
     use crate::db::schema::organizations;
     use diesel::prelude::*;
-    let q = organizations::table.select(organizations::id).into_boxed();
+    let q = organizations::table
+        .select((organizations::id, organizations::name))
+        .into_boxed();
     let q = match Key::parse(key) {
         Key::Id(id) => q.filter(organizations::id.eq(id)),
         Key::Slug(slug) => q.filter(organizations::slug.eq(slug)),
@@ -30,9 +40,19 @@ pub fn lookup_cluster(
     conn: &mut diesel::SqliteConnection,
     key: &str,
 ) -> diesel::QueryResult<Option<i32>> {
+    Ok(lookup_cluster_named(conn, key)?.map(|(id, _)| id))
+}
+
+/// Resolve a cluster id-or-slug to its id and name (one query).
+pub fn lookup_cluster_named(
+    conn: &mut diesel::SqliteConnection,
+    key: &str,
+) -> diesel::QueryResult<Option<(i32, String)>> {
     use crate::db::schema::clusters;
     use diesel::prelude::*;
-    let q = clusters::table.select(clusters::id).into_boxed();
+    let q = clusters::table
+        .select((clusters::id, clusters::name))
+        .into_boxed();
     let q = match Key::parse(key) {
         Key::Id(id) => q.filter(clusters::id.eq(id)),
         Key::Slug(slug) => q.filter(clusters::slug.eq(slug)),

@@ -5,16 +5,14 @@
 use actix_web::http::header::{self, HttpDate};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::activities::dto::{Category, ListActivitiesQuery};
+use crate::activities::dto::ActivityFilters;
 use crate::activities::repo::{self as activities, Viewer};
-use crate::db::schema::{clusters, organizations};
-use crate::db::{self, tree, DbPool};
+use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
-use crate::http::query::{de_bool, de_list, de_nonempty, Qs};
+use crate::http::query::Split;
 use crate::http::{etag, links};
 
 mod render;
@@ -37,33 +35,11 @@ impl Default for FeedSettings {
     }
 }
 
-/// Query of the feeds.
+/// The feeds' own parameter (their filters are the list's, [`ActivityFilters`]).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct FeedQuery {
-    /// A unit (id or slug), as organizer or partner.
-    #[serde(default, deserialize_with = "de_nonempty")]
-    #[param(min_length = 1, example = "chi-doan-van-phong-ubnd-tinh")]
-    pub organization: Option<String>,
-    /// With `organization`: the units below it too.
-    #[serde(default, deserialize_with = "de_bool")]
-    #[param(value_type = Option<bool>)]
-    pub include_descendants: Option<bool>,
-    /// A cluster (id or slug).
-    #[serde(default, deserialize_with = "de_nonempty")]
-    #[param(min_length = 1)]
-    pub cluster: Option<String>,
-    #[serde(default, deserialize_with = "de_list")]
-    #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
-    pub category: Option<Vec<Category>>,
-    /// Tag slugs (all required).
-    #[serde(default, deserialize_with = "de_list")]
-    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
-    pub tag: Option<Vec<String>>,
-    /// Full-text search, as in the list.
-    #[serde(default)]
-    pub q: Option<String>,
+pub struct FeedOptions {
     /// Number of entries, 1 to 200 (default 50).
     #[serde(default, deserialize_with = "crate::http::query::de_positive")]
     #[param(minimum = 1, maximum = 200, example = 50)]
@@ -119,88 +95,27 @@ impl Format {
     }
 }
 
-/// The title's part naming the filters, looked up (404 when unknown).
-fn describe(conn: &mut SqliteConnection, q: &FeedQuery) -> ApiResult<Vec<String>> {
-    let mut parts = Vec::new();
-    if let Some(org) = &q.organization {
-        let id = tree::lookup_organization(conn, org)?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "query parameter `organization`: there is no organization '{org}'"
-            ))
-        })?;
-        let name: String = organizations::table
-            .find(id)
-            .select(organizations::name)
-            .first(conn)?;
-        parts.push(name);
-    }
-    if let Some(cluster) = &q.cluster {
-        let id = tree::lookup_cluster(conn, cluster)?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "query parameter `cluster`: there is no cluster '{cluster}'"
-            ))
-        })?;
-        let name: String = clusters::table
-            .find(id)
-            .select(clusters::name)
-            .first(conn)?;
-        parts.push(name);
-    }
-    if let Some(categories) = &q.category {
-        parts.push(
-            categories
-                .iter()
-                .map(|c| c.label())
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-    }
-    for slug in q.tag.iter().flatten() {
-        let name = activities::visible_tag(conn, slug, &Viewer::Public)?.map(|(_, name)| name);
-        parts.push(name.ok_or_else(|| {
-            AppError::NotFound(format!("query parameter `tag`: there is no tag '{slug}'"))
-        })?);
-    }
-    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        parts.push(format!("tìm “{text}”"));
-    }
-    Ok(parts)
-}
-
 async fn serve(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     settings: web::Data<FeedSettings>,
-    q: FeedQuery,
+    Split(options, filters): Split<FeedOptions, ActivityFilters>,
     format: Format,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit.unwrap_or(50);
+    let limit = options.limit.unwrap_or(50);
     if limit > 200 {
         return Err(AppError::bad_param("limit", "must be at most 200"));
-    }
-    if q.include_descendants.is_some() && q.organization.is_none() {
-        return Err(AppError::bad_param(
-            "include_descendants",
-            "needs `organization`",
-        ));
     }
     let base = links::base(&req);
     let public = base.clone();
     let self_url = links::RequestUrl::of(&req).current();
     let template = settings.activity_url_template.clone();
     let (items, parts, last_change) = db::run(&pool, move |conn| {
-        let parts = describe(conn, &q)?;
-        let filters = ListActivitiesQuery {
-            q: q.q,
-            organization: q.organization,
-            include_descendants: q.include_descendants,
-            cluster: q.cluster,
-            category: q.category,
-            tag: q.tag,
-            ..Default::default()
-        };
+        // A feed is public: tags of drafts are not there to filter by.
+        let filters = filters.resolve(conn, &Viewer::Public, None)?;
         let last_change = activities::last_change(conn)?;
-        Ok((activities::feed(conn, &filters, limit)?, parts, last_change))
+        let items = activities::feed(conn, &filters, limit)?;
+        Ok((items, filters.named, last_change))
     })
     .await?;
     let title = if parts.is_empty() {
@@ -263,8 +178,9 @@ async fn serve(
 
 /// RSS 2.0 feed of activities
 ///
-/// The newest published activities (50, `limit` up to 200) with the list's filters.
-#[utoipa::path(tag = "feeds", operation_id = "feed_rss", params(FeedQuery),
+/// The newest published activities (50, `limit` up to 200) with the list's filters
+/// (`status=archived` for archived ones; never drafts).
+#[utoipa::path(tag = "feeds", operation_id = "feed_rss", params(ActivityFilters, FeedOptions),
     responses(
         (status = 200, description = "RSS 2.0", content_type = "application/rss+xml", body = String,
          headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String))),
@@ -275,15 +191,16 @@ pub async fn feed_rss(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     settings: web::Data<FeedSettings>,
-    q: Qs<FeedQuery>,
+    q: Split<FeedOptions, ActivityFilters>,
 ) -> ApiResult<HttpResponse> {
-    serve(req, pool, settings, q.into_inner(), Format::Rss).await
+    serve(req, pool, settings, q, Format::Rss).await
 }
 
 /// Atom feed of activities
 ///
-/// The newest published activities (50, `limit` up to 200) with the list's filters.
-#[utoipa::path(tag = "feeds", operation_id = "feed_atom", params(FeedQuery),
+/// The newest published activities (50, `limit` up to 200) with the list's filters
+/// (`status=archived` for archived ones; never drafts).
+#[utoipa::path(tag = "feeds", operation_id = "feed_atom", params(ActivityFilters, FeedOptions),
     responses(
         (status = 200, description = "Atom 1.0 (RFC 4287)", content_type = "application/atom+xml", body = String,
          headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String))),
@@ -294,15 +211,16 @@ pub async fn feed_atom(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     settings: web::Data<FeedSettings>,
-    q: Qs<FeedQuery>,
+    q: Split<FeedOptions, ActivityFilters>,
 ) -> ApiResult<HttpResponse> {
-    serve(req, pool, settings, q.into_inner(), Format::Atom).await
+    serve(req, pool, settings, q, Format::Atom).await
 }
 
 /// JSON Feed of activities
 ///
-/// The newest published activities (50, `limit` up to 200) with the list's filters.
-#[utoipa::path(tag = "feeds", operation_id = "feed_json", params(FeedQuery),
+/// The newest published activities (50, `limit` up to 200) with the list's filters
+/// (`status=archived` for archived ones; never drafts).
+#[utoipa::path(tag = "feeds", operation_id = "feed_json", params(ActivityFilters, FeedOptions),
     responses(
         (status = 200, description = "JSON Feed 1.1", content_type = "application/feed+json", body = Object,
          headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String))),
@@ -313,9 +231,9 @@ pub async fn feed_json(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     settings: web::Data<FeedSettings>,
-    q: Qs<FeedQuery>,
+    q: Split<FeedOptions, ActivityFilters>,
 ) -> ApiResult<HttpResponse> {
-    serve(req, pool, settings, q.into_inner(), Format::Json).await
+    serve(req, pool, settings, q, Format::Json).await
 }
 
 /// The `/feeds` scope.

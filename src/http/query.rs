@@ -70,6 +70,74 @@ impl<T: DeserializeOwned> FromRequest for Qs<T> {
     }
 }
 
+/// A query string split by parameter name between two structs: `A`'s fields go to `A`, every
+/// other parameter to `B` (e.g. paging + activity filters, `group_by` + filters). Both keep
+/// `deny_unknown_fields`, which serde cannot combine with `flatten` (STACK.md trap 10); a
+/// parameter neither knows is a 400 naming it and listing both parts' parameters.
+#[derive(Debug)]
+pub struct Split<A, B>(pub A, pub B);
+
+/// Parse a raw query string into the two parts of a [`Split`].
+pub fn parse_split<A: DeserializeOwned, B: DeserializeOwned>(
+    query: &str,
+) -> Result<Split<A, B>, AppError> {
+    let (a_fields, b_fields) = (field_names::<A>(), field_names::<B>());
+    let mut a = form_urlencoded::Serializer::new(String::new());
+    let mut b = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if a_fields.contains(&key.as_ref()) {
+            a.append_pair(&key, &value);
+        } else if b_fields.contains(&key.as_ref()) {
+            b.append_pair(&key, &value);
+        } else {
+            let allowed: Vec<&str> = a_fields.iter().chain(b_fields).copied().collect();
+            return Err(AppError::bad_param(
+                &key,
+                format!("is not a known parameter; allowed: {}", allowed.join(", ")),
+            ));
+        }
+    }
+    Ok(Split(parse_query(&a.finish())?, parse_query(&b.finish())?))
+}
+
+impl<A: DeserializeOwned, B: DeserializeOwned> FromRequest for Split<A, B> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_split(req.query_string()).map_err(Into::into))
+    }
+}
+
+/// The field names a derived `Deserialize` struct declares (what serde hands the deserializer
+/// in `deserialize_struct`), so [`Split`] knows which parameters belong to which part.
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Fields<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields captured"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
 /// `YYYY-MM-DD`, a calendar day within the documented range (years 1900 to 2100).
 pub fn de_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
     let raw = String::deserialize(d)?;
@@ -172,6 +240,48 @@ mod tests {
             AppError::BadRequest { errors, .. } => errors[0].field.clone(),
             other => panic!("expected a 400, got {other:?}"),
         }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Page {
+        #[serde(default, deserialize_with = "de_positive")]
+        page: Option<i64>,
+    }
+
+    #[test]
+    fn a_split_query_goes_to_its_two_parts_by_name() {
+        assert_eq!(field_names::<Page>(), ["page"]);
+        let Split(p, q) = parse_split::<Page, Q>("color=red&page=3&active=1").unwrap();
+        assert_eq!(p.page, Some(3));
+        assert_eq!(q.color, Some(vec![Color::Red]));
+        assert_eq!(q.active, Some(true));
+        // Errors still name the parameter, in either part, and an unknown one lists both.
+        assert_eq!(
+            field_of(parse_split::<Page, Q>("page=0").unwrap_err()),
+            "page"
+        );
+        assert_eq!(
+            field_of(parse_split::<Page, Q>("color=blue").unwrap_err()),
+            "color"
+        );
+        match parse_split::<Page, Q>("page=1&colour=red").unwrap_err() {
+            AppError::BadRequest { errors, .. } => {
+                assert_eq!(errors[0].field, "colour");
+                assert!(
+                    errors[0].message.contains("page, color, active"),
+                    "{errors:?}"
+                );
+            }
+            other => panic!("expected a 400, got {other:?}"),
+        }
+        assert_eq!(
+            field_of(parse_split::<Page, Q>("page=1&page=2").unwrap_err()),
+            "page"
+        );
+        // Percent-encoded values survive the split.
+        let Split(_, q) = parse_split::<Page, Q>("color=%72ed").unwrap();
+        assert_eq!(q.color, Some(vec![Color::Red]));
     }
 
     #[test]

@@ -5,17 +5,16 @@
 use std::collections::BTreeMap;
 
 use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::activities::dto::{Category, ListActivitiesQuery, Status};
+use crate::activities::dto::ActivityFilters;
 use crate::activities::repo::Viewer;
 use crate::auth::MaybeUser;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::csv;
-use crate::http::query::{de_bool, de_list, de_nonempty, Qs};
+use crate::http::query::{de_list, Split};
 
 mod render;
 mod repo;
@@ -69,44 +68,15 @@ impl Dimension {
     }
 }
 
-/// Query of `GET /stats/activities`: `group_by` and the filters of the activities list.
+/// `group_by` of `GET /stats/activities` (its other parameters are [`ActivityFilters`]).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct StatsQuery {
+pub struct StatsOptions {
     /// One or two dimensions, comma-separated: `month`, `category`, `organization`, `cluster`, `tag`.
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Vec<Dimension>, style = Form, explode = false, required = true, example = "month,category")]
     pub group_by: Option<Vec<Dimension>>,
-    #[serde(default)]
-    pub q: Option<String>,
-    #[serde(default, deserialize_with = "de_nonempty")]
-    #[param(min_length = 1)]
-    pub organization: Option<String>,
-    #[serde(default, deserialize_with = "de_nonempty")]
-    #[param(min_length = 1)]
-    pub organizer: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    #[param(value_type = Option<bool>)]
-    pub include_descendants: Option<bool>,
-    #[serde(default, deserialize_with = "de_nonempty")]
-    #[param(min_length = 1)]
-    pub cluster: Option<String>,
-    #[serde(default, deserialize_with = "de_list")]
-    #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
-    pub category: Option<Vec<Category>>,
-    #[serde(default, deserialize_with = "de_list")]
-    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
-    pub tag: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "de_list")]
-    #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
-    pub status: Option<Vec<Status>>,
-    #[serde(default, deserialize_with = "crate::http::query::de_day")]
-    #[param(value_type = Option<NaiveDate>)]
-    pub occurred_from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::http::query::de_day")]
-    #[param(value_type = Option<NaiveDate>)]
-    pub occurred_to: Option<NaiveDate>,
 }
 
 /// One group and its count.
@@ -136,7 +106,7 @@ pub struct Stats {
 ///
 /// Counts of activities grouped by one or two dimensions, under the filters of the activities
 /// list, ready for a chart. `Accept: text/csv` gives CSV (UTF-8 with BOM, for Excel).
-#[utoipa::path(tag = "stats", operation_id = "activity_stats", params(StatsQuery),
+#[utoipa::path(tag = "stats", operation_id = "activity_stats", params(StatsOptions, ActivityFilters),
     responses((status = 200, description = "Counts", content(
         (Stats = "application/json"),
         (String = "text/csv", example = "month,category,category_label,count\r\n2023-09,volunteering,Tình nguyện,2\r\n"))),
@@ -148,32 +118,19 @@ pub async fn activity_stats(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     user: MaybeUser,
-    query: Qs<StatsQuery>,
+    Split(options, filters): Split<StatsOptions, ActivityFilters>,
 ) -> ApiResult<HttpResponse> {
     let as_csv = csv::wanted(&req)?;
-    let q = query.into_inner();
-    let dims = q.group_by.clone().unwrap_or_default();
+    let dims = options.group_by.unwrap_or_default();
     if dims.is_empty() || dims.len() > 2 || (dims.len() == 2 && dims[0] == dims[1]) {
         return Err(AppError::bad_param(
             "group_by",
             "needs one or two different dimensions: month, category, organization, cluster, tag",
         ));
     }
-    let filters = ListActivitiesQuery {
-        q: q.q,
-        organization: q.organization,
-        organizer: q.organizer,
-        include_descendants: q.include_descendants,
-        cluster: q.cluster,
-        category: q.category,
-        tag: q.tag,
-        status: q.status,
-        occurred_from: q.occurred_from,
-        occurred_to: q.occurred_to,
-        ..Default::default()
-    };
     let stats = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.0.as_ref())?;
+        let filters = filters.resolve(conn, &viewer, None)?;
         repo::counts(conn, &filters, &viewer, dims)
     })
     .await?;

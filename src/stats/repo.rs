@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::SqliteConnection;
 
-use crate::activities::dto::{Category, ListActivitiesQuery};
-use crate::activities::repo::{self as activities, Viewer};
+use crate::activities::dto::Category;
+use crate::activities::repo::{self as activities, ResolvedFilters, Viewer};
 use crate::db::list as sql;
 use crate::error::ApiResult;
 
@@ -41,11 +41,11 @@ fn label(dim: Dimension, key: &Option<String>, label: Option<String>) -> Option<
 /// Counts of the activities `viewer` may see under `filters`, grouped by `dims` (one or two).
 pub fn counts(
     conn: &mut SqliteConnection,
-    filters: &ListActivitiesQuery,
+    filters: &ResolvedFilters,
     viewer: &Viewer,
     dims: Vec<Dimension>,
 ) -> ApiResult<Stats> {
-    let (list, _) = activities::list_sql(conn, filters, viewer, false, None)?;
+    let list = activities::list_sql(filters, viewer, false)?;
     let total = sql::count(conn, &list.count())?;
     let (k1, l1, j1) = dims[0].sql(1);
     let (k2, l2, j2) =

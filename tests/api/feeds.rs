@@ -1111,3 +1111,50 @@ async fn the_feeds_are_described_in_the_openapi_document() {
         }
     }
 }
+
+#[actix_web::test]
+async fn the_feeds_take_every_filter_of_the_list_and_keep_what_the_list_keeps() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let archived = create_activity(
+        &app,
+        published("Đã lưu trữ", w.unit, json!({"occurred_on": "2023-08-01"})),
+    )
+    .await;
+    patch_activity(&app, &archived, json!({"status": "archived"})).await;
+    for query in [
+        "organizer=chi-doan-van-phong-ubnd-tinh",
+        "organizer=chi-doan-van-phong-ubnd-tinh&include_descendants=true",
+        "occurred_from=2023-09-01&occurred_to=2023-09-30",
+        "occurred_to=2023-08-31",
+        "status=archived",
+        "status=draft",
+        "organization=chi-doan-van-phong-ubnd-tinh&category=volunteering,conference&q=thang",
+    ] {
+        let res = app.get(&format!("{ACTIVITIES}?{query}&per_page=100")).await;
+        assert_eq!(res.status(), 200, "list {query}");
+        let list: Value = res.json().await.expect("list JSON");
+        let listed: Vec<&str> = list["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|a| a["title"].as_str().expect("title"))
+            .collect();
+        for (ext, _, _) in FORMATS {
+            let feed = feed_of(&app, ext, query).await;
+            assert_eq!(sorted_titles(&feed), sorted(&listed), "{ext} {query}");
+        }
+    }
+    // The organizer names itself in the title, as `organization` does.
+    let feed = feed_of(&app, "atom", "organizer=chi-doan-van-phong-ubnd-tinh").await;
+    assert_eq!(title_of(&feed), "Hoạt động — Chi đoàn Văn phòng UBND tỉnh");
+    assert_eq!(entry_titles(&feed), vec![SO_KET]);
+    // A parameter neither the feed nor the filters know: 400 naming it and what is allowed.
+    let problem = assert_problem(app.get("/feeds/activities.rss?limt=5").await, 400).await;
+    assert_eq!(problem["errors"][0]["field"], "limt");
+    let message = problem["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("limit") && message.contains("organizer"),
+        "{message}"
+    );
+}

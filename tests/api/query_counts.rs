@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use actix_web::test::TestRequest;
 use diesel::connection::{Connection, InstrumentationEvent};
-use doan_api::activities::{dto::ListActivitiesQuery, repo as acts};
+use doan_api::activities::dto::{ActivityFilters, ActivityPaging};
+use doan_api::activities::repo as acts;
 use doan_api::http::list::ListRequest;
-use doan_api::http::query::parse_query;
+use doan_api::http::query::{parse_split, Split};
 use serde_json::json;
 
 use crate::helpers::spawn_app;
@@ -47,8 +48,9 @@ async fn an_activity_page_costs_the_same_queries_for_5_or_50_rows() {
     ] {
         let uri = format!("/api/v1/activities?per_page={per_page}{q}");
         let req = TestRequest::with_uri(&uri).to_http_request();
-        let query: ListActivitiesQuery = parse_query(req.query_string()).unwrap();
-        let list = ListRequest::new(&req, &query.paging(), &acts::SORTS).unwrap();
+        let Split(paging, filters) =
+            parse_split::<ActivityPaging, ActivityFilters>(req.query_string()).unwrap();
+        let list = ListRequest::new(&req, &paging.paging(), &acts::SORTS).unwrap();
         let mut conn = app.pool.get().unwrap();
         let queries = Arc::new(AtomicUsize::new(0));
         let counter = queries.clone();
@@ -57,8 +59,11 @@ async fn an_activity_page_costs_the_same_queries_for_5_or_50_rows() {
                 counter.fetch_add(1, Ordering::SeqCst);
             }
         });
+        let filters = filters
+            .resolve(&mut conn, &acts::Viewer::Public, None)
+            .unwrap();
         let (data, total, _) =
-            acts::list(&mut conn, &query, &list, &acts::Viewer::Public, None).unwrap();
+            acts::list(&mut conn, &filters, &list, &acts::Viewer::Public).unwrap();
         conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
         assert_eq!(data.len(), per_page);
         assert_eq!(total, 60);

@@ -4,12 +4,12 @@
 //! A resource with a list adds its cases to `cases()` and its statement builder to `statements()`.
 
 use actix_web::test::TestRequest;
-use doan_api::activities::dto::{ListActivitiesQuery, ListTrashQuery};
+use doan_api::activities::dto::{ActivityFilters, ActivityPaging, ListTrashQuery};
 use doan_api::activities::repo as acts;
 use doan_api::clusters::{dto::ListClustersQuery, repo as clusters};
 use doan_api::db::list::{explain, Statement};
 use doan_api::http::list::ListRequest;
-use doan_api::http::query::parse_query;
+use doan_api::http::query::{parse_query, parse_split, Split};
 use doan_api::organizations::{dto::ListOrganizationsQuery, repo as orgs};
 use doan_api::users::{dto::ListUsersQuery, repo as users};
 
@@ -155,9 +155,13 @@ fn statements(conn: &mut diesel::SqliteConnection, uri: &str) -> Vec<Statement> 
             orgs::list_statements(conn, &q, &list).expect("statements")
         }
         "/api/v1/activities" => {
-            let q: ListActivitiesQuery = parse_query(req.query_string()).expect("query");
-            let list = ListRequest::new(&req, &q.paging(), &acts::SORTS).expect("list request");
-            acts::list_statements(conn, &q, &list, &acts::Viewer::Public).expect("statements")
+            let Split(paging, filters) =
+                parse_split::<ActivityPaging, ActivityFilters>(req.query_string()).expect("query");
+            let list =
+                ListRequest::new(&req, &paging.paging(), &acts::SORTS).expect("list request");
+            let viewer = acts::Viewer::Public;
+            let filters = filters.resolve(conn, &viewer, None).expect("filters");
+            acts::list_statements(&filters, &list, &viewer).expect("statements")
         }
         "/api/v1/clusters" => {
             let q: ListClustersQuery = parse_query(req.query_string()).expect("query");

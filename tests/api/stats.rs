@@ -287,6 +287,14 @@ async fn stats_by_tag_count_an_activity_under_each_of_its_tags() {
             .contains("tag"),
         "{problem}"
     );
+    // A parameter of neither `group_by` nor the filters: 400 naming it, listing both.
+    let problem = assert_problem(app.get(&format!("{STATS}?group_by=tag&page=2")).await, 400).await;
+    assert_eq!(problem["errors"][0]["field"], "page", "{problem}");
+    let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("group_by") && message.contains("occurred_to"),
+        "{problem}"
+    );
 }
 
 #[actix_web::test]

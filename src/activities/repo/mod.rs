@@ -1,5 +1,6 @@
 //! Activity rows and queries, in parts: who sees what (`access`), loading (`load`), lists and
-//! feeds (`query`), writes (`write`), the search entry (`index`), revisions, vocabulary counts.
+//! feeds (`query`), filter resolution (`filters`), writes (`write`), the search entry (`index`),
+//! revisions, vocabulary counts.
 
 use std::collections::HashMap;
 
@@ -28,6 +29,7 @@ use super::render;
 
 mod access;
 mod counts;
+mod filters;
 mod index;
 mod load;
 mod query;
@@ -36,6 +38,7 @@ mod write;
 
 pub use access::*;
 pub use counts::*;
+pub use filters::*;
 pub use index::*;
 pub use load::*;
 pub use query::*;

@@ -2,41 +2,18 @@
 
 use super::*;
 
-/// Resolve a filter's reference (organization, cluster, tag) or 404 naming the parameter.
-pub(super) fn resolve<T>(found: Option<T>, param: &str, value: &str, what: &str) -> ApiResult<T> {
-    found.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "query parameter `{param}`: there is no {what} '{value}'"
-        ))
-    })
-}
-
-/// The set of units a filter names: the unit, and with `include_descendants` those below it.
-pub(super) fn unit_set(
-    conn: &mut SqliteConnection,
-    id: i32,
-    descendants: bool,
-) -> QueryResult<Vec<i32>> {
-    let mut set = vec![id];
-    if descendants {
-        set.extend(tree::descendants(conn, id)?);
-    }
-    Ok(set)
-}
-
 pub(super) fn int_binds(ids: &[i32]) -> Vec<Bind> {
     ids.iter().map(|i| Bind::Int(i64::from(*i))).collect()
 }
 
-/// Build the list query (also used by the query-plan test and the feeds).
+/// Build the list query of `filters` as `viewer` sees them (also what the stats count and the
+/// feeds read).
 pub fn list_sql(
-    conn: &mut SqliteConnection,
-    query: &ListActivitiesQuery,
+    filters: &ResolvedFilters,
     viewer: &Viewer,
     sort_by_relevance: bool,
-    scope_organization: Option<i32>,
-) -> ApiResult<(ListSql, Option<search::SearchQuery>)> {
-    let search = query.q.as_deref().map(search::parse).transpose()?.flatten();
+) -> ApiResult<ListSql> {
+    let search = filters.search.as_ref();
     let columns = if sort_by_relevance && search.is_some() {
         format!("{ROW_COLUMNS}, f.rank AS rank")
     } else {
@@ -44,7 +21,7 @@ pub fn list_sql(
     };
     let mut q = ListSql::new(&columns, "activities a", "a.id");
     if sort_by_relevance {
-        match &search {
+        match search {
             Some(s) => search::join_ranked(&mut q, "a.id", SEARCH_TABLE, "f", s),
             None => {
                 return Err(AppError::bad_param(
@@ -55,10 +32,7 @@ pub fn list_sql(
         }
     }
     // Visibility: which states, for whom.
-    let wanted: Vec<Status> = query
-        .status
-        .clone()
-        .unwrap_or_else(|| vec![Status::Published]);
+    let wanted = &filters.statuses;
     let public: Vec<&str> = wanted
         .iter()
         .filter(|s| **s != Status::Draft)
@@ -104,59 +78,25 @@ pub fn list_sql(
             }
         }
     }
-    if let Some(scope_id) = scope_organization {
-        let set = unit_set(conn, scope_id, query.include_descendants == Some(true))?;
-        organization_filter(&mut q, &set);
+    for set in &filters.unit_sets {
+        organization_filter(&mut q, set);
     }
-    if let Some(org) = &query.organization {
-        let id = resolve(
-            tree::lookup_organization(conn, org)?,
-            "organization",
-            org,
-            "organization",
-        )?;
-        let set = unit_set(conn, id, query.include_descendants == Some(true))?;
-        organization_filter(&mut q, &set);
-    }
-    if let Some(org) = &query.organizer {
-        let id = resolve(
-            tree::lookup_organization(conn, org)?,
-            "organizer",
-            org,
-            "organization",
-        )?;
-        if query.include_descendants == Some(true) {
-            let set = unit_set(conn, id, true)?;
+    match filters.organizers.as_deref() {
+        None => {}
+        Some([one]) => q.filter("a.organizer_id = ?", [Bind::Int(i64::from(*one))]),
+        Some(set) => {
             let marks = placeholders(set.len());
             q.filter_split(
                 format!("+a.organizer_id IN ({marks})"),
                 format!("a.organizer_id IN ({marks})"),
-                int_binds(&set),
+                int_binds(set),
             );
-        } else {
-            q.filter("a.organizer_id = ?", [Bind::Int(i64::from(id))]);
         }
     }
-    if query.include_descendants.is_some()
-        && query.organization.is_none()
-        && query.organizer.is_none()
-        && scope_organization.is_none()
-    {
-        return Err(AppError::bad_param(
-            "include_descendants",
-            "needs `organization` or `organizer`: the unit whose subtree to include",
-        ));
-    }
-    if let Some(cluster) = &query.cluster {
-        let id = resolve(
-            tree::lookup_cluster(conn, cluster)?,
-            "cluster",
-            cluster,
-            "cluster",
-        )?;
+    if let Some(id) = filters.cluster {
         q.filter("a.cluster_id = ?", [Bind::Int(i64::from(id))]);
     }
-    if let Some(categories) = &query.category {
+    if let Some(categories) = &filters.categories {
         let binds: Vec<Bind> = categories.iter().map(|c| Bind::from(c.as_str())).collect();
         if let [one] = binds.as_slice() {
             q.filter("a.category = ?", [one.clone()]);
@@ -164,45 +104,29 @@ pub fn list_sql(
             q.filter_in("+a.category", binds);
         }
     }
-    if let Some(slugs) = &query.tag {
-        for slug in slugs {
-            let id = resolve(
-                visible_tag(conn, slug, viewer)?.map(|(id, _)| id),
-                "tag",
-                slug,
-                "tag",
-            )?;
-            q.filter_in_set(
-                "a.id",
-                "SELECT activity_id FROM activity_tags WHERE tag_id = ?",
-                [Bind::Int(i64::from(id))],
-            );
-        }
+    for id in &filters.tags {
+        q.filter_in_set(
+            "a.id",
+            "SELECT activity_id FROM activity_tags WHERE tag_id = ?",
+            [Bind::Int(i64::from(*id))],
+        );
     }
-    if let Some(from) = query.occurred_from {
+    if let Some(from) = filters.occurred_from {
         q.filter(
             "a.occurred_on >= ?",
             [Bind::Text(from.format("%F").to_string())],
         );
     }
-    if let Some(to) = query.occurred_to {
+    if let Some(to) = filters.occurred_to {
         let to = Bind::Text(to.format("%F").to_string());
         q.filter("a.occurred_on <= ? AND a.period_end <= ?", [to.clone(), to]);
     }
-    if let (Some(from), Some(to)) = (query.occurred_from, query.occurred_to) {
-        if to < from {
-            return Err(AppError::bad_param(
-                "occurred_to",
-                "must not be before occurred_from",
-            ));
-        }
-    }
-    if let Some(s) = &search {
+    if let Some(s) = search {
         if !sort_by_relevance {
             search::filter(&mut q, "a.id", SEARCH_TABLE, s);
         }
     }
-    Ok((q, search))
+    Ok(q)
 }
 
 /// As organizer or in any partner role, for a set of units: one set of ids from two index
@@ -225,16 +149,16 @@ pub(super) fn organization_filter(q: &mut ListSql, set: &[i32]) {
 /// One page of activities, the exact total and the keyset of the next page.
 pub fn list(
     conn: &mut SqliteConnection,
-    query: &ListActivitiesQuery,
+    filters: &ResolvedFilters,
     list: &PageSpec,
     viewer: &Viewer,
-    scope_organization: Option<i32>,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
-    let (q, search) = list_sql(conn, query, viewer, relevance, scope_organization)?;
+    let q = list_sql(filters, viewer, relevance)?;
     let (rows, total, next) = list.load::<ListRow>(conn, &q)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
-    let data = summaries(conn, &rows, search.as_ref().map(|s| s.terms.as_slice()))?;
+    let terms = filters.search.as_ref().map(|s| s.terms.as_slice());
+    let data = summaries(conn, &rows, terms)?;
     Ok((data, total, next))
 }
 
@@ -271,10 +195,10 @@ pub struct FeedItem {
 /// publication first, at most `limit`.
 pub fn feed(
     conn: &mut SqliteConnection,
-    query: &ListActivitiesQuery,
+    filters: &ResolvedFilters,
     limit: i64,
 ) -> ApiResult<Vec<FeedItem>> {
-    let (q, _) = list_sql(conn, query, &Viewer::Public, false, None)?;
+    let q = list_sql(filters, &Viewer::Public, false)?;
     let order = [(
         "coalesce(a.published_at, '')".to_string(),
         crate::db::list::Dir::Desc,
@@ -301,13 +225,12 @@ pub fn feed(
 
 /// The statements a list request runs (page and count), for the query-plan test.
 pub fn list_statements(
-    conn: &mut SqliteConnection,
-    query: &ListActivitiesQuery,
+    filters: &ResolvedFilters,
     list: &PageSpec,
     viewer: &Viewer,
 ) -> ApiResult<Vec<Statement>> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
-    let (q, _) = list_sql(conn, query, viewer, relevance, None)?;
+    let q = list_sql(filters, viewer, relevance)?;
     Ok(list.statements(&q))
 }
 
