@@ -151,7 +151,7 @@ pub fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded>
             dissolved_on: None,
             successor_id: None,
         };
-        orgs::create(conn, Some(slug), fields, "")
+        orgs::create(conn, Some(slug), fields)
             .map_err(|e| anyhow::anyhow!("loading demo organization {}: {e}", org.name))?;
         loaded.organizations += 1;
     }

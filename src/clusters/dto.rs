@@ -321,8 +321,15 @@ pub struct RankingQuery {
     pub category: Option<Vec<Category>>,
 }
 
-/// The feeds of a cluster's activities (absolute, from the public base URL): URLs are the
-/// response types' business, so repositories ask here.
-pub fn feed_links(base: &str, slug: &str) -> FeedLinks {
-    FeedLinks::filtered(base, "cluster", slug)
+/// The feeds of a cluster's activities, relative until [`Cluster::linked`].
+pub fn feed_links(slug: &str) -> FeedLinks {
+    FeedLinks::filtered("cluster", slug)
+}
+
+impl Cluster {
+    /// As sent: links absolute on the public base URL.
+    pub fn linked(mut self, base: &str) -> Self {
+        self.feeds = self.feeds.on(base);
+        self
+    }
 }

@@ -34,11 +34,10 @@ pub async fn list_clusters(
     }
     let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
     let page_req = list.clone();
+    let (data, total, next) =
+        db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
     let base = links::base(&req);
-    let (data, total, next) = db::run(&pool, move |conn| {
-        repo::list(conn, &query, &page_req, &base)
-    })
-    .await?;
+    let data = data.into_iter().map(|c| c.linked(&base)).collect();
     Ok(list::respond(&req, &list, data, total, next))
 }
 
@@ -53,12 +52,12 @@ pub async fn get_cluster(
     path: web::Path<ClusterPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let base = links::base(&req);
     let cluster = db::run(&pool, move |conn| {
         let row = repo::find(conn, &key)?;
-        Ok(repo::to_dto(conn, &row, &base)?)
+        Ok(repo::to_dto(conn, &row)?)
     })
     .await?;
+    let cluster = cluster.linked(&links::base(&req));
     etag::json_response(&req, StatusCode::OK, &cluster, |_| {})
 }
 
@@ -75,12 +74,12 @@ pub async fn create_cluster(
     body: JsonBody<CreateCluster>,
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
-    let base = links::base(&req);
     let cluster = db::run(&pool, move |conn| {
         let row = repo::create(conn, &input)?;
-        Ok(repo::to_dto(conn, &row, &base)?)
+        Ok(repo::to_dto(conn, &row)?)
     })
     .await?;
+    let cluster = cluster.linked(&links::base(&req));
     let location = links::absolute(&req, &format!("/api/v1/clusters/{}", cluster.id));
     etag::json_response(&req, StatusCode::CREATED, &cluster, |res| {
         res.insert_header((header::LOCATION, location));
@@ -103,14 +102,16 @@ pub async fn update_cluster(
     body: JsonBody<UpdateCluster>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let if_match = etag::if_match(&req);
     let patch = body.0;
     let base = links::base(&req);
+    let shown = base.clone();
+    let expected = etag::precondition(&req, move |c: &Cluster| c.clone().linked(&shown));
     let cluster = db::run(&pool, move |conn| {
-        let row = repo::update(conn, &key, patch, if_match, &base)?;
-        Ok(repo::to_dto(conn, &row, &base)?)
+        let row = repo::update(conn, &key, patch, expected)?;
+        Ok(repo::to_dto(conn, &row)?)
     })
     .await?;
+    let cluster = cluster.linked(&base);
     etag::json_response(&req, StatusCode::OK, &cluster, |_| {})
 }
 
@@ -130,9 +131,9 @@ pub async fn delete_cluster(
     path: web::Path<ClusterPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let if_match = etag::if_match(&req);
     let base = links::base(&req);
-    db::run(&pool, move |conn| repo::delete(conn, &key, if_match, &base)).await?;
+    let expected = etag::precondition(&req, move |c: &Cluster| c.clone().linked(&base));
+    db::run(&pool, move |conn| repo::delete(conn, &key, expected)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

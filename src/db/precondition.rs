@@ -18,6 +18,36 @@ pub fn of<T: Serialize>(value: &T) -> Result<String, AppError> {
     Ok(of_bytes(&body))
 }
 
+/// A write's `If-Match`, with how the caller shows the state it guards (a repository loads
+/// the current state inside its transaction; the handler knows the representation the client
+/// saw, absolute links included). No header: nothing to compare, nothing computed.
+pub struct Precondition<T> {
+    if_match: Option<String>,
+    shown_etag: ShownEtag<T>,
+}
+
+type ShownEtag<T> = Box<dyn Fn(&T) -> Result<String, AppError> + Send>;
+
+impl<T> Precondition<T> {
+    pub fn new(
+        if_match: Option<String>,
+        shown_etag: impl Fn(&T) -> Result<String, AppError> + Send + 'static,
+    ) -> Self {
+        Self {
+            if_match,
+            shown_etag: Box::new(shown_etag),
+        }
+    }
+
+    /// 412 unless `If-Match` is absent, `*`, or lists the ETag `current` is shown with.
+    pub fn check(&self, current: &T) -> Result<(), AppError> {
+        match &self.if_match {
+            None => Ok(()),
+            Some(value) => check_if_match(Some(value), &(self.shown_etag)(current)?),
+        }
+    }
+}
+
 pub fn tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty())
 }

@@ -5,8 +5,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
-use crate::db::precondition::tags;
 pub use crate::db::precondition::{check_if_match, of, of_bytes};
+use crate::db::precondition::{tags, Precondition};
 use crate::error::AppError;
 
 fn weak_eq(a: &str, b: &str) -> bool {
@@ -30,6 +30,15 @@ pub fn if_match(req: &HttpRequest) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .collect();
     (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// The request's `If-Match`, to compare inside the write transaction with the ETag of the
+/// current state as this request shows it (`show`: e.g. its links made absolute).
+pub fn precondition<T, S: Serialize>(
+    req: &HttpRequest,
+    show: impl Fn(&T) -> S + Send + 'static,
+) -> Precondition<T> {
+    Precondition::new(if_match(req), move |current: &T| of(&show(current)))
 }
 
 /// Send a JSON representation with its ETag, or 304 when the client has it already.

@@ -102,10 +102,20 @@ pub struct FeedLinks {
 }
 
 impl FeedLinks {
-    /// Absolute links to the three feeds filtered by `param=value`.
-    pub fn filtered(base: &str, param: &str, value: &str) -> Self {
-        let [rss, atom, json] = ["rss", "atom", "json"]
-            .map(|ext| format!("{base}/feeds/activities.{ext}?{param}={value}"));
+    /// Links to the three feeds filtered by `param=value`, relative to the API's base URL.
+    pub fn filtered(param: &str, value: &str) -> Self {
+        let [rss, atom, json] =
+            ["rss", "atom", "json"].map(|ext| format!("/feeds/activities.{ext}?{param}={value}"));
         Self { rss, atom, json }
+    }
+
+    /// The links made absolute on `base` (`scheme://host`, no trailing slash).
+    pub fn on(self, base: &str) -> Self {
+        let absolute = |link: String| format!("{base}{link}");
+        Self {
+            rss: absolute(self.rss),
+            atom: absolute(self.atom),
+            json: absolute(self.json),
+        }
     }
 }

@@ -410,8 +410,23 @@ pub struct OrganizationPath {
     pub id: String,
 }
 
-/// The feeds of a unit's activities (absolute, from the public base URL): URLs are the
-/// response types' business, so repositories ask here.
-pub fn feed_links(base: &str, slug: &str) -> FeedLinks {
-    FeedLinks::filtered(base, "organization", slug)
+/// The feeds of a unit's activities, relative until [`Organization::linked`].
+pub fn feed_links(slug: &str) -> FeedLinks {
+    FeedLinks::filtered("organization", slug)
+}
+
+impl Organization {
+    /// As sent: links absolute on the public base URL.
+    pub fn linked(mut self, base: &str) -> Self {
+        self.feeds = self.feeds.on(base);
+        self
+    }
+}
+
+impl OrganizationDetail {
+    /// As sent: links absolute on the public base URL.
+    pub fn linked(mut self, base: &str) -> Self {
+        self.organization = self.organization.linked(base);
+        self
+    }
 }

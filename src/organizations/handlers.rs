@@ -40,12 +40,11 @@ pub async fn list_organizations(
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let list = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
-    let base = links::base(&req);
     let page_req = list.clone();
-    let (data, total, next) = db::run(&pool, move |conn| {
-        repo::list(conn, &query, &page_req, &base)
-    })
-    .await?;
+    let (data, total, next) =
+        db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
+    let base = links::base(&req);
+    let data = data.into_iter().map(|o| o.linked(&base)).collect();
     Ok(list::respond(&req, &list, data, total, next))
 }
 
@@ -71,12 +70,12 @@ pub async fn get_organization(
     path: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let base = links::base(&req);
     let detail = db::run(&pool, move |conn| {
         let id = repo::find_id(conn, &key)?;
-        repo::detail(conn, id, &base)
+        repo::detail(conn, id)
     })
     .await?;
+    let detail = detail.linked(&links::base(&req));
     etag::json_response(&req, StatusCode::OK, &detail, |_| {})
 }
 
@@ -105,8 +104,8 @@ pub async fn create_organization(
     let body = body.0;
     let fields = OrganizationFields::from_create(&body);
     let slug = body.slug.map(|s| s.trim().to_string());
-    let base = links::base(&req);
-    let created = db::run(&pool, move |conn| repo::create(conn, slug, fields, &base)).await?;
+    let created = db::run(&pool, move |conn| repo::create(conn, slug, fields)).await?;
+    let created = created.linked(&links::base(&req));
     let location = links::absolute(
         &req,
         &format!("/api/v1/organizations/{}", created.organization.id),
@@ -145,13 +144,15 @@ pub async fn update_organization(
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let base = links::base(&req);
-    let if_match = etag::if_match(&req);
+    let shown = base.clone();
+    let expected = etag::precondition(&req, move |o: &OrganizationDetail| o.clone().linked(&shown));
     let patch = body.0;
     let renamed = hooks.renamed;
     let updated = db::run(&pool, move |conn| {
-        repo::update(conn, &key, patch, if_match, &base, renamed)
+        repo::update(conn, &key, patch, expected, renamed)
     })
     .await?;
+    let updated = updated.linked(&base);
     etag::json_response(&req, StatusCode::OK, &updated, |_| {})
 }
 
@@ -180,7 +181,7 @@ pub async fn delete_organization(
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let base = links::base(&req);
-    let if_match = etag::if_match(&req);
-    db::run(&pool, move |conn| repo::delete(conn, &key, if_match, &base)).await?;
+    let expected = etag::precondition(&req, move |o: &OrganizationDetail| o.clone().linked(&base));
+    db::run(&pool, move |conn| repo::delete(conn, &key, expected)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,7 @@ use diesel::SqliteConnection;
 
 use crate::db::list::{Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
-use crate::db::precondition as etag;
+use crate::db::precondition::Precondition;
 use crate::db::schema::organizations;
 use crate::db::{self, ts_text};
 use crate::db::{search, tree};
@@ -110,7 +110,7 @@ impl KeysetRow for OrganizationRow {
 }
 
 impl OrganizationRow {
-    pub fn to_dto(&self, base: &str) -> Organization {
+    pub fn to_dto(&self) -> Organization {
         Organization {
             id: i64::from(self.id),
             slug: self.slug.clone(),
@@ -130,12 +130,12 @@ impl OrganizationRow {
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
             version: i64::from(self.version),
-            feeds: super::dto::feed_links(base, &self.slug),
+            feeds: super::dto::feed_links(&self.slug),
         }
     }
 
     fn fields(&self) -> OrganizationFields {
-        let dto = self.to_dto("");
+        let dto = self.to_dto();
         OrganizationFields {
             name: dto.name,
             short_name: dto.short_name,
@@ -230,7 +230,7 @@ pub fn refs(
 }
 
 /// The full representation of one organization.
-pub fn detail(conn: &mut SqliteConnection, id: i32, base: &str) -> ApiResult<OrganizationDetail> {
+pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDetail> {
     let row = load_row(conn, id)?;
     let ancestors = ancestors(conn, id)?;
     let children_count: i64 = organizations::table
@@ -241,7 +241,7 @@ pub fn detail(conn: &mut SqliteConnection, id: i32, base: &str) -> ApiResult<Org
         parent: ancestors.last().cloned(),
         ancestors,
         children_count,
-        organization: row.to_dto(base),
+        organization: row.to_dto(),
     })
 }
 
@@ -298,11 +298,14 @@ pub fn list(
     conn: &mut SqliteConnection,
     query: &ListOrganizationsQuery,
     list: &PageSpec,
-    base: &str,
 ) -> ApiResult<(Vec<Organization>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
     let (rows, total, next) = list.load::<OrganizationRow>(conn, &q)?;
-    Ok((rows.iter().map(|r| r.to_dto(base)).collect(), total, next))
+    Ok((
+        rows.iter().map(OrganizationRow::to_dto).collect(),
+        total,
+        next,
+    ))
 }
 
 /// The statements a list request runs, for the query-plan test.
@@ -384,7 +387,6 @@ pub fn create(
     conn: &mut SqliteConnection,
     slug: Option<String>,
     fields: OrganizationFields,
-    base: &str,
 ) -> ApiResult<OrganizationDetail> {
     if let Some(s) = &slug {
         if !text::is_valid_slug(s) {
@@ -413,7 +415,7 @@ pub fn create(
             .returning(organizations::id)
             .get_result(conn)?;
         index(conn, id, &fields)?;
-        detail(conn, id, base)
+        detail(conn, id)
     })
 }
 
@@ -426,14 +428,13 @@ pub fn update(
     conn: &mut SqliteConnection,
     key: &str,
     patch: super::dto::UpdateOrganization,
-    if_match: Option<String>,
-    base: &str,
+    expected: Precondition<OrganizationDetail>,
     renamed: RenameHook,
 ) -> ApiResult<OrganizationDetail> {
     conn.immediate_transaction(|conn| {
         let id = find_id(conn, key)?;
-        let current = detail(conn, id, base)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let current = detail(conn, id)?;
+        expected.check(&current)?;
         let row = load_row(conn, id)?;
         let fields = row.fields().patched(patch);
         check_references(conn, Some(id), &fields)?;
@@ -450,7 +451,7 @@ pub fn update(
         if fields.name != row.name {
             renamed(conn, id)?;
         }
-        detail(conn, id, base)
+        detail(conn, id)
     })
 }
 
@@ -458,13 +459,12 @@ pub fn update(
 pub fn delete(
     conn: &mut SqliteConnection,
     key: &str,
-    if_match: Option<String>,
-    base: &str,
+    expected: Precondition<OrganizationDetail>,
 ) -> ApiResult<()> {
     conn.immediate_transaction(|conn| {
         let id = find_id(conn, key)?;
-        let current = detail(conn, id, base)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        let current = detail(conn, id)?;
+        expected.check(&current)?;
         let refs = tree::references_to_organization(conn, id)?;
         if !refs.is_empty() {
             return Err(AppError::conflict(format!(

@@ -78,7 +78,7 @@ fn ensure_world(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
             dissolved_on: None,
             successor_id: None,
         };
-        orgs::create(conn, Some(slug), fields, "").map_err(|e| anyhow::anyhow!("{e}"))?;
+        orgs::create(conn, Some(slug), fields).map_err(|e| anyhow::anyhow!("{e}"))?;
         units += 1;
     }
     let members: Vec<i32> = organizations::table

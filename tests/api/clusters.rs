@@ -1383,3 +1383,63 @@ async fn stats_and_ranking_document_their_csv_in_the_openapi_document() {
         assert!(ranking_params.contains(&name), "ranking documents {name}");
     }
 }
+
+#[actix_web::test]
+async fn if_match_guards_a_clusters_patch_and_delete_with_the_etag_a_get_sent() {
+    let app = spawn_app().await;
+    let bloc = id_of(
+        &app.create_org(json!({"name": "Đoàn khối các cơ quan tỉnh", "kind": "bloc_union"}))
+            .await,
+    );
+    let res = app
+        .post_json(
+            CLUSTERS,
+            &json!({"name": "Cụm thi đua số 3", "number": 3, "bloc_id": bloc}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.expect("cluster");
+    let path = format!("{CLUSTERS}/{}", id_of(&created));
+    // The links a client reads are absolute, and the ETag covers them as sent.
+    let res = app.get(&path).await;
+    let etag = header(&res, "etag").expect("ETag");
+    let shown: Value = res.json().await.expect("cluster");
+    assert!(
+        shown["feeds"]["rss"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("http") && l.ends_with("?cluster=cum-thi-dua-so-3")),
+        "{shown}"
+    );
+    let send = |method: Method, tag: &str| {
+        app.as_admin(method, &path)
+            .header("If-Match", tag.to_string())
+            .header("Content-Type", "application/merge-patch+json")
+    };
+    let stale = "\"000000000000000000000000\"";
+    let res = send(Method::PATCH, stale)
+        .body(r#"{"description": "Cụm các sở ngành"}"#)
+        .send()
+        .await
+        .expect("PATCH");
+    assert_problem(res, 412).await;
+    let res = send(Method::PATCH, &etag)
+        .body(r#"{"description": "Cụm các sở ngành"}"#)
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(res.status(), 200);
+    let new_etag = header(&res, "etag").expect("ETag");
+    assert_ne!(new_etag, etag);
+    // The old ETag no longer deletes it; the new one does.
+    assert_problem(
+        send(Method::DELETE, &etag).send().await.expect("DELETE"),
+        412,
+    )
+    .await;
+    let res = send(Method::DELETE, &new_etag)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get(&path).await.status(), 404);
+}

@@ -10,7 +10,7 @@ use diesel::SqliteConnection;
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
-use crate::db::precondition as etag;
+use crate::db::precondition::Precondition;
 use crate::db::schema::{cluster_members, cluster_results, clusters};
 use crate::db::{self, search, tree};
 use crate::error::{ApiResult, AppError, FieldError};
@@ -72,16 +72,12 @@ pub(super) fn cluster_ref(row: &ClusterRow) -> ClusterRef {
     }
 }
 
-pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow, base: &str) -> QueryResult<Cluster> {
-    Ok(dtos(conn, std::slice::from_ref(row), base)?.remove(0))
+pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<Cluster> {
+    Ok(dtos(conn, std::slice::from_ref(row))?.remove(0))
 }
 
 /// The representations of some clusters, their blocs loaded in one query (no N+1 on lists).
-pub(super) fn dtos(
-    conn: &mut SqliteConnection,
-    rows: &[ClusterRow],
-    base: &str,
-) -> QueryResult<Vec<Cluster>> {
+pub(super) fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow]) -> QueryResult<Vec<Cluster>> {
     let blocs = crate::organizations::repo::refs(
         conn,
         &rows.iter().map(|r| r.bloc_id).collect::<Vec<_>>(),
@@ -103,7 +99,7 @@ pub(super) fn dtos(
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
                 version: i64::from(row.version),
-                feeds: feed_links(base, &row.slug),
+                feeds: feed_links(&row.slug),
             })
         })
         .collect()
@@ -124,11 +120,10 @@ pub fn list(
     conn: &mut SqliteConnection,
     query: &ListClustersQuery,
     list: &PageSpec,
-    base: &str,
 ) -> ApiResult<(Vec<Cluster>, i64, Option<Vec<Bind>>)> {
     let q = list_sql(conn, query)?;
     let (rows, total, next) = list.load::<ClusterRow>(conn, &q)?;
-    Ok((dtos(conn, &rows, base)?, total, next))
+    Ok((dtos(conn, &rows)?, total, next))
 }
 
 /// The page and count statements of a list (what the query-plan test explains).
@@ -272,12 +267,11 @@ pub fn update(
     conn: &mut SqliteConnection,
     key: &str,
     patch: UpdateCluster,
-    if_match: Option<String>,
-    base: &str,
+    expected: Precondition<Cluster>,
 ) -> ApiResult<ClusterRow> {
     conn.immediate_transaction(|conn| {
         let row = find(conn, key)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row, base)?)?)?;
+        expected.check(&to_dto(conn, &row)?)?;
         let name = match &patch.name {
             Patch::Value(v) => text::clean(v),
             _ => row.name.clone(),
@@ -318,12 +312,11 @@ pub fn update(
 pub fn delete(
     conn: &mut SqliteConnection,
     key: &str,
-    if_match: Option<String>,
-    base: &str,
+    expected: Precondition<Cluster>,
 ) -> ApiResult<()> {
     conn.immediate_transaction(|conn| {
         let row = find(conn, key)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row, base)?)?)?;
+        expected.check(&to_dto(conn, &row)?)?;
         let activities: i64 = crate::db::schema::activities::table
             .filter(crate::db::schema::activities::cluster_id.eq(row.id))
             .count()
