@@ -68,13 +68,16 @@ pub struct ActivityFilters {
     pub occurred_to: Option<NaiveDate>,
 }
 
-/// `{id}` of an activity path: the numeric id or the slug.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct ActivityPath {
-    /// Numeric id or slug.
-    #[param(example = "dem-hoi-trang-ram")]
-    pub id: String,
+/// `{id}` of an activity's path.
+pub type ActivityPath = crate::http::path::KeyPath<ActivityKey>;
+
+/// An activity is addressed by its numeric id or its slug.
+#[derive(Debug)]
+pub struct ActivityKey;
+
+impl crate::http::path::Keyed for ActivityKey {
+    const KEY: &'static str = "slug";
+    const EXAMPLE: &'static str = "dem-hoi-trang-ram";
 }
 
 /// `{id}/revisions/{n}`.

@@ -267,13 +267,16 @@ list_query! {
     }
 }
 
-/// `{id}` of a cluster path: the numeric id or the slug.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct ClusterPath {
-    /// Numeric id or slug.
-    #[param(example = "cum-thi-dua-so-4")]
-    pub id: String,
+/// `{id}` of a cluster's path.
+pub type ClusterPath = crate::http::path::KeyPath<ClusterKey>;
+
+/// A cluster is addressed by its numeric id or its slug.
+#[derive(Debug)]
+pub struct ClusterKey;
+
+impl crate::http::path::Keyed for ClusterKey {
+    const KEY: &'static str = "slug";
+    const EXAMPLE: &'static str = "cum-thi-dua-so-4";
 }
 
 /// `{id}/…/{year}`.

@@ -7,6 +7,7 @@ pub mod etag;
 pub mod links;
 pub mod list;
 pub mod middleware;
+pub mod path;
 pub mod query;
 
 /// Stamp out a list query struct: the shared paging fields plus the resource's own filters,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::error::FieldError;
 use crate::http::body::{BodySchema, Patch};
@@ -401,13 +401,16 @@ list_query! {
     }
 }
 
-/// `{id}` of an organization path: the numeric id or the slug.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct OrganizationPath {
-    /// Numeric id or slug.
-    #[param(example = "chi-doan-so-giao-thong-van-tai")]
-    pub id: String,
+/// `{id}` of an organization's path.
+pub type OrganizationPath = crate::http::path::KeyPath<OrganizationKey>;
+
+/// An organization is addressed by its numeric id or its slug.
+#[derive(Debug)]
+pub struct OrganizationKey;
+
+impl crate::http::path::Keyed for OrganizationKey {
+    const KEY: &'static str = "slug";
+    const EXAMPLE: &'static str = "chi-doan-so-giao-thong-van-tai";
 }
 
 /// The feeds of a unit's activities, relative until [`Organization::linked`].

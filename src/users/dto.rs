@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::error::FieldError;
@@ -243,11 +243,14 @@ list_query! {
     }
 }
 
-/// `{id}` of a user path: the numeric id or the username.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct UserPath {
-    /// Numeric id or username.
-    #[param(example = "admin")]
-    pub id: String,
+/// `{id}` of a user's path.
+pub type UserPath = crate::http::path::KeyPath<UserKey>;
+
+/// A user is addressed by its numeric id or its username.
+#[derive(Debug)]
+pub struct UserKey;
+
+impl crate::http::path::Keyed for UserKey {
+    const KEY: &'static str = "username";
+    const EXAMPLE: &'static str = "admin";
 }
