@@ -104,31 +104,14 @@ impl BodySchema for UpdateCluster {
                 errors.push(FieldError::new(field, "cannot be null"));
             }
         }
-        // Schema-level limits, checked before any If-Match.
-        if self
-            .name
-            .as_value()
-            .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
-        {
-            errors.push(FieldError::new("/name", "must be 1 to 200 characters"));
-        }
-        if self
-            .number
-            .as_value()
-            .is_some_and(|n| !(1..=1000).contains(n))
-        {
-            errors.push(FieldError::new("/number", "must be between 1 and 1000"));
-        }
-        if self
-            .description
-            .as_value()
-            .is_some_and(|d| d.chars().count() > 2000)
-        {
-            errors.push(FieldError::new(
-                "/description",
-                "must be at most 2000 characters",
-            ));
-        }
+        // The fields' rules, checked before any If-Match (and again on the merged result).
+        errors.extend(self.name.as_value().and_then(|n| name_problem(n.trim())));
+        errors.extend(self.number.as_value().and_then(|n| number_problem(*n)));
+        errors.extend(
+            self.description
+                .as_value()
+                .and_then(|d| description_problem(d)),
+        );
         errors
     }
 }
@@ -265,6 +248,36 @@ list_query! {
         #[serde(default)]
         pub q: Option<String>,
     }
+}
+
+/// A cluster's name: 1 to this many characters.
+const NAME_MAX: usize = 200;
+/// Cluster numbers within a bloc.
+const NUMBERS: std::ops::RangeInclusive<i64> = 1..=1000;
+const DESCRIPTION_MAX: usize = 2000;
+
+/// The rule of a (cleaned) name, on create, patch and the merged result alike.
+pub fn name_problem(name: &str) -> Option<FieldError> {
+    (name.is_empty() || name.chars().count() > NAME_MAX)
+        .then(|| FieldError::new("/name", format!("must be 1 to {NAME_MAX} characters")))
+}
+
+pub fn number_problem(number: i64) -> Option<FieldError> {
+    (!NUMBERS.contains(&number)).then(|| {
+        FieldError::new(
+            "/number",
+            format!("must be between {} and {}", NUMBERS.start(), NUMBERS.end()),
+        )
+    })
+}
+
+pub fn description_problem(description: &str) -> Option<FieldError> {
+    (description.chars().count() > DESCRIPTION_MAX).then(|| {
+        FieldError::new(
+            "/description",
+            format!("must be at most {DESCRIPTION_MAX} characters"),
+        )
+    })
 }
 
 /// `{id}` of a cluster's path.

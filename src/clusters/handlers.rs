@@ -9,7 +9,7 @@ use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
-use crate::http::{csv, etag, links};
+use crate::http::{csv, dates, etag, links};
 use crate::organizations::dto::OrganizationPath;
 
 use super::dto::*;
@@ -157,10 +157,9 @@ pub async fn get_members(
 }
 
 fn check_year(year: i32) -> ApiResult<()> {
-    if (1900..=2100).contains(&year) {
-        Ok(())
-    } else {
-        Err(AppError::bad_param("year", "must be between 1900 and 2100"))
+    match dates::year_problem(year) {
+        None => Ok(()),
+        Some(why) => Err(AppError::bad_param("year", why)),
     }
 }
 
@@ -180,7 +179,7 @@ pub async fn put_members(
     body: JsonBody<PutRoster>,
 ) -> ApiResult<HttpResponse> {
     let ClusterYearPath { id, year } = path.into_inner();
-    if !(1900..=2100).contains(&year) {
+    if dates::year_problem(year).is_some() {
         return Err(AppError::not_found(format!(
             "there is no year {year} for a roster"
         )));
@@ -244,7 +243,7 @@ pub async fn put_results(
     body: JsonBody<PutResults>,
 ) -> ApiResult<HttpResponse> {
     let ClusterYearPath { id, year } = path.into_inner();
-    if !(1900..=2100).contains(&year) {
+    if dates::year_problem(year).is_some() {
         return Err(AppError::not_found(format!(
             "there is no year {year} for results"
         )));

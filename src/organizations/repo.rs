@@ -391,13 +391,7 @@ pub fn create(
     if let Some(s) = &slug {
         if !text::is_valid_slug(s) {
             let mut errors = fields.validate();
-            errors.insert(
-                0,
-                FieldError::new(
-                    "/slug",
-                    "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits",
-                ),
-            );
+            errors.insert(0, FieldError::new("/slug", text::SLUG_RULE));
             return Err(AppError::Validation(errors));
         }
     }

@@ -216,6 +216,10 @@ pub fn slugify(s: &str) -> String {
     slug
 }
 
+/// What [`is_valid_slug`] asks, as a field error says it.
+pub const SLUG_RULE: &str =
+    "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits";
+
 /// Valid explicit slug: `^[a-z0-9]+(-[a-z0-9]+)*$`, len <= 100, not made only of digits.
 pub fn is_valid_slug(s: &str) -> bool {
     !s.is_empty()

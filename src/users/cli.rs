@@ -16,7 +16,7 @@ pub fn create_user(args: &CreateUserArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
     let secret = secret.trim_end_matches(['\n', '\r']).to_string();
     if !valid_username(&args.username) {
-        anyhow::bail!("the username must be 3 to 50 characters: letters, digits, '.', '_' or '-'");
+        anyhow::bail!("the username {}", super::dto::USERNAME_RULE);
     }
     if let Some(why) = password::weakness(&secret, &args.username) {
         anyhow::bail!("the password {why}");

@@ -32,7 +32,21 @@ pub struct User {
     pub version: i64,
 }
 
-const USERNAME_RULE: &str = "must be 3 to 50 characters: letters a-z, digits, '.', '_' or '-'";
+pub const USERNAME_RULE: &str = "must be 3 to 50 characters: letters a-z, digits, '.', '_' or '-'";
+
+/// The longest display name.
+const DISPLAY_NAME_MAX: usize = 100;
+
+/// The display name's rule, on POST and PATCH alike.
+fn display_name_problem(name: Option<&String>) -> Option<FieldError> {
+    name.filter(|d| d.chars().count() > DISPLAY_NAME_MAX)
+        .map(|_| {
+            FieldError::new(
+                "/display_name",
+                format!("must be at most {DISPLAY_NAME_MAX} characters"),
+            )
+        })
+}
 
 /// Is this a valid username (before lower-casing)?
 pub fn valid_username(u: &str) -> bool {
@@ -84,16 +98,7 @@ impl BodySchema for CreateUser {
                 "is required for an editor",
             ));
         }
-        if self
-            .display_name
-            .as_deref()
-            .is_some_and(|d| d.chars().count() > 100)
-        {
-            errors.push(FieldError::new(
-                "/display_name",
-                "must be at most 100 characters",
-            ));
-        }
+        errors.extend(display_name_problem(self.display_name.as_ref()));
         errors
     }
 }
@@ -142,16 +147,7 @@ impl BodySchema for UpdateUser {
                 errors.push(FieldError::new(field, "cannot be null"));
             }
         }
-        if self
-            .display_name
-            .as_value()
-            .is_some_and(|d| d.chars().count() > 100)
-        {
-            errors.push(FieldError::new(
-                "/display_name",
-                "must be at most 100 characters",
-            ));
-        }
+        errors.extend(display_name_problem(self.display_name.as_value()));
         errors
     }
 }

@@ -239,10 +239,7 @@ pub fn create(
 ) -> ApiResult<Activity> {
     if let Some(s) = &slug {
         if !text::is_valid_slug(s) {
-            return Err(AppError::invalid(
-                "/slug",
-                "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits",
-            ));
+            return Err(AppError::invalid("/slug", text::SLUG_RULE));
         }
     }
     conn.immediate_transaction(|conn| {
@@ -265,7 +262,8 @@ pub fn update(
         let current = detail(conn, &row)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
         let clears_published_at = matches!(patch.published_at, Patch::Null);
-        let fields = ActivityFields::from_activity(&current).patched(patch);
+        let before = ActivityFields::from_activity(&current);
+        let fields = before.clone().patched(patch);
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
         if clears_published_at && fields.status != Status::Draft {
             // Not silently kept (and no empty revision): a public activity has a publication
@@ -275,7 +273,7 @@ pub fn update(
                 "cannot be cleared while the activity is published or archived; set status to draft to unpublish",
             ));
         }
-        if fields == ActivityFields::from_activity(&current) {
+        if fields == before {
             return Ok(current);
         }
         store(conn, Some(&row), None, &fields, user, None)

@@ -173,20 +173,14 @@ pub(super) fn index(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResul
 }
 
 pub(super) fn check(name: &str, number: i64, description: Option<&str>) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("/name", "must be 1 to 200 characters"));
-    }
-    if !(1..=1000).contains(&number) {
-        errors.push(FieldError::new("/number", "must be between 1 and 1000"));
-    }
-    if description.is_some_and(|d| d.chars().count() > 2000) {
-        errors.push(FieldError::new(
-            "/description",
-            "must be at most 2000 characters",
-        ));
-    }
-    errors
+    [
+        name_problem(name),
+        number_problem(number),
+        description.and_then(description_problem),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 pub(super) fn number_taken(
@@ -217,10 +211,7 @@ pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<C
     let mut errors = check(&name, input.number, description.as_deref());
     if let Some(s) = &input.slug {
         if !text::is_valid_slug(s) {
-            errors.push(FieldError::new(
-                "/slug",
-                "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits",
-            ));
+            errors.push(FieldError::new("/slug", text::SLUG_RULE));
         }
     }
     conn.immediate_transaction(|conn| {
