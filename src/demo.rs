@@ -138,18 +138,9 @@ pub fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded>
             None => None,
         };
         let fields = OrganizationFields {
-            name: org.name.to_string(),
             short_name: org.short_name.map(str::to_string),
-            kind: org.kind,
-            parent_id: parent_id.map(i64::from),
             secretary_name: org.secretary_name.map(str::to_string),
-            address: None,
-            phone: None,
-            email: None,
-            website: None,
-            established_on: None,
-            dissolved_on: None,
-            successor_id: None,
+            ..OrganizationFields::named(org.name.to_string(), org.kind, parent_id.map(i64::from))
         };
         orgs::create(conn, Some(slug), fields)
             .map_err(|e| anyhow::anyhow!("loading demo organization {}: {e}", org.name))?;

@@ -43,17 +43,11 @@ pub async fn ready(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 
-/// The `/health` scope.
-pub fn scope() -> utoipa_actix_web::scope::Scope<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    utoipa_actix_web::scope("/health")
-        .service(live)
-        .service(ready)
+/// Routes under `/health`.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/health")
+            .service(live)
+            .service(ready),
+    );
 }

@@ -32,15 +32,20 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     stats::configure(cfg);
 }
 
+/// Every route of the spec: the API, the health checks, the feeds.
+fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_routes));
+    health::configure(cfg);
+    feeds::configure(cfg);
+}
+
 /// The OpenAPI document, generated from the routes themselves.
 pub fn openapi_spec() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
-        .service(health::scope())
-        .service(feeds::scope())
+        .configure(all_routes)
         .split_for_parts();
     openapi::add_common_responses(&mut spec);
     spec
@@ -126,9 +131,7 @@ impl Application {
                     .app_data(web::PathConfig::default().error_handler(|err, _| {
                         AppError::not_found(format!("bad path: {err}")).into()
                     }))
-                    .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
-                    .service(health::scope())
-                    .service(feeds::scope())
+                    .configure(all_routes)
                     .split_for_parts();
             let mut spec = spec;
             openapi::add_common_responses(&mut spec);

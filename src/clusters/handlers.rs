@@ -163,6 +163,16 @@ fn check_year(year: i32) -> ApiResult<()> {
     }
 }
 
+/// A year of a path outside the range: no such resource (404).
+fn year_in_path(year: i32, what: &str) -> ApiResult<()> {
+    match dates::year_problem(year) {
+        None => Ok(()),
+        Some(_) => Err(AppError::not_found(format!(
+            "there is no year {year} for {what}"
+        ))),
+    }
+}
+
 /// Replace the roster of a year
 ///
 /// In one transaction. At most one head and one standing deputy (422); members must be units
@@ -179,11 +189,7 @@ pub async fn put_members(
     body: JsonBody<PutRoster>,
 ) -> ApiResult<HttpResponse> {
     let ClusterYearPath { id, year } = path.into_inner();
-    if dates::year_problem(year).is_some() {
-        return Err(AppError::not_found(format!(
-            "there is no year {year} for a roster"
-        )));
-    }
+    year_in_path(year, "a roster")?;
     let input = body.0;
     let roster = db::run(&pool, move |conn| repo::put_roster(conn, &id, year, &input)).await?;
     Ok(HttpResponse::Ok().json(roster))
@@ -243,11 +249,7 @@ pub async fn put_results(
     body: JsonBody<PutResults>,
 ) -> ApiResult<HttpResponse> {
     let ClusterYearPath { id, year } = path.into_inner();
-    if dates::year_problem(year).is_some() {
-        return Err(AppError::not_found(format!(
-            "there is no year {year} for results"
-        )));
-    }
+    year_in_path(year, "results")?;
     let input = body.0;
     let results = db::run(&pool, move |conn| {
         repo::put_results(conn, &id, year, &input)

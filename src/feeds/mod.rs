@@ -236,20 +236,14 @@ pub async fn feed_json(
     serve(req, pool, settings, q, Format::Json).await
 }
 
-/// The `/feeds` scope.
-pub fn scope() -> utoipa_actix_web::scope::Scope<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    utoipa_actix_web::scope("/feeds")
-        .service(feed_rss)
-        .service(feed_atom)
-        .service(feed_json)
+/// Routes under `/feeds`.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/feeds")
+            .service(feed_rss)
+            .service(feed_atom)
+            .service(feed_json),
+    );
 }
 
 #[cfg(test)]

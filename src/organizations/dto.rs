@@ -239,6 +239,24 @@ pub struct OrganizationFields {
 }
 
 impl OrganizationFields {
+    /// A unit with only a name, a kind and a parent (demo and seed data fill in the rest).
+    pub fn named(name: String, kind: OrgKind, parent_id: Option<i64>) -> Self {
+        Self {
+            name,
+            short_name: None,
+            kind,
+            parent_id,
+            secretary_name: None,
+            address: None,
+            phone: None,
+            email: None,
+            website: None,
+            established_on: None,
+            dissolved_on: None,
+            successor_id: None,
+        }
+    }
+
     pub fn from_create(c: &CreateOrganization) -> Self {
         Self {
             name: text::clean(&c.name),

@@ -64,20 +64,8 @@ fn ensure_world(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
         if orgs::lookup(conn, &slug)?.is_some() {
             continue;
         }
-        let fields = OrganizationFields {
-            name,
-            short_name: None,
-            kind: OrgKind::GrassrootsBranch,
-            parent_id: Some(i64::from(bloc)),
-            secretary_name: None,
-            address: None,
-            phone: None,
-            email: None,
-            website: None,
-            established_on: None,
-            dissolved_on: None,
-            successor_id: None,
-        };
+        let fields =
+            OrganizationFields::named(name, OrgKind::GrassrootsBranch, Some(i64::from(bloc)));
         orgs::create(conn, Some(slug), fields).map_err(|e| anyhow::anyhow!("{e}"))?;
         units += 1;
     }
