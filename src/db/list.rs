@@ -5,7 +5,7 @@
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{BigInt, Binary, Double, Text};
 use diesel::sqlite::Sqlite;
-use diesel::{QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
 use serde::{Deserialize, Serialize};
 
 /// A value bound into a list query (and carried in cursors).
@@ -195,8 +195,12 @@ impl PageSpec {
     where
         R: QueryableByName<Sqlite> + KeysetRow + 'static,
     {
-        let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
-        let total = count(conn, &q.count())?;
+        // One snapshot for the page and its total; the total is counted once per data version.
+        let (rows, total) = conn.transaction(|conn| {
+            let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
+            let total = super::memo::count(conn, &q.count())?;
+            QueryResult::Ok((rows, total))
+        })?;
         let (rows, next) = self.split(rows);
         Ok((rows, total, next))
     }

@@ -2,6 +2,7 @@
 //! handlers run Diesel code off the async workers ([`run`]).
 
 pub mod list;
+pub mod memo;
 pub mod patch;
 pub mod precondition;
 pub mod schema;

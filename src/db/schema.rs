@@ -133,6 +133,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_version (id) {
+        id -> Integer,
+        n -> Integer,
+        instance -> Binary,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Integer,
         slug -> Text,
@@ -210,6 +218,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_members,
     cluster_results,
     clusters,
+    data_version,
     organizations,
     tags,
     users,

@@ -9,6 +9,7 @@ use diesel::SqliteConnection;
 use crate::activities::dto::Category;
 use crate::activities::repo::{self as activities, ResolvedFilters, Viewer};
 use crate::db::list as sql;
+use crate::db::memo::Memo;
 use crate::error::ApiResult;
 
 use super::{Dimension, Stats, StatsRow};
@@ -46,7 +47,6 @@ pub fn counts(
     dims: Vec<Dimension>,
 ) -> ApiResult<Stats> {
     let list = activities::list_sql(filters, viewer, false)?;
-    let total = sql::count(conn, &list.count())?;
     let (k1, l1, j1) = dims[0].sql(1);
     let (k2, l2, j2) =
         dims.get(1)
@@ -58,7 +58,20 @@ pub fn counts(
         "1, 3",
         "1, 3",
     );
-    let rows: Vec<GroupRow> = sql::load(conn, &stmt)?;
+    let count = list.count();
+    // Computed once per data version: the same filters and dimensions give the same counts
+    // until a write.
+    let question = format!("{}\u{0}{:?}\u{0}{}", stmt.sql, stmt.binds, count.sql);
+    GROUPS.get_or_compute(conn, "stats", &question, |conn| {
+        let total = crate::db::memo::count(conn, &count)?;
+        let rows: Vec<GroupRow> = sql::load(conn, &stmt)?;
+        ApiResult::Ok(grouped(rows, &dims, total))
+    })
+}
+
+static GROUPS: Memo<Stats> = Memo::new();
+
+fn grouped(rows: Vec<GroupRow>, dims: &[Dimension], total: i64) -> Stats {
     let data = rows
         .into_iter()
         .map(|r| {
@@ -77,9 +90,9 @@ pub fn counts(
             }
         })
         .collect();
-    Ok(Stats {
-        group_by: dims,
+    Stats {
+        group_by: dims.to_vec(),
         total,
         data,
-    })
+    }
 }

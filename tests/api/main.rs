@@ -17,3 +17,4 @@ mod query_counts;
 mod query_plans;
 mod security;
 mod stats;
+mod totals;

@@ -1,0 +1,258 @@
+//! `meta.total` stays exact while it is remembered between writes: after every kind of write
+//! (create, publish, unpublish, trash, restore, purge, a unit's rename and move, a tag added),
+//! each list's total equals a `SELECT count(*)` written independently against the file.
+
+use diesel::sql_types::BigInt;
+use diesel::{QueryableByName, RunQueryDsl};
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use crate::helpers::{create_activity, spawn_app, TestApp};
+
+const ACTIVITIES: &str = "/api/v1/activities";
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.pool.get().expect("connection");
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut conn)
+        .expect("count")
+        .n
+}
+
+/// A published activity of the list touches `unit` as organizer or partner.
+fn touching(units: &str) -> String {
+    format!(
+        "(organizer_id IN ({units}) OR id IN (SELECT activity_id FROM activity_partners \
+         WHERE organization_id IN ({units})))"
+    )
+}
+
+/// `meta.total` of a list, as the admin (who sees drafts with `status=draft`, and every tag).
+async fn total(app: &TestApp, query: &str) -> i64 {
+    let res = app
+        .as_admin(reqwest::Method::GET, &format!("{ACTIVITIES}?{query}"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), 200, "?{query}");
+    let body: Value = res.json().await.expect("list JSON");
+    body["meta"]["total"].as_i64().expect("meta.total")
+}
+
+/// Every list's total against its independent count.
+async fn check(app: &TestApp, bloc: i64, unit: i64, step: &str) {
+    let subtree = format!(
+        "WITH RECURSIVE sub(id) AS (SELECT {bloc} UNION SELECT o.id FROM organizations o \
+         JOIN sub ON o.parent_id = sub.id) SELECT id FROM sub"
+    );
+    let published = "state = 'published'";
+    let cases = [
+        (String::new(), format!("SELECT count(*) AS n FROM activities WHERE {published}")),
+        (
+            "category=volunteering".to_string(),
+            format!("SELECT count(*) AS n FROM activities WHERE {published} AND category = 'volunteering'"),
+        ),
+        (
+            format!("organization={unit}"),
+            format!("SELECT count(*) AS n FROM activities WHERE {published} AND {}", touching(&unit.to_string())),
+        ),
+        (
+            format!("organization={bloc}&include_descendants=true"),
+            format!("SELECT count(*) AS n FROM activities WHERE {published} AND {}", touching(&subtree)),
+        ),
+        (
+            "tag=mua-he-xanh".to_string(),
+            format!(
+                "SELECT count(*) AS n FROM activities WHERE {published} AND id IN (SELECT activity_id \
+                 FROM activity_tags JOIN tags ON tags.id = tag_id WHERE tags.slug = 'mua-he-xanh')"
+            ),
+        ),
+        (
+            "status=draft".to_string(),
+            "SELECT count(*) AS n FROM activities WHERE state = 'draft'".to_string(),
+        ),
+        (
+            "q=tinh%20nguyen".to_string(),
+            format!(
+                "SELECT count(*) AS n FROM activities WHERE {published} AND \
+                 (title LIKE '%tình nguyện%' OR title LIKE '%Tình nguyện%')"
+            ),
+        ),
+    ];
+    for (query, sql) in &cases {
+        assert_eq!(
+            total(app, query).await,
+            count(app, sql),
+            "after {step}: ?{query}"
+        );
+    }
+    let stats = app
+        .get_json("/api/v1/stats/activities?group_by=category")
+        .await;
+    assert_eq!(
+        stats["total"].as_i64(),
+        Some(count(
+            app,
+            &format!("SELECT count(*) AS n FROM activities WHERE {published}")
+        )),
+        "after {step}: stats total"
+    );
+}
+
+#[actix_web::test]
+async fn totals_equal_a_fresh_count_after_every_kind_of_write() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_i64().expect("id");
+    let bloc = id(&app
+        .create_org(json!({"name": "Đoàn khối các cơ quan tỉnh", "kind": "bloc_union"}))
+        .await);
+    let mut units = Vec::new();
+    for name in [
+        "Chi đoàn Sở Y tế",
+        "Chi đoàn Sở Tư pháp",
+        "Chi đoàn Sở Công Thương",
+    ] {
+        let body = json!({"name": name, "kind": "grassroots_branch", "parent_id": bloc});
+        units.push(id(&app.create_org(body).await));
+    }
+    let outsider = id(&app
+        .create_org(json!({"name": "Đồn Biên phòng Chi Ma", "kind": "partner"}))
+        .await);
+    let unit = units[0];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut made: Vec<Value> = Vec::new();
+    // The tag filter needs the tag to exist (an unknown tag is a 404).
+    let tagged = json!({"title": "Mùa hè xanh", "occurred_on": "2023-07-01", "category": "volunteering",
+        "organizer_id": unit, "status": "published", "tags": ["Mùa hè xanh"]});
+    made.push(create_activity(&app, tagged).await);
+    check(&app, bloc, unit, "the first activity").await;
+    for i in 0..40 {
+        let step = match rng.random_range(0..9) {
+            0..=2 => {
+                let organizer = if rng.random_bool(0.2) {
+                    outsider
+                } else {
+                    units[rng.random_range(0..3)]
+                };
+                let category = if rng.random_bool(0.5) {
+                    "volunteering"
+                } else {
+                    "conference"
+                };
+                let title = if rng.random_bool(0.5) {
+                    "Ra quân tình nguyện"
+                } else {
+                    "Hội nghị sơ kết"
+                };
+                let mut body = json!({
+                    "title": format!("{title} {i}"),
+                    "occurred_on": "2023-07-01",
+                    "category": category,
+                    "organizer_id": organizer,
+                    "status": if rng.random_bool(0.8) { "published" } else { "draft" },
+                });
+                let partner = units[rng.random_range(0..3)];
+                if rng.random_bool(0.5) && partner != organizer {
+                    body["partners"] =
+                        json!([{"organization_id": partner, "role": "co_organizer"}]);
+                }
+                if rng.random_bool(0.5) {
+                    body["tags"] = json!(["Mùa hè xanh"]);
+                }
+                made.push(create_activity(&app, body).await);
+                "create"
+            }
+            3 if !made.is_empty() => {
+                let a = &made[rng.random_range(0..made.len())];
+                let status = if rng.random_bool(0.5) {
+                    "draft"
+                } else {
+                    "published"
+                };
+                let res = app
+                    .patch_json(
+                        &format!("{ACTIVITIES}/{}", a["id"]),
+                        &json!({"status": status}),
+                    )
+                    .await;
+                assert!(
+                    res.status() == 200 || res.status() == 404,
+                    "{}",
+                    res.status()
+                );
+                "publish or unpublish"
+            }
+            4 if !made.is_empty() => {
+                let a = &made[rng.random_range(0..made.len())];
+                let res = app.delete(&format!("{ACTIVITIES}/{}", a["id"])).await;
+                assert!(
+                    res.status() == 204 || res.status() == 404,
+                    "{}",
+                    res.status()
+                );
+                "trash"
+            }
+            5 if !made.is_empty() => {
+                let a = &made[rng.random_range(0..made.len())];
+                let res = app
+                    .post_json(&format!("{ACTIVITIES}/{}/restore", a["id"]), &json!({}))
+                    .await;
+                assert!(
+                    [200, 404, 409].contains(&res.status().as_u16()),
+                    "{}",
+                    res.status()
+                );
+                "restore"
+            }
+            6 if !made.is_empty() => {
+                let a = made.swap_remove(rng.random_range(0..made.len()));
+                let path = format!("/api/v1/trash/activities/{}", a["id"]);
+                app.delete(&format!("{ACTIVITIES}/{}", a["id"])).await;
+                let res = app.delete(&path).await;
+                assert_eq!(res.status(), 204, "purge");
+                "purge"
+            }
+            7 => {
+                let u = units[rng.random_range(1..3)];
+                let body = json!({"parent_id": if rng.random_bool(0.5) { Value::from(bloc) } else { Value::Null }});
+                let res = app
+                    .patch_json(&format!("/api/v1/organizations/{u}"), &body)
+                    .await;
+                assert_eq!(res.status(), 200, "move");
+                "a unit moved in or out of the bloc"
+            }
+            8 if !made.is_empty() => {
+                let a = &made[rng.random_range(0..made.len())];
+                let res = app
+                    .patch_json(
+                        &format!("{ACTIVITIES}/{}", a["id"]),
+                        &json!({"tags": ["Mùa hè xanh"]}),
+                    )
+                    .await;
+                assert!(
+                    res.status() == 200 || res.status() == 404,
+                    "{}",
+                    res.status()
+                );
+                "a tag added"
+            }
+            _ => {
+                let res = app
+                    .patch_json(
+                        &format!("/api/v1/organizations/{unit}"),
+                        &json!({"name": format!("Chi đoàn Sở Y tế {i}")}),
+                    )
+                    .await;
+                assert_eq!(res.status(), 200, "rename");
+                "a unit renamed"
+            }
+        };
+        check(&app, bloc, unit, &format!("step {i} ({step})")).await;
+    }
+}
