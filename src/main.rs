@@ -33,11 +33,11 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::CreateUser(args) => {
-            telemetry::init(LogFormat::Text);
+            let _log = telemetry::init(LogFormat::Text);
             doan_api::users::cli::create_user(&args)
         }
         Command::Seed(args) => {
-            telemetry::init(LogFormat::Text);
+            let _log = telemetry::init(LogFormat::Text);
             (|| -> anyhow::Result<()> {
                 let pool = db::connect(&args.db.database, 1)?;
                 let mut conn = pool.get()?;
@@ -51,13 +51,13 @@ fn main() -> ExitCode {
             })()
         }
         Command::Migrate(args) => {
-            telemetry::init(LogFormat::Text);
+            let _log = telemetry::init(LogFormat::Text);
             db::connect(&args.database, 1).map(|_| {
                 tracing::info!(database = %args.database.display(), "database is migrated");
             })
         }
         Command::Serve(args) => {
-            telemetry::init(args.log_format);
+            let _log = telemetry::init(args.log_format);
             actix_web::rt::System::new().block_on(async move {
                 let app = startup::Application::build(args.clone()).await?;
                 tracing::info!(bind = %args.bind, port = app.port(), database = %args.db.database.display(), "listening");

@@ -166,6 +166,15 @@ impl PageSpec {
     }
 
     /// The rows to fetch: one more than a page, to know whether a next page exists.
+    /// How many rows of the sorted list a page reads before its last one (the offset and the
+    /// page, one more to know whether a next page exists); a keyset page seeks past the rest.
+    pub fn rows_read(&self) -> i64 {
+        match self.window() {
+            Window::Offset { offset, limit } => offset.saturating_add(limit),
+            Window::After { limit, .. } => limit,
+        }
+    }
+
     pub fn window(&self) -> Window {
         let limit = self.per_page + 1;
         match self.page {
@@ -196,11 +205,16 @@ impl PageSpec {
         R: QueryableByName<Sqlite> + KeysetRow + 'static,
     {
         // One snapshot for the page and its total; the total is counted once per data version.
-        let (rows, total) = conn.transaction(|conn| {
+        let read = |conn: &mut SqliteConnection| {
             let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
             let total = super::memo::count(conn, &q.count())?;
             QueryResult::Ok((rows, total))
-        })?;
+        };
+        let (rows, total) = if super::memo::in_transaction(conn) {
+            read(conn)?
+        } else {
+            conn.transaction(read)?
+        };
         let (rows, next) = self.split(rows);
         Ok((rows, total, next))
     }

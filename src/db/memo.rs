@@ -130,7 +130,7 @@ impl<V: Clone> Default for Memo<V> {
 }
 
 /// Is a transaction open on this connection?
-fn in_transaction(conn: &mut SqliteConnection) -> bool {
+pub fn in_transaction(conn: &mut SqliteConnection) -> bool {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     AnsiTransactionManager::transaction_manager_status_mut(conn)
         .transaction_depth()

@@ -13,6 +13,43 @@ pub fn list_sql(
     viewer: &Viewer,
     sort_by_relevance: bool,
 ) -> ApiResult<ListSql> {
+    list_sql_planned(filters, viewer, sort_by_relevance, Plan::Sets)
+}
+
+/// How a page meets a filter on a set of units (the count always drives from the set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Build the set of matching ids, then walk the sort index probing it: for sparse sets.
+    Sets,
+    /// Walk the sort index and test each row (organizer in the units, or a partner row): for
+    /// dense sets (the bloc's subtree holds most rows), where the page fills after a few rows
+    /// and building the set would read them all.
+    Walk,
+}
+
+impl Plan {
+    /// The cheaper plan for a page that reads `rows_read` rows of a list of `all` rows of
+    /// which `matching` pass the filter: walking reads about `rows_read · all / matching`
+    /// rows, building the set reads `matching`.
+    pub fn for_page(rows_read: i64, all: i64, matching: i64) -> Plan {
+        if matching <= 0 {
+            return Plan::Sets;
+        }
+        let walked = i128::from(rows_read) * i128::from(all) / i128::from(matching);
+        if walked < i128::from(matching) {
+            Plan::Walk
+        } else {
+            Plan::Sets
+        }
+    }
+}
+
+fn list_sql_planned(
+    filters: &ResolvedFilters,
+    viewer: &Viewer,
+    sort_by_relevance: bool,
+    plan: Plan,
+) -> ApiResult<ListSql> {
     let search = filters.search.as_ref();
     let columns = if sort_by_relevance && search.is_some() {
         format!("{ROW_COLUMNS}, f.rank AS rank")
@@ -79,7 +116,7 @@ pub fn list_sql(
         }
     }
     for set in &filters.unit_sets {
-        organization_filter(&mut q, set);
+        organization_filter(&mut q, set, plan);
     }
     match filters.organizers.as_deref() {
         None => {}
@@ -132,18 +169,26 @@ pub fn list_sql(
 /// As organizer or in any partner role, for a set of units: one set of ids from two index
 /// lookups, probed from the sort index on pages and driving the count. (`UNION ALL`: the `IN`
 /// set removes duplicates without a sort.)
-pub(super) fn organization_filter(q: &mut ListSql, set: &[i32]) {
+pub(super) fn organization_filter(q: &mut ListSql, set: &[i32], plan: Plan) {
     let marks = placeholders(set.len());
     let mut binds = int_binds(set);
     binds.extend(int_binds(set));
-    q.filter_in_set(
-        "a.id",
-        &format!(
-            "SELECT id FROM activities WHERE organizer_id IN ({marks}) \
-             UNION ALL SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})"
-        ),
-        binds,
+    let ids = format!(
+        "SELECT id FROM activities WHERE organizer_id IN ({marks}) \
+         UNION ALL SELECT activity_id FROM activity_partners WHERE organization_id IN ({marks})"
     );
+    match plan {
+        Plan::Sets => q.filter_in_set("a.id", &ids, binds),
+        // The same placeholders in the same order, so the count (from the set) is unchanged.
+        Plan::Walk => q.filter_split(
+            format!(
+                "(+a.organizer_id IN ({marks}) OR EXISTS (SELECT 1 FROM activity_partners p \
+                 WHERE p.activity_id = a.id AND p.organization_id IN ({marks})))"
+            ),
+            format!("a.id IN ({ids})"),
+            binds,
+        ),
+    }
 }
 
 /// One page of activities, the exact total and the keyset of the next page.
@@ -154,8 +199,26 @@ pub fn list(
     viewer: &Viewer,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
-    let q = list_sql(filters, viewer, relevance)?;
-    let (rows, total, next) = list.load::<ListRow>(conn, &q)?;
+    let read = |conn: &mut SqliteConnection| {
+        let q = list_sql(filters, viewer, relevance)?;
+        let q = if filters.unit_sets.is_empty() {
+            q
+        } else {
+            // Choose the plan from the exact counts (each counted once per data version).
+            let matching = crate::db::memo::count(conn, &q.count())?;
+            let visible = ResolvedFilters {
+                statuses: filters.statuses.clone(),
+                ..ResolvedFilters::default()
+            };
+            let all = crate::db::memo::count(conn, &list_sql(&visible, viewer, false)?.count())?;
+            match Plan::for_page(list.rows_read(), all, matching) {
+                Plan::Sets => q,
+                Plan::Walk => list_sql_planned(filters, viewer, relevance, Plan::Walk)?,
+            }
+        };
+        ApiResult::Ok(list.load::<ListRow>(conn, &q)?)
+    };
+    let (rows, total, next) = conn.transaction(read)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
     let terms = filters.search.as_ref().map(|s| s.terms.as_slice());
     let data = summaries(conn, &rows, terms)?;
@@ -223,7 +286,7 @@ pub fn feed(
         .collect())
 }
 
-/// The statements a list request runs (page and count), for the query-plan test.
+/// The statements a list request may run (page and count, each plan), for the query-plan test.
 pub fn list_statements(
     filters: &ResolvedFilters,
     list: &PageSpec,
@@ -231,7 +294,13 @@ pub fn list_statements(
 ) -> ApiResult<Vec<Statement>> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let q = list_sql(filters, viewer, relevance)?;
-    Ok(list.statements(&q))
+    let mut statements = list.statements(&q);
+    if !filters.unit_sets.is_empty() {
+        // Both plans a page may take (the count is the same).
+        let walk = list_sql_planned(filters, viewer, relevance, Plan::Walk)?;
+        statements.extend(list.statements(&walk));
+    }
+    Ok(statements)
 }
 
 /// The trash the caller may edit, newest deletion first.
@@ -276,3 +345,21 @@ pub const TRASH_SORTS: Sortable = Sortable {
     ],
     default: "-deleted_at",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+
+    #[test]
+    fn a_dense_set_is_walked_and_a_sparse_one_built() {
+        // The bloc's subtree: 95 % of 100,000 rows; page 1 and page 50 both walk.
+        assert_eq!(Plan::for_page(21, 100_000, 95_000), Plan::Walk);
+        assert_eq!(Plan::for_page(1_001, 100_000, 95_000), Plan::Walk);
+        // One unit of 50 (2.6 %): page 1 walks ~800 rows (< 2,600), page 50 would walk 38,000.
+        assert_eq!(Plan::for_page(21, 100_000, 2_600), Plan::Walk);
+        assert_eq!(Plan::for_page(1_001, 100_000, 2_600), Plan::Sets);
+        // A unit with nothing: the empty set answers at once.
+        assert_eq!(Plan::for_page(21, 100_000, 0), Plan::Sets);
+        assert_eq!(Plan::for_page(i64::MAX, i64::MAX, 1), Plan::Sets);
+    }
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: doan-api against Datasette (and optionally Directus) on the same
+# machine, one server at a time, with wrk. Prints one table: query, req/s, p50, p99, one
+# request alone, and doan-api's ratio to the best peer on the equivalent query.
+#
+#   bench/compare.sh [N] [--with-directus] [--no-peers] [--smoke]
+#
+#   N                 activities to seed (default 100000); the database is kept under
+#                     target/bench/ and reused by later runs with the same N
+#   --no-peers        doan-api alone (the 1M scaling run, or no peer kit at hand)
+#   --with-directus   Directus too (slow to install; its searches take long to drain)
+#   --smoke           N defaults to 2000, 1 s a query, no warm-up, no peers: CI runs this so the
+#                     script never rots (figures from it mean nothing)
+# Environment: DURATION (10s), CONNS (32), THREADS (2), WARMUP (2s), ONLY (comma-separated
+#   query names), PEERS (the peer kit, default ../shared/peers next to the clone).
+# The server and wrk share this machine's cores: the figures compare servers measured the
+# same way in one run, not absolute capacity.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+N=100000 PEER_RUN=1 DIRECTUS=0 SMOKE=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-directus) DIRECTUS=1 ;;
+    --no-peers) PEER_RUN=0 ;;
+    --smoke) SMOKE=1 PEER_RUN=0 N=2000 ;;
+    [0-9]*) N=$arg ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+if (( SMOKE )); then DURATION=${DURATION:-1s} WARMUP=${WARMUP:-0}; fi
+DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} CONNS=${CONNS:-32} THREADS=${THREADS:-2}
+ONLY=${ONLY:-}
+PEERS=${PEERS:-$ROOT/../shared/peers}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK="$TARGET/bench"
+RUN="$WORK/run-$(date -u +%Y%m%d-%H%M%S)"
+mkdir -p "$RUN"
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  SUDO=""; [[ $(id -u) == 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP) on the same cores as the server, over loopback"
+cargo build --release --locked --quiet
+BIN="$TARGET/release/doan-api"
+DB="$WORK/doan-$N.db"
+if [[ ! -f "$DB" ]]; then
+  started=$(date +%s%N)
+  "$BIN" seed --synthetic "$N" --database "$DB.tmp" >"$RUN/seed.log" 2>&1
+  mv "$DB.tmp" "$DB"; for ext in -wal -shm; do if [[ -f "$DB.tmp$ext" ]]; then mv "$DB.tmp$ext" "$DB$ext"; fi; done
+  echo "# seed --synthetic $N: $(( ($(date +%s%N) - started) / 1000000 )) ms"
+fi
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DOAN_ADMIN_PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')" \
+  "$BIN" serve --bind "127.0.0.1:$port" --database "$DB" >"$RUN/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+  kill -0 $server 2>/dev/null || { echo "the server exited:"; cat "$RUN/server.log"; exit 1; }
+  sleep 0.5
+done
+python3 bench/queries.py "http://127.0.0.1:$port" "$RUN" >"$RUN/queries.txt"
+
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+  if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+  printf "%.1f", n }'; }
+drain() { curl -s -o /dev/null -m 600 "$1" || true; }
+
+# One line per query: name req/s p50 p99 one_ms non2xx peer
+: >"$RUN/doan-api.tsv"
+while read -r name count peer; do
+  [[ -n "$ONLY" && ",$ONLY," != *",$name,"* ]] && continue
+  paths="$RUN/$name.paths"
+  first="http://127.0.0.1:$port$(head -n1 "$paths")"
+  if [[ "$WARMUP" != 0 ]]; then
+    wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" --timeout 30s -s bench/rotate.lua "http://127.0.0.1:$port" -- "$paths" >/dev/null 2>&1 || true
+    drain "$first"
+  fi
+  # One request alone: the median of 5 over the first paths, on the idle server.
+  one=$(for p in $(head -n5 "$paths"); do curl -sS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$p"; done |
+    sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] * 1000}')
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s bench/rotate.lua \
+    "http://127.0.0.1:$port" -- "$paths" >"$RUN/$name.wrk" 2>&1 || true
+  drain "$first"
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$RUN/$name.wrk")
+  p50=$(awk '$1 == "50%" {print $2}' "$RUN/$name.wrk")
+  p99=$(awk '$1 == "99%" {print $2}' "$RUN/$name.wrk")
+  bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$RUN/$name.wrk")
+  if [[ -z "$rps" || -z "$p50" ]]; then echo "wrk failed for $name: $RUN/$name.wrk" >&2; exit 1; fi
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$one" "${bad:-0}" "$peer" "$count" >>"$RUN/doan-api.tsv"
+done <"$RUN/queries.txt"
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+kill $server; wait $server 2>/dev/null || true
+trap - EXIT
+
+: >"$RUN/peers.tsv"
+run_peer() { # name, start command, url set
+  local peer=$1 start=$2 set=$3
+  echo "# $peer: starting (install on first use)" >&2
+  if ! "$start" >"$RUN/$peer.start.log" 2>&1; then echo "# $peer: failed to start, see $RUN/$peer.start.log" >&2; return; fi
+  OUT="$RUN/$peer" DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS \
+    "$PEERS/bench_peer.sh" "$set" >"$RUN/$peer.out" 2>&1 || true
+  "$start" stop >/dev/null 2>&1 || true
+  awk -v p="$peer" '!/^#/ && $2 ~ /^[0-9.]+$/ {print p "\t" $1 "\t" $2 "\t" $3 "\t" $4 "\t" $9}' "$RUN/$peer.out" >>"$RUN/peers.tsv"
+}
+if (( PEER_RUN )); then
+  if [[ ! -d "$PEERS" ]]; then
+    echo "# no peer kit at $PEERS (set PEERS=…): doan-api alone" >&2
+  else
+    [[ -f /tmp/peers/activities.db ]] || python3 "$PEERS/gen_data.py" >"$RUN/gen_data.log" 2>&1
+    run_peer datasette "$PEERS/datasette.sh" "$PEERS/urls/datasette.txt"
+    (( DIRECTUS )) && run_peer directus "$PEERS/directus.sh" "$PEERS/urls/directus.txt"
+  fi
+fi
+
+python3 - "$RUN" "$N" "${rss_kb:-0}" <<'PY'
+import sys
+run, n, rss = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ours = [l.rstrip("\n").split("\t") for l in open(f"{run}/doan-api.tsv") if l.strip()]
+peers = {}
+for l in open(f"{run}/peers.tsv"):
+    p, name, rps, p50, p99, one = l.rstrip("\n").split("\t")
+    peers.setdefault(name, []).append((p, float(rps), p50, p99, one))
+print(f"\n## {n} activities — doan-api peak RSS {rss / 1024:.0f} MiB\n")
+print("| query | paths | doan-api req/s | p50 ms | p99 ms | one ms | non-2xx | best peer (query) | peer req/s | peer p99 ms | ratio |")
+print("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+for name, rps, p50, p99, one, bad, peer, count in ours:
+    best = max(peers.get(peer, []), key=lambda t: t[1], default=None)
+    if best:
+        ratio = f"{float(rps) / best[1]:.1f}×" if best[1] > 0 else "∞"
+        cells = f"{best[0]} ({peer}) | {best[1]:.1f} | {best[3]} | {ratio}"
+    else:
+        cells = "– | – | – | –"
+    print(f"| {name} | {count} | {float(rps):.0f} | {p50} | {p99} | {one} | {bad} | {cells} |")
+print(f"\nraw output: {run}")
+PY
