@@ -246,6 +246,8 @@ pub struct ListSql {
     /// (clause in the page query, clause in the count query).
     filters: Vec<(String, String)>,
     binds: Vec<Bind>,
+    /// Pages driven from the filters' sets, then sorted (see [`ListSql::drive_from_sets`]).
+    drive: bool,
 }
 
 /// A finished statement with its binds, in order.
@@ -265,7 +267,20 @@ impl ListSql {
             id_column: id_column.into(),
             filters: Vec::new(),
             binds: Vec::new(),
+            drive: false,
         }
+    }
+
+    /// Pages driven from the sets of ids of the filters added after this, the few rows found
+    /// then sorted — for filters so sparse that walking the sort index would read far more
+    /// rows than the sets hold. The caller keeps its other filters off their indexes
+    /// ([`ListSql::drives`] tells it to).
+    pub fn drive_from_sets(&mut self) {
+        self.drive = true;
+    }
+
+    pub fn drives(&self) -> bool {
+        self.drive
     }
 
     /// Join a subquery (or table) into `from`; its `?` placeholders take `binds`.
@@ -301,8 +316,9 @@ impl ListSql {
         subquery: &str,
         binds: impl IntoIterator<Item = Bind>,
     ) {
+        let page = if self.drive { "" } else { "+" };
         self.filter_split(
-            format!("+{column} IN ({subquery})"),
+            format!("{page}{column} IN ({subquery})"),
             format!("{column} IN ({subquery})"),
             binds,
         );

@@ -23,7 +23,26 @@ use crate::error::AppError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// The connection pool, with a gate as wide as the pool in front of the blocking threads:
+/// a request waits for a connection asynchronously instead of on a blocking thread of its own,
+/// so under load the blocking pool keeps as many threads (and their memory) as there are
+/// connections, not one per waiting request.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = Pool<ConnectionManager<SqliteConnection>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+/// How long a request waits for a connection before a 503.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
 /// Pragmas set on every pooled connection (SQLite keeps most of them per connection).
@@ -77,11 +96,12 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     let pool = Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(CONNECTION_TIMEOUT)
         .connection_customizer(Box::new(Pragmas))
         .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
-    Ok(pool)
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(max_size as usize));
+    Ok(DbPool { pool, gate })
 }
 
 /// Apply every pending embedded migration.
@@ -98,11 +118,16 @@ where
     F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
+    let permit = tokio::time::timeout(CONNECTION_TIMEOUT, pool.gate.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Unavailable("database connection unavailable: timed out".into()))?
+        .map_err(|e| AppError::internal(format!("the database gate is closed: {e}")))?;
+    let pool = pool.pool.clone();
     // The request's span (with its id) follows the work onto the blocking thread, so what is
     // logged there says which request it served.
     let span = tracing::Span::current();
     web::block(move || {
+        let _permit = permit;
         span.in_scope(|| {
             let mut conn = pool.get()?;
             f(&mut conn)

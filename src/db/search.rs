@@ -67,6 +67,47 @@ pub fn unindex(conn: &mut SqliteConnection, table: &str, rowid: i64) -> QueryRes
 pub struct SearchQuery {
     pub match_expr: String,
     pub terms: Vec<String>,
+    /// The words as matched: folded, and the query's own (with marks) when it has any; the
+    /// last word of each is a prefix.
+    exact_terms: Option<Vec<String>>,
+}
+
+/// Words a prefix may stand for before [`SearchQuery::expanded`] gives up.
+pub const MAX_EXPANSION: usize = 16;
+
+impl SearchQuery {
+    /// The same search with each prefix word replaced by the indexed words that start with
+    /// it (`words`, at most [`MAX_EXPANSION`] + 1 asked): FTS5 answers a prefix by merging
+    /// the lists of all those words, which a probe per row would redo on every row; expanded,
+    /// a probe seeks a few lists. `None` when a prefix stands for too many words.
+    pub fn expanded(
+        &self,
+        mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
+    ) -> diesel::QueryResult<Option<String>> {
+        let mut part = |column: &str, terms: &[String]| -> diesel::QueryResult<Option<String>> {
+            let Some((last, rest)) = terms.split_last() else {
+                return Ok(Some(String::new()));
+            };
+            let found = words(last)?;
+            if found.is_empty() || found.len() > MAX_EXPANSION {
+                return Ok(None);
+            }
+            let alternatives: Vec<String> = found.iter().map(|w| quoted(w)).collect();
+            let mut conj: Vec<String> = rest
+                .iter()
+                .map(|t| format!("{column} : {}", quoted(t)))
+                .collect();
+            conj.push(format!("{column} : ({})", alternatives.join(" OR ")));
+            Ok(Some(conj.join(" AND ")))
+        };
+        let Some(folded) = part("folded", &self.terms)? else {
+            return Ok(None);
+        };
+        match &self.exact_terms {
+            None => Ok(Some(folded)),
+            Some(exact) => Ok(part("exact", exact)?.map(|e| format!("({folded}) OR ({e})"))),
+        }
+    }
 }
 
 fn quoted(term: &str) -> String {
@@ -112,7 +153,8 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
     let folded_part = conjunction("folded", &terms);
     // Every exact hit is also a folded hit, so the OR does not widen the set; it only lets
     // bm25() see (and weight) matches of the query's own diacritics.
-    let match_expr = if exact_terms.len() == terms.len() && exact_terms != terms {
+    let with_exact = exact_terms.len() == terms.len() && exact_terms != terms;
+    let match_expr = if with_exact {
         format!(
             "({folded_part}) OR ({})",
             conjunction("exact", &exact_terms)
@@ -120,7 +162,11 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
     } else {
         folded_part
     };
-    Ok(Some(SearchQuery { match_expr, terms }))
+    Ok(Some(SearchQuery {
+        match_expr,
+        terms,
+        exact_terms: with_exact.then_some(exact_terms),
+    }))
 }
 
 /// Restrict a list to the rows of `table` (an FTS index) matching the query.
@@ -132,6 +178,19 @@ pub fn filter(list: &mut ListSql, id_column: &str, table: &str, query: &SearchQu
         id_column,
         &format!("SELECT rowid FROM {table} WHERE {table} MATCH ?"),
         [Bind::Text(query.match_expr.clone())],
+    );
+}
+
+/// The same restriction for a page that walks the sort index: each row probes the index
+/// (`match_expr` should have no prefix word, see [`SearchQuery::expanded`]); the count still
+/// drives from the set of hits.
+pub fn filter_walk(list: &mut ListSql, id_column: &str, table: &str, match_expr: &str) {
+    list.filter_split(
+        format!(
+            "EXISTS (SELECT 1 FROM {table} WHERE {table}.rowid = {id_column} AND {table} MATCH ?)"
+        ),
+        format!("{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
+        [Bind::Text(match_expr.to_string())],
     );
 }
 
@@ -166,6 +225,29 @@ mod tests {
         );
         let q = parse("giao thong").unwrap().unwrap();
         assert_eq!(q.match_expr, "folded : \"giao\" AND folded : \"thong\" *");
+    }
+
+    #[test]
+    fn prefixes_expand_into_the_words_they_stand_for() {
+        let words = |p: &str| -> diesel::QueryResult<Vec<String>> {
+            Ok(match p {
+                "nien" => vec!["nien".into()],
+                "niên" => vec!["niên".into(), "niênx".into()],
+                "th" => (0..20).map(|i| format!("th{i}")).collect(),
+                _ => vec![],
+            })
+        };
+        let q = parse("thanh niên").unwrap().unwrap();
+        assert_eq!(
+            q.expanded(words).unwrap().as_deref(),
+            Some("(folded : \"thanh\" AND folded : (\"nien\")) OR (exact : \"thanh\" AND exact : (\"niên\" OR \"niênx\"))")
+        );
+        // Too many words, or none: no expansion (the set plan answers).
+        assert_eq!(parse("th").unwrap().unwrap().expanded(words).unwrap(), None);
+        assert_eq!(
+            parse("qwxz").unwrap().unwrap().expanded(words).unwrap(),
+            None
+        );
     }
 
     #[test]
