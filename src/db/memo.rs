@@ -105,6 +105,9 @@ impl<V: Clone> Memo<V> {
     where
         E: From<diesel::result::Error>,
     {
+        if !enabled() {
+            return compute(conn);
+        }
         let run = |conn: &mut SqliteConnection| {
             let key = version(conn)?.key(kind, question);
             if let Some(found) = self.get(&key) {
@@ -127,6 +130,14 @@ impl<V: Clone> Default for Memo<V> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// `DOAN_MEMO=off` turns remembering off (every total and stats counted on each request):
+/// for measuring what the memo buys, not for production.
+fn enabled() -> bool {
+    static ENABLED: LazyLock<bool> =
+        LazyLock::new(|| std::env::var("DOAN_MEMO").map_or(true, |v| v != "off"));
+    *ENABLED
 }
 
 /// Is a transaction open on this connection?
