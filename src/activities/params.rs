@@ -68,17 +68,13 @@ pub struct ActivityFilters {
     pub occurred_to: Option<NaiveDate>,
 }
 
-/// `{id}` of an activity's path.
-pub type ActivityPath = crate::http::path::KeyPath<ActivityKey>;
-
-/// An activity is addressed by its numeric id or its slug.
-#[derive(Debug)]
-pub struct ActivityKey;
-
-impl crate::http::path::Keyed for ActivityKey {
-    const KEY: &'static str = "slug";
-    const EXAMPLE: &'static str = "dem-hoi-trang-ram";
-}
+crate::key_path!(
+    ActivityPath,
+    ActivityKey,
+    "an activity",
+    "slug",
+    "dem-hoi-trang-ram"
+);
 
 /// `{id}/revisions/{n}`.
 #[derive(Debug, Deserialize, IntoParams)]

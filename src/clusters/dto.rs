@@ -280,17 +280,13 @@ pub fn description_problem(description: &str) -> Option<FieldError> {
     })
 }
 
-/// `{id}` of a cluster's path.
-pub type ClusterPath = crate::http::path::KeyPath<ClusterKey>;
-
-/// A cluster is addressed by its numeric id or its slug.
-#[derive(Debug)]
-pub struct ClusterKey;
-
-impl crate::http::path::Keyed for ClusterKey {
-    const KEY: &'static str = "slug";
-    const EXAMPLE: &'static str = "cum-thi-dua-so-4";
-}
+crate::key_path!(
+    ClusterPath,
+    ClusterKey,
+    "a cluster",
+    "slug",
+    "cum-thi-dua-so-4"
+);
 
 /// `{id}/…/{year}`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -16,6 +16,25 @@ pub trait Keyed {
     const EXAMPLE: &'static str;
 }
 
+/// Declare a resource's `{id}` path type and its [`Keyed`] marker:
+/// `key_path!(ActivityPath, ActivityKey, "an activity", "slug", "dem-hoi-trang-ram");`
+#[macro_export]
+macro_rules! key_path {
+    ($path:ident, $marker:ident, $what:literal, $key:literal, $example:literal) => {
+        #[doc = concat!("`{id}` of ", $what, "'s path.")]
+        pub type $path = $crate::http::path::KeyPath<$marker>;
+
+        #[doc = concat!("Addresses ", $what, " by its numeric id or its ", $key, ".")]
+        #[derive(Debug)]
+        pub struct $marker;
+
+        impl $crate::http::path::Keyed for $marker {
+            const KEY: &'static str = $key;
+            const EXAMPLE: &'static str = $example;
+        }
+    };
+}
+
 /// `{id}` of a path: the numeric id or the resource's textual key (see [`crate::db::Key`]).
 #[derive(Debug, Deserialize)]
 #[serde(bound = "")]

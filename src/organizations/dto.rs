@@ -419,17 +419,13 @@ list_query! {
     }
 }
 
-/// `{id}` of an organization's path.
-pub type OrganizationPath = crate::http::path::KeyPath<OrganizationKey>;
-
-/// An organization is addressed by its numeric id or its slug.
-#[derive(Debug)]
-pub struct OrganizationKey;
-
-impl crate::http::path::Keyed for OrganizationKey {
-    const KEY: &'static str = "slug";
-    const EXAMPLE: &'static str = "chi-doan-so-giao-thong-van-tai";
-}
+crate::key_path!(
+    OrganizationPath,
+    OrganizationKey,
+    "an organization",
+    "slug",
+    "chi-doan-so-giao-thong-van-tai"
+);
 
 /// The feeds of a unit's activities, relative until [`Organization::linked`].
 pub fn feed_links(slug: &str) -> FeedLinks {

@@ -239,14 +239,4 @@ list_query! {
     }
 }
 
-/// `{id}` of a user's path.
-pub type UserPath = crate::http::path::KeyPath<UserKey>;
-
-/// A user is addressed by its numeric id or its username.
-#[derive(Debug)]
-pub struct UserKey;
-
-impl crate::http::path::Keyed for UserKey {
-    const KEY: &'static str = "username";
-    const EXAMPLE: &'static str = "admin";
-}
+crate::key_path!(UserPath, UserKey, "a user", "username", "admin");
