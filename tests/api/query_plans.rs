@@ -262,3 +262,54 @@ fn the_checker_catches_scans_and_temp_sorts() {
     let ok = vec!["SCAN o USING INDEX organizations_sort_key".to_string()];
     assert!(violations(&ok, true).is_empty());
 }
+
+/// A page that probes the search index row by row uses the query with its prefixes expanded
+/// into the indexed words: it must be valid FTS5 and match exactly what the prefix matches.
+#[actix_web::test]
+async fn an_expanded_search_matches_what_its_prefix_matches() {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel::{QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Hit {
+        #[diesel(sql_type = BigInt)]
+        rowid: i64,
+    }
+    let app = spawn_demo_app().await;
+    let mut conn = app.pool.get().expect("connection");
+    let hits = |conn: &mut diesel::SqliteConnection, expr: &str| -> Vec<i64> {
+        diesel::sql_query(format!(
+            "SELECT rowid FROM {0} WHERE {0} MATCH ? ORDER BY rowid",
+            acts::SEARCH_TABLE
+        ))
+        .bind::<Text, _>(expr)
+        .load::<Hit>(conn)
+        .expect("MATCH")
+        .into_iter()
+        .map(|h| h.rowid)
+        .collect()
+    };
+    let mut expanded_some = 0;
+    for q in [
+        "thanh niên",
+        "tình nguy",
+        "trăng",
+        "hoi nghi",
+        "Đoàn",
+        "chi doan",
+        "qwxz",
+    ] {
+        let search = doan_api::db::search::parse(q).expect("q").expect("words");
+        let prefix_hits = hits(&mut conn, &search.match_expr);
+        match search
+            .expanded(|p| acts::words_starting(&mut conn, p))
+            .expect("vocabulary")
+        {
+            Some(expr) => {
+                expanded_some += 1;
+                assert_eq!(hits(&mut conn, &expr), prefix_hits, "{q}: {expr}");
+            }
+            None => assert!(q == "qwxz" || prefix_hits.len() > 0, "{q}"),
+        }
+    }
+    assert!(expanded_some >= 4, "the demo data has these words");
+}

@@ -28,7 +28,7 @@ const UNIT_PROBE_COST: i64 = 8;
 static PREFIX_WORDS: crate::db::memo::Memo<Vec<String>> = crate::db::memo::Memo::new();
 
 /// The indexed words that start with `prefix` (at most one more than a search expands).
-fn words_starting(conn: &mut SqliteConnection, prefix: &str) -> QueryResult<Vec<String>> {
+pub fn words_starting(conn: &mut SqliteConnection, prefix: &str) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Word {
         #[diesel(sql_type = Text)]
