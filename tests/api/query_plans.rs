@@ -308,7 +308,7 @@ async fn an_expanded_search_matches_what_its_prefix_matches() {
                 expanded_some += 1;
                 assert_eq!(hits(&mut conn, &expr), prefix_hits, "{q}: {expr}");
             }
-            None => assert!(q == "qwxz" || prefix_hits.len() > 0, "{q}"),
+            None => assert!(q == "qwxz" || !prefix_hits.is_empty(), "{q}"),
         }
     }
     assert!(expanded_some >= 4, "the demo data has these words");
