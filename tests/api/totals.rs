@@ -256,3 +256,57 @@ async fn totals_equal_a_fresh_count_after_every_kind_of_write() {
         check(&app, bloc, unit, &format!("step {i} ({step})")).await;
     }
 }
+
+/// `meta.total` of a list read as the admin.
+async fn admin_total(app: &TestApp, path: &str) -> i64 {
+    let res = app
+        .as_admin(reqwest::Method::GET, path)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), 200, "{path}");
+    let body: Value = res.json().await.expect("list JSON");
+    body["meta"]["total"].as_i64().expect("meta.total")
+}
+
+#[actix_web::test]
+async fn user_and_roster_totals_follow_writes_to_their_own_tables() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_i64().expect("id");
+    let bloc = id(&app
+        .create_org(json!({"name": "Đoàn khối các cơ quan tỉnh", "kind": "bloc_union"}))
+        .await);
+    let unit = id(&app
+        .create_org(
+            json!({"name": "Chi đoàn Sở Y tế", "kind": "grassroots_branch", "parent_id": bloc}),
+        )
+        .await);
+    // Users: created and deleted without any other write in between.
+    let before = admin_total(&app, "/api/v1/users").await;
+    let body = json!({"username": "bientap.yte", "password": crate::helpers::TEST_PASSWORD,
+        "role": "editor", "organization_id": unit});
+    let res = app.post_json("/api/v1/users", &body).await;
+    assert_eq!(res.status(), 201);
+    let user: Value = res.json().await.expect("user");
+    assert_eq!(admin_total(&app, "/api/v1/users").await, before + 1);
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{}", user["id"]))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(admin_total(&app, "/api/v1/users").await, before);
+    // Clusters of a year: a roster written without touching the cluster row.
+    let res = app
+        .post_json(
+            "/api/v1/clusters",
+            &json!({"name": "Cụm thi đua số 1", "number": 1, "bloc_id": bloc}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let cluster = id(&res.json::<Value>().await.expect("cluster"));
+    assert_eq!(admin_total(&app, "/api/v1/clusters?year=2024").await, 0);
+    let res = crate::clusters::put_roster(&app, cluster, 2024, &[(unit, "head")]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(admin_total(&app, "/api/v1/clusters?year=2024").await, 1);
+}
