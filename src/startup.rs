@@ -151,9 +151,15 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(10);
-        if let Some(workers) = args.workers {
-            server = server.workers(workers);
-        }
+        let workers = args.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // Each worker runs Diesel work on blocking threads of its own; together no more of
+        // them than connections (more would only wait at db::run's gate, each keeping its
+        // allocator's memory: 49 threads and 560 MB at 100k without this cap).
+        server = server
+            .workers(workers)
+            .worker_max_blocking_threads((pool_size as usize).div_ceil(workers));
         Ok(Self {
             server: server.run(),
             port,

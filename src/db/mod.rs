@@ -56,12 +56,14 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -16000;",
+             PRAGMA cache_size = -4000;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
+
+/// The soft limit of the memory SQLite allocates in the process, in bytes.
+const SQLITE_HEAP_LIMIT: i64 = 64 << 20;
 
 /// Open (creating the file and its directory if needed) and migrate the database.
 pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
@@ -87,6 +89,15 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
         first
             .batch_execute("PRAGMA page_size = 8192;")
             .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
+        // SQLite's memory, all connections together: past this, page caches give back pages
+        // before taking more. Big sorts and sets (a search's hits, the bloc's subtree) spill
+        // to temporary files (the default `temp_store`), which the OS caches outside the
+        // process, instead of growing the heap by their size.
+        first
+            .batch_execute(&format!("PRAGMA soft_heap_limit = {SQLITE_HEAP_LIMIT};"))
+            .map_err(|e| {
+                anyhow::anyhow!("cannot configure the database {}: {e}", path.display())
+            })?;
         Pragmas.on_acquire(&mut first).map_err(|e| {
             anyhow::anyhow!("cannot configure the database {}: {e}", path.display())
         })?;
