@@ -19,6 +19,8 @@ pub struct Loaded {
     pub organizations: usize,
     pub clusters: usize,
     pub activities: usize,
+    /// Activities of an earlier demo brought up to date.
+    pub activities_updated: usize,
 }
 
 struct DemoOrg {
@@ -61,6 +63,7 @@ const ORGANIZATIONS: &[DemoOrg] = &[
         Some(BLOC),
     ),
     DemoOrg {
+        short_name: Some("VPTU"),
         secretary_name: Some("Hoàng Bích Liên"),
         ..unit(
             "Chi đoàn Văn phòng Tỉnh ủy",
@@ -100,7 +103,7 @@ const ORGANIZATIONS: &[DemoOrg] = &[
         OrgKind::Partner,
         None,
     ),
-    unit("Đồn Biên phòng Ba Sơn", OrgKind::Partner, None),
+    unit(BA_SON, OrgKind::Partner, None),
 ];
 
 /// The slug a demo unit is stored under.
@@ -118,16 +121,30 @@ pub fn load(
     let mut loaded = load_organizations(conn)?;
     loaded.clusters = load_cluster(conn)?;
     ensure_admin(conn, admin_password, database)?;
-    loaded.activities = load_activities(conn)?;
+    (loaded.activities, loaded.activities_updated) = load_activities(conn)?;
     Ok(loaded)
 }
 
-/// The organizations of the page (where missing).
+/// The organizations of the page (where missing); an existing one without the short name
+/// the page gives it gets that name.
 pub fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for org in ORGANIZATIONS {
         let slug = slug_of(org.name);
-        if orgs::lookup(conn, &slug)?.is_some() {
+        if let Some(id) = orgs::lookup(conn, &slug)? {
+            if let Some(short) = org.short_name {
+                if orgs::detail(conn, id)?.organization.short_name.is_none() {
+                    let patch = crate::organizations::dto::UpdateOrganization {
+                        short_name: crate::db::patch::Patch::Value(short.to_string()),
+                        ..Default::default()
+                    };
+                    let any =
+                        crate::db::precondition::Precondition::new(None, |_| Ok(String::new()));
+                    orgs::update(conn, &slug, patch, any, |_, _| Ok(())).map_err(|e| {
+                        anyhow::anyhow!("updating demo organization {}: {e}", org.name)
+                    })?;
+                }
+            }
             continue;
         }
         let parent_id = match org.parent {
@@ -254,6 +271,11 @@ struct DemoActivity {
     documents: &'static [&'static str],
     location: Option<&'static str>,
     photo_captions: &'static [&'static str],
+    /// When it was published, as (month, day, hour) of 2023 in Asia/Ho_Chi_Minh. The page gives
+    /// no times: these are approximate, each the day it happened at 17:00, nudged by an hour
+    /// where the page lists an item out of its date order (the month-precision volunteering
+    /// story above the 14/9 session, the 31/8 session above the 7/9 meeting).
+    published: (u32, u32, u32),
     byline: Option<&'static str>,
 }
 
@@ -267,6 +289,7 @@ const QLTT: &str = "Chi đoàn Cục Quản lý thị trường tỉnh Lạng S�
 const KSBT: &str = "Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh";
 const MAU_SON: &str = "Đoàn xã Mẫu Sơn";
 const CONG_DOAN: &str = "Công đoàn cơ sở Đài Phát thanh và Truyền hình Lạng Sơn";
+const BA_SON: &str = "Đồn Biên phòng Ba Sơn";
 
 const VP_UBND_SUMMARY: &str = "Chiều 20/9/2023, Chi đoàn Văn phòng UBND tỉnh tổ chức sơ kết công tác đoàn 9 tháng năm 2023 và sinh hoạt chuyên đề chuyên môn với chủ đề: “Nâng cao chất lượng công tác tham mưu, tổng hợp, phục vụ tại cơ quan”. Tham dự có đại diện Ban Thường vụ Đoàn khối, Ban Chấp hành và toàn thể đoàn viên Chi đoàn Văn phòng UBND tỉnh.";
 
@@ -289,7 +312,8 @@ Buổi sinh hoạt chuyên đề đã diễn ra thành công tốt đẹp, nhậ
 /// The page's longer texts, also the sentence pool of the synthetic generator.
 pub const SEED_TEXTS: [&str; 3] = [VP_UBND_SUMMARY, VP_UBND_BODY, VP_TU_BODY];
 
-/// DEMO.md, "Activities": the seven activities of the page, in its words.
+/// DEMO.md, "Activities": the seven activities of the page, in its words and in its order
+/// (newest publication first).
 const ACTIVITIES: &[DemoActivity] = &[
     DemoActivity {
         slug: "dem-hoi-trang-ram-cho-con-vien-chuc-nguoi-lao-dong",
@@ -299,14 +323,15 @@ const ACTIVITIES: &[DemoActivity] = &[
         occurred_on: (2023, 9, 25),
         precision: DatePrecision::Day,
         part_of_day: Some(PartOfDay::Evening),
-        organizer: DAI_PTTH,
-        partners: &[(CONG_DOAN, PartnerRole::CoOrganizer)],
+        organizer: CONG_DOAN,
+        partners: &[(DAI_PTTH, PartnerRole::CoOrganizer)],
         cluster: false,
         category: Category::CultureSports,
         tags: &[],
         documents: &[],
         location: None,
         photo_captions: &[],
+        published: (9, 25, 17),
         byline: None,
     },
     DemoActivity {
@@ -318,18 +343,48 @@ const ACTIVITIES: &[DemoActivity] = &[
         precision: DatePrecision::Day,
         part_of_day: Some(PartOfDay::Afternoon),
         organizer: VP_UBND,
-        partners: &[],
+        partners: &[
+            (BLOC, PartnerRole::Participant),
+            (BA_SON, PartnerRole::Beneficiary),
+        ],
         cluster: false,
         category: Category::Conference,
-        tags: &["Tháng Thanh niên", "Tháng Ba biên giới"],
-        documents: &[],
+        tags: &[
+            "Tháng Thanh niên",
+            "Tháng Ba biên giới",
+            "Thanh niên tình nguyện",
+        ],
+        documents: &[
+            "Nghị quyết Đại hội Đại biểu Đoàn toàn quốc lần thứ XII",
+            "Nghị quyết Đại hội đại biểu Đoàn thanh niên tỉnh lần thứ XIV nhiệm kỳ 2022-2027",
+        ],
         location: None,
         photo_captions: &[
             "Đồng chí Bí thư Chi đoàn phát biểu tại cuộc họp",
             "Toàn cảnh cuộc họp",
             "Đồng chí ủy viên Ban Thường vụ Đoàn khối phát biểu tại cuộc họp",
         ],
+        published: (9, 20, 17),
         byline: Some("Chi đoàn Văn phòng UBND tỉnh"),
+    },
+    DemoActivity {
+        slug: "cum-thi-dua-so-4-day-manh-cac-phong-trao-thanh-nien-tinh-nguyen-huong-ve-co-so",
+        title: "Cụm thi đua số 4 đẩy mạnh các phong trào thanh niên tình nguyện hướng về cơ sở",
+        summary: "Thời gian qua, Cụm thi đua số 4, Đoàn khối CCQ tỉnh đã đẩy mạnh các phong trào thanh niên tình nguyện hướng về cơ sở, nhất là những xã vùng sâu, vùng xa, vùng biên giới. Từ đó, phát huy vai trò xung kích của tuổi trẻ, góp phần đảm bảo an sinh xã hội, lan tỏa những hành động đẹp và ý nghĩa trong cộng đồng.",
+        body: None,
+        occurred_on: (2023, 9, 1),
+        precision: DatePrecision::Month,
+        part_of_day: None,
+        organizer: BLOC,
+        partners: &[],
+        cluster: true,
+        category: Category::Volunteering,
+        tags: &["Thanh niên tình nguyện"],
+        documents: &[],
+        location: None,
+        photo_captions: &[],
+        published: (9, 20, 16),
+        byline: None,
     },
     DemoActivity {
         slug: "sinh-hoat-chuyen-de-the-loai-tham-quyen-ban-hanh-va-the-thuc-van-ban-cua-dang",
@@ -351,6 +406,7 @@ const ACTIVITIES: &[DemoActivity] = &[
             "Đoàn viên tham gia phát biểu ý kiến tại buổi sinh hoạt chuyên đề",
             "Đoàn viên tuyên truyền kỷ niệm 83 năm ngày khởi nghĩa Bắc Sơn (27/9/1940 - 27/9/2023)",
         ],
+        published: (9, 14, 17),
         byline: Some("Hoàng Bích Liên – Bí thư Chi đoàn Văn phòng Tỉnh uỷ"),
     },
     DemoActivity {
@@ -365,7 +421,7 @@ const ACTIVITIES: &[DemoActivity] = &[
         partners: &[
             (SO_NN, PartnerRole::CoOrganizer),
             (BQLDA, PartnerRole::CoOrganizer),
-            (MAU_SON, PartnerRole::Host),
+            (MAU_SON, PartnerRole::CoOrganizer),
         ],
         cluster: false,
         category: Category::Volunteering,
@@ -373,24 +429,7 @@ const ACTIVITIES: &[DemoActivity] = &[
         documents: &[],
         location: Some("xã Mẫu Sơn, huyện Cao Lộc"),
         photo_captions: &[],
-        byline: None,
-    },
-    DemoActivity {
-        slug: "cum-thi-dua-so-4-so-ket-cong-tac-doan-9-thang-dau-nam-2023",
-        title: "Cụm thi đua số 4 sơ kết công tác đoàn và phong trào thanh niên 9 tháng đầu năm 2023",
-        summary: "Thực hiện chương trình công tác Đoàn và phong trào thanh niên năm 2023, Chiều ngày 07/9/2023 tại Trung tâm Kiểm soát bệnh tật tỉnh lạng Sơn, Cụm thi đua số 4 thuộc Đoàn khối các cơ quan tỉnh đã tổ tổ chức hội nghị sơ kết công tác đoàn và phong trào thanh niên 9 tháng đầu năm, triển khai nhiệm vụ trọng tâm 3 tháng cuối năm 2023. Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh, Cụm phó thường trực cụm thi đua số 4 chủ trì hội nghị.",
-        body: None,
-        occurred_on: (2023, 9, 7),
-        precision: DatePrecision::Day,
-        part_of_day: Some(PartOfDay::Afternoon),
-        organizer: KSBT,
-        partners: &[],
-        cluster: true,
-        category: Category::Conference,
-        tags: &[],
-        documents: &[],
-        location: Some("Trung tâm Kiểm soát bệnh tật tỉnh Lạng Sơn"),
-        photo_captions: &[],
+        published: (9, 8, 17),
         byline: None,
     },
     DemoActivity {
@@ -409,29 +448,45 @@ const ACTIVITIES: &[DemoActivity] = &[
         documents: &["Chương trình số 28-CT/ĐTN ngày 21/02/2023"],
         location: None,
         photo_captions: &[],
+        published: (9, 7, 18),
         byline: None,
     },
     DemoActivity {
-        slug: "cum-thi-dua-so-4-day-manh-cac-phong-trao-thanh-nien-tinh-nguyen-huong-ve-co-so",
-        title: "Cụm thi đua số 4 đẩy mạnh các phong trào thanh niên tình nguyện hướng về cơ sở",
-        summary: "Thời gian qua, Cụm thi đua số 4, Đoàn khối CCQ tỉnh đã đẩy mạnh các phong trào thanh niên tình nguyện hướng về cơ sở, nhất là những xã vùng sâu, vùng xa, vùng biên giới. Từ đó, phát huy vai trò xung kích của tuổi trẻ, góp phần đảm bảo an sinh xã hội, lan tỏa những hành động đẹp và ý nghĩa trong cộng đồng.",
+        slug: "cum-thi-dua-so-4-so-ket-cong-tac-doan-9-thang-dau-nam-2023",
+        title: "Cụm thi đua số 4 sơ kết công tác đoàn và phong trào thanh niên 9 tháng đầu năm 2023",
+        summary: "Thực hiện chương trình công tác Đoàn và phong trào thanh niên năm 2023, Chiều ngày 07/9/2023 tại Trung tâm Kiểm soát bệnh tật tỉnh lạng Sơn, Cụm thi đua số 4 thuộc Đoàn khối các cơ quan tỉnh đã tổ tổ chức hội nghị sơ kết công tác đoàn và phong trào thanh niên 9 tháng đầu năm, triển khai nhiệm vụ trọng tâm 3 tháng cuối năm 2023. Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh, Cụm phó thường trực cụm thi đua số 4 chủ trì hội nghị.",
         body: None,
-        occurred_on: (2023, 9, 1),
-        precision: DatePrecision::Month,
-        part_of_day: None,
-        organizer: KSBT,
-        partners: &[],
+        occurred_on: (2023, 9, 7),
+        precision: DatePrecision::Day,
+        part_of_day: Some(PartOfDay::Afternoon),
+        organizer: BLOC,
+        partners: &[(KSBT, PartnerRole::Chair)],
         cluster: true,
-        category: Category::Volunteering,
-        tags: &["Thanh niên tình nguyện"],
+        category: Category::Conference,
+        tags: &[],
         documents: &[],
-        location: None,
+        location: Some("Trung tâm Kiểm soát bệnh tật tỉnh Lạng Sơn"),
         photo_captions: &[],
+        published: (9, 7, 17),
         byline: None,
     },
 ];
 
-fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+/// A demo publication time: (month, day, hour) of 2023 in Asia/Ho_Chi_Minh, in UTC.
+fn published_at(
+    (month, day, hour): (u32, u32, u32),
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    chrono_tz::Asia::Ho_Chi_Minh
+        .with_ymd_and_hms(2023, month, day, hour, 0, 0)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| anyhow::anyhow!("bad demo publication time"))
+}
+
+/// The page's activities: added where missing, brought up to date where loaded by an earlier
+/// demo and never edited since. Returns (added, updated).
+fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
     use crate::activities::dto::{ActivityFields, PartnerInput, Photo, Status};
     use crate::activities::repo as acts;
     let admin = users::by_username(conn, "admin")?
@@ -443,9 +498,14 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
         organization_id: None,
     };
     let cluster = crate::db::tree::lookup_cluster(conn, CLUSTER_SLUG)?;
-    let mut added = 0;
+    let (mut added, mut updated) = (0, 0);
     for a in ACTIVITIES {
-        if acts::find_row(conn, a.slug).is_ok() {
+        let existing = acts::find_row(conn, a.slug).ok();
+        // A demo row someone has edited since it was loaded stays as they left it.
+        if existing
+            .as_ref()
+            .is_some_and(|row| row.updated_at != row.created_at)
+        {
             continue;
         }
         let id_of = |conn: &mut SqliteConnection, name: &str| -> anyhow::Result<i64> {
@@ -493,11 +553,22 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
             byline: a.byline.map(str::to_string),
             participants_count: None,
             status: Status::Published,
-            published_at: None,
+            published_at: Some(published_at(a.published)?),
         };
-        acts::create(conn, &as_admin, Some(a.slug.to_string()), fields)
-            .map_err(|e| anyhow::anyhow!("loading demo activity {}: {e}", a.slug))?;
-        added += 1;
+        if existing.is_some() {
+            // Loaded by an earlier version of the demo and never edited: brought up to date
+            // (one revision, none when it already is).
+            let before = acts::find_row(conn, a.slug)?.version;
+            let after = acts::replace(conn, &as_admin, a.slug, fields)
+                .map_err(|e| anyhow::anyhow!("updating demo activity {}: {e}", a.slug))?;
+            if after.version != i64::from(before) {
+                updated += 1;
+            }
+        } else {
+            acts::create(conn, &as_admin, Some(a.slug.to_string()), fields)
+                .map_err(|e| anyhow::anyhow!("loading demo activity {}: {e}", a.slug))?;
+            added += 1;
+        }
     }
-    Ok(added)
+    Ok((added, updated))
 }

@@ -95,7 +95,8 @@ impl Application {
                 organizations = loaded.organizations,
                 clusters = loaded.clusters,
                 activities = loaded.activities,
-                "demo data loaded where missing"
+                activities_updated = loaded.activities_updated,
+                "demo data loaded where missing (and brought up to date where unedited)"
             );
         }
         let listener = TcpListener::bind(&args.bind)

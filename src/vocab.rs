@@ -201,6 +201,8 @@ string_enum! {
         Host = "host",
         /// tham gia
         Participant = "participant",
+        /// trao tặng cho, hỗ trợ: received what the activity gave
+        Beneficiary = "beneficiary",
     }
 }
 

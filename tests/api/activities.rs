@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 
 use doan_api::auth::Role;
+use doan_api::cli::ServeArgs;
+use doan_api::startup::Application;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 
@@ -1703,9 +1705,178 @@ async fn demo_has_the_seven_published_activities_of_the_page() {
     assert_eq!(all["meta"]["total"], 7);
     assert_eq!(
         list(&app, &format!("organization={BLOC_SLUG}")).await["meta"]["total"],
-        0,
-        "the bloc itself organized none"
+        3,
+        "the bloc stands for cluster 4 in its two activities and attended the 20/9 review"
     );
+}
+
+/// The page's own order (DEMO.md, "Activities"), top to bottom.
+const PAGE_ORDER: [&str; 7] = [
+    "dem-hoi-trang-ram-cho-con-vien-chuc-nguoi-lao-dong",
+    "chi-doan-van-phong-ubnd-tinh-so-ket-cong-tac-doan-9-thang-nam-2023",
+    "cum-thi-dua-so-4-day-manh-cac-phong-trao-thanh-nien-tinh-nguyen-huong-ve-co-so",
+    "sinh-hoat-chuyen-de-the-loai-tham-quyen-ban-hanh-va-the-thuc-van-ban-cua-dang",
+    "hoat-dong-tinh-nguyen-vi-dan-em-than-yeu-tai-xa-mau-son",
+    "sinh-hoat-chuyen-de-quan-ly-dia-ban-gan-voi-phan-mem-xu-ly-vi-pham-hanh-chinh-ins",
+    "cum-thi-dua-so-4-so-ket-cong-tac-doan-9-thang-dau-nam-2023",
+];
+
+fn slugs(page: &Value) -> Vec<&str> {
+    data(page)
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap())
+        .collect()
+}
+
+fn partner_roles(act: &Value) -> Vec<(&str, &str)> {
+    act["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["organization"]["name"].as_str().unwrap(),
+                p["role"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn demo_the_blocs_subtree_newest_publication_first_is_the_page_in_its_order() {
+    let app = spawn_demo_app().await;
+    let page = list(
+        &app,
+        &format!("organization={BLOC_SLUG}&include_descendants=true&sort=-published_at"),
+    )
+    .await;
+    assert_eq!(slugs(&page), PAGE_ORDER);
+    // Publication times are the afternoon of each day in Asia/Ho_Chi_Minh (UTC+7).
+    assert_eq!(data(&page)[0]["published_at"], "2023-09-25T10:00:00Z");
+}
+
+#[actix_web::test]
+async fn demo_partners_and_documents_are_those_the_page_states() {
+    let app = spawn_demo_app().await;
+    let get = |slug: &str| {
+        let path = format!("{ACTIVITIES}/{slug}");
+        let app = &app;
+        async move { app.get_json(&path).await }
+    };
+    let night = get(PAGE_ORDER[0]).await;
+    assert_eq!(
+        night["organizer"]["name"], "Công đoàn cơ sở Đài Phát thanh và Truyền hình Lạng Sơn",
+        "the trade union \"phối hợp với\" the branch"
+    );
+    assert_eq!(
+        partner_roles(&night),
+        [(
+            "Chi đoàn Đài Phát thanh và Truyền hình Lạng Sơn",
+            "co_organizer"
+        )]
+    );
+    let review = get(PAGE_ORDER[1]).await;
+    assert_eq!(
+        partner_roles(&review),
+        [
+            ("Đoàn khối các cơ quan tỉnh Lạng Sơn", "participant"),
+            ("Đồn Biên phòng Ba Sơn", "beneficiary"),
+        ]
+    );
+    assert_eq!(
+        review["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["raw"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "Nghị quyết Đại hội Đại biểu Đoàn toàn quốc lần thứ XII",
+            "Nghị quyết Đại hội đại biểu Đoàn thanh niên tỉnh lần thứ XIV nhiệm kỳ 2022-2027",
+        ]
+    );
+    assert_eq!(review["tags"].as_array().unwrap().len(), 3);
+    let meeting = get(PAGE_ORDER[6]).await;
+    assert_eq!(meeting["organizer"]["slug"], BLOC_SLUG);
+    assert_eq!(
+        partner_roles(&meeting),
+        [("Chi đoàn Trung tâm Kiểm soát bệnh tật tỉnh", "chair")]
+    );
+    // The border post finds the review through the organization filter.
+    let ba_son = list(&app, "organization=don-bien-phong-ba-son").await;
+    assert_eq!(slugs(&ba_son), [PAGE_ORDER[1]]);
+}
+
+#[actix_web::test]
+async fn an_earlier_demo_is_brought_up_to_date_unless_someone_edited_it() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_demo_app().await;
+    // What an earlier demo loaded: the branch leading the Mid-autumn night with the trade
+    // union as partner, published when loaded; the VPTU unit without its short name. Never
+    // edited since (updated_at = created_at).
+    app.pool
+        .get()
+        .unwrap()
+        .batch_execute(&format!(
+            "UPDATE activities SET organizer_id = (SELECT id FROM organizations WHERE slug = \
+               'chi-doan-dai-phat-thanh-va-truyen-hinh-lang-son'), published_at = '2026-11-25 08:00:00' \
+             WHERE slug = '{0}';
+             UPDATE activity_partners SET organization_id = (SELECT id FROM organizations WHERE slug = \
+               'cong-doan-co-so-dai-phat-thanh-va-truyen-hinh-lang-son') \
+             WHERE activity_id = (SELECT id FROM activities WHERE slug = '{0}');
+             UPDATE activities SET updated_at = created_at WHERE slug = '{0}';
+             UPDATE organizations SET short_name = NULL WHERE slug = 'chi-doan-van-phong-tinh-uy';",
+            PAGE_ORDER[0]
+        ))
+        .unwrap();
+    // Someone edits another demo activity: it stays as they left it.
+    let res = app
+        .as_admin(Method::PATCH, &format!("{ACTIVITIES}/{}", PAGE_ORDER[5]))
+        .json(&json!({"title": "Sinh hoạt chuyên đề INS"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let mut args = ServeArgs::for_tests(app.db_path.clone());
+    args.demo = true;
+    let second = Application::build(args).await.expect("second start");
+    let address = format!("http://127.0.0.1:{}", second.port());
+    actix_web::rt::spawn(second.run_until_stopped());
+    let get = |path: String| {
+        let client = app.client.clone();
+        async move {
+            client
+                .get(path)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let night = get(format!("{address}{ACTIVITIES}/{}", PAGE_ORDER[0])).await;
+    assert_eq!(
+        night["organizer"]["name"],
+        "Công đoàn cơ sở Đài Phát thanh và Truyền hình Lạng Sơn"
+    );
+    assert_eq!(night["published_at"], "2023-09-25T10:00:00Z");
+    assert_eq!(night["version"], 2, "one revision brought it up to date");
+    let edited = get(format!("{address}{ACTIVITIES}/{}", PAGE_ORDER[5])).await;
+    assert_eq!(edited["title"], "Sinh hoạt chuyên đề INS");
+    let vptu = get(format!(
+        "{address}/api/v1/organizations/chi-doan-van-phong-tinh-uy"
+    ))
+    .await;
+    assert_eq!(vptu["short_name"], "VPTU");
+    // Everything else was already up to date: a third start changes nothing.
+    let mut args = ServeArgs::for_tests(app.db_path.clone());
+    args.demo = true;
+    let third = Application::build(args).await.expect("third start");
+    drop(third);
+    let night = get(format!("{address}{ACTIVITIES}/{}", PAGE_ORDER[0])).await;
+    assert_eq!(night["version"], 2);
 }
 
 #[actix_web::test]
@@ -1773,19 +1944,8 @@ async fn demo_document_of_the_31_august_activity_is_parsed() {
 async fn demo_mau_son_volunteering_has_three_partners_with_their_roles() {
     let app = spawn_demo_app().await;
     let act = only(&app, "occurred_from=2023-09-08&occurred_to=2023-09-08").await;
-    let partners: Vec<(&str, &str)> = act["partners"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["organization"]["name"].as_str().unwrap(),
-                p["role"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        partners,
+        partner_roles(&act),
         vec![
             (
                 "Chi đoàn Sở Nông nghiệp và Phát triển nông thôn",
@@ -1795,12 +1955,12 @@ async fn demo_mau_son_volunteering_has_three_partners_with_their_roles() {
                 "Chi đoàn Ban Quản lý Dự án Đầu tư xây dựng tỉnh",
                 "co_organizer"
             ),
-            ("Đoàn xã Mẫu Sơn", "host"),
+            ("Đoàn xã Mẫu Sơn", "co_organizer"),
         ]
     );
     assert_eq!(act["location"], "xã Mẫu Sơn, huyện Cao Lộc");
     assert_eq!(act["organizer"]["name"], "Chi đoàn Sở Giao thông vận tải");
-    // The host commune finds it through the organization filter.
+    // The commune finds it through the organization filter.
     let by_host = list(&app, "organization=doan-xa-mau-son").await;
     assert_eq!(ids(&by_host), vec![id_of(&act)]);
 }
@@ -1864,12 +2024,17 @@ async fn demo_tags_list_the_campaigns_of_the_page() {
         vec![
             ("thang-ba-bien-gioi", "Tháng Ba biên giới", 1),
             ("thang-thanh-nien", "Tháng Thanh niên", 1),
-            ("thanh-nien-tinh-nguyen", "Thanh niên tình nguyện", 1),
+            ("thanh-nien-tinh-nguyen", "Thanh niên tình nguyện", 2),
             ("vi-dan-em-than-yeu", "Vì đàn em thân yêu", 1),
         ]
     );
-    let tagged = only(&app, "tag=thanh-nien-tinh-nguyen").await;
-    assert_eq!(tagged["date_precision"], "month");
+    let tagged = list(&app, "tag=thanh-nien-tinh-nguyen").await;
+    assert_eq!(
+        slugs(&tagged),
+        [PAGE_ORDER[1], PAGE_ORDER[2]],
+        "the 20/9 review and the cluster's volunteering"
+    );
+    assert_eq!(data(&tagged)[1]["date_precision"], "month");
 }
 
 #[actix_web::test]

@@ -335,7 +335,8 @@ async fn the_demo_feeds_parse_in_all_three_formats_with_every_field_present() {
             vec![
                 "Hội nghị, sơ kết, tổng kết",
                 "Tháng Thanh niên",
-                "Tháng Ba biên giới"
+                "Tháng Ba biên giới",
+                "Thanh niên tình nguyện"
             ],
             "{ext}: the category label, then the tag names"
         );
