@@ -51,19 +51,24 @@ struct Pragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
+        conn.batch_execute(&format!(
             "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -4000;",
-        )
+             PRAGMA cache_size = -{CACHE_KIB};"
+        ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
-/// The soft limit of the memory SQLite allocates in the process, in bytes.
-const SQLITE_HEAP_LIMIT: i64 = 64 << 20;
+/// The soft limit of the memory SQLite allocates in the process, in bytes (a batch job such
+/// as the synthetic seed lifts it for its own run).
+pub const SQLITE_HEAP_LIMIT: i64 = 64 << 20;
+
+/// The page cache of each pooled connection, in KiB: the hot pages of the indexes lists walk;
+/// the OS caches the rest of the file.
+pub const CACHE_KIB: i64 = 4000;
 
 /// Open (creating the file and its directory if needed) and migrate the database.
 pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {

@@ -299,6 +299,8 @@ pub fn synthetic(
         "PRAGMA foreign_keys = OFF;
          PRAGMA journal_mode = OFF;
          PRAGMA synchronous = OFF;
+         PRAGMA soft_heap_limit = 0;
+         PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -1048576;
          PRAGMA threads = 2;
          INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 0);
@@ -306,14 +308,18 @@ pub fn synthetic(
     ))?;
     let loaded = load(conn, &world, &mut rng, n, &bar);
     // Whatever happened, the connection goes back to the settings every other one uses.
-    let restored = conn.batch_execute(
+    let restored = conn.batch_execute(&format!(
         "INSERT INTO activities_fts (activities_fts, rank) VALUES ('hashsize', 1048576);
          INSERT INTO activities_fts (activities_fts, rank) VALUES ('automerge', 4);
-         PRAGMA cache_size = -16000;
+         PRAGMA cache_size = -{};
+         PRAGMA temp_store = DEFAULT;
+         PRAGMA soft_heap_limit = {};
          PRAGMA synchronous = NORMAL;
          PRAGMA journal_mode = WAL;
          PRAGMA foreign_keys = ON;",
-    );
+        crate::db::CACHE_KIB,
+        crate::db::SQLITE_HEAP_LIMIT
+    ));
     loaded?;
     restored?;
     bar.finish_and_clear();
