@@ -90,6 +90,21 @@ pub struct ServeArgs {
     )]
     pub activity_url_template: String,
 
+    /// Canonical URL of an organization's page, for the sitemap: `{public_url}` and `{slug}`
+    /// are replaced.
+    #[arg(
+        long,
+        env = "DOAN_ORGANIZATION_URL_TEMPLATE",
+        default_value = "{public_url}/to-chuc/{slug}"
+    )]
+    pub organization_url_template: String,
+
+    /// URLs in one sitemap file, 1 to 50,000 (the protocol's limit); past it `/sitemap.xml`
+    /// is an index of numbered files.
+    #[arg(long, env = "DOAN_SITEMAP_URLS_PER_FILE", default_value_t = 50_000,
+          value_parser = clap::value_parser!(u32).range(1..=50_000))]
+    pub sitemap_urls_per_file: u32,
+
     /// Comma-separated origins allowed by CORS (`*` for any); empty: no CORS headers.
     #[arg(
         long,
@@ -140,6 +155,8 @@ impl ServeArgs {
             db: DatabaseArgs { database },
             public_url: None,
             activity_url_template: "{public_url}/hoat-dong/{slug}".into(),
+            organization_url_template: "{public_url}/to-chuc/{slug}".into(),
+            sitemap_urls_per_file: 50_000,
             cors_origins: vec![],
             log_format: LogFormat::Text,
             demo: false,

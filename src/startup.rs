@@ -110,6 +110,8 @@ impl Application {
         let throttle = web::Data::new(LoginThrottle::default());
         let feed_settings = web::Data::new(FeedSettings {
             activity_url_template: args.activity_url_template.clone(),
+            organization_url_template: args.organization_url_template.clone(),
+            sitemap_urls_per_file: args.sitemap_urls_per_file as usize,
         });
         let mut server = HttpServer::new(move || {
             let (app, spec) =

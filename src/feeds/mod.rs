@@ -16,21 +16,30 @@ use crate::http::query::Split;
 use crate::http::{etag, links};
 
 mod render;
+mod sitemap;
 
 use render::{atom, build, json_feed, rss, shown, utc};
 #[cfg(test)]
 use render::{escape, rfc2822, rfc3339};
 
-/// Where an activity's page lives on the portal: `{public_url}` and `{slug}` are replaced.
+pub use sitemap::MAX_URLS_PER_FILE;
+
+/// Where the portal's pages live (`{public_url}` and `{slug}` are replaced), for the feeds and
+/// the sitemap.
 #[derive(Debug, Clone)]
 pub struct FeedSettings {
     pub activity_url_template: String,
+    pub organization_url_template: String,
+    /// URLs in one sitemap file (at most the protocol's 50,000).
+    pub sitemap_urls_per_file: usize,
 }
 
 impl Default for FeedSettings {
     fn default() -> Self {
         Self {
             activity_url_template: "{public_url}/hoat-dong/{slug}".into(),
+            organization_url_template: "{public_url}/to-chuc/{slug}".into(),
+            sitemap_urls_per_file: MAX_URLS_PER_FILE,
         }
     }
 }
@@ -244,6 +253,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(feed_atom)
             .service(feed_json),
     );
+    cfg.service(sitemap::sitemap).service(sitemap::sitemap_file);
 }
 
 #[cfg(test)]

@@ -230,6 +230,25 @@ pub fn refs(
 }
 
 /// The full representation of one organization.
+/// How many organizations there are: the sitemap's entries.
+pub fn count_all(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    organizations::table.count().get_result(conn)
+}
+
+/// A window of the organizations, oldest id first: (slug, last change), for the sitemap.
+pub fn slugs(
+    conn: &mut SqliteConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    organizations::table
+        .order(organizations::id.asc())
+        .select((organizations::slug, organizations::updated_at))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDetail> {
     let row = load_row(conn, id)?;
     let ancestors = ancestors(conn, id)?;

@@ -1159,3 +1159,134 @@ async fn the_feeds_take_every_filter_of_the_list_and_keep_what_the_list_keeps() 
         "{message}"
     );
 }
+
+// --- sitemap --------------------------------------------------------------------------------
+
+/// The `<loc>`s of a sitemap file or index, in order.
+fn locs(xml: &str) -> Vec<String> {
+    xml.split("<loc>")
+        .skip(1)
+        .map(|rest| rest.split("</loc>").next().unwrap().to_string())
+        .collect()
+}
+
+async fn sitemap_text(app: &TestApp, path: &str) -> String {
+    let res = app.get(path).await;
+    assert_eq!(res.status(), 200, "{path}");
+    assert_eq!(
+        header(&res, "content-type").as_deref(),
+        Some("application/xml; charset=utf-8"),
+        "{path}"
+    );
+    res.text().await.unwrap()
+}
+
+#[actix_web::test]
+async fn the_sitemap_lists_published_activities_and_organizations_at_their_canonical_urls() {
+    let app = spawn_with(|a| {
+        a.demo = true;
+        a.public_url = Some(PUBLIC.into());
+    })
+    .await;
+    let xml = sitemap_text(&app, "/sitemap.xml").await;
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+    let all = locs(&xml);
+    assert_eq!(
+        all.len(),
+        14 + 7,
+        "every unit and every published activity: {all:?}"
+    );
+    assert!(all.contains(&format!(
+        "{PUBLIC}/hoat-dong/dem-hoi-trang-ram-cho-con-vien-chuc-nguoi-lao-dong"
+    )));
+    assert!(all.contains(&format!("{PUBLIC}/to-chuc/don-bien-phong-ba-son")));
+    assert_eq!(
+        xml.matches("<lastmod>").count(),
+        all.len(),
+        "each with lastmod"
+    );
+
+    // A draft and a trashed activity are not public pages.
+    let org = app
+        .get_json("/api/v1/organizations/chi-doan-van-phong-tinh-uy")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let draft = create_activity(
+        &app,
+        json!({"title": "Bản nháp", "occurred_on": "2023-10-01", "category": "other",
+               "organizer_id": org, "status": "draft"}),
+    )
+    .await;
+    let res = app
+        .delete(&format!(
+            "{ACTIVITIES}/cum-thi-dua-so-4-so-ket-cong-tac-doan-9-thang-dau-nam-2023"
+        ))
+        .await;
+    assert_eq!(res.status(), 204);
+    let after = locs(&sitemap_text(&app, "/sitemap.xml").await);
+    assert_eq!(after.len(), 14 + 6);
+    assert!(!after
+        .iter()
+        .any(|l| l.ends_with(draft["slug"].as_str().unwrap())));
+    assert!(!after.iter().any(|l| l.contains("cum-thi-dua-so-4-so-ket")));
+
+    // ETag and 304.
+    let res = app.get("/sitemap.xml").await;
+    let tag = header(&res, "etag").expect("an ETag");
+    let res = app
+        .request(Method::GET, "/sitemap.xml")
+        .header("If-None-Match", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+}
+
+#[actix_web::test]
+async fn past_the_urls_of_one_file_the_sitemap_is_an_index_of_numbered_files() {
+    let app = spawn_with(|a| {
+        a.demo = true;
+        a.sitemap_urls_per_file = 5;
+    })
+    .await;
+    let index = sitemap_text(&app, "/sitemap.xml").await;
+    assert!(index.contains("<sitemapindex"), "{index}");
+    let files: Vec<String> = locs(&index)
+        .iter()
+        .map(|l| l.strip_prefix(&app.address).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "/sitemaps/organizations-1.xml",
+            "/sitemaps/organizations-2.xml",
+            "/sitemaps/organizations-3.xml",
+            "/sitemaps/activities-1.xml",
+            "/sitemaps/activities-2.xml",
+        ]
+    );
+    let mut seen = BTreeSet::new();
+    for file in &files {
+        let urls = locs(&sitemap_text(&app, file).await);
+        assert!(!urls.is_empty() && urls.len() <= 5, "{file}: {urls:?}");
+        for url in urls {
+            assert!(seen.insert(url.clone()), "{url} listed twice");
+        }
+    }
+    assert_eq!(seen.len(), 14 + 7, "every URL once across the files");
+    for missing in [
+        "/sitemaps/activities-3.xml",
+        "/sitemaps/activities-0.xml",
+        "/sitemaps/users-1.xml",
+        "/sitemaps/activities-1",
+        "/sitemaps/activities-99999999999999999999.xml",
+        "/sitemaps/organizations-9223372036854775807.xml",
+    ] {
+        assert_problem(app.get(missing).await, 404).await;
+    }
+    for path in ["/sitemap.xml?page=2", "/sitemaps/activities-1.xml?x=1"] {
+        assert_problem(app.get(path).await, 400).await;
+    }
+}

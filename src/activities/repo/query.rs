@@ -361,6 +361,30 @@ pub fn feed(
         .collect())
 }
 
+/// How many activities are published: the sitemap's entries.
+pub fn published_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    activities::table
+        .filter(activities::state.eq("published"))
+        .count()
+        .get_result(conn)
+}
+
+/// A window of the published activities, oldest id first: (slug, last change), for the
+/// sitemap.
+pub fn published_slugs(
+    conn: &mut SqliteConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    activities::table
+        .filter(activities::state.eq("published"))
+        .order(activities::id.asc())
+        .select((activities::slug, activities::updated_at))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)
+}
+
 /// The statements a list request may run (page and count, each plan), for the query-plan test.
 pub fn list_statements(
     filters: &ResolvedFilters,
