@@ -25,7 +25,10 @@ list_query! {
 #[into_params(parameter_in = Query)]
 pub struct ActivityFilters {
     /// Full-text search over title, summary, body, place, tags and organizer name, ignoring
-    /// case, diacritics and tone-mark placement (`tinh nguyen` finds "tình nguyện").
+    /// case, diacritics and tone-mark placement (`tinh nguyen` finds "tình nguyện"). Words
+    /// are ANDed, each a whole word, the last also a prefix; a double-quoted phrase matches
+    /// its words in that order (`"vu lang"` finds "xã Vũ Lăng", not "phục vụ … Lạng Sơn").
+    /// At most 200 characters and 12 words.
     #[serde(default)]
     #[param(example = "tinh nguyen")]
     pub q: Option<String>,

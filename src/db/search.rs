@@ -2,8 +2,9 @@
 //! (see [`crate::text`]), two columns per index — `exact` (diacritics kept) and `folded`.
 //!
 //! A query matches when every term is a whole folded word of the row (the last term also as a
-//! prefix). The same terms are also offered against `exact`, so that `bm25()` — weighting
-//! `exact` above `folded` — ranks hits with the query's own diacritics first.
+//! prefix), and every quoted phrase (`"vu lang"`) its words in that order. The same terms are
+//! also offered against `exact`, so that `bm25()` — weighting `exact` above `folded` — ranks
+//! hits with the query's own diacritics first.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -66,10 +67,14 @@ pub fn unindex(conn: &mut SqliteConnection, table: &str, rowid: i64) -> QueryRes
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
     pub match_expr: String,
+    /// Every folded word of the query, phrases' words included (what highlights look for).
     pub terms: Vec<String>,
-    /// The words as matched: folded, and the query's own (with marks) when it has any; the
-    /// last word of each is a prefix.
-    exact_terms: Option<Vec<String>>,
+    /// The units matched, each a word or a phrase's words joined by spaces: folded, and the
+    /// query's own (with marks) when it has any.
+    groups: Vec<String>,
+    exact_groups: Option<Vec<String>>,
+    /// Whether the last unit is a word matched as a prefix (a phrase never is).
+    prefix: bool,
 }
 
 /// Words a prefix may stand for before [`SearchQuery::expanded`] gives up.
@@ -84,6 +89,9 @@ impl SearchQuery {
         &self,
         mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
     ) -> diesel::QueryResult<Option<String>> {
+        if !self.prefix {
+            return Ok(Some(self.match_expr.clone()));
+        }
         let mut part = |column: &str, terms: &[String]| -> diesel::QueryResult<Option<String>> {
             let Some((last, rest)) = terms.split_last() else {
                 return Ok(Some(String::new()));
@@ -100,10 +108,10 @@ impl SearchQuery {
             conj.push(format!("{column} : ({})", alternatives.join(" OR ")));
             Ok(Some(conj.join(" AND ")))
         };
-        let Some(folded) = part("folded", &self.terms)? else {
+        let Some(folded) = part("folded", &self.groups)? else {
             return Ok(None);
         };
-        match &self.exact_terms {
+        match &self.exact_groups {
             None => Ok(Some(folded)),
             Some(exact) => Ok(part("exact", exact)?.map(|e| format!("({folded}) OR ({e})"))),
         }
@@ -114,12 +122,16 @@ fn quoted(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
 
-fn conjunction(column: &str, terms: &[String]) -> String {
+fn conjunction(column: &str, terms: &[String], prefix: bool) -> String {
     terms
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let star = if i + 1 == terms.len() { " *" } else { "" };
+            let star = if prefix && i + 1 == terms.len() {
+                " *"
+            } else {
+                ""
+            };
             format!("{column} : {}{star}", quoted(t))
         })
         .collect::<Vec<_>>()
@@ -134,9 +146,10 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
             format!("must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }
-    let folded = text::fold(q);
-    let terms: Vec<String> = text::words(&folded)
-        .into_iter()
+    let folded = units(q, text::fold);
+    let terms: Vec<String> = folded
+        .iter()
+        .flat_map(|(unit, _)| unit.split(' '))
         .map(str::to_string)
         .collect();
     if terms.is_empty() {
@@ -148,16 +161,20 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
             format!("must have at most {MAX_TERMS} words"),
         ));
     }
-    let marked = text::fold_keep_marks(q);
-    let exact_terms: Vec<String> = marked.split_whitespace().map(str::to_string).collect();
-    let folded_part = conjunction("folded", &terms);
+    let prefix = folded.last().is_some_and(|(_, phrase)| !phrase);
+    let groups: Vec<String> = folded.into_iter().map(|(unit, _)| unit).collect();
+    let exact_groups: Vec<String> = units(q, text::fold_keep_marks)
+        .into_iter()
+        .map(|(unit, _)| unit)
+        .collect();
+    let folded_part = conjunction("folded", &groups, prefix);
     // Every exact hit is also a folded hit, so the OR does not widen the set; it only lets
     // bm25() see (and weight) matches of the query's own diacritics.
-    let with_exact = exact_terms.len() == terms.len() && exact_terms != terms;
+    let with_exact = exact_groups.len() == groups.len() && exact_groups != groups;
     let match_expr = if with_exact {
         format!(
             "({folded_part}) OR ({})",
-            conjunction("exact", &exact_terms)
+            conjunction("exact", &exact_groups, prefix)
         )
     } else {
         folded_part
@@ -165,8 +182,29 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
     Ok(Some(SearchQuery {
         match_expr,
         terms,
-        exact_terms: with_exact.then_some(exact_terms),
+        groups,
+        exact_groups: with_exact.then_some(exact_groups),
+        prefix,
     }))
+}
+
+/// The units of `q` as `fold` turns them into words: each word outside double quotes, and
+/// each quoted phrase (its words joined by one space; an unclosed quote runs to the end),
+/// with whether it is a phrase.
+fn units(q: &str, fold: impl Fn(&str) -> String) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for (i, segment) in q.split('"').enumerate() {
+        let folded = fold(segment);
+        let words = text::words(&folded);
+        if i % 2 == 1 {
+            if !words.is_empty() {
+                out.push((words.join(" "), true));
+            }
+        } else {
+            out.extend(words.into_iter().map(|w| (w.to_string(), false)));
+        }
+    }
+    out
 }
 
 /// Restrict a list to the rows of `table` (an FTS index) matching the query.
@@ -248,6 +286,27 @@ mod tests {
             parse("qwxz").unwrap().unwrap().expanded(words).unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn quoted_words_are_a_phrase_and_never_a_prefix() {
+        let q = parse("\"vu lang\"").unwrap().unwrap();
+        assert_eq!(q.match_expr, "folded : \"vu lang\"");
+        assert_eq!(q.terms, vec!["vu", "lang"]);
+        let q = parse("thanh \"Vũ Lăng\"").unwrap().unwrap();
+        assert_eq!(
+            q.match_expr,
+            "(folded : \"thanh\" AND folded : \"vu lang\") OR (exact : \"thanh\" AND exact : \"vũ lăng\")"
+        );
+        // Nothing to expand: the expression is prefix-free already.
+        let none = |_: &str| -> diesel::QueryResult<Vec<String>> { Ok(vec![]) };
+        assert_eq!(q.expanded(none).unwrap(), Some(q.match_expr.clone()));
+        // A word after the phrase is a prefix again; an unclosed quote runs to the end.
+        let q = parse("\"vu lang\" xa").unwrap().unwrap();
+        assert_eq!(q.match_expr, "folded : \"vu lang\" AND folded : \"xa\" *");
+        let q = parse("xa \"vu lang").unwrap().unwrap();
+        assert_eq!(q.match_expr, "folded : \"xa\" AND folded : \"vu lang\"");
+        assert_eq!(parse("\"\" \"\"").unwrap(), None);
     }
 
     #[test]

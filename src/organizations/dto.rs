@@ -398,7 +398,8 @@ list_query! {
         pub kind: Option<Vec<OrgKind>>,
         /// Full-text search over name, short name and secretary: case, diacritics and tone-mark
         /// placement are ignored (`giao thong` finds "Giao thông", `doan` finds "Đoàn"); words
-        /// are ANDed, each a whole word, the last also a prefix.
+        /// are ANDed, each a whole word, the last also a prefix; a double-quoted phrase matches
+        /// its words in that order.
         #[serde(default)]
         #[param(example = "giao thong")]
         pub q: Option<String>,

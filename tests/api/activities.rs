@@ -1807,6 +1807,51 @@ async fn demo_partners_and_documents_are_those_the_page_states() {
     assert_eq!(slugs(&ba_son), [PAGE_ORDER[1]]);
 }
 
+fn urlencoding(q: &str) -> String {
+    form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+#[actix_web::test]
+async fn a_quoted_phrase_matches_its_words_in_order() {
+    let app = spawn_app().await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Văn phòng", "kind": "grassroots_branch"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let apart = create_activity(&app, published("Phục vụ nhân dân tỉnh Lạng Sơn", org)).await;
+    let together = create_activity(&app, published("Thu gom rác tại xã Vũ Lăng", org)).await;
+    let found = |q: &'static str| {
+        let app = &app;
+        async move {
+            let page = list(app, &format!("q={}", urlencoding(q))).await;
+            let mut got = ids(&page);
+            got.sort_unstable();
+            got
+        }
+    };
+    let mut both = vec![id_of(&apart), id_of(&together)];
+    both.sort_unstable();
+    assert_eq!(found("vu lang").await, both, "words anywhere, in any order");
+    assert_eq!(found("\"vu lang\"").await, [id_of(&together)]);
+    assert_eq!(found("\"Vũ Lăng\"").await, [id_of(&together)]);
+    assert_eq!(
+        found("\"lang vu\"").await,
+        Vec::<i64>::new(),
+        "in that order"
+    );
+    assert_eq!(found("\"xa vu\" rac").await, [id_of(&together)]);
+    // A phrase is whole words: no prefix at its end.
+    assert_eq!(found("\"vu lan\"").await, Vec::<i64>::new());
+    // The walk plan (a page of a dense search) answers the same.
+    let page = list(
+        &app,
+        &format!("q={}&sort=-occurred_on", urlencoding("\"vu lang\"")),
+    )
+    .await;
+    assert_eq!(page["meta"]["total"], 1);
+}
+
 #[actix_web::test]
 async fn an_earlier_demo_is_brought_up_to_date_unless_someone_edited_it() {
     use diesel::connection::SimpleConnection;
