@@ -76,6 +76,22 @@ impl Application {
         let pool = web::block(move || db::connect(&database, pool_size))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
+        // Search entries made by an older version of the code are rebuilt before serving.
+        let index_pool = pool.clone();
+        let started = std::time::Instant::now();
+        let rebuilt = web::block(move || -> anyhow::Result<Option<usize>> {
+            let mut conn = index_pool.get()?;
+            activities::repo::reindex_if_stale(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))??;
+        if let Some(activities) = rebuilt {
+            tracing::info!(
+                activities,
+                seconds = started.elapsed().as_secs_f64(),
+                "search index rebuilt (bylines, captions and document titles are searchable)"
+            );
+        }
         let keys = TokenKeys::load(
             args.jwt_secret.as_deref(),
             &args.db.database,

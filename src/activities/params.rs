@@ -24,7 +24,8 @@ list_query! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActivityFilters {
-    /// Full-text search over title, summary, body, place, tags and organizer name, ignoring
+    /// Full-text search over title, summary, body, place, tags, organizer name, byline, photo
+    /// captions and document titles, ignoring
     /// case, diacritics and tone-mark placement (`tinh nguyen` finds "tình nguyện"). Words
     /// are ANDed, each a whole word, the last also a prefix; a double-quoted phrase matches
     /// its words in that order (`"vu lang"` finds "xã Vũ Lăng", not "phục vụ … Lạng Sơn").

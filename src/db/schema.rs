@@ -141,6 +141,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    index_versions (name) {
+        name -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Integer,
         slug -> Text,
@@ -219,6 +226,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_results,
     clusters,
     data_version,
+    index_versions,
     organizations,
     tags,
     users,

@@ -280,6 +280,8 @@ pub fn synthetic(
     progress: bool,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
+    // Rows already there get the entries the new ones will have.
+    crate::activities::repo::reindex_if_stale(conn).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (units, clusters) = ensure_world(conn)?;
     let world = world(conn, n)?;
     let mut rng = StdRng::seed_from_u64(seed);

@@ -1853,6 +1853,73 @@ async fn a_quoted_phrase_matches_its_words_in_order() {
 }
 
 #[actix_web::test]
+async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgrade() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Văn phòng", "kind": "grassroots_branch"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let act = create_activity(
+        &app,
+        with(
+            published("Sinh hoạt chi đoàn tháng 10", org),
+            json!({
+                "byline": "Nguyễn Thị Quyên",
+                "photos": [{"caption": "Toàn cảnh buổi lễ kết nạp"}],
+                "documents": [{"raw": "Kế hoạch số 99-KH/ĐTN ngày 01/10/2023"}]
+            }),
+        ),
+    )
+    .await;
+    let id = id_of(&act);
+    let found = |q: &'static str| {
+        let app = &app;
+        async move { ids(&list(app, &format!("q={}", urlencoding(q))).await) }
+    };
+    for q in ["Quyên", "nguyen thi quyen", "ket nap", "\"99 kh\""] {
+        assert_eq!(found(q).await, [id], "{q}");
+    }
+    // Changed, the old caption no longer finds it.
+    let res = app
+        .patch_json(
+            &format!("{ACTIVITIES}/{id}"),
+            &json!({"photos": [{"caption": "Đoàn viên phát biểu"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(found("ket nap").await.is_empty());
+    assert_eq!(found("phat bieu").await, [id]);
+
+    // A database indexed by an older version (its entry lost the byline) is rebuilt at start.
+    app.pool
+        .get()
+        .unwrap()
+        .batch_execute(&format!(
+            "DELETE FROM activities_fts WHERE rowid = {id};
+             UPDATE index_versions SET version = 1 WHERE name = 'activities_fts';"
+        ))
+        .unwrap();
+    assert!(found("Quyên").await.is_empty());
+    let second = Application::build(ServeArgs::for_tests(app.db_path.clone()))
+        .await
+        .expect("second start");
+    let address = format!("http://127.0.0.1:{}", second.port());
+    actix_web::rt::spawn(second.run_until_stopped());
+    let page: Value = app
+        .client
+        .get(format!("{address}{ACTIVITIES}?q=Quy%C3%AAn"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&page), [id]);
+}
+
+#[actix_web::test]
 async fn an_earlier_demo_is_brought_up_to_date_unless_someone_edited_it() {
     use diesel::connection::SimpleConnection;
     let app = spawn_demo_app().await;

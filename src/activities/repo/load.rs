@@ -56,6 +56,26 @@ pub(super) type DocumentRow = (
     Option<NaiveDate>,
 );
 
+/// The documents' titles (as written) of each activity, in order.
+pub(super) fn document_titles_of(
+    conn: &mut SqliteConnection,
+    ids: &[i32],
+) -> QueryResult<HashMap<i32, Vec<String>>> {
+    let rows: Vec<(i32, String)> = activity_documents::table
+        .filter(activity_documents::activity_id.eq_any(ids))
+        .order((
+            activity_documents::activity_id,
+            activity_documents::position,
+        ))
+        .select((activity_documents::activity_id, activity_documents::raw))
+        .load(conn)?;
+    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
+    for (id, raw) in rows {
+        out.entry(id).or_default().push(raw);
+    }
+    Ok(out)
+}
+
 pub(super) fn photos_of(
     conn: &mut SqliteConnection,
     ids: &[i32],
