@@ -70,7 +70,7 @@ DOAN_ADMIN_PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_hex
   "$BIN" serve --bind "127.0.0.1:$port" --database "$DB" >"$RUN/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
+for _ in $(seq 1 1200); do  # up to 10 min: a database of an older version rebuilds its search index at start
   curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
   kill -0 $server 2>/dev/null || { echo "the server exited:"; cat "$RUN/server.log"; exit 1; }
   sleep 0.5

@@ -29,8 +29,19 @@ pub fn index(
     texts: &[Option<&str>],
     ranked: usize,
 ) -> QueryResult<()> {
-    let (exact, folded) = entry(texts, ranked);
     unindex(conn, table, rowid)?;
+    insert(conn, table, rowid, texts, ranked)
+}
+
+/// Add the entry of a row the index does not hold (see [`clear`]).
+pub fn insert(
+    conn: &mut SqliteConnection,
+    table: &str,
+    rowid: i64,
+    texts: &[Option<&str>],
+    ranked: usize,
+) -> QueryResult<()> {
+    let (exact, folded) = entry(texts, ranked);
     diesel::sql_query(format!(
         "INSERT INTO {table} (rowid, exact, folded) VALUES (?, ?, ?)"
     ))
@@ -53,6 +64,29 @@ pub fn entry(texts: &[Option<&str>], ranked: usize) -> (String, String) {
     };
     let head = &texts[..ranked.min(texts.len())];
     (text::fold_keep_marks(&join(head)), text::fold(&join(texts)))
+}
+
+/// Empty an index at once (before rebuilding every entry).
+pub fn clear(conn: &mut SqliteConnection, table: &str) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "INSERT INTO {table} ({table}) VALUES ('delete-all')"
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// How many bytes of new terms FTS5 keeps in memory before writing a segment (its default is
+/// 1 MiB; a rebuild writes fewer, larger segments with more).
+pub fn set_pending_bytes(
+    conn: &mut SqliteConnection,
+    table: &str,
+    bytes: usize,
+) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {bytes})"
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Remove a row from an index.
