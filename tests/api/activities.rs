@@ -5,13 +5,12 @@
 use std::collections::HashSet;
 
 use doan_api::auth::Role;
-use doan_api::cli::ServeArgs;
-use doan_api::startup::Application;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, create_activity, error_fields, header, spawn_app, spawn_demo_app, TestApp,
+    assert_problem, create_activity, error_fields, fetch_json, header, spawn_app, spawn_demo_app,
+    start_again, TestApp,
 };
 
 const ACTIVITIES: &str = "/api/v1/activities";
@@ -1902,20 +1901,8 @@ async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgr
         ))
         .unwrap();
     assert!(found("Quyên").await.is_empty());
-    let second = Application::build(ServeArgs::for_tests(app.db_path.clone()))
-        .await
-        .expect("second start");
-    let address = format!("http://127.0.0.1:{}", second.port());
-    actix_web::rt::spawn(second.run_until_stopped());
-    let page: Value = app
-        .client
-        .get(format!("{address}{ACTIVITIES}?q=Quy%C3%AAn"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let address = start_again(&app, |_| {}).await;
+    let page = fetch_json(&app, &format!("{address}{ACTIVITIES}?q=Quy%C3%AAn")).await;
     assert_eq!(ids(&page), [id]);
 }
 
@@ -1950,23 +1937,10 @@ async fn an_earlier_demo_is_brought_up_to_date_unless_someone_edited_it() {
         .unwrap();
     assert_eq!(res.status(), 200);
 
-    let mut args = ServeArgs::for_tests(app.db_path.clone());
-    args.demo = true;
-    let second = Application::build(args).await.expect("second start");
-    let address = format!("http://127.0.0.1:{}", second.port());
-    actix_web::rt::spawn(second.run_until_stopped());
-    let get = |path: String| {
-        let client = app.client.clone();
-        async move {
-            client
-                .get(path)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
+    let address = start_again(&app, |a| a.demo = true).await;
+    let get = |url: String| {
+        let app = &app;
+        async move { fetch_json(app, &url).await }
     };
     let night = get(format!("{address}{ACTIVITIES}/{}", PAGE_ORDER[0])).await;
     assert_eq!(
@@ -1983,10 +1957,7 @@ async fn an_earlier_demo_is_brought_up_to_date_unless_someone_edited_it() {
     .await;
     assert_eq!(vptu["short_name"], "VPTU");
     // Everything else was already up to date: a third start changes nothing.
-    let mut args = ServeArgs::for_tests(app.db_path.clone());
-    args.demo = true;
-    let third = Application::build(args).await.expect("third start");
-    drop(third);
+    start_again(&app, |a| a.demo = true).await;
     let night = get(format!("{address}{ACTIVITIES}/{}", PAGE_ORDER[0])).await;
     assert_eq!(night["version"], 2);
 }

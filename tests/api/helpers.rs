@@ -239,3 +239,26 @@ pub async fn create_activity(app: &TestApp, body: Value) -> Value {
     assert_eq!(status, 201, "create {body}: {json}");
     json
 }
+
+/// Start a second server on `app`'s database (settings adjusted), as a restart or an upgrade
+/// would; returns its address.
+pub async fn start_again(app: &TestApp, adjust: impl FnOnce(&mut ServeArgs)) -> String {
+    let mut args = ServeArgs::for_tests(app.db_path.clone());
+    adjust(&mut args);
+    let server = Application::build(args).await.expect("second start");
+    let address = format!("http://127.0.0.1:{}", server.port());
+    actix_web::rt::spawn(server.run_until_stopped());
+    address
+}
+
+/// GET `url` (absolute) and parse its JSON body.
+pub async fn fetch_json(app: &TestApp, url: &str) -> Value {
+    app.client
+        .get(url)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON")
+}
