@@ -501,11 +501,11 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
     let (mut added, mut updated) = (0, 0);
     for a in ACTIVITIES {
         let existing = acts::find_row(conn, a.slug).ok();
-        // A demo row someone has edited since it was loaded stays as they left it.
-        if existing
-            .as_ref()
-            .is_some_and(|row| row.updated_at != row.created_at)
-        {
+        // A row someone has edited since the demo loaded it, or one the demo did not load,
+        // stays as it is.
+        if existing.as_ref().is_some_and(|row| {
+            row.updated_at != row.created_at || row.created_by != Some(admin.id)
+        }) {
             continue;
         }
         let id_of = |conn: &mut SqliteConnection, name: &str| -> anyhow::Result<i64> {
