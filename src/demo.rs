@@ -503,9 +503,10 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
         let existing = acts::find_row(conn, a.slug).ok();
         // A row someone has edited since the demo loaded it, or one the demo did not load,
         // stays as it is.
-        if existing.as_ref().is_some_and(|row| {
-            row.updated_at != row.created_at || row.created_by != Some(admin.id)
-        }) {
+        if existing
+            .as_ref()
+            .is_some_and(|row| row.updated_at != row.created_at || row.created_by != Some(admin.id))
+        {
             continue;
         }
         let id_of = |conn: &mut SqliteConnection, name: &str| -> anyhow::Result<i64> {
