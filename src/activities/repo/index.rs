@@ -77,15 +77,22 @@ const REBUILD_PENDING_BYTES: usize = 128 << 20;
 /// (recorded in `index_versions`); returns how many were rebuilt.
 pub fn reindex_if_stale(conn: &mut SqliteConnection) -> ApiResult<Option<usize>> {
     use crate::db::schema::index_versions;
-    let stored: Option<i32> = index_versions::table
-        .find(SEARCH_TABLE)
-        .select(index_versions::version)
-        .first(conn)
-        .optional()?;
-    if stored.is_some_and(|v| v >= INDEX_VERSION) {
+    let current = |conn: &mut SqliteConnection| -> QueryResult<bool> {
+        let stored: Option<i32> = index_versions::table
+            .find(SEARCH_TABLE)
+            .select(index_versions::version)
+            .first(conn)
+            .optional()?;
+        Ok(stored.is_some_and(|v| v >= INDEX_VERSION))
+    };
+    if current(conn)? {
         return Ok(None);
     }
     conn.immediate_transaction(|conn| {
+        // Another process may have rebuilt it while this one waited for the write lock.
+        if current(conn)? {
+            return Ok(None);
+        }
         let count: i64 = activities::table.count().get_result(conn)?;
         search::clear(conn, SEARCH_TABLE)?;
         search::set_pending_bytes(conn, SEARCH_TABLE, REBUILD_PENDING_BYTES)?;
