@@ -49,7 +49,11 @@ impl Part {
             "activities" => Part::Activities,
             _ => return None,
         };
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits without a leading zero: one name for each file.
+        if number.is_empty()
+            || number.starts_with('0')
+            || !number.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let n: i64 = number.parse().ok().filter(|n| *n >= 1)?;
@@ -244,6 +248,7 @@ mod tests {
         );
         for bad in [
             "activities-0.xml",
+            "activities-01.xml",
             "activities-.xml",
             "activities-+1.xml",
             "activities-1",

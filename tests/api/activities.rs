@@ -1810,38 +1810,44 @@ fn urlencoding(q: &str) -> String {
     form_urlencoded::byte_serialize(q.as_bytes()).collect()
 }
 
+/// The ids a search `q` finds, in ascending order.
+async fn found(app: &TestApp, q: &str) -> Vec<i64> {
+    let mut got = ids(&list(app, &format!("q={}", urlencoding(q))).await);
+    got.sort_unstable();
+    got
+}
+
+/// A new unit for the search tests.
+async fn office(app: &TestApp) -> i64 {
+    app.create_org(json!({"name": "Chi đoàn Văn phòng", "kind": "grassroots_branch"}))
+        .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 #[actix_web::test]
 async fn a_quoted_phrase_matches_its_words_in_order() {
     let app = spawn_app().await;
-    let org = app
-        .create_org(json!({"name": "Chi đoàn Văn phòng", "kind": "grassroots_branch"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let org = office(&app).await;
     let apart = create_activity(&app, published("Phục vụ nhân dân tỉnh Lạng Sơn", org)).await;
     let together = create_activity(&app, published("Thu gom rác tại xã Vũ Lăng", org)).await;
-    let found = |q: &'static str| {
-        let app = &app;
-        async move {
-            let page = list(app, &format!("q={}", urlencoding(q))).await;
-            let mut got = ids(&page);
-            got.sort_unstable();
-            got
-        }
-    };
     let mut both = vec![id_of(&apart), id_of(&together)];
     both.sort_unstable();
-    assert_eq!(found("vu lang").await, both, "words anywhere, in any order");
-    assert_eq!(found("\"vu lang\"").await, [id_of(&together)]);
-    assert_eq!(found("\"Vũ Lăng\"").await, [id_of(&together)]);
     assert_eq!(
-        found("\"lang vu\"").await,
+        found(&app, "vu lang").await,
+        both,
+        "words anywhere, in any order"
+    );
+    assert_eq!(found(&app, "\"vu lang\"").await, [id_of(&together)]);
+    assert_eq!(found(&app, "\"Vũ Lăng\"").await, [id_of(&together)]);
+    assert_eq!(
+        found(&app, "\"lang vu\"").await,
         Vec::<i64>::new(),
         "in that order"
     );
-    assert_eq!(found("\"xa vu\" rac").await, [id_of(&together)]);
+    assert_eq!(found(&app, "\"xa vu\" rac").await, [id_of(&together)]);
     // A phrase is whole words: no prefix at its end.
-    assert_eq!(found("\"vu lan\"").await, Vec::<i64>::new());
+    assert_eq!(found(&app, "\"vu lan\"").await, Vec::<i64>::new());
     // The walk plan (a page of a dense search) answers the same.
     let page = list(
         &app,
@@ -1855,11 +1861,7 @@ async fn a_quoted_phrase_matches_its_words_in_order() {
 async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgrade() {
     use diesel::connection::SimpleConnection;
     let app = spawn_app().await;
-    let org = app
-        .create_org(json!({"name": "Chi đoàn Văn phòng", "kind": "grassroots_branch"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let org = office(&app).await;
     let act = create_activity(
         &app,
         with(
@@ -1873,12 +1875,8 @@ async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgr
     )
     .await;
     let id = id_of(&act);
-    let found = |q: &'static str| {
-        let app = &app;
-        async move { ids(&list(app, &format!("q={}", urlencoding(q))).await) }
-    };
     for q in ["Quyên", "nguyen thi quyen", "ket nap", "\"99 kh\""] {
-        assert_eq!(found(q).await, [id], "{q}");
+        assert_eq!(found(&app, q).await, [id], "{q}");
     }
     // Changed, the old caption no longer finds it.
     let res = app
@@ -1888,8 +1886,8 @@ async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgr
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert!(found("ket nap").await.is_empty());
-    assert_eq!(found("phat bieu").await, [id]);
+    assert!(found(&app, "ket nap").await.is_empty());
+    assert_eq!(found(&app, "phat bieu").await, [id]);
 
     // A database indexed by an older version (its entry lost the byline) is rebuilt at start.
     app.pool
@@ -1900,7 +1898,7 @@ async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgr
              UPDATE index_versions SET version = 1 WHERE name = 'activities_fts';"
         ))
         .unwrap();
-    assert!(found("Quyên").await.is_empty());
+    assert!(found(&app, "Quyên").await.is_empty());
     let address = start_again(&app, |_| {}).await;
     let page = fetch_json(&app, &format!("{address}{ACTIVITIES}?q=Quy%C3%AAn")).await;
     assert_eq!(ids(&page), [id]);
