@@ -555,6 +555,9 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
             participants_count: None,
             status: Status::Published,
             published_at: Some(published_at(a.published)?),
+            // The page marks no item as tin nổi bật.
+            featured: false,
+            featured_until: None,
         };
         if existing.is_some() {
             // Loaded by an earlier version of the demo and never edited: brought up to date

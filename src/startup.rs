@@ -115,6 +115,8 @@ impl Application {
                 "demo data loaded where missing (and brought up to date where unedited)"
             );
         }
+        // Scheduled publications and featured flags that end, done when they fall due.
+        actix_web::rt::spawn(activities::schedule::run(pool.clone()));
         let listener = TcpListener::bind(&args.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
         let port = listener.local_addr()?.port();

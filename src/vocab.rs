@@ -162,10 +162,25 @@ string_enum! {
     pub enum Status {
         /// Seen only by those who may edit it.
         Draft = "draft",
+        /// Submitted by an editor of a unit that requires review; waits for a reviewer (seen
+        /// only by its editors and reviewers).
+        PendingReview = "pending_review",
+        /// Published with a publication time still ahead (`published_at`): seen only by its
+        /// editors and reviewers until then, public everywhere from that moment.
+        Scheduled = "scheduled",
         /// Public.
         Published = "published",
         /// Public, but out of the default lists and feeds.
         Archived = "archived",
+    }
+}
+
+impl Status {
+    /// States anyone may see (the others only those who may edit or review the activity).
+    pub const PUBLIC: [Status; 2] = [Status::Published, Status::Archived];
+
+    pub fn is_public(self) -> bool {
+        Status::PUBLIC.contains(&self)
     }
 }
 

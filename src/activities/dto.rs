@@ -54,6 +54,8 @@ pub struct ActivitySummary {
     pub photo: Option<Photo>,
     pub status: Status,
     pub published_at: Option<DateTime<Utc>>,
+    /// Tin nổi bật (until `featured_until` of the full activity, if set).
+    pub featured: bool,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
     /// With `q`: a short excerpt of the original text, HTML-escaped, matches in `<mark>`.
@@ -89,7 +91,18 @@ pub struct Activity {
     pub byline: Option<String>,
     pub participants_count: Option<i64>,
     pub status: Status,
+    /// When it is (or, `scheduled`, will be) public. Times are UTC; people are shown them in
+    /// Asia/Ho_Chi_Minh (UTC+7).
     pub published_at: Option<DateTime<Utc>>,
+    /// Tin nổi bật: listed first with `sort=-featured,-published_at`, and by `featured=true`.
+    #[serde(default)]
+    pub featured: bool,
+    /// The moment `featured` ends by itself (null: until changed).
+    #[serde(default)]
+    pub featured_until: Option<DateTime<Utc>>,
+    /// Why a reviewer returned it to its editors (only while it is not public).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_comment: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Id of the user who created it.
@@ -194,12 +207,20 @@ pub struct CreateActivity {
     #[serde(default)]
     #[schema(minimum = 0)]
     pub participants_count: Option<i64>,
-    /// Default `draft`.
+    /// Default `draft`. `published` with a `published_at` still ahead is stored as
+    /// `scheduled`; an editor of a unit that requires review gets `pending_review` instead.
+    /// `pending_review` and `scheduled` may be asked for directly.
     #[serde(default)]
     pub status: Option<Status>,
-    /// Set when first published unless given.
+    /// Set when first published unless given; a future time schedules the publication.
     #[serde(default)]
     pub published_at: Option<DateTime<Utc>>,
+    /// Tin nổi bật. Default false.
+    #[serde(default)]
+    pub featured: Option<bool>,
+    /// When `featured` ends by itself; must be in the future when set.
+    #[serde(default)]
+    pub featured_until: Option<DateTime<Utc>>,
 }
 
 /// Body of `PATCH /activities/{id}` (merge patch: absent unchanged, `null` clears; lists are
@@ -265,6 +286,12 @@ pub struct UpdateActivity {
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Patch<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(value_type = bool, required = false)]
+    pub featured: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub featured_until: Patch<DateTime<Utc>>,
 }
 
 const READ_ONLY: &[&str] = &[
@@ -279,6 +306,7 @@ const READ_ONLY: &[&str] = &[
     "version",
     "period_end",
     "deleted_at",
+    "review_comment",
 ];
 
 impl BodySchema for CreateActivity {
@@ -299,6 +327,7 @@ impl BodySchema for UpdateActivity {
         "version",
         "period_end",
         "deleted_at",
+        "review_comment",
     ];
 
     fn validate(&self) -> Vec<FieldError> {
@@ -313,6 +342,7 @@ impl BodySchema for UpdateActivity {
             ("/category", matches!(self.category, Patch::Null)),
             ("/organizer_id", matches!(self.organizer_id, Patch::Null)),
             ("/status", matches!(self.status, Patch::Null)),
+            ("/featured", matches!(self.featured, Patch::Null)),
         ] {
             if null {
                 errors.push(FieldError::new(field, "cannot be null"));
@@ -352,5 +382,47 @@ impl BodySchema for UpdateActivity {
             .unwrap_or_default();
         errors.extend(list_errors(&tags, &documents, &photos));
         errors
+    }
+}
+
+crate::string_enum! {
+    /// A reviewer's decision on an activity waiting for review.
+    pub enum Decision {
+        /// Publish it (scheduled if its `published_at` is ahead).
+        Approve = "approve",
+        /// Back to its editors as a draft, with the comment.
+        Return = "return",
+    }
+}
+
+/// Body of `POST /activities/{id}/review`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "return", "comment": "Bổ sung ảnh và tên người viết bài."}))]
+pub struct ReviewDecision {
+    pub decision: Decision,
+    /// Required to return: what the editors should change. Kept on the activity (as
+    /// `review_comment`) and in its revision.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub comment: Option<String>,
+}
+
+impl BodySchema for ReviewDecision {
+    const READ_ONLY: &'static [&'static str] = &[];
+
+    fn validate(&self) -> Vec<FieldError> {
+        let long = self
+            .comment
+            .as_deref()
+            .is_some_and(|c| c.chars().count() > 2000);
+        if long {
+            vec![FieldError::new(
+                "/comment",
+                "must be at most 2000 characters",
+            )]
+        } else {
+            Vec::new()
+        }
     }
 }

@@ -59,6 +59,8 @@ pub struct ActivityFields {
     pub participants_count: Option<i64>,
     pub status: Status,
     pub published_at: Option<DateTime<Utc>>,
+    pub featured: bool,
+    pub featured_until: Option<DateTime<Utc>>,
 }
 
 pub(super) fn clean_photo(p: &Photo) -> Photo {
@@ -105,6 +107,8 @@ impl ActivityFields {
             participants_count: c.participants_count,
             status: c.status.unwrap_or(Status::Draft),
             published_at: c.published_at,
+            featured: c.featured.unwrap_or(false),
+            featured_until: c.featured_until,
         }
     }
 
@@ -178,6 +182,10 @@ impl ActivityFields {
             self.status = v;
         }
         self.published_at = p.published_at.apply_to(self.published_at);
+        if let Patch::Value(v) = p.featured {
+            self.featured = v;
+        }
+        self.featured_until = p.featured_until.apply_to(self.featured_until);
         self
     }
 
@@ -208,8 +216,14 @@ impl ActivityFields {
             photos: a.photos.clone(),
             byline: a.byline.clone(),
             participants_count: a.participants_count,
-            status: a.status,
+            // `scheduled` is `published` with a time ahead: written back, it is decided again.
+            status: match a.status {
+                Status::Scheduled => Status::Published,
+                other => other,
+            },
             published_at: a.published_at,
+            featured: a.featured,
+            featured_until: a.featured_until,
         }
     }
 
@@ -279,6 +293,9 @@ impl ActivityFields {
         }
         if let Some(why) = self.published_at.and_then(dates::instant_problem) {
             errors.push(FieldError::new("/published_at", why));
+        }
+        if let Some(why) = self.featured_until.and_then(dates::instant_problem) {
+            errors.push(FieldError::new("/featured_until", why));
         }
         if self
             .participants_count

@@ -196,6 +196,66 @@ pub async fn restore_activity(
     etag::json_response(&req, StatusCode::OK, &restored, |_| {})
 }
 
+/// Review an activity (duyệt tin)
+///
+/// For a reviewer of the organizing unit (or of a unit above it) and for admins, on an activity
+/// whose status is `pending_review`: `approve` publishes it (`scheduled` if its `published_at`
+/// is ahead), `return` sends it back to its editors as a `draft` with the comment (kept as
+/// `review_comment` until it is approved). Each decision is a new version and a revision naming
+/// the reviewer.
+#[utoipa::path(tag = "activities", operation_id = "review_activity",
+    params(ActivityPath, ("If-Match" = Option<String>, Header, description = "ETag of the state reviewed")),
+    request_body = ReviewDecision,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Decided", body = Activity, headers(("ETag" = String))),
+        (status = 403, description = "Not a reviewer of this activity's unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The activity is not waiting for review", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` does not match the current state's ETag", body = Problem, content_type = "application/problem+json")))]
+#[post("/{id}/review")]
+pub async fn review_activity(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<ActivityPath>,
+    body: JsonBody<ReviewDecision>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner().id;
+    let if_match = etag::if_match(&req);
+    let decision = body.0;
+    let reviewed = db::run(&pool, move |conn| {
+        repo::review(conn, &user, &key, &decision, if_match)
+    })
+    .await?;
+    etag::json_response(&req, StatusCode::OK, &reviewed, |_| {})
+}
+
+/// The review queue
+///
+/// Activities waiting for the caller's review (`pending_review`) in its unit and the units
+/// below it (an admin: all of them), most recently submitted first; `meta.total` counts them.
+/// Reviewers and admins only.
+#[utoipa::path(tag = "activities", operation_id = "review_queue", params(ReviewQueueQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "One page of the queue", body = ListResponse<ActivitySummary>,
+        headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 403, description = "Not a reviewer or admin", body = Problem, content_type = "application/problem+json")))]
+#[get("/review-queue")]
+pub async fn review_queue(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    query: Qs<ReviewQueueQuery>,
+) -> ApiResult<HttpResponse> {
+    let paging: Paging = query.into_inner().paging();
+    let list = ListRequest::new(&req, &paging, &repo::REVIEW_SORTS)?;
+    let page_req = list.clone();
+    let (data, total, next) = db::run(&pool, move |conn| {
+        repo::review_queue(conn, &user, &page_req)
+    })
+    .await?;
+    Ok(list::respond(&req, &list, data, total, next))
+}
+
 /// Revisions of an activity
 ///
 /// Who saved each version and when, newest first.

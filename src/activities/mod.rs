@@ -7,6 +7,7 @@ pub mod handlers;
 pub mod params;
 pub mod render;
 pub mod repo;
+pub mod schedule;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(handlers::list_organization_activities)
         .service(handlers::list_categories)
         .service(handlers::list_tags)
+        .service(handlers::review_queue)
         .service(
             utoipa_actix_web::scope("/activities")
                 .service(handlers::list_activities)
@@ -25,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(handlers::update_activity)
                 .service(handlers::delete_activity)
                 .service(handlers::restore_activity)
+                .service(handlers::review_activity)
                 .service(handlers::list_revisions)
                 .service(handlers::get_revision)
                 .service(handlers::restore_revision),

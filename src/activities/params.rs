@@ -13,7 +13,7 @@ use super::dto::*;
 list_query! {
     /// Paging and order of the activity lists (their filters are [`ActivityFilters`]).
     pub struct ActivityPaging {
-        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, and `relevance` with `q` (best first). Default: `-occurred_on`.",
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, `featured` (`-featured,-published_at`: tin nổi bật first, then newest), and `relevance` with `q` (best first). Default: `-occurred_on`.",
         default_sort: "-occurred_on",
     }
 }
@@ -57,7 +57,12 @@ pub struct ActivityFilters {
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub tag: Option<Vec<String>>,
-    /// Only these statuses (default `published`); drafts only where the caller may edit.
+    /// `true`: only tin nổi bật (featured); `false`: only the others.
+    #[serde(default, deserialize_with = "de_bool")]
+    #[param(value_type = Option<bool>)]
+    pub featured: Option<bool>,
+    /// Only these statuses (default `published`); `draft`, `pending_review` and `scheduled`
+    /// only where the caller may edit or review.
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
     pub status: Option<Vec<Status>>,
@@ -158,5 +163,13 @@ list_query! {
     pub struct ListTrashQuery {
         sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `deleted_at`, `updated_at`. Default: `-deleted_at`.",
         default_sort: "-deleted_at",
+    }
+}
+
+list_query! {
+    /// Query of `GET /review-queue`.
+    pub struct ReviewQueueQuery {
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `updated_at` (when it was submitted), `published_at`. Default: `-updated_at` (newest first).",
+        default_sort: "-updated_at",
     }
 }

@@ -25,6 +25,15 @@ crate::string_enum! {
         Admin = "admin",
         /// The activities of its own unit and of the units below it.
         Editor = "editor",
+        /// Approves or returns the news of its own unit and of the units below it (duyệt tin).
+        Reviewer = "reviewer",
+    }
+}
+
+impl Role {
+    /// Editors and reviewers act for a unit (and the units below it).
+    pub fn needs_unit(self) -> bool {
+        self != Role::Admin
     }
 }
 

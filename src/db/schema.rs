@@ -27,6 +27,9 @@ diesel::table! {
         created_by -> Nullable<Integer>,
         updated_by -> Nullable<Integer>,
         version -> Integer,
+        featured -> Bool,
+        featured_until -> Nullable<Timestamp>,
+        review_comment -> Nullable<Text>,
     }
 }
 
@@ -167,6 +170,16 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        requires_review -> Bool,
+    }
+}
+
+diesel::table! {
+    slug_history (resource, slug) {
+        resource -> Text,
+        slug -> Text,
+        target_id -> Integer,
+        changed_at -> Timestamp,
     }
 }
 
@@ -228,6 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_version,
     index_versions,
     organizations,
+    slug_history,
     tags,
     users,
 );

@@ -120,3 +120,23 @@ pub fn descendants(conn: &mut diesel::SqliteConnection, id: i32) -> diesel::Quer
         .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// Does the unit `id`, or a unit above it, require review of its news (duyệt tin)?
+pub fn review_required(conn: &mut diesel::SqliteConnection, id: i32) -> diesel::QueryResult<bool> {
+    use diesel::sql_types::{Bool, Integer};
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        required: bool,
+    }
+    // UNION (not UNION ALL): a cycle in the parents, were one ever stored, ends the walk.
+    let found: Found = diesel::sql_query(
+        "WITH RECURSIVE up(id) AS (SELECT ? UNION \
+         SELECT o.parent_id FROM organizations o JOIN up ON o.id = up.id WHERE o.parent_id IS NOT NULL) \
+         SELECT EXISTS (SELECT 1 FROM organizations o JOIN up ON o.id = up.id WHERE o.requires_review) AS required",
+    )
+    .bind::<Integer, _>(id)
+    .get_result(conn)?;
+    Ok(found.required)
+}

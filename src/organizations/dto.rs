@@ -46,6 +46,9 @@ pub struct Organization {
     pub successor_id: Option<i64>,
     /// Read-only: true while `dissolved_on` is null.
     pub active: bool,
+    /// Duyệt tin: the news of this unit and of every unit below it waits for a reviewer
+    /// before it is public (an editor's `published` becomes `pending_review`).
+    pub requires_review: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented on every change.
@@ -67,6 +70,9 @@ pub struct OrganizationDetail {
     /// Number of units directly below.
     #[schema(example = 7)]
     pub children_count: i64,
+    /// Read-only: whether this unit's news is reviewed — `requires_review` on it or on a unit
+    /// above it.
+    pub review_required: bool,
 }
 
 /// Body of `POST /organizations`.
@@ -112,6 +118,9 @@ pub struct CreateOrganization {
     pub dissolved_on: Option<NaiveDate>,
     #[serde(default)]
     pub successor_id: Option<i64>,
+    /// Default false.
+    #[serde(default)]
+    pub requires_review: Option<bool>,
 }
 
 /// Body of `PATCH /organizations/{id}`: a JSON merge patch — an absent field is unchanged,
@@ -158,6 +167,9 @@ pub struct UpdateOrganization {
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub successor_id: Patch<i64>,
+    #[serde(default)]
+    #[schema(value_type = bool, required = false)]
+    pub requires_review: Patch<bool>,
 }
 
 const READ_ONLY: &[&str] = &[
@@ -236,6 +248,7 @@ pub struct OrganizationFields {
     pub established_on: Option<NaiveDate>,
     pub dissolved_on: Option<NaiveDate>,
     pub successor_id: Option<i64>,
+    pub requires_review: bool,
 }
 
 impl OrganizationFields {
@@ -254,6 +267,7 @@ impl OrganizationFields {
             established_on: None,
             dissolved_on: None,
             successor_id: None,
+            requires_review: false,
         }
     }
 
@@ -271,6 +285,7 @@ impl OrganizationFields {
             established_on: c.established_on,
             dissolved_on: c.dissolved_on,
             successor_id: c.successor_id,
+            requires_review: c.requires_review.unwrap_or(false),
         }
     }
 
@@ -297,6 +312,9 @@ impl OrganizationFields {
         self.established_on = p.established_on.apply_to(self.established_on);
         self.dissolved_on = p.dissolved_on.apply_to(self.dissolved_on);
         self.successor_id = p.successor_id.apply_to(self.successor_id);
+        if let Patch::Value(v) = p.requires_review {
+            self.requires_review = v;
+        }
         self
     }
 

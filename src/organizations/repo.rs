@@ -52,6 +52,7 @@ pub struct OrganizationRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    pub requires_review: bool,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -72,6 +73,7 @@ struct OrganizationChanges<'a> {
     successor_id: Option<i32>,
     sort_key: Vec<u8>,
     updated_at: NaiveDateTime,
+    requires_review: bool,
 }
 
 impl<'a> OrganizationChanges<'a> {
@@ -91,6 +93,7 @@ impl<'a> OrganizationChanges<'a> {
             successor_id: f.successor_id.map(|v| v as i32),
             sort_key: text::sort_key(&f.name),
             updated_at: now,
+            requires_review: f.requires_review,
         }
     }
 }
@@ -127,6 +130,7 @@ impl OrganizationRow {
             dissolved_on: self.dissolved_on,
             successor_id: self.successor_id.map(i64::from),
             active: self.dissolved_on.is_none(),
+            requires_review: self.requires_review,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
             version: i64::from(self.version),
@@ -149,6 +153,7 @@ impl OrganizationRow {
             established_on: dto.established_on,
             dissolved_on: dto.dissolved_on,
             successor_id: dto.successor_id,
+            requires_review: dto.requires_review,
         }
     }
 }
@@ -256,7 +261,9 @@ pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDet
         .filter(organizations::parent_id.eq(id))
         .count()
         .get_result(conn)?;
+    let review_required = tree::review_required(conn, row.id)?;
     Ok(OrganizationDetail {
+        review_required,
         parent: ancestors.last().cloned(),
         ancestors,
         children_count,

@@ -29,8 +29,10 @@ pub fn create_user(args: &CreateUserArgs) -> anyhow::Result<()> {
             tree::lookup_organization(&mut conn, key)?
                 .ok_or_else(|| anyhow::anyhow!("there is no organization '{key}'"))?,
         )),
-        None if role == Role::Editor => {
-            anyhow::bail!("an editor needs --organization (the unit whose activities it writes)")
+        None if role.needs_unit() => {
+            anyhow::bail!(
+                "an editor or reviewer needs --organization (the unit whose activities it writes or reviews)"
+            )
         }
         None => None,
     };

@@ -92,10 +92,10 @@ impl BodySchema for CreateUser {
         if let Some(why) = crate::auth::password::weakness(&self.password, &self.username) {
             errors.push(FieldError::new("/password", why));
         }
-        if self.role == Role::Editor && self.organization_id.is_none() {
+        if self.role.needs_unit() && self.organization_id.is_none() {
             errors.push(FieldError::new(
                 "/organization_id",
-                "is required for an editor",
+                "is required for an editor or a reviewer",
             ));
         }
         errors.extend(display_name_problem(self.display_name.as_ref()));

@@ -227,10 +227,10 @@ pub fn update(
             Patch::Null => None,
             Patch::Value(v) => check_organization(conn, Some(*v))?,
         };
-        if role == Role::Editor && org.is_none() {
+        if role.needs_unit() && org.is_none() {
             return Err(AppError::invalid(
                 "/organization_id",
-                "is required for an editor",
+                "is required for an editor or a reviewer",
             ));
         }
         let active = patch.active.as_value().copied().unwrap_or(row.active);

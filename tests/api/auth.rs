@@ -74,6 +74,13 @@ fn matrix() -> Vec<Row> {
             "/api/v1/activities/{id}/revisions",
             [401, 200, 200],
         ),
+        // Review is for reviewers (tests/api/publishing.rs) and admins, never the editor.
+        row(
+            Method::POST,
+            "/api/v1/activities/{id}/review",
+            [401, 403, 200],
+        ),
+        row(Method::GET, "/api/v1/review-queue", [401, 403, 200]),
         row(Method::GET, "/api/v1/trash/activities", [401, 200, 200]),
         // Removing for good is for admins only.
         row(
@@ -209,8 +216,21 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
                     .await;
                 assert_eq!(res.status(), 200);
             }
+            if path.ends_with("/review") {
+                let res = app
+                    .patch_json(
+                        &format!("/api/v1/activities/{id}"),
+                        &json!({"status": "pending_review"}),
+                    )
+                    .await;
+                assert_eq!(res.status(), 200);
+            }
             let concrete = path.replace("{id}", &id.to_string()).replace("{n}", "1");
-            let body = (row.method == Method::PATCH).then(|| json!({"summary": "Tóm tắt mới"}));
+            let body = if path.ends_with("/review") {
+                Some(json!({"decision": "approve"}))
+            } else {
+                (row.method == Method::PATCH).then(|| json!({"summary": "Tóm tắt mới"}))
+            };
             (concrete, body)
         }
         ("POST", "/api/v1/auth/token") => (

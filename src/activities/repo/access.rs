@@ -2,12 +2,20 @@
 
 use super::*;
 
+/// The states only those who may edit or review an activity see, as an SQL list.
+pub const PRIVATE_STATES_SQL: &str = "('draft', 'pending_review', 'scheduled')";
+
 /// Who is looking: decides which states are visible.
 #[derive(Debug, Clone)]
 pub enum Viewer {
     Public,
     /// An editor, with the units whose activities it may edit (its own and those below).
     Editor {
+        scope: Vec<i32>,
+    },
+    /// A reviewer, with the units whose news it reviews (its own and those below): sees their
+    /// drafts, pending and scheduled activities, approves or returns them, edits nothing.
+    Reviewer {
         scope: Vec<i32>,
     },
     Admin,
@@ -22,27 +30,40 @@ impl Viewer {
                 Some(own) => {
                     let mut scope = tree::descendants(conn, own)?;
                     scope.push(own);
-                    Viewer::Editor { scope }
+                    if u.role == crate::auth::Role::Reviewer {
+                        Viewer::Reviewer { scope }
+                    } else {
+                        Viewer::Editor { scope }
+                    }
                 }
                 None => Viewer::Public,
             },
         })
     }
 
+    /// The units whose activities that are not public yet this viewer sees (editors and
+    /// reviewers; an admin sees every unit's).
+    pub fn private_scope(&self) -> Option<&[i32]> {
+        match self {
+            Viewer::Editor { scope } | Viewer::Reviewer { scope } => Some(scope),
+            Viewer::Public | Viewer::Admin => None,
+        }
+    }
+
     /// SQL condition (over a tag aliased `t`) for the tags this viewer may know of: anyone,
-    /// those of public activities (published or archived); an editor, also those of the
-    /// drafts it may edit; an admin, every tag. A tag carried only by drafts or the trash is
-    /// nobody else's business, not even its name.
+    /// those of public activities (published or archived); an editor or reviewer, also those
+    /// of the activities not public yet that it may see; an admin, every tag. A tag carried
+    /// only by drafts or the trash is nobody else's business, not even its name.
     pub fn tag_condition(&self) -> String {
         let public = "a.state IN ('published', 'archived')";
-        let seen = match self {
-            Viewer::Admin => return "1".into(),
-            Viewer::Public => public.to_string(),
-            Viewer::Editor { scope } => {
+        let seen = match (self, self.private_scope()) {
+            (Viewer::Admin, _) => return "1".into(),
+            (_, None) => public.to_string(),
+            (_, Some(scope)) => {
                 // Unit ids come from the database, never from input: inlined as numbers.
                 let ids: Vec<String> = scope.iter().map(i32::to_string).collect();
                 format!(
-                    "({public} OR (a.state = 'draft' AND a.organizer_id IN ({})))",
+                    "({public} OR (a.state IN {PRIVATE_STATES_SQL} AND a.organizer_id IN ({})))",
                     ids.join(", ")
                 )
             }
@@ -57,14 +78,28 @@ impl Viewer {
         match self {
             Viewer::Admin => true,
             Viewer::Editor { scope } => scope.contains(&organizer),
-            Viewer::Public => false,
+            Viewer::Public | Viewer::Reviewer { .. } => false,
         }
     }
 
-    /// May this viewer see the row at all (drafts and trash only for its editors)?
+    pub(super) fn may_review_organizer(&self, organizer: i32) -> bool {
+        match self {
+            Viewer::Admin => true,
+            Viewer::Reviewer { scope } => scope.contains(&organizer),
+            Viewer::Public | Viewer::Editor { .. } => false,
+        }
+    }
+
+    /// May this viewer see the row at all (what is not public only for its editors and
+    /// reviewers)?
     pub(super) fn may_see(&self, row: &ActivityRow) -> bool {
-        let public = row.deleted_at.is_none() && row.status != "draft";
-        public || self.may_edit_organizer(row.organizer_id)
+        let public =
+            row.deleted_at.is_none() && Status::parse(&row.status).is_some_and(Status::is_public);
+        public
+            || matches!(self, Viewer::Admin)
+            || self
+                .private_scope()
+                .is_some_and(|scope| scope.contains(&row.organizer_id))
     }
 }
 

@@ -16,6 +16,7 @@ pub struct ResolvedFilters {
     /// `organizer`: the unit, and the units below it under `include_descendants`.
     pub organizers: Option<Vec<i32>>,
     pub cluster: Option<i32>,
+    pub featured: Option<bool>,
     pub categories: Option<Vec<Category>>,
     /// Tag ids, all required.
     pub tags: Vec<i32>,
@@ -78,6 +79,7 @@ impl ActivityFilters {
                 .clone()
                 .unwrap_or_else(|| vec![Status::Published]),
             categories: self.category.clone(),
+            featured: self.featured,
             occurred_from: self.occurred_from,
             occurred_to: self.occurred_to,
             ..ResolvedFilters::default()
@@ -123,6 +125,9 @@ impl ActivityFilters {
             let (id, name) = found(visible_tag(conn, slug, viewer)?, "tag", slug, "tag")?;
             out.tags.push(id);
             out.named.push(name);
+        }
+        if self.featured == Some(true) {
+            out.named.push("tin nổi bật".to_string());
         }
         if let Some(text) = self.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             out.named.push(format!("tìm “{text}”"));

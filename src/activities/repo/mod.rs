@@ -33,7 +33,9 @@ mod filters;
 mod index;
 mod load;
 mod query;
+mod review;
 mod revisions;
+mod schedule;
 mod write;
 
 pub use access::*;
@@ -42,7 +44,9 @@ pub use filters::*;
 pub use index::*;
 pub use load::*;
 pub use query::*;
+pub use review::*;
 pub use revisions::*;
+pub use schedule::*;
 pub use write::*;
 
 pub const SEARCH_TABLE: &str = "activities_fts";
@@ -53,6 +57,7 @@ pub const SORTS: Sortable = Sortable {
         ("published_at", "coalesce(a.published_at, '')"),
         ("title", "a.title_sort_key"),
         ("updated_at", "a.updated_at"),
+        ("featured", "a.featured"),
         ("relevance", "f.rank"),
     ],
     default: "-occurred_on",
@@ -86,6 +91,9 @@ pub struct ActivityRow {
     pub created_by: Option<i32>,
     pub updated_by: Option<i32>,
     pub version: i32,
+    pub featured: bool,
+    pub featured_until: Option<NaiveDateTime>,
+    pub review_comment: Option<String>,
 }
 
 /// A list row: the activity and, with `sort=relevance`, its rank.
@@ -110,6 +118,7 @@ impl KeysetRow for ListRow {
             "title" => Bind::blob(r.title_sort_key.clone()),
             "updated_at" => Bind::Text(ts_text(r.updated_at)),
             "deleted_at" => Bind::Text(r.deleted_at.map(ts_text).unwrap_or_default()),
+            "featured" => Bind::Int(i64::from(r.featured)),
             _ => Bind::Float(self.rank.unwrap_or(0.0)),
         }
     }
@@ -118,7 +127,8 @@ impl KeysetRow for ListRow {
 pub(super) const ROW_COLUMNS: &str = "a.id, a.slug, a.title, a.title_sort_key, a.summary, \
     a.occurred_on, a.date_precision, a.period_end, a.ends_on, a.part_of_day, a.location, a.category, \
     a.organizer_id, a.cluster_id, a.participants_count, a.byline, a.status, a.published_at, \
-    a.deleted_at, a.created_at, a.updated_at, a.created_by, a.updated_by, a.version";
+    a.deleted_at, a.created_at, a.updated_at, a.created_by, a.updated_by, a.version, a.featured, \
+    a.featured_until, a.review_comment";
 
 pub(super) fn parse_enum<T>(value: &str, parse: fn(&str) -> Option<T>, fallback: T) -> T {
     parse(value).unwrap_or(fallback)

@@ -116,10 +116,14 @@ fn list_sql_planned(
     let wanted = &filters.statuses;
     let public: Vec<&str> = wanted
         .iter()
-        .filter(|s| **s != Status::Draft)
+        .filter(|s| s.is_public())
         .map(|s| s.as_str())
         .collect();
-    let drafts = wanted.contains(&Status::Draft);
+    let private: Vec<&str> = wanted
+        .iter()
+        .filter(|s| !s.is_public())
+        .map(|s| s.as_str())
+        .collect();
     let state_clause = |states: &[&str]| -> (String, Vec<Bind>) {
         match states {
             [one] => ("a.state = ?".to_string(), vec![Bind::from(*one)]),
@@ -129,22 +133,24 @@ fn list_sql_planned(
             ),
         }
     };
-    match (viewer, drafts) {
+    match (viewer, viewer.private_scope()) {
         (Viewer::Admin, _) => {
             let all: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
             let (c, b) = state_clause(&all);
             state_filter(&mut q, c, b);
         }
-        (Viewer::Editor { scope }, true) => {
+        (_, Some(scope)) if !private.is_empty() => {
             let (c, mut b) = if public.is_empty() {
                 ("0".to_string(), vec![])
             } else {
                 state_clause(&public)
             };
+            let (p, pb) = state_clause(&private);
+            b.extend(pb);
             b.extend(int_binds(scope));
             q.filter(
                 format!(
-                    "({c} OR (a.state = 'draft' AND a.organizer_id IN ({})))",
+                    "({c} OR ({p} AND a.organizer_id IN ({})))",
                     placeholders(scope.len())
                 ),
                 b,
@@ -191,6 +197,9 @@ fn list_sql_planned(
             "SELECT activity_id FROM activity_tags WHERE tag_id = ?",
             [Bind::Int(i64::from(*id))],
         );
+    }
+    if let Some(featured) = filters.featured {
+        q.filter("a.featured = ?", [Bind::Int(i64::from(featured))]);
     }
     if let Some(from) = filters.occurred_from {
         q.filter(
@@ -312,7 +321,11 @@ pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateT
         .select(diesel::dsl::max(clusters::updated_at))
         .first(conn)?;
     latest = latest.max(cluster);
-    for state in ["draft", "published", "archived", "trash"] {
+    for state in Status::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain(std::iter::once("trash"))
+    {
         let t: Option<NaiveDateTime> = activities::table
             .filter(activities::state.eq(state))
             .select(diesel::dsl::max(activities::updated_at))
@@ -422,7 +435,7 @@ fn trash_sql(viewer: &Viewer) -> ListSql {
         "a.id",
     );
     q.filter("a.state = 'trash'", []);
-    if let Viewer::Editor { scope } = viewer {
+    if let Some(scope) = viewer.private_scope() {
         q.filter(
             format!("a.organizer_id IN ({})", placeholders(scope.len())),
             int_binds(scope),

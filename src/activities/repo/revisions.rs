@@ -99,6 +99,13 @@ pub fn restore_revision(
         let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
         let fields = ActivityFields::from_activity(&state);
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
+        guard_reviewed(
+            conn,
+            user,
+            &row,
+            &ActivityFields::from_activity(&current),
+            &fields,
+        )?;
         // A unit, partner or cluster of the old state may be gone since: that is a 422.
         store(
             conn,

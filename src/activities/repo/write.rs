@@ -81,6 +81,69 @@ pub(super) fn tag_ids(
     Ok(out)
 }
 
+/// The status `f` is stored with when `user` writes it at `now`, and its publication time:
+/// `published` with a time still ahead is `scheduled`; an editor's `published` or `scheduled`
+/// in a unit that requires review is `pending_review` (a reviewer decides).
+fn publication(
+    conn: &mut SqliteConnection,
+    existing: Option<&ActivityRow>,
+    f: &ActivityFields,
+    user: &AuthUser,
+    now: NaiveDateTime,
+) -> ApiResult<(Status, Option<NaiveDateTime>)> {
+    let asked = f.published_at.map(|t| t.naive_utc());
+    let published_at = match f.status {
+        // A draft keeps a time only if one was given (or kept): approval or publication sets it.
+        Status::Draft | Status::PendingReview => asked,
+        _ => asked
+            .or(existing.and_then(|e| e.published_at))
+            .or(Some(now)),
+    };
+    let wants_public = matches!(f.status, Status::Published | Status::Scheduled);
+    if wants_public && user.role == crate::auth::Role::Editor {
+        let organizer = i32::try_from(f.organizer_id).unwrap_or_default();
+        if tree::review_required(conn, organizer)? {
+            return Ok((Status::PendingReview, asked));
+        }
+    }
+    let ahead = published_at.is_some_and(|t| t > now);
+    let status = match f.status {
+        Status::Published | Status::Scheduled if ahead => Status::Scheduled,
+        Status::Scheduled => {
+            return Err(AppError::invalid(
+                "/published_at",
+                "must be in the future for a scheduled activity (or set status to published)",
+            ))
+        }
+        other => other,
+    };
+    Ok((status, published_at))
+}
+
+/// `featured_until` is a moment ahead, of a featured activity (checked when it changes: a
+/// stored one may have passed).
+fn check_featured(
+    existing: Option<&ActivityRow>,
+    f: &ActivityFields,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let until = f.featured_until.map(|t| t.naive_utc());
+    if until.is_some() && !f.featured {
+        return Err(AppError::invalid(
+            "/featured_until",
+            "needs featured: true (or null)",
+        ));
+    }
+    let changed = existing.map_or(true, |e| e.featured_until != until);
+    if changed && until.is_some_and(|t| t <= now) {
+        return Err(AppError::invalid(
+            "/featured_until",
+            "must be in the future",
+        ));
+    }
+    Ok(())
+}
+
 /// Write the row, its children, its search entry and a revision; returns the new detail.
 pub(super) fn store(
     conn: &mut SqliteConnection,
@@ -92,11 +155,8 @@ pub(super) fn store(
 ) -> ApiResult<Activity> {
     check_references(conn, f)?;
     let now = db::now();
-    let published_at = match (f.status, f.published_at) {
-        (_, Some(t)) => Some(t.naive_utc()),
-        (Status::Draft, None) => None,
-        (_, None) => existing.and_then(|e| e.published_at).or(Some(now)),
-    };
+    let (status, published_at) = publication(conn, existing, f, user, now)?;
+    check_featured(existing, f, now)?;
     let body_html = f.body.as_deref().map(render::markdown_to_html);
     let values = (
         activities::title.eq(&f.title),
@@ -113,8 +173,10 @@ pub(super) fn store(
         activities::cluster_id.eq(f.cluster_id.map(|c| c as i32)),
         activities::participants_count.eq(f.participants_count.map(|n| n as i32)),
         activities::byline.eq(&f.byline),
-        activities::status.eq(f.status.as_str()),
+        activities::status.eq(status.as_str()),
         activities::published_at.eq(published_at),
+        activities::featured.eq(f.featured),
+        activities::featured_until.eq(f.featured_until.map(|t| t.naive_utc())),
         activities::updated_at.eq(now),
         activities::updated_by.eq(Some(user.id)),
     );
@@ -156,18 +218,34 @@ pub(super) fn store(
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
     index(conn, &activity)?;
+    record_revision(conn, &activity, Some(&user.username), now, note)?;
+    Ok(activity)
+}
+
+/// Keep `activity`'s state as the revision of its version, by `changed_by` (none: the clock).
+pub(super) fn record_revision(
+    conn: &mut SqliteConnection,
+    activity: &Activity,
+    changed_by: Option<&str>,
+    at: NaiveDateTime,
+    note: Option<&str>,
+) -> ApiResult<()> {
+    let (Ok(id), Ok(version)) = (i32::try_from(activity.id), i32::try_from(activity.version))
+    else {
+        return Err(AppError::internal("an activity id or version out of range"));
+    };
     diesel::insert_into(activity_revisions::table)
         .values((
             activity_revisions::activity_id.eq(id),
-            activity_revisions::version.eq(row.version),
+            activity_revisions::version.eq(version),
             activity_revisions::state
-                .eq(serde_json::to_string(&activity).map_err(AppError::internal)?),
-            activity_revisions::changed_by.eq(Some(&user.username)),
-            activity_revisions::changed_at.eq(now),
+                .eq(serde_json::to_string(activity).map_err(AppError::internal)?),
+            activity_revisions::changed_by.eq(changed_by),
+            activity_revisions::changed_at.eq(at),
             activity_revisions::note.eq(note),
         ))
         .execute(conn)?;
-    Ok(activity)
+    Ok(())
 }
 
 pub(super) fn replace_children(
@@ -306,7 +384,42 @@ fn store_if_changed(
     if fields == before {
         return Ok(current);
     }
+    guard_reviewed(conn, user, row, before, fields)?;
     store(conn, Some(row), None, fields, user, None)
+}
+
+/// An editor of a unit that requires review may not change news a reviewer let through
+/// (published, scheduled or archived): it may only take it down (`draft`, or `pending_review`
+/// to have it reviewed again); changing it is for an admin.
+pub(super) fn guard_reviewed(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    row: &ActivityRow,
+    before: &ActivityFields,
+    fields: &ActivityFields,
+) -> ApiResult<()> {
+    let live = Status::parse(&row.status)
+        .is_some_and(|s| matches!(s, Status::Published | Status::Scheduled | Status::Archived));
+    if user.role != crate::auth::Role::Editor || !live {
+        return Ok(());
+    }
+    let new_organizer = i32::try_from(fields.organizer_id).unwrap_or(row.organizer_id);
+    if !tree::review_required(conn, row.organizer_id)?
+        && !tree::review_required(conn, new_organizer)?
+    {
+        return Ok(());
+    }
+    let mut content = fields.clone();
+    content.status = before.status;
+    let takes_down = matches!(fields.status, Status::Draft | Status::PendingReview);
+    if content == *before && (takes_down || fields.status == before.status) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(
+        "this unit's news is reviewed: an editor may not change an activity a reviewer let through; \
+         set status to draft (or pending_review) to take it down and submit it again, or ask an admin"
+            .into(),
+    ))
 }
 
 /// Move to the trash.

@@ -1,0 +1,82 @@
+//! What happens by the clock: a scheduled activity becomes public at its `published_at`, a
+//! featured flag ends at its `featured_until`. Each is one transaction (every view — lists,
+//! search, feeds, stats, counts, sitemap, tags — changes at its commit, together), a new
+//! version and a revision, like any other change.
+
+use super::*;
+
+/// What [`run_due`] changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Due {
+    /// Activities made public (ids).
+    pub published: Vec<i32>,
+    /// Activities no longer featured (ids).
+    pub unfeatured: Vec<i32>,
+}
+
+/// Make public every scheduled activity whose time has come by `now`, and end every featured
+/// flag whose end has passed.
+pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due> {
+    conn.immediate_transaction(|conn| {
+        let published: Vec<i32> = activities::table
+            .filter(activities::state.eq(Status::Scheduled.as_str()))
+            .filter(activities::published_at.le(now))
+            .select(activities::id)
+            .load(conn)?;
+        for &id in &published {
+            diesel::update(activities::table.find(id))
+                .set((
+                    activities::status.eq(Status::Published.as_str()),
+                    activities::updated_at.eq(now),
+                    activities::version.eq(activities::version + 1),
+                ))
+                .execute(conn)?;
+            record(conn, id, now, "published at its scheduled time")?;
+        }
+        let unfeatured: Vec<i32> = activities::table
+            .filter(activities::featured.eq(true))
+            .filter(activities::featured_until.le(now))
+            .select(activities::id)
+            .load(conn)?;
+        for &id in &unfeatured {
+            diesel::update(activities::table.find(id))
+                .set((
+                    activities::featured.eq(false),
+                    activities::featured_until.eq(None::<NaiveDateTime>),
+                    activities::updated_at.eq(now),
+                    activities::version.eq(activities::version + 1),
+                ))
+                .execute(conn)?;
+            record(conn, id, now, "featured until then")?;
+        }
+        Ok(Due {
+            published,
+            unfeatured,
+        })
+    })
+}
+
+/// The revision of a change made by the clock (no user).
+fn record(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime, note: &str) -> ApiResult<()> {
+    let row = load_row(conn, id)?;
+    let activity = detail(conn, &row)?;
+    record_revision(conn, &activity, None, now, Some(note))
+}
+
+/// The next moment the clock changes something (a scheduled publication, the end of a
+/// featured flag), if any. Two index seeks.
+pub fn next_due(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+    let scheduled: Option<NaiveDateTime> = activities::table
+        .filter(activities::state.eq(Status::Scheduled.as_str()))
+        .select(diesel::dsl::min(activities::published_at))
+        .first(conn)?;
+    let featured: Option<NaiveDateTime> = activities::table
+        .filter(activities::featured.eq(true))
+        .filter(activities::featured_until.is_not_null())
+        .select(diesel::dsl::min(activities::featured_until))
+        .first(conn)?;
+    Ok(match (scheduled, featured) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}

@@ -1,0 +1,50 @@
+//! The clock's background task: runs [`repo::run_due`] when something falls due (a scheduled
+//! publication, the end of a featured flag), on the blocking pool like any database work.
+//! Every node of a deployment may run it: each change is conditional on the stored state, so
+//! a second node finds nothing left to do.
+
+use std::time::Duration;
+
+use crate::db::{self, DbPool};
+
+use super::repo;
+
+/// The longest the task sleeps before looking again: what another node (or the command line)
+/// scheduled is noticed within this.
+const POLL: Duration = Duration::from_secs(1);
+
+/// Run forever (until the runtime stops): do what is due, then sleep until the next due
+/// moment or [`POLL`], whichever is sooner.
+pub async fn run(pool: DbPool) {
+    loop {
+        let result = db::run(&pool, |conn| {
+            let due = repo::run_due(conn, db::now())?;
+            let next = repo::next_due(conn)?;
+            Ok((due, next))
+        })
+        .await;
+        let wait = match result {
+            Ok((due, next)) => {
+                if !due.published.is_empty() || !due.unfeatured.is_empty() {
+                    tracing::info!(
+                        published = ?due.published,
+                        unfeatured = ?due.unfeatured,
+                        "scheduled changes made"
+                    );
+                }
+                next.map_or(POLL, |at| {
+                    (at - db::now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        .min(POLL)
+                })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the schedule could not run; trying again");
+                POLL * 5
+            }
+        };
+        // At least a millisecond: a due moment that has just passed is done on the next turn.
+        tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+    }
+}
