@@ -13,6 +13,7 @@ mod lists;
 mod migrations;
 mod openapi;
 mod organizations;
+mod publishing;
 mod query_counts;
 mod query_plans;
 mod security;

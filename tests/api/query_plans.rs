@@ -4,7 +4,9 @@
 //! A resource with a list adds its cases to `cases()` and its statement builder to `statements()`.
 
 use actix_web::test::TestRequest;
-use doan_api::activities::dto::{ActivityFilters, ActivityPaging, ListTrashQuery};
+use doan_api::activities::dto::{
+    ActivityFilters, ActivityPaging, ListTrashQuery, ReviewQueueQuery,
+};
 use doan_api::activities::repo as acts;
 use doan_api::clusters::{dto::ListClustersQuery, repo as clusters};
 use doan_api::db::list::{explain, Statement};
@@ -79,6 +81,7 @@ fn activity_cases(cursor: &str) -> Vec<Case> {
         "occurred_to=2023-09-30",
         "occurred_from=2023-09-01&occurred_to=2023-09-30",
         "q=tinh%20nguyen",
+        "featured=true",
     ] {
         cases.push(case(&format!("{base}?{filter}"), true));
     }
@@ -94,6 +97,8 @@ fn activity_cases(cursor: &str) -> Vec<Case> {
     ] {
         cases.push(case(&format!("{base}?sort={sort}"), sort == "-occurred_on"));
     }
+    // Tin nổi bật first, each part newest first: one index gives both.
+    cases.push(case(&format!("{base}?sort=-featured,-published_at"), false));
     cases.push(case(&format!("{base}?q=doan&sort=relevance"), false));
     cases.push(case(&format!("{base}?page=2&per_page=2"), true));
     cases.push(case(&format!("{base}?per_page=2&cursor={cursor}"), true));
@@ -103,7 +108,7 @@ fn activity_cases(cursor: &str) -> Vec<Case> {
 /// The list queries of clusters, users and the trash: each filter alone, each sort alone.
 fn other_cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    let lists: [(&str, &[&str], &[&str], &str); 3] = [
+    let lists: [(&str, &[&str], &[&str], &str); 4] = [
         (
             "/api/v1/clusters",
             &[
@@ -131,6 +136,12 @@ fn other_cases() -> Vec<Case> {
             &[],
             &["deleted_at", "-deleted_at", "updated_at", "-updated_at"],
             "-deleted_at",
+        ),
+        (
+            "/api/v1/review-queue",
+            &[],
+            &["updated_at", "-updated_at", "published_at", "-published_at"],
+            "-updated_at",
         ),
     ];
     for (base, filters, sorts, default) in lists {
@@ -181,6 +192,20 @@ fn statements(conn: &mut diesel::SqliteConnection, uri: &str) -> Vec<Statement> 
             let mut out = acts::trash_statements(&acts::Viewer::Admin, &list);
             out.extend(acts::trash_statements(
                 &acts::Viewer::Editor {
+                    scope: vec![3, 4, 5],
+                },
+                &list,
+            ));
+            out
+        }
+        "/api/v1/review-queue" => {
+            let q: ReviewQueueQuery = parse_query(req.query_string()).expect("query");
+            let list =
+                ListRequest::new(&req, &q.paging(), &acts::REVIEW_SORTS).expect("list request");
+            // As an admin (the whole queue) and as a reviewer of a few units.
+            let mut out = acts::review_queue_statements(&acts::Viewer::Admin, &list);
+            out.extend(acts::review_queue_statements(
+                &acts::Viewer::Reviewer {
                     scope: vec![3, 4, 5],
                 },
                 &list,
