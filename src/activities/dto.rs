@@ -229,6 +229,12 @@ pub struct CreateActivity {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "published", "tags": ["Tháng Thanh niên", "Tháng Ba biên giới"]}))]
 pub struct UpdateActivity {
+    /// A new slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits; not
+    /// taken now or before by another activity; 409 if it is). The old one keeps resolving: a
+    /// GET by it answers 301 to the current one. Cannot be null.
+    #[serde(default)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    pub slug: Patch<String>,
     #[serde(default)]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 300)]
     pub title: Patch<String>,
@@ -316,7 +322,6 @@ impl BodySchema for CreateActivity {
 impl BodySchema for UpdateActivity {
     const READ_ONLY: &'static [&'static str] = &[
         "id",
-        "slug",
         "body_html",
         "organizer",
         "cluster",
@@ -343,6 +348,7 @@ impl BodySchema for UpdateActivity {
             ("/organizer_id", matches!(self.organizer_id, Patch::Null)),
             ("/status", matches!(self.status, Patch::Null)),
             ("/featured", matches!(self.featured, Patch::Null)),
+            ("/slug", matches!(self.slug, Patch::Null)),
         ] {
             if null {
                 errors.push(FieldError::new(field, "cannot be null"));

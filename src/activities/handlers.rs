@@ -99,12 +99,16 @@ pub async fn get_activity(
     path: web::Path<ActivityPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
+    let asked = key.clone();
     let activity = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.0.as_ref())?;
         let row = repo::find_visible(conn, &key, &viewer)?;
         repo::detail(conn, &row)
     })
     .await?;
+    if links::is_old_slug(&asked, &activity.slug) {
+        return Ok(links::moved(&req, &activity.slug));
+    }
     etag::json_response(&req, StatusCode::OK, &activity, |_| {})
 }
 

@@ -32,7 +32,21 @@ pub fn lookup_organization_named(
         Key::Id(id) => q.filter(organizations::id.eq(id)),
         Key::Slug(slug) => q.filter(organizations::slug.eq(slug)),
     };
-    q.first(conn).optional()
+    if let Some(found) = q.first(conn).optional()? {
+        return Ok(Some(found));
+    }
+    // A slug the unit had before still names it (filters, paths, feeds).
+    match Key::parse(key) {
+        Key::Slug(old) => match crate::db::slugs::renamed_to(conn, "organizations", old)? {
+            Some(current) => organizations::table
+                .filter(organizations::slug.eq(current))
+                .select((organizations::id, organizations::name))
+                .first(conn)
+                .optional(),
+            None => Ok(None),
+        },
+        Key::Id(_) => Ok(None),
+    }
 }
 
 /// Resolve a cluster id-or-slug (see [`Key`]).

@@ -119,3 +119,23 @@ impl FeedLinks {
         }
     }
 }
+
+/// `301 Moved Permanently` from a resource named by an old slug to its current `slug`: the
+/// request's URL with its last path segment replaced (the query kept).
+pub fn moved(req: &HttpRequest, slug: &str) -> actix_web::HttpResponse {
+    let path = req.path();
+    let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
+    let mut location = absolute(req, &format!("{parent}/{slug}"));
+    if !req.query_string().is_empty() {
+        location.push('?');
+        location.push_str(req.query_string());
+    }
+    actix_web::HttpResponse::MovedPermanently()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}
+
+/// Does `key` (an id or a slug from a path) name the row by an old slug, not `current`?
+pub fn is_old_slug(key: &str, current: &str) -> bool {
+    matches!(crate::db::Key::parse(key), crate::db::Key::Slug(s) if s != current)
+}

@@ -17,7 +17,8 @@ pub use crate::vocab::{OrgKind, OrgRef};
 pub struct Organization {
     #[schema(example = 6)]
     pub id: i64,
-    /// URL-safe identifier, generated from the name on create; never changes on rename.
+    /// URL-safe identifier, generated from the name on create; never changes on rename, only
+    /// when set (the old one keeps resolving).
     #[schema(example = "chi-doan-so-giao-thong-van-tai")]
     pub slug: String,
     #[schema(example = "Chi đoàn Sở Giao thông vận tải")]
@@ -129,6 +130,12 @@ pub struct CreateOrganization {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"secretary_name": "Hoàng Bích Liên", "phone": null}))]
 pub struct UpdateOrganization {
+    /// A new slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits; not
+    /// taken now or before by another unit; 409 if it is). The old one keeps resolving: a GET
+    /// by it answers 301 to the current one, filters and feeds accept it. Cannot be null.
+    #[serde(default)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    pub slug: Patch<String>,
     /// Cannot be null.
     #[serde(default)]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
@@ -192,7 +199,6 @@ impl BodySchema for CreateOrganization {
 impl BodySchema for UpdateOrganization {
     const READ_ONLY: &'static [&'static str] = &[
         "id",
-        "slug",
         "active",
         "created_at",
         "updated_at",
@@ -206,6 +212,9 @@ impl BodySchema for UpdateOrganization {
         let mut errors = Vec::new();
         if matches!(self.name, Patch::Null) {
             errors.push(FieldError::new("/name", "cannot be null"));
+        }
+        if matches!(self.slug, Patch::Null) {
+            errors.push(FieldError::new("/slug", "cannot be null"));
         }
         if matches!(self.kind, Patch::Null) {
             errors.push(FieldError::new("/kind", "cannot be null"));

@@ -70,11 +70,15 @@ pub async fn get_organization(
     path: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
+    let asked = key.clone();
     let detail = db::run(&pool, move |conn| {
         let id = repo::find_id(conn, &key)?;
         repo::detail(conn, id)
     })
     .await?;
+    if links::is_old_slug(&asked, &detail.organization.slug) {
+        return Ok(links::moved(&req, &detail.organization.slug));
+    }
     let detail = detail.linked(&links::base(&req));
     etag::json_response(&req, StatusCode::OK, &detail, |_| {})
 }

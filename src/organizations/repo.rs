@@ -456,9 +456,14 @@ pub fn update(
         let current = detail(conn, id)?;
         expected.check(&current)?;
         let row = load_row(conn, id)?;
+        let new_slug = patch.slug.as_value().cloned();
         let fields = row.fields().patched(patch);
         check_references(conn, Some(id), &fields)?;
-        if fields == row.fields() {
+        let reslugged = match new_slug {
+            Some(slug) => crate::db::slugs::change(conn, "organizations", id, &row.slug, &slug)?,
+            None => false,
+        };
+        if fields == row.fields() && !reslugged {
             return Ok(current);
         }
         diesel::update(organizations::table.find(id))

@@ -2322,7 +2322,12 @@ async fn read_only_unknown_and_null_fields_are_422s() {
     let body = with(activity("Sai kiểu", w.a), json!({"category": "picnic"}));
     assert_eq!(create_invalid(&app, body).await, vec!["/category"]);
     let act = create_activity(&app, activity("Có thật", w.a)).await;
-    for (field, value) in [("title", Value::Null), ("slug", json!("doi-slug"))] {
+    for (field, value) in [
+        ("title", Value::Null),
+        ("slug", Value::Null),
+        ("slug", json!("Đổi slug")),
+        ("version", json!(7)),
+    ] {
         let res = app
             .patch_json(&path_of(&act), &json!({ field: value }))
             .await;

@@ -401,11 +401,13 @@ async fn renaming_keeps_the_slug() {
 }
 
 #[actix_web::test]
-async fn patching_the_slug_or_nulling_the_name_is_a_422() {
+async fn a_bad_slug_a_read_only_field_or_a_null_name_is_a_422() {
     let app = spawn_app().await;
     let created = partner(&app, "Đoàn A").await;
     let cases = [
-        (json!({"slug": "doan-b"}), "/slug", Some("is read-only")),
+        (json!({"slug": "Đoàn B"}), "/slug", None),
+        (json!({"slug": null}), "/slug", Some("cannot be null")),
+        (json!({"version": 3}), "/version", Some("is read-only")),
         (json!({"name": null}), "/name", None),
     ];
     for (body, pointer, message) in cases {

@@ -650,3 +650,154 @@ async fn a_reviewer_needs_a_unit() {
     let problem = assert_problem(res, 422).await;
     assert_eq!(error_fields(&problem), vec!["/organization_id"]);
 }
+
+#[actix_web::test]
+async fn an_old_slug_still_resolves_to_the_current_one() {
+    let app = spawn_app().await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Sở Tài chính", "kind": "branch"}))
+        .await;
+    let a = create_activity(
+        &app,
+        json!({"title": "Đêm hội", "occurred_on": "2023-09-28", "category": "culture_sports",
+            "organizer_id": org["id"], "status": "published"}),
+    )
+    .await;
+    assert_eq!(a["slug"], "dem-hoi");
+    let id = a["id"].as_i64().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/activities/{id}"),
+            &json!({"slug": "dem-hoi-trang-ram-2023"}),
+        )
+        .await;
+    let renamed: Value = json_of(res, 200).await;
+    assert_eq!(renamed["slug"], "dem-hoi-trang-ram-2023");
+    assert_eq!(renamed["version"], 2);
+
+    // The old address answers 301 to the new one (query kept); the new one is the activity.
+    let res = app.get("/api/v1/activities/dem-hoi?x=1").await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(
+        header(&res, "location").unwrap(),
+        app.url("/api/v1/activities/dem-hoi-trang-ram-2023?x=1")
+    );
+    assert_eq!(
+        app.get_json("/api/v1/activities/dem-hoi-trang-ram-2023")
+            .await["id"],
+        id
+    );
+    let revisions = app
+        .as_admin(Method::GET, &format!("/api/v1/activities/{id}/revisions"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(revisions[0]["note"], "slug changed from dem-hoi");
+    // Feeds and the sitemap link the current slug only.
+    let rss = app.get("/feeds/activities.rss").await.text().await.unwrap();
+    assert!(rss.contains("dem-hoi-trang-ram-2023") && !rss.contains("/dem-hoi<"));
+
+    // An old slug is never handed to another activity (an old link would change meaning).
+    let res = app
+        .post_json(
+            "/api/v1/activities",
+            &json!({"title": "Khác", "slug": "dem-hoi", "occurred_on": "2023-09-28",
+                "category": "other", "organizer_id": org["id"]}),
+        )
+        .await;
+    assert_problem(res, 409).await;
+    let other = create_activity(
+        &app,
+        json!({"title": "Đêm hội", "occurred_on": "2023-09-28", "category": "other",
+            "organizer_id": org["id"]}),
+    )
+    .await;
+    assert_eq!(other["slug"], "dem-hoi-2");
+    let res = app
+        .patch_json(
+            &format!("/api/v1/activities/{}", other["id"]),
+            &json!({"slug": "dem-hoi"}),
+        )
+        .await;
+    assert_problem(res, 409).await;
+    // Bad slugs: 422, nothing changed.
+    for bad in [
+        json!({"slug": "Đêm Hội"}),
+        json!({"slug": null}),
+        json!({"slug": "123"}),
+    ] {
+        let res = app
+            .patch_json(&format!("/api/v1/activities/{id}"), &bad)
+            .await;
+        let problem = assert_problem(res, 422).await;
+        assert_eq!(error_fields(&problem), vec!["/slug"], "{bad}");
+    }
+    // Its own old slug it may take back; the one it leaves then redirects.
+    let back = app
+        .patch_json(
+            &format!("/api/v1/activities/{id}"),
+            &json!({"slug": "dem-hoi"}),
+        )
+        .await;
+    assert_eq!(json_of(back, 200).await["slug"], "dem-hoi");
+    let res = app.get("/api/v1/activities/dem-hoi-trang-ram-2023").await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(
+        header(&res, "location").unwrap(),
+        app.url("/api/v1/activities/dem-hoi")
+    );
+    // A draft's old slug tells the public nothing.
+    let res = app
+        .patch_json(
+            &format!("/api/v1/activities/{id}"),
+            &json!({"status": "draft"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        app.get("/api/v1/activities/dem-hoi-trang-ram-2023").await,
+        404,
+    )
+    .await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/activities/{id}"),
+            &json!({"status": "published"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // A unit: 301 on its own address; filters, its activity list and feeds take the old slug.
+    let res = app
+        .patch_json(
+            &format!("/api/v1/organizations/{}", org["id"]),
+            &json!({"slug": "chi-doan-stc"}),
+        )
+        .await;
+    assert_eq!(json_of(res, 200).await["slug"], "chi-doan-stc");
+    let res = app.get("/api/v1/organizations/chi-doan-so-tai-chinh").await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(
+        header(&res, "location").unwrap(),
+        app.url("/api/v1/organizations/chi-doan-stc")
+    );
+    for path in [
+        "/api/v1/activities?organization=chi-doan-so-tai-chinh",
+        "/api/v1/organizations/chi-doan-so-tai-chinh/activities",
+    ] {
+        assert_eq!(app.get_json(path).await["meta"]["total"], 1, "{path}");
+    }
+    assert_eq!(
+        app.get("/feeds/activities.rss?organization=chi-doan-so-tai-chinh")
+            .await
+            .status(),
+        200
+    );
+    let res = app
+        .create_org(json!({"name": "Chi đoàn Sở Tài chính", "kind": "branch"}))
+        .await;
+    assert_eq!(res["slug"], "chi-doan-so-tai-chinh-2");
+}

@@ -222,9 +222,19 @@ pub fn find_row(conn: &mut SqliteConnection, key: &str) -> ApiResult<ActivityRow
         db::Key::Id(id) => q.filter(activities::id.eq(id)),
         db::Key::Slug(slug) => q.filter(activities::slug.eq(slug)),
     };
-    q.first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found(format!("there is no activity '{key}'")))
+    if let Some(row) = q.first(conn).optional()? {
+        return Ok(row);
+    }
+    // A slug the activity had before still names it (a GET answers 301 to the current one).
+    if let db::Key::Slug(old) = db::Key::parse(key) {
+        if let Some(current) = crate::db::slugs::renamed_to(conn, "activities", old)? {
+            return Ok(activities::table
+                .filter(activities::slug.eq(current))
+                .select(ActivityRow::as_select())
+                .first(conn)?);
+        }
+    }
+    Err(AppError::not_found(format!("there is no activity '{key}'")))
 }
 
 /// A row the viewer may see, not in the trash; 404 otherwise (never 403: a draft stays secret).

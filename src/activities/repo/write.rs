@@ -340,6 +340,7 @@ pub fn update(
         let current = detail(conn, &row)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
         let clears_published_at = matches!(patch.published_at, Patch::Null);
+        let new_slug = patch.slug.as_value().cloned();
         let before = ActivityFields::from_activity(&current);
         let fields = before.clone().patched(patch);
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
@@ -350,6 +351,14 @@ pub fn update(
                 "/published_at",
                 "cannot be cleared while the activity is published or archived; set status to draft to unpublish",
             ));
+        }
+        if let Some(slug) = new_slug {
+            if crate::db::slugs::change(conn, "activities", row.id, &row.slug, &slug)? {
+                // A new address alone is a change too: a version and a revision.
+                guard_reviewed(conn, user, &row, &before, &fields)?;
+                let note = format!("slug changed from {}", row.slug);
+                return store(conn, Some(&row), None, &fields, user, Some(&note));
+            }
         }
         store_if_changed(conn, &row, current, &before, &fields, user)
     })
