@@ -48,10 +48,11 @@ pub struct CreateUserArgs {
     /// Login name (3-50 characters: letters, digits, '.', '_', '-'; case-insensitive).
     #[arg(long)]
     pub username: String,
-    /// admin (everything) or editor (the activities of one unit and the units below it).
-    #[arg(long, value_parser = ["admin", "editor"])]
+    /// admin (everything), editor (the activities of one unit and the units below it) or
+    /// reviewer (approves or returns the news of one unit and the units below it).
+    #[arg(long, value_parser = ["admin", "editor", "reviewer"])]
     pub role: String,
-    /// The editor's unit (id or slug).
+    /// The editor's or reviewer's unit (id or slug).
     #[arg(long)]
     pub organization: Option<String>,
     /// Display name.
@@ -141,6 +142,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(60..=86400 * 30))]
     pub token_ttl: i64,
 
+    /// Days the audit log keeps an entry (at least 1).
+    #[arg(long, env = "DOAN_AUDIT_RETENTION_DAYS", default_value_t = 365,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub audit_retention_days: u32,
+
     /// With --demo and no user yet: the password of the demo admin `admin`; default: a random
     /// one written to `admin-password` beside the database (mode 0600).
     #[arg(long, env = "DOAN_ADMIN_PASSWORD", hide_env_values = true)]
@@ -165,6 +171,7 @@ impl ServeArgs {
             jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
             token_ttl: 3600,
             admin_password: None,
+            audit_retention_days: 365,
         }
     }
 

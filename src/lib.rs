@@ -2,6 +2,7 @@
 //! Youth Union (Đoàn TNCS Hồ Chí Minh).
 
 pub mod activities;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clusters;

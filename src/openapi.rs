@@ -26,6 +26,7 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
         (name = "feeds", description = "RSS, Atom and JSON Feed of the newest published activities, for portals"),
         (name = "auth", description = "Bearer tokens: reading published content needs none; every write does"),
         (name = "users", description = "Accounts that may write (admins only)"),
+        (name = "audit", description = "Who changed what, and every login (admins only)"),
         (name = "health", description = "Probes for orchestration"),
     ),
     components(schemas(Problem, FieldError, crate::activities::dto::TagSort)),

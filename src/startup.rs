@@ -20,7 +20,7 @@ use crate::feeds::{self, FeedSettings};
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{activities, clusters, demo, health, organizations, stats, users};
+use crate::{activities, audit, clusters, demo, health, organizations, stats, users};
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -30,6 +30,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     organizations::configure(cfg);
     users::configure(cfg);
     stats::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// Every route of the spec: the API, the health checks, the feeds.
@@ -117,6 +118,7 @@ impl Application {
         }
         // Scheduled publications and featured flags that end, done when they fall due.
         actix_web::rt::spawn(activities::schedule::run(pool.clone()));
+        actix_web::rt::spawn(audit::keep_for(pool.clone(), args.audit_retention_days));
         let listener = TcpListener::bind(&args.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
         let port = listener.local_addr()?.port();

@@ -132,9 +132,10 @@ async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
         .app_data::<web::Data<DbPool>>()
         .ok_or_else(|| AppError::internal("database pool is not configured"))?
         .clone();
-    db::run(&pool, move |conn| authenticate(conn, &keys, &token))
-        .await
-        .map(Some)
+    let user = db::run(&pool, move |conn| authenticate(conn, &keys, &token)).await?;
+    // What this request changes is recorded as done by this user.
+    crate::audit::context::authenticated(&user);
+    Ok(Some(user))
 }
 
 impl FromRequest for AuthUser {

@@ -142,11 +142,15 @@ where
     // The request's span (with its id) follows the work onto the blocking thread, so what is
     // logged there says which request it served.
     let span = tracing::Span::current();
+    // So does its context (who asks, from where): what it changes is audited as theirs.
+    let meta = crate::audit::context::capture();
     web::block(move || {
         let _permit = permit;
         span.in_scope(|| {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            crate::audit::context::with(meta, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
         })
     })
     .await

@@ -34,6 +34,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        at -> Timestamp,
+        actor_id -> Nullable<Integer>,
+        actor -> Nullable<Text>,
+        role -> Nullable<Text>,
+        action -> Text,
+        resource -> Text,
+        resource_id -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        version_before -> Nullable<Integer>,
+        version_after -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     activity_bodies (activity_id) {
         activity_id -> Integer,
         body -> Nullable<Text>,
@@ -235,6 +253,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_photos,
     activity_revisions,
     activity_tags,
+    audit_log,
     cluster_members,
     cluster_results,
     clusters,

@@ -53,9 +53,13 @@ pub async fn request_context(
     // here would break routing, which needs the request uniquely owned.)
     // A panic anywhere below becomes a 500 problem carrying the request id (the connection is
     // not dropped with an empty reply); the log has the panic message.
-    let outcome = std::panic::AssertUnwindSafe(next.call(req).instrument(span.clone()))
-        .catch_unwind()
-        .await;
+    let meta = crate::audit::context::RequestMeta {
+        request_id: Some(id.clone()),
+        client_addr: req.peer_addr().map(|a| a.ip().to_string()),
+        actor: None,
+    };
+    let handled = crate::audit::context::scope(meta, next.call(req).instrument(span.clone()));
+    let outcome = std::panic::AssertUnwindSafe(handled).catch_unwind().await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(panic) => {

@@ -151,6 +151,24 @@ pub fn de_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDat
     }
 }
 
+/// An RFC 3339 instant (`2023-09-20T08:00:00+07:00`) within the documented range.
+pub fn de_instant<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+    let raw = String::deserialize(d)?;
+    let at = chrono::DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| {
+            de::Error::custom(format!(
+                "must be an RFC 3339 time such as 2023-09-20T08:00:00+07:00, got '{raw}'"
+            ))
+        })?
+        .with_timezone(&chrono::Utc);
+    match crate::http::dates::instant_problem(at) {
+        Some(why) => Err(de::Error::custom(why)),
+        None => Ok(Some(at)),
+    }
+}
+
 /// `1`, `2`, … — a positive 64-bit integer (rejects `0`, `-1`, `x` with one clear message).
 pub fn de_positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let raw = String::deserialize(d)?;

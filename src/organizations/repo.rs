@@ -435,6 +435,10 @@ pub fn create(
             .returning(organizations::id)
             .get_result(conn)?;
         index(conn, id, &fields)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("create", "organizations", id).versions(None, Some(1)),
+        )?;
         detail(conn, id)
     })
 }
@@ -476,6 +480,14 @@ pub fn update(
         if fields.name != row.name {
             renamed(conn, id)?;
         }
+        let mut entry = crate::audit::Entry::new("update", "organizations", id).versions(
+            Some(i64::from(row.version)),
+            Some(i64::from(row.version) + 1),
+        );
+        if reslugged {
+            entry = entry.detail(format!("slug changed from {}", row.slug));
+        }
+        crate::audit::record(conn, entry)?;
         detail(conn, id)
     })
 }
@@ -500,6 +512,11 @@ pub fn delete(
         }
         diesel::delete(organizations::table.find(id)).execute(conn)?;
         search::unindex(conn, SEARCH_TABLE, i64::from(id))?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("delete", "organizations", id)
+                .versions(Some(current.organization.version), None),
+        )?;
         Ok(())
     })
 }

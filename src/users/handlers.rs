@@ -209,6 +209,16 @@ pub async fn create_token(
         Some(row) if matches && row.active => row,
         _ => {
             tracing::info!(username = %input.username, %address, "failed login");
+            let tried = input.username.clone();
+            db::run(&pool, move |conn| {
+                Ok(crate::audit::record_login(
+                    conn,
+                    "login_failed",
+                    &tried,
+                    None,
+                )?)
+            })
+            .await?;
             return Err(AppError::InvalidCredentials);
         }
     };

@@ -191,6 +191,10 @@ pub fn create(
             ))
             .returning(users::id)
             .get_result(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("create", "users", id).versions(None, Some(1)),
+        )?;
         Ok(load(conn, id)?.to_dto())
     })
 }
@@ -265,6 +269,13 @@ pub fn update(
                 users::version.eq(row.version + 1),
             ))
             .execute(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("update", "users", id).versions(
+                Some(i64::from(row.version)),
+                Some(i64::from(row.version) + 1),
+            ),
+        )?;
         Ok(load(conn, id)?.to_dto())
     })
 }
@@ -281,6 +292,11 @@ pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) 
             ));
         }
         diesel::delete(users::table.find(id)).execute(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("delete", "users", id)
+                .versions(Some(i64::from(row.version)), None),
+        )?;
         Ok(())
     })
 }
@@ -316,10 +332,14 @@ pub fn logged_in(
     keys: &TokenKeys,
     row: &UserRow,
 ) -> ApiResult<String> {
-    diesel::update(users::table.find(row.id))
-        .set(users::last_login_at.eq(db::now()))
-        .execute(conn)?;
-    Ok(keys.issue(&claims_for(row, keys.ttl_seconds))?)
+    conn.immediate_transaction(|conn| {
+        diesel::update(users::table.find(row.id))
+            .set(users::last_login_at.eq(db::now()))
+            .execute(conn)?;
+        let role = Role::parse(&row.role).map_or("", Role::as_str);
+        crate::audit::record_login(conn, "login", &row.username, Some((row.id, role)))?;
+        Ok(keys.issue(&claims_for(row, keys.ttl_seconds))?)
+    })
 }
 
 /// Change one's own password, checked against `checked` (the row the current password was
@@ -346,6 +366,13 @@ pub fn change_password(
                 users::version.eq(row.version + 1),
             ))
             .execute(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("password_change", "users", row.id).versions(
+                Some(i64::from(row.version)),
+                Some(i64::from(row.version) + 1),
+            ),
+        )?;
         let row = load(conn, row.id)?;
         Ok(keys.issue(&claims_for(&row, keys.ttl_seconds))?)
     })

@@ -2,6 +2,7 @@
 //! temporary SQLite file and talks to it over HTTP.
 
 mod activities;
+mod audit;
 mod auth;
 mod cli;
 mod clusters;

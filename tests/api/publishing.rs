@@ -183,6 +183,19 @@ async fn a_future_published_at_schedules_the_activity_then_it_is_public_everywhe
     .await;
     assert_eq!(revisions[0]["note"], "published at its scheduled time");
     assert_eq!(revisions[0]["changed_by"], Value::Null);
+    // And in the audit log, done by nobody: the clock.
+    let audit: Value = app
+        .as_admin(Method::GET, "/api/v1/audit?action=publish")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["meta"]["total"], 1);
+    assert_eq!(audit["data"][0]["resource_id"], id.to_string());
+    assert_eq!(audit["data"][0]["actor"], Value::Null);
+    assert_eq!(audit["data"][0]["version_after"], 2);
 }
 
 #[actix_web::test]

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::SqliteConnection;
 
+use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};

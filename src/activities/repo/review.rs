@@ -75,6 +75,11 @@ pub fn review(
         let updated = load_row(conn, row.id)?;
         let activity = detail(conn, &updated)?;
         record_revision(conn, &activity, Some(&user.username), now, Some(&note))?;
+        audit::record(
+            conn,
+            audit::Entry::new(decision.decision.as_str(), "activities", row.id)
+                .versions(Some(i64::from(row.version)), Some(activity.version)),
+        )?;
         Ok(activity)
     })
 }

@@ -31,7 +31,7 @@ pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due
                     activities::version.eq(activities::version + 1),
                 ))
                 .execute(conn)?;
-            record(conn, id, now, "published at its scheduled time")?;
+            record(conn, id, now, "publish", "published at its scheduled time")?;
         }
         let unfeatured: Vec<i32> = activities::table
             .filter(activities::featured.eq(true))
@@ -47,7 +47,7 @@ pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due
                     activities::version.eq(activities::version + 1),
                 ))
                 .execute(conn)?;
-            record(conn, id, now, "featured until then")?;
+            record(conn, id, now, "unfeature", "featured until then")?;
         }
         Ok(Due {
             published,
@@ -56,11 +56,23 @@ pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due
     })
 }
 
-/// The revision of a change made by the clock (no user).
-fn record(conn: &mut SqliteConnection, id: i32, now: NaiveDateTime, note: &str) -> ApiResult<()> {
+/// The revision and audit entry of a change made by the clock (no user).
+fn record(
+    conn: &mut SqliteConnection,
+    id: i32,
+    now: NaiveDateTime,
+    action: &str,
+    note: &str,
+) -> ApiResult<()> {
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
-    record_revision(conn, &activity, None, now, Some(note))
+    record_revision(conn, &activity, None, now, Some(note))?;
+    audit::record(
+        conn,
+        audit::Entry::new(action, "activities", id)
+            .versions(Some(activity.version - 1), Some(activity.version)),
+    )?;
+    Ok(())
 }
 
 /// The next moment the clock changes something (a scheduled publication, the end of a

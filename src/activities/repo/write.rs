@@ -134,7 +134,7 @@ fn check_featured(
             "needs featured: true (or null)",
         ));
     }
-    let changed = existing.map_or(true, |e| e.featured_until != until);
+    let changed = existing.is_none_or(|e| e.featured_until != until);
     if changed && until.is_some_and(|t| t <= now) {
         return Err(AppError::invalid(
             "/featured_until",
@@ -219,6 +219,17 @@ pub(super) fn store(
     let activity = detail(conn, &row)?;
     index(conn, &activity)?;
     record_revision(conn, &activity, Some(&user.username), now, note)?;
+    let action = if existing.is_some() {
+        "update"
+    } else {
+        "create"
+    };
+    let mut entry = audit::Entry::new(action, "activities", id).versions(
+        existing.map(|e| i64::from(e.version)),
+        Some(activity.version),
+    );
+    entry.detail = note.map(str::to_string);
+    audit::record(conn, entry)?;
     Ok(activity)
 }
 
@@ -449,6 +460,11 @@ pub fn trash(
                 activities::updated_by.eq(Some(user.id)),
             ))
             .execute(conn)?;
+        let version = Some(i64::from(row.version));
+        audit::record(
+            conn,
+            audit::Entry::new("delete", "activities", row.id).versions(version, version),
+        )?;
         Ok(())
     })
 }
@@ -465,6 +481,11 @@ pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiRe
                 activities::updated_by.eq(Some(user.id)),
             ))
             .execute(conn)?;
+        let version = Some(i64::from(row.version));
+        audit::record(
+            conn,
+            audit::Entry::new("restore", "activities", row.id).versions(version, version),
+        )?;
         let row = load_row(conn, row.id)?;
         detail(conn, &row)
     })
@@ -481,6 +502,11 @@ pub fn purge(conn: &mut SqliteConnection, key: &str) -> ApiResult<()> {
         }
         search::unindex(conn, SEARCH_TABLE, i64::from(row.id))?;
         diesel::delete(activities::table.find(row.id)).execute(conn)?;
+        audit::record(
+            conn,
+            audit::Entry::new("purge", "activities", row.id)
+                .versions(Some(i64::from(row.version)), None),
+        )?;
         Ok(())
     })
 }

@@ -250,6 +250,10 @@ pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<C
             .get_result(conn)?;
         let row = find(conn, &id.to_string())?;
         index(conn, &row)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("create", "clusters", id).versions(None, Some(1)),
+        )?;
         Ok(row)
     })
 }
@@ -294,6 +298,13 @@ pub fn update(
                 clusters::version.eq(row.version + 1),
             ))
             .execute(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("update", "clusters", row.id).versions(
+                Some(i64::from(row.version)),
+                Some(i64::from(row.version) + 1),
+            ),
+        )?;
         let row = find(conn, &row.id.to_string())?;
         index(conn, &row)?;
         Ok(row)
@@ -320,6 +331,11 @@ pub fn delete(
         }
         diesel::delete(clusters::table.find(row.id)).execute(conn)?;
         search::unindex(conn, SEARCH_TABLE, i64::from(row.id))?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("delete", "clusters", row.id)
+                .versions(Some(i64::from(row.version)), None),
+        )?;
         Ok(())
     })
 }

@@ -86,6 +86,11 @@ pub fn put_results(
                 ))
                 .execute(conn)?;
         }
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("update", "clusters", row.id)
+                .detail(format!("results of {year}")),
+        )?;
         results(conn, ResultScope::Cluster(row.id, year))
     })
 }

@@ -145,6 +145,11 @@ pub fn put_roster(
                 ))
                 .execute(conn)?;
         }
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("update", "clusters", row.id)
+                .detail(format!("members of {year}")),
+        )?;
         Ok(Roster {
             cluster: cluster_ref(&row),
             year,

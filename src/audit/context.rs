@@ -1,0 +1,81 @@
+//! Who is asking, from where, under which request id: set once per request by the outermost
+//! middleware (and the caller once authenticated), carried onto the blocking thread that runs
+//! its database work (as the tracing span is), read by [`super::record`]. Work outside a
+//! request (the clock, the command line) has none: its entries name no actor.
+
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
+
+use crate::auth::AuthUser;
+
+/// The request a change is made for.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    /// The peer's IP address (the socket's: a proxy's own address when behind one).
+    pub client_addr: Option<String>,
+    pub actor: Option<Actor>,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: i32,
+    pub username: String,
+    pub role: &'static str,
+}
+
+tokio::task_local! {
+    static REQUEST: Arc<Mutex<RequestMeta>>;
+}
+
+thread_local! {
+    static ON_THIS_THREAD: RefCell<Option<RequestMeta>> = const { RefCell::new(None) };
+}
+
+/// Run `f` (a request's handling) with `meta` as its context.
+pub async fn scope<F: std::future::Future>(meta: RequestMeta, f: F) -> F::Output {
+    REQUEST.scope(Arc::new(Mutex::new(meta)), f).await
+}
+
+/// The caller is known (the bearer token checked): its changes name it.
+pub fn authenticated(user: &AuthUser) {
+    let _ = REQUEST.try_with(|meta| {
+        if let Ok(mut meta) = meta.lock() {
+            meta.actor = Some(Actor {
+                id: user.id,
+                username: user.username.clone(),
+                role: user.role.as_str(),
+            });
+        }
+    });
+}
+
+/// The context of the request this task serves, to carry onto a blocking thread.
+pub fn capture() -> Option<RequestMeta> {
+    REQUEST
+        .try_with(|meta| meta.lock().ok().map(|m| m.clone()))
+        .ok()
+        .flatten()
+}
+
+/// Run `f` on this (blocking) thread with `meta` as the current context.
+pub fn with<T>(meta: Option<RequestMeta>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<RequestMeta>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            ON_THIS_THREAD.with(|cell| *cell.borrow_mut() = previous);
+        }
+    }
+    let previous = ON_THIS_THREAD.with(|cell| cell.replace(meta));
+    let _restore = Restore(previous);
+    f()
+}
+
+/// The current context: the blocking thread's, else the task's.
+pub fn current() -> Option<RequestMeta> {
+    ON_THIS_THREAD
+        .with(|cell| cell.borrow().clone())
+        .or_else(capture)
+}

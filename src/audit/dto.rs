@@ -1,0 +1,72 @@
+//! The audit log's entry and list query.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::query::de_nonempty;
+use crate::list_query;
+
+/// One recorded change or login.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The user's id (null: the clock or the command line; a failed login's unknown user).
+    pub actor_id: Option<i64>,
+    /// Username; for a failed login, the one tried.
+    #[schema(example = "bientap")]
+    pub actor: Option<String>,
+    #[schema(example = "editor")]
+    pub role: Option<String>,
+    /// `create`, `update`, `delete`, `restore`, `purge`, `approve`, `return`, `publish`
+    /// (a scheduled activity's time came), `unfeature`, `login`, `login_failed`,
+    /// `password_change`.
+    #[schema(example = "update")]
+    pub action: String,
+    /// `activities`, `organizations`, `clusters`, `users`, `auth`.
+    #[schema(example = "activities")]
+    pub resource: String,
+    #[schema(example = "42")]
+    pub resource_id: Option<String>,
+    /// More about the change (a roster's year, a revision restored…).
+    pub detail: Option<String>,
+    /// The `X-Request-Id` of the request that made it.
+    pub request_id: Option<String>,
+    /// The client's IP address as the server saw it (a proxy's, behind one).
+    pub client_addr: Option<String>,
+    pub version_before: Option<i64>,
+    pub version_after: Option<i64>,
+}
+
+list_query! {
+    /// Query of `GET /audit`.
+    pub struct ListAuditQuery {
+        sort_doc: "`at` or `-at` (newest first, the default); the id breaks ties.",
+        default_sort: "-at",
+        /// Only this user's entries (username).
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1)]
+        pub actor: Option<String>,
+        /// Only this action.
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1, example = "update")]
+        pub action: Option<String>,
+        /// Only this kind of resource.
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1, example = "activities")]
+        pub resource: Option<String>,
+        /// With `resource`: only this row (its id).
+        #[serde(default, deserialize_with = "de_nonempty")]
+        #[param(min_length = 1)]
+        pub resource_id: Option<String>,
+        /// Entries at or after this instant.
+        #[serde(default, deserialize_with = "crate::http::query::de_instant")]
+        #[param(value_type = Option<DateTime<Utc>>)]
+        pub from: Option<DateTime<Utc>>,
+        /// Entries before this instant.
+        #[serde(default, deserialize_with = "crate::http::query::de_instant")]
+        #[param(value_type = Option<DateTime<Utc>>)]
+        pub to: Option<DateTime<Utc>>,
+    }
+}
