@@ -147,6 +147,35 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub audit_retention_days: u32,
 
+    /// Send webhook deliveries from this process (`false` on all nodes but one, or to hold
+    /// them: the outbox keeps them).
+    #[arg(long, env = "DOAN_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_delivery: bool,
+
+    /// Allow webhook URLs on loopback, link-local and private addresses (off: SSRF guard).
+    #[arg(long, env = "DOAN_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, env = "DOAN_WEBHOOK_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout: u64,
+
+    /// Attempts per webhook delivery before it is given up.
+    #[arg(long, env = "DOAN_WEBHOOK_MAX_ATTEMPTS", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub webhook_max_attempts: u32,
+
+    /// Milliseconds before the first retry; doubled after each failed attempt (at most an hour).
+    #[arg(long, env = "DOAN_WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_retry_base_ms: u64,
+
+    /// Failed attempts in a row after which a subscription is switched off.
+    #[arg(long, env = "DOAN_WEBHOOK_DISABLE_AFTER", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_disable_after: u32,
+
     /// With --demo and no user yet: the password of the demo admin `admin`; default: a random
     /// one written to `admin-password` beside the database (mode 0600).
     #[arg(long, env = "DOAN_ADMIN_PASSWORD", hide_env_values = true)]
@@ -172,6 +201,23 @@ impl ServeArgs {
             token_ttl: 3600,
             admin_password: None,
             audit_retention_days: 365,
+            webhook_delivery: true,
+            webhook_allow_private: false,
+            webhook_timeout: 10,
+            webhook_max_attempts: 12,
+            webhook_retry_base_ms: 10_000,
+            webhook_disable_after: 50,
+        }
+    }
+
+    pub fn webhook_settings(&self) -> crate::webhooks::Settings {
+        crate::webhooks::Settings {
+            deliver: self.webhook_delivery,
+            allow_private: self.webhook_allow_private,
+            timeout: std::time::Duration::from_secs(self.webhook_timeout),
+            max_attempts: self.webhook_max_attempts,
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+            disable_after: self.webhook_disable_after,
         }
     }
 

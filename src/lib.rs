@@ -21,3 +21,4 @@ pub mod telemetry;
 pub mod text;
 pub mod users;
 pub mod vocab;
+pub mod webhooks;

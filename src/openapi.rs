@@ -27,10 +27,17 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
         (name = "auth", description = "Bearer tokens: reading published content needs none; every write does"),
         (name = "users", description = "Accounts that may write (admins only)"),
         (name = "audit", description = "Who changed what, and every login (admins only)"),
+        (name = "webhooks", description = "Subscriptions told of each publication and change, signed, retried (admins only)"),
         (name = "health", description = "Probes for orchestration"),
     ),
-    components(schemas(Problem, FieldError, crate::activities::dto::TagSort)),
-    modifiers(&BearerScheme)
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::activities::dto::TagSort,
+        crate::webhooks::dto::WebhookPayload,
+        crate::webhooks::dto::Event
+    )),
+    modifiers(&BearerScheme, &Webhooks)
 )]
 pub struct ApiDoc;
 
@@ -53,6 +60,63 @@ impl utoipa::Modify for BearerScheme {
                     .build(),
             ),
         );
+    }
+}
+
+/// The webhook requests this API sends, one per event (OpenAPI `webhooks`).
+struct Webhooks;
+
+impl utoipa::Modify for Webhooks {
+    fn modify(&self, spec: &mut Spec) {
+        use utoipa::openapi::path::{
+            OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
+        };
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        let mut paths = PathsBuilder::new();
+        for event in crate::webhooks::Event::ALL {
+            let operation = OperationBuilder::new()
+                .summary(Some(format!("{} (sent to subscribers)", event.as_str())))
+                .description(Some(
+                    "POSTed to each active subscription that asked for this event, after the                      change committed (at least once: deduplicate on `Webhook-Id`). Verify                      `Webhook-Signature` — `v1=` and the hex HMAC-SHA256, keyed with the                      subscription's secret, of `{Webhook-Timestamp}.{raw body}` — and refuse                      timestamps more than 5 minutes away. Answer 2xx within the timeout;                      anything else is retried with exponential backoff.",
+                ))
+                .tag("webhooks")
+                .operation_id(Some(format!("webhook_{}", event.as_str().replace('.', "_"))))
+                .parameter(header("Webhook-Id", "The event's id (the same on every retry)"))
+                .parameter(header("Webhook-Event", event.as_str()))
+                .parameter(header("Webhook-Timestamp", "Unix seconds when this attempt was signed"))
+                .parameter(header("Webhook-Signature", "`v1=<hex HMAC-SHA256 of {timestamp}.{body}>`"))
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .required(Some(Required::True))
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("WebhookPayload")))
+                                .build(),
+                        )
+                        .build(),
+                ))
+                .response(
+                    "2XX",
+                    ResponseBuilder::new().description("Received; not sent again"),
+                )
+                .response(
+                    "default",
+                    ResponseBuilder::new().description("Not received; retried later"),
+                );
+            paths = paths.path(event.as_str(), PathItem::new(HttpMethod::Post, operation));
+        }
+        spec.webhooks = Some(paths.build());
     }
 }
 

@@ -20,7 +20,7 @@ use crate::feeds::{self, FeedSettings};
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{activities, audit, clusters, demo, health, organizations, stats, users};
+use crate::{activities, audit, clusters, demo, health, organizations, stats, users, webhooks};
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -31,6 +31,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     users::configure(cfg);
     stats::configure(cfg);
     audit::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// Every route of the spec: the API, the health checks, the feeds.
@@ -119,6 +120,14 @@ impl Application {
         // Scheduled publications and featured flags that end, done when they fall due.
         actix_web::rt::spawn(activities::schedule::run(pool.clone()));
         actix_web::rt::spawn(audit::keep_for(pool.clone(), args.audit_retention_days));
+        let webhook_settings = args.webhook_settings();
+        if webhook_settings.deliver {
+            actix_web::rt::spawn(webhooks::deliver::run(
+                pool.clone(),
+                webhook_settings.clone(),
+            ));
+        }
+        let webhook_settings = web::Data::new(webhook_settings);
         let listener = TcpListener::bind(&args.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
         let port = listener.local_addr()?.port();
@@ -146,6 +155,7 @@ impl Application {
                     .app_data(throttle.clone())
                     .app_data(web::Data::new(public_url.clone()))
                     .app_data(feed_settings.clone())
+                    .app_data(webhook_settings.clone())
                     .app_data(web::Data::new(organizations::Hooks {
                         // A unit's name is part of its activities' search text.
                         renamed: activities::repo::reindex_organizer,

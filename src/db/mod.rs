@@ -149,7 +149,10 @@ where
         span.in_scope(|| {
             crate::audit::context::with(meta, || {
                 let mut conn = pool.get()?;
-                f(&mut conn)
+                let result = f(&mut conn);
+                // Its transaction is over: an event it enqueued can be sent now.
+                crate::webhooks::wake_if_enqueued();
+                result
             })
         })
     })

@@ -245,6 +245,52 @@ diesel::joinable!(cluster_results -> organizations (organization_id));
 diesel::joinable!(clusters -> organizations (bloc_id));
 diesel::joinable!(users -> organizations (organization_id));
 
+diesel::table! {
+    webhooks (id) {
+        id -> Integer,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        secret -> Text,
+        failures -> Integer,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Integer,
+        event -> Text,
+        resource -> Text,
+        resource_id -> Integer,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Integer,
+        webhook_id -> Integer,
+        event_id -> Integer,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        response_code -> Nullable<Integer>,
+        latency_ms -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_bodies,
@@ -263,4 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     slug_history,
     tags,
     users,
+    webhook_deliveries,
+    webhook_events,
+    webhooks,
 );

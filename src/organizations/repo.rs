@@ -439,7 +439,14 @@ pub fn create(
             conn,
             crate::audit::Entry::new("create", "organizations", id).versions(None, Some(1)),
         )?;
-        detail(conn, id)
+        let created = detail(conn, id)?;
+        crate::webhooks::enqueue(
+            conn,
+            crate::webhooks::Event::OrganizationCreated,
+            i64::from(id),
+            &created.organization,
+        )?;
+        Ok(created)
     })
 }
 
@@ -488,7 +495,14 @@ pub fn update(
             entry = entry.detail(format!("slug changed from {}", row.slug));
         }
         crate::audit::record(conn, entry)?;
-        detail(conn, id)
+        let updated = detail(conn, id)?;
+        crate::webhooks::enqueue(
+            conn,
+            crate::webhooks::Event::OrganizationUpdated,
+            i64::from(id),
+            &updated.organization,
+        )?;
+        Ok(updated)
     })
 }
 
@@ -516,6 +530,12 @@ pub fn delete(
             conn,
             crate::audit::Entry::new("delete", "organizations", id)
                 .versions(Some(current.organization.version), None),
+        )?;
+        crate::webhooks::enqueue(
+            conn,
+            crate::webhooks::Event::OrganizationDeleted,
+            i64::from(id),
+            &current.organization,
         )?;
         Ok(())
     })

@@ -88,6 +88,16 @@ fn matrix() -> Vec<Row> {
             "/api/v1/trash/activities/{id}",
             [401, 403, 204],
         ),
+        // Webhooks and the audit log are for admins.
+        row(Method::POST, "/api/v1/webhooks", [401, 403, 201]),
+        row(Method::PATCH, "/api/v1/webhooks/{id}", [401, 403, 200]),
+        row(Method::DELETE, "/api/v1/webhooks/{id}", [401, 403, 204]),
+        row(
+            Method::POST,
+            "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+            [401, 403, 202],
+        ),
+        row(Method::GET, "/api/v1/audit", [401, 403, 200]),
         // Clusters are for admins.
         row(Method::POST, "/api/v1/clusters", [401, 403, 201]),
         row(Method::PATCH, "/api/v1/clusters/{id}", [401, 403, 200]),
@@ -160,6 +170,37 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
         ("POST", "/api/v1/auth/password") => (row.path.into(), None),
         ("POST", "/api/v1/activities") => {
             (row.path.into(), Some(activity_body(n, world.editor_org)))
+        }
+        ("POST", "/api/v1/webhooks") => (
+            row.path.into(),
+            Some(json!({"url": "https://example.vn/hook", "events": ["organization.created"]})),
+        ),
+        (_, path) if path.starts_with("/api/v1/webhooks/") => {
+            let res = app
+                .post_json(
+                    "/api/v1/webhooks",
+                    &json!({"url": "https://example.vn/hook", "events": ["organization.created"]}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            // An event, so that there is a delivery to send again.
+            app.create_org(json!({"name": format!("Đối tác {n}"), "kind": "partner"}))
+                .await;
+            let log: Value = app
+                .as_admin(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let delivery = log["data"][0]["id"].as_i64().unwrap();
+            let concrete = path
+                .replace("{id}", &id.to_string())
+                .replace("{delivery}", &delivery.to_string());
+            let body = (row.method == Method::PATCH).then(|| json!({"description": "Cổng tỉnh"}));
+            (concrete, body)
         }
         ("POST", "/api/v1/clusters") => (
             row.path.into(),

@@ -20,3 +20,4 @@ mod query_plans;
 mod security;
 mod stats;
 mod totals;
+mod webhooks;

@@ -24,6 +24,7 @@ use crate::error::{ApiResult, AppError, FieldError};
 use crate::organizations::dto::OrgRef;
 use crate::organizations::repo as orgs;
 use crate::text;
+use crate::webhooks;
 
 use super::dto::*;
 use super::render;

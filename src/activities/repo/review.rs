@@ -75,6 +75,9 @@ pub fn review(
         let updated = load_row(conn, row.id)?;
         let activity = detail(conn, &updated)?;
         record_revision(conn, &activity, Some(&user.username), now, Some(&note))?;
+        if activity.status == Status::Published {
+            webhooks::enqueue(conn, webhooks::Event::ActivityPublished, activity.id, &activity)?;
+        }
         audit::record(
             conn,
             audit::Entry::new(decision.decision.as_str(), "activities", row.id)

@@ -67,6 +67,15 @@ fn record(
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
     record_revision(conn, &activity, None, now, Some(note))?;
+    // The moment it becomes public is its publication for subscribers too.
+    let event = match action {
+        "publish" => Some(webhooks::Event::ActivityPublished),
+        _ if is_public(&row) => Some(webhooks::Event::ActivityUpdated),
+        _ => None,
+    };
+    if let Some(event) = event {
+        webhooks::enqueue(conn, event, activity.id, &activity)?;
+    }
     audit::record(
         conn,
         audit::Entry::new(action, "activities", id)

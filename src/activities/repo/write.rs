@@ -219,6 +219,16 @@ pub(super) fn store(
     let activity = detail(conn, &row)?;
     index(conn, &activity)?;
     record_revision(conn, &activity, Some(&user.username), now, note)?;
+    let was_public = existing.is_some_and(is_public);
+    let event = match (was_public, status.is_public()) {
+        (false, true) => Some(webhooks::Event::ActivityPublished),
+        (true, true) => Some(webhooks::Event::ActivityUpdated),
+        (true, false) => Some(webhooks::Event::ActivityUnpublished),
+        (false, false) => None,
+    };
+    if let Some(event) = event {
+        webhooks::enqueue(conn, event, activity.id, &activity)?;
+    }
     let action = if existing.is_some() {
         "update"
     } else {
@@ -231,6 +241,11 @@ pub(super) fn store(
     entry.detail = note.map(str::to_string);
     audit::record(conn, entry)?;
     Ok(activity)
+}
+
+/// Is this row public now (published or archived, not in the trash)?
+pub(super) fn is_public(row: &ActivityRow) -> bool {
+    row.deleted_at.is_none() && Status::parse(&row.status).is_some_and(Status::is_public)
 }
 
 /// Keep `activity`'s state as the revision of its version, by `changed_by` (none: the clock).
@@ -452,7 +467,11 @@ pub fn trash(
     conn.immediate_transaction(|conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&detail(conn, &row)?)?)?;
+        let current = detail(conn, &row)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        if is_public(&row) {
+            webhooks::enqueue(conn, webhooks::Event::ActivityDeleted, current.id, &current)?;
+        }
         diesel::update(activities::table.find(row.id))
             .set((
                 activities::deleted_at.eq(Some(db::now())),
@@ -487,7 +506,16 @@ pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiRe
             audit::Entry::new("restore", "activities", row.id).versions(version, version),
         )?;
         let row = load_row(conn, row.id)?;
-        detail(conn, &row)
+        let restored = detail(conn, &row)?;
+        if is_public(&row) {
+            webhooks::enqueue(
+                conn,
+                webhooks::Event::ActivityRestored,
+                restored.id,
+                &restored,
+            )?;
+        }
+        Ok(restored)
     })
 }
 

@@ -1,0 +1,591 @@
+//! Subscriptions, their deliveries, and the worker's claims and results.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::SqliteConnection;
+
+use crate::db;
+use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
+use crate::db::precondition as etag;
+use crate::db::schema::{webhook_deliveries, webhook_events, webhooks};
+use crate::error::{ApiResult, AppError, FieldError};
+use crate::http::body::Patch;
+use crate::text;
+
+use super::dto::*;
+use super::Settings;
+
+pub const SORTS: Sortable = Sortable {
+    fields: &[("id", "w.id")],
+    default: "id",
+};
+
+pub const DELIVERY_SORTS: Sortable = Sortable {
+    fields: &[("id", "d.id")],
+    default: "-id",
+};
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = webhooks)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+pub struct WebhookRow {
+    pub id: i32,
+    pub url: String,
+    pub events: String,
+    pub description: Option<String>,
+    pub active: bool,
+    pub secret: String,
+    pub failures: i32,
+    pub disabled_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+}
+
+impl KeysetRow for WebhookRow {
+    fn id(&self) -> i64 {
+        i64::from(self.id)
+    }
+    fn sort_value(&self, _: &str) -> Bind {
+        Bind::Int(i64::from(self.id))
+    }
+}
+
+fn parse_events(raw: &str) -> Vec<Event> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+impl WebhookRow {
+    pub fn to_dto(&self) -> Webhook {
+        Webhook {
+            id: i64::from(self.id),
+            url: self.url.clone(),
+            events: parse_events(&self.events),
+            description: self.description.clone(),
+            active: self.active,
+            failures: i64::from(self.failures),
+            disabled_reason: self.disabled_reason.clone(),
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+            version: i64::from(self.version),
+        }
+    }
+}
+
+/// The events, deduplicated in the documented order, as stored.
+fn events_json(events: &[Event]) -> String {
+    let list: Vec<&str> = Event::ALL
+        .iter()
+        .filter(|e| events.contains(e))
+        .map(|e| e.as_str())
+        .collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+/// A URL a subscription may have: http(s), a host, no credentials, at most 2000 characters,
+/// and — unless `allow_private` — no loopback, link-local or private address or `localhost`.
+/// (Names are checked again when each request is sent: what they resolve to may change.)
+pub fn check_url(raw: &str, allow_private: bool) -> Result<String, FieldError> {
+    let bad = |why: &str| FieldError::new("/url", why);
+    let raw = raw.trim();
+    if raw.chars().count() > 2000 {
+        return Err(bad("must be at most 2000 characters"));
+    }
+    let url = url::Url::parse(raw).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must be an http or https URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    let Some(host) = url.host() else {
+        return Err(bad("must have a host"));
+    };
+    if !allow_private {
+        let private = match host {
+            url::Host::Ipv4(ip) => super::deliver::forbidden(std::net::IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => super::deliver::forbidden(std::net::IpAddr::V6(ip)),
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                name == "localhost" || name.ends_with(".localhost")
+            }
+        };
+        if private {
+            return Err(bad(
+                "must not point to a loopback, link-local or private address",
+            ));
+        }
+    }
+    Ok(url.to_string())
+}
+
+fn find(conn: &mut SqliteConnection, id: i64) -> ApiResult<WebhookRow> {
+    let not_found = || AppError::not_found(format!("there is no webhook {id}"));
+    let id = i32::try_from(id).map_err(|_| not_found())?;
+    webhooks::table
+        .find(id)
+        .select(WebhookRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(not_found)
+}
+
+pub fn list(
+    conn: &mut SqliteConnection,
+    page: &PageSpec,
+) -> ApiResult<(Vec<Webhook>, i64, Option<Vec<Bind>>)> {
+    let q = ListSql::new("w.*", "webhooks w", "w.id");
+    let (rows, total, next) = page.load::<WebhookRow>(conn, &q)?;
+    Ok((rows.iter().map(WebhookRow::to_dto).collect(), total, next))
+}
+
+pub fn get(conn: &mut SqliteConnection, id: i64) -> ApiResult<Webhook> {
+    Ok(find(conn, id)?.to_dto())
+}
+
+pub fn create(
+    conn: &mut SqliteConnection,
+    input: &CreateWebhook,
+    settings: &Settings,
+) -> ApiResult<CreatedWebhook> {
+    let url =
+        check_url(&input.url, settings.allow_private).map_err(|e| AppError::Validation(vec![e]))?;
+    let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>()));
+    let now = db::now();
+    conn.immediate_transaction(|conn| {
+        let id: i32 = diesel::insert_into(webhooks::table)
+            .values((
+                webhooks::url.eq(&url),
+                webhooks::events.eq(events_json(&input.events)),
+                webhooks::description.eq(text::clean_opt(input.description.as_deref())),
+                webhooks::active.eq(input.active.unwrap_or(true)),
+                webhooks::secret.eq(&secret),
+                webhooks::created_at.eq(now),
+                webhooks::updated_at.eq(now),
+            ))
+            .returning(webhooks::id)
+            .get_result(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("create", "webhooks", id).versions(None, Some(1)),
+        )?;
+        Ok(CreatedWebhook {
+            webhook: find(conn, i64::from(id))?.to_dto(),
+            secret: secret.clone(),
+        })
+    })
+}
+
+pub fn update(
+    conn: &mut SqliteConnection,
+    id: i64,
+    patch: UpdateWebhook,
+    if_match: Option<String>,
+    settings: &Settings,
+) -> ApiResult<Webhook> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, id)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
+        let url = match &patch.url {
+            Patch::Value(v) => {
+                check_url(v, settings.allow_private).map_err(|e| AppError::Validation(vec![e]))?
+            }
+            _ => row.url.clone(),
+        };
+        let events = match &patch.events {
+            Patch::Value(v) => events_json(v),
+            _ => row.events.clone(),
+        };
+        let description = match patch.description {
+            Patch::Absent => row.description.clone(),
+            Patch::Null => None,
+            Patch::Value(v) => text::clean_opt(Some(&v)),
+        };
+        let active = patch.active.as_value().copied().unwrap_or(row.active);
+        // Switched on again: a fresh start.
+        let revived = active && !row.active;
+        let unchanged = url == row.url
+            && events == row.events
+            && description == row.description
+            && active == row.active;
+        if unchanged {
+            return Ok(row.to_dto());
+        }
+        diesel::update(webhooks::table.find(row.id))
+            .set((
+                webhooks::url.eq(&url),
+                webhooks::events.eq(&events),
+                webhooks::description.eq(&description),
+                webhooks::active.eq(active),
+                webhooks::failures.eq(if revived { 0 } else { row.failures }),
+                webhooks::disabled_reason.eq(if active {
+                    None
+                } else {
+                    row.disabled_reason.clone()
+                }),
+                webhooks::updated_at.eq(db::now()),
+                webhooks::version.eq(row.version + 1),
+            ))
+            .execute(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("update", "webhooks", row.id).versions(
+                Some(i64::from(row.version)),
+                Some(i64::from(row.version) + 1),
+            ),
+        )?;
+        Ok(find(conn, id)?.to_dto())
+    })
+}
+
+pub fn delete(conn: &mut SqliteConnection, id: i64, if_match: Option<String>) -> ApiResult<()> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, id)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
+        diesel::delete(webhooks::table.find(row.id)).execute(conn)?;
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("delete", "webhooks", row.id)
+                .versions(Some(i64::from(row.version)), None),
+        )?;
+        Ok(())
+    })
+}
+
+#[derive(Debug, QueryableByName)]
+struct DeliveryRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    event_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    event: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    next_attempt_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    last_attempt_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    response_code: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    latency_ms: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    error: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    created_at: NaiveDateTime,
+}
+
+impl KeysetRow for DeliveryRow {
+    fn id(&self) -> i64 {
+        i64::from(self.id)
+    }
+    fn sort_value(&self, _: &str) -> Bind {
+        Bind::Int(i64::from(self.id))
+    }
+}
+
+impl DeliveryRow {
+    fn to_dto(&self) -> Delivery {
+        let event = Event::ALL
+            .into_iter()
+            .find(|e| e.as_str() == self.event)
+            .unwrap_or(Event::ActivityUpdated);
+        Delivery {
+            id: i64::from(self.id),
+            event_id: i64::from(self.event_id),
+            event,
+            status: self.status.clone(),
+            attempts: i64::from(self.attempts),
+            next_attempt_at: self.next_attempt_at.map(|t| t.and_utc()),
+            last_attempt_at: self.last_attempt_at.map(|t| t.and_utc()),
+            response_code: self.response_code.map(i64::from),
+            latency_ms: self.latency_ms.map(i64::from),
+            error: self.error.clone(),
+            created_at: self.created_at.and_utc(),
+        }
+    }
+}
+
+const DELIVERY_COLUMNS: &str = "d.id, d.event_id, e.event, d.status, d.attempts, \
+    d.next_attempt_at, d.last_attempt_at, d.response_code, d.latency_ms, d.error, d.created_at";
+
+fn deliveries_sql(webhook_id: i32, status: Option<&str>) -> ListSql {
+    let mut q = ListSql::new(
+        DELIVERY_COLUMNS,
+        "webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id",
+        "d.id",
+    );
+    q.filter("d.webhook_id = ?", [Bind::Int(i64::from(webhook_id))]);
+    if let Some(status) = status {
+        q.filter("d.status = ?", [Bind::Text(status.to_string())]);
+    }
+    q
+}
+
+/// A subscription's delivery log.
+pub fn deliveries(
+    conn: &mut SqliteConnection,
+    webhook_id: i64,
+    status: Option<&str>,
+    page: &PageSpec,
+) -> ApiResult<(Vec<Delivery>, i64, Option<Vec<Bind>>)> {
+    if let Some(s) = status {
+        if !matches!(s, "pending" | "delivered" | "failed") {
+            return Err(AppError::bad_param(
+                "status",
+                "must be pending, delivered or failed",
+            ));
+        }
+    }
+    let row = find(conn, webhook_id)?;
+    let (rows, total, next) = page.load::<DeliveryRow>(conn, &deliveries_sql(row.id, status))?;
+    Ok((rows.iter().map(DeliveryRow::to_dto).collect(), total, next))
+}
+
+/// Try a delivery again now (with its full count of retries).
+pub fn redeliver(
+    conn: &mut SqliteConnection,
+    webhook_id: i64,
+    delivery: i64,
+) -> ApiResult<Delivery> {
+    conn.immediate_transaction(|conn| {
+        let row = find(conn, webhook_id)?;
+        let not_found =
+            || AppError::not_found(format!("webhook {webhook_id} has no delivery {delivery}"));
+        let delivery = i32::try_from(delivery).map_err(|_| not_found())?;
+        let changed = diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq(delivery))
+                .filter(webhook_deliveries::webhook_id.eq(row.id)),
+        )
+        .set((
+            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::attempts.eq(0),
+            webhook_deliveries::next_attempt_at.eq(Some(db::now())),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(not_found());
+        }
+        crate::audit::record(
+            conn,
+            crate::audit::Entry::new("redeliver", "webhooks", row.id)
+                .detail(format!("delivery {delivery}")),
+        )?;
+        super::ENQUEUED.with(|e| e.set(true));
+        let mut q = deliveries_sql(row.id, None);
+        q.filter("d.id = ?", [Bind::Int(i64::from(delivery))]);
+        let stmt = q.page(
+            &[],
+            &crate::db::list::Window::Offset {
+                offset: 0,
+                limit: 1,
+            },
+        );
+        let rows: Vec<DeliveryRow> = crate::db::list::load(conn, &stmt)?;
+        rows.first().map(DeliveryRow::to_dto).ok_or_else(not_found)
+    })
+}
+
+/// One attempt the worker makes.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub delivery_id: i32,
+    pub webhook_id: i32,
+    pub url: String,
+    pub secret: String,
+    pub event_id: i32,
+    pub event: String,
+    pub body: String,
+    pub attempts: i32,
+}
+
+/// A due delivery with what sending it needs.
+#[derive(Queryable)]
+struct Due {
+    delivery_id: i32,
+    webhook_id: i32,
+    url: String,
+    secret: String,
+    event_id: i32,
+    event: String,
+    data: String,
+    created: NaiveDateTime,
+    attempts: i32,
+}
+
+/// How long a claimed attempt is this worker's: past it (the process died mid-request), the
+/// delivery is due again.
+const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+
+/// Claim up to `limit` deliveries due at `now` (of active subscriptions): each is leased to
+/// this worker by moving its next attempt past the lease, so another node skips it.
+pub fn claim_due(
+    conn: &mut SqliteConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> ApiResult<Vec<Attempt>> {
+    conn.immediate_transaction(|conn| {
+        let due: Vec<Due> = webhook_deliveries::table
+            .inner_join(webhooks::table)
+            .inner_join(webhook_events::table)
+            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::next_attempt_at.le(now))
+            .filter(webhooks::active.eq(true))
+            .order(webhook_deliveries::next_attempt_at.asc())
+            .select((
+                webhook_deliveries::id,
+                webhooks::id,
+                webhooks::url,
+                webhooks::secret,
+                webhook_events::id,
+                webhook_events::event,
+                webhook_events::data,
+                webhook_events::created_at,
+                webhook_deliveries::attempts,
+            ))
+            .limit(limit)
+            .load(conn)?;
+        let mut out = Vec::with_capacity(due.len());
+        for Due {
+            delivery_id,
+            webhook_id,
+            url,
+            secret,
+            event_id,
+            event,
+            data,
+            created,
+            attempts,
+        } in due
+        {
+            diesel::update(webhook_deliveries::table.find(delivery_id))
+                .set(webhook_deliveries::next_attempt_at.eq(Some(now + LEASE)))
+                .execute(conn)?;
+            // The same bytes on every attempt: id, event, time and the stored representation.
+            let body =
+                format!(
+                "{{\"id\":{event_id},\"event\":\"{event}\",\"created_at\":\"{}\",\"data\":{data}}}",
+                created.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            );
+            out.push(Attempt {
+                delivery_id,
+                webhook_id,
+                url,
+                secret,
+                event_id,
+                event,
+                body,
+                attempts,
+            });
+        }
+        Ok(out)
+    })
+}
+
+/// What one attempt got.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub response_code: Option<u16>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none() && self.response_code.is_some_and(|c| (200..300).contains(&c))
+    }
+}
+
+/// The wait before attempt `n + 1` after `n` failed ones: the base doubled each time, at most
+/// an hour.
+pub fn backoff(base: std::time::Duration, failed: u32) -> chrono::Duration {
+    let factor = 2u32.saturating_pow(failed.saturating_sub(1)).min(1 << 20);
+    let wait = base
+        .saturating_mul(factor)
+        .min(std::time::Duration::from_secs(3600));
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+}
+
+/// Record an attempt's outcome: delivered; or tried again later; or given up. A subscription
+/// whose attempts fail `disable_after` times in a row is switched off.
+pub fn record(
+    conn: &mut SqliteConnection,
+    attempt: &Attempt,
+    outcome: &Outcome,
+    settings: &Settings,
+) -> ApiResult<()> {
+    let now = db::now();
+    conn.immediate_transaction(|conn| {
+        let attempts = attempt.attempts + 1;
+        let ok = outcome.succeeded();
+        let (status, next) = if ok {
+            ("delivered", None)
+        } else if attempts as u32 >= settings.max_attempts {
+            ("failed", None)
+        } else {
+            (
+                "pending",
+                Some(now + backoff(settings.retry_base, attempts as u32)),
+            )
+        };
+        let error = match (&outcome.error, outcome.response_code) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(code)) if !ok => Some(format!("the receiver answered {code}")),
+            _ => None,
+        };
+        diesel::update(webhook_deliveries::table.find(attempt.delivery_id))
+            .set((
+                webhook_deliveries::status.eq(status),
+                webhook_deliveries::attempts.eq(attempts),
+                webhook_deliveries::next_attempt_at.eq(next),
+                webhook_deliveries::last_attempt_at.eq(Some(now)),
+                webhook_deliveries::response_code.eq(outcome.response_code.map(i32::from)),
+                webhook_deliveries::latency_ms
+                    .eq(Some(i32::try_from(outcome.latency_ms).unwrap_or(i32::MAX))),
+                webhook_deliveries::error.eq(error),
+            ))
+            .execute(conn)?;
+        if ok {
+            diesel::update(webhooks::table.find(attempt.webhook_id))
+                .filter(webhooks::failures.ne(0))
+                .set(webhooks::failures.eq(0))
+                .execute(conn)?;
+        } else {
+            let failures: i32 = diesel::update(webhooks::table.find(attempt.webhook_id))
+                .set(webhooks::failures.eq(webhooks::failures + 1))
+                .returning(webhooks::failures)
+                .get_result(conn)?;
+            if failures as u32 >= settings.disable_after {
+                diesel::update(webhooks::table.find(attempt.webhook_id))
+                    .filter(webhooks::active.eq(true))
+                    .set((
+                        webhooks::active.eq(false),
+                        webhooks::disabled_reason.eq(Some(format!(
+                            "switched off after {failures} failed attempts in a row (last: {})",
+                            outcome
+                                .error
+                                .clone()
+                                .or(outcome.response_code.map(|c| format!("HTTP {c}")))
+                                .unwrap_or_default()
+                        ))),
+                        webhooks::updated_at.eq(now),
+                        webhooks::version.eq(webhooks::version + 1),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The next moment a delivery is due, if any (the worker's sleep).
+pub fn next_due(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq("pending"))
+        .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
+        .first(conn)
+}

@@ -1,0 +1,494 @@
+//! Webhooks against a local receiver: signed events for each change (none for one that rolled
+//! back), retries with backoff, switching off after failures, redelivery, delivery after a
+//! restart, the SSRF guard, and a scheduled publication's event at its time.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use hmac::{Hmac, Mac};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::helpers::*;
+
+/// A request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    event: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    /// Answer 500 to this many more requests.
+    failing: Arc<AtomicUsize>,
+    url: String,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let mut receiver = Receiver::default();
+        let state = receiver.clone();
+        let server = HttpServer::new(move || {
+            let state = state.clone();
+            App::new().route(
+                "/hook",
+                web::post().to(move |req: HttpRequest, body: String| {
+                    let state = state.clone();
+                    async move {
+                        let header = |name: &str| {
+                            req.headers()
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        state.got.lock().unwrap().push(Received {
+                            id: header("webhook-id"),
+                            event: header("webhook-event"),
+                            timestamp: header("webhook-timestamp"),
+                            signature: header("webhook-signature"),
+                            body,
+                        });
+                        let fail = state
+                            .failing
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok();
+                        if fail {
+                            HttpResponse::InternalServerError().finish()
+                        } else {
+                            HttpResponse::NoContent().finish()
+                        }
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let port = server.addrs()[0].port();
+        actix_web::rt::spawn(server.run());
+        receiver.url = format!("http://127.0.0.1:{port}/hook");
+        receiver
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Wait until `n` requests have arrived (at most 10 s).
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {n} requests arrived: {got:?}",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn verify(secret: &str, r: &Received) {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{}.{}", r.timestamp, r.body).as_bytes());
+    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(r.signature, expected, "signature of {}", r.body);
+    let ts: i64 = r.timestamp.parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - ts).abs() < 60);
+}
+
+fn private_ok(args: &mut doan_api::cli::ServeArgs) {
+    args.webhook_allow_private = true;
+    args.webhook_retry_base_ms = 50;
+}
+
+async fn subscribe(app: &TestApp, url: &str, events: Value) -> (i64, String) {
+    let res = app
+        .post_json("/api/v1/webhooks", &json!({"url": url, "events": events}))
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"));
+    (created["id"].as_i64().unwrap(), secret)
+}
+
+async fn deliveries(app: &TestApp, webhook: i64) -> Vec<Value> {
+    let res = app
+        .as_admin(
+            Method::GET,
+            &format!("/api/v1/webhooks/{webhook}/deliveries"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json::<Value>().await.unwrap()["data"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+const ACTIVITY_EVENTS: [&str; 5] = [
+    "activity.published",
+    "activity.updated",
+    "activity.unpublished",
+    "activity.deleted",
+    "activity.restored",
+];
+
+#[actix_web::test]
+async fn each_change_sends_one_signed_event_and_a_refused_one_none() {
+    let app = spawn_with(private_ok).await;
+    let receiver = Receiver::start().await;
+    let (webhook, secret) = subscribe(&app, &receiver.url, json!(ACTIVITY_EVENTS)).await;
+    // The secret is shown once.
+    let shown = app
+        .as_admin(Method::GET, &format!("/api/v1/webhooks/{webhook}"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(shown.get("secret").is_none(), "{shown}");
+    assert_eq!(shown["active"], true);
+
+    let org = app
+        .create_org(json!({"name": "Chi đoàn D", "kind": "branch"}))
+        .await;
+    let draft = create_activity(
+        &app,
+        json!({"title": "Hiến máu nhân đạo", "occurred_on": "2023-09-20",
+            "category": "volunteering", "organizer_id": org["id"]}),
+    )
+    .await;
+    let path = format!("/api/v1/activities/{}", draft["id"]);
+    let mut expected = Vec::new();
+    // Each change, then the event it must send (a draft's changes send none).
+    let steps: Vec<(Method, Value, Option<&str>)> = vec![
+        (Method::PATCH, json!({"summary": "Bản nháp"}), None),
+        (
+            Method::PATCH,
+            json!({"status": "published"}),
+            Some("activity.published"),
+        ),
+        (
+            Method::PATCH,
+            json!({"summary": "Đã sửa"}),
+            Some("activity.updated"),
+        ),
+        (
+            Method::PATCH,
+            json!({"status": "draft"}),
+            Some("activity.unpublished"),
+        ),
+        (
+            Method::PATCH,
+            json!({"status": "published"}),
+            Some("activity.published"),
+        ),
+        (Method::DELETE, Value::Null, Some("activity.deleted")),
+        (Method::POST, Value::Null, Some("activity.restored")),
+    ];
+    for (method, body, event) in steps {
+        let res = match method {
+            Method::PATCH => app.patch_json(&path, &body).await,
+            Method::DELETE => app.delete(&path).await,
+            _ => app
+                .as_admin(Method::POST, &format!("{path}/restore"))
+                .send()
+                .await
+                .unwrap(),
+        };
+        assert!(
+            res.status().is_success(),
+            "{method} {body}: {}",
+            res.status()
+        );
+        if let Some(event) = event {
+            expected.push(event.to_string());
+            let got = receiver.wait_for(expected.len()).await;
+            assert_eq!(got.last().unwrap().event, event);
+        }
+        if method == Method::DELETE {
+            continue; // in the trash: no PATCH to refuse
+        }
+        // Refused changes in between: a stale If-Match (412), a bad value (422).
+        let stale = app
+            .as_admin(Method::PATCH, &path)
+            .header("Content-Type", "application/merge-patch+json")
+            .header("If-Match", "\"cu\"")
+            .body(json!({"summary": "Không được"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 412);
+        let bad = app.patch_json(&path, &json!({"title": ""})).await;
+        assert_eq!(bad.status(), 422);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = receiver.received();
+    let events: Vec<String> = got.iter().map(|r| r.event.clone()).collect();
+    assert_eq!(events, expected, "nothing more, nothing less");
+    let mut ids = Vec::new();
+    for r in &got {
+        verify(&secret, r);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["event"], r.event);
+        assert_eq!(body["id"].to_string(), r.id);
+        assert_eq!(body["data"]["id"], draft["id"]);
+        ids.push(r.id.clone());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), got.len(), "one id per event");
+    let first: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(first["data"]["status"], "published");
+    assert_eq!(first["data"]["summary"], "Bản nháp");
+    // The log: each delivered at the first attempt, with its answer and latency.
+    let log = deliveries(&app, webhook).await;
+    assert_eq!(log.len(), expected.len());
+    for d in &log {
+        assert_eq!(d["status"], "delivered", "{d}");
+        assert_eq!(d["attempts"], 1);
+        assert_eq!(d["response_code"], 204);
+        assert!(d["latency_ms"].as_i64().unwrap() >= 0);
+        assert_eq!(d["next_attempt_at"], Value::Null);
+    }
+
+    // A scheduled publication sends its event when its time comes, not before.
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let scheduled = create_activity(
+        &app,
+        json!({"title": "Tin hẹn giờ", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": org["id"], "status": "published", "published_at": soon}),
+    )
+    .await;
+    assert_eq!(scheduled["status"], "scheduled");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        receiver.received().len(),
+        expected.len(),
+        "sent before its time"
+    );
+    let got = receiver.wait_for(expected.len() + 1).await;
+    let last = got.last().unwrap();
+    assert_eq!(last.event, "activity.published");
+    let body: Value = serde_json::from_str(&last.body).unwrap();
+    assert_eq!(body["data"]["id"], scheduled["id"]);
+    assert_eq!(body["data"]["status"], "published");
+    verify(&secret, last);
+}
+
+#[actix_web::test]
+async fn a_failing_receiver_is_retried_then_switched_off_and_can_be_redelivered() {
+    let app = spawn_with(|a| {
+        private_ok(a);
+        a.webhook_disable_after = 4;
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    let (webhook, secret) = subscribe(&app, &receiver.url, json!(["organization.created"])).await;
+    // Two 500s, then accepted: three attempts of the same signed bytes, backing off.
+    receiver.failing.store(2, Ordering::SeqCst);
+    app.create_org(json!({"name": "Công đoàn Sở Tài chính", "kind": "partner"}))
+        .await;
+    let got = receiver.wait_for(3).await;
+    assert!(got
+        .iter()
+        .all(|r| r.body == got[0].body && r.id == got[0].id));
+    for r in &got {
+        verify(&secret, r);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let log = loop {
+        let log = deliveries(&app, webhook).await;
+        if log[0]["status"] == "delivered" {
+            break log;
+        }
+        assert!(Instant::now() < deadline, "{log:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(log[0]["attempts"], 3);
+    assert_eq!(log[0]["response_code"], 204);
+
+    // A receiver that keeps failing: switched off after 4 failed attempts in a row.
+    receiver.failing.store(1000, Ordering::SeqCst);
+    app.create_org(json!({"name": "Xã Mẫu Sơn", "kind": "partner"}))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let off = loop {
+        let now: Value = app
+            .as_admin(Method::GET, &format!("/api/v1/webhooks/{webhook}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if now["active"] == false {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "never switched off: {now}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(off["failures"], 4);
+    assert!(
+        off["disabled_reason"].as_str().unwrap().contains("500"),
+        "{off}"
+    );
+    let log = deliveries(&app, webhook).await;
+    assert_eq!(log[0]["status"], "pending");
+    assert_eq!(log[0]["response_code"], 500);
+    assert_eq!(log[0]["error"], "the receiver answered 500");
+    // Switched off: nothing more is sent.
+    let sent = receiver.received().len();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.received().len(), sent);
+
+    // Fixed and switched on again: the pending delivery goes out; a redelivery sends an
+    // already delivered one again (same event id).
+    receiver.failing.store(0, Ordering::SeqCst);
+    let res = app
+        .patch_json(
+            &format!("/api/v1/webhooks/{webhook}"),
+            &json!({"active": true}),
+        )
+        .await;
+    let on: Value = res.json().await.unwrap();
+    assert_eq!(on["failures"], 0);
+    assert_eq!(on["disabled_reason"], Value::Null);
+    let got = receiver.wait_for(sent + 1).await;
+    assert!(got.last().unwrap().body.contains("Xã Mẫu Sơn"));
+    let first_delivery = log.last().unwrap()["id"].as_i64().unwrap();
+    let res = app
+        .as_admin(
+            Method::POST,
+            &format!("/api/v1/webhooks/{webhook}/deliveries/{first_delivery}/redeliver"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let got = receiver.wait_for(sent + 2).await;
+    assert_eq!(got.last().unwrap().id, got[0].id);
+    let res = app
+        .as_admin(
+            Method::POST,
+            &format!("/api/v1/webhooks/{webhook}/deliveries/999999/redeliver"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404).await;
+}
+
+#[actix_web::test]
+async fn an_event_waits_in_the_outbox_for_a_restart() {
+    let app = spawn_with(|a| {
+        private_ok(a);
+        a.webhook_delivery = false;
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    let (webhook, _) = subscribe(&app, &receiver.url, json!(["organization.created"])).await;
+    app.create_org(json!({"name": "Đồn Biên phòng Ba Sơn", "kind": "partner"}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.received().is_empty());
+    assert_eq!(deliveries(&app, webhook).await[0]["status"], "pending");
+    // The next process (delivery on) sends it.
+    start_again(&app, |a| {
+        private_ok(a);
+        a.webhook_delivery = true;
+    })
+    .await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].event, "organization.created");
+    assert!(got[0].body.contains("Đồn Biên phòng Ba Sơn"));
+}
+
+#[actix_web::test]
+async fn inside_addresses_are_refused_at_subscription_and_at_delivery() {
+    let app = spawn_with(|a| a.webhook_delivery = false).await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.5/hook",
+        "ftp://example.vn/hook",
+        "https://user:pass@example.vn/hook",
+        "không phải url",
+    ] {
+        let res = app
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": url, "events": ["activity.published"]}),
+            )
+            .await;
+        let problem = assert_problem(res, 422).await;
+        assert_eq!(error_fields(&problem), vec!["/url"], "{url}");
+    }
+    for body in [
+        json!({"url": "https://example.vn/hook", "events": []}),
+        json!({"url": "https://example.vn/hook", "events": ["activity.liked"]}),
+    ] {
+        let res = app.post_json("/api/v1/webhooks", &body).await;
+        assert!(res.status() == 422 || res.status() == 400, "{body}");
+    }
+    let list: Value = app
+        .as_admin(Method::GET, "/api/v1/webhooks")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 0, "nothing stored");
+
+    // Accepted while allowed, then delivered by a process where it is not: refused there.
+    let allowed = spawn_with(|a| {
+        private_ok(a);
+        a.webhook_delivery = false;
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    let (webhook, _) = subscribe(&allowed, &receiver.url, json!(["organization.created"])).await;
+    allowed
+        .create_org(json!({"name": "Xã Thanh Lòa", "kind": "partner"}))
+        .await;
+    start_again(&allowed, |a| {
+        a.webhook_allow_private = false;
+        a.webhook_retry_base_ms = 50;
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = deliveries(&allowed, webhook).await;
+        if log[0]["attempts"].as_i64().unwrap() >= 1 {
+            assert!(
+                log[0]["error"].as_str().unwrap().starts_with("refused"),
+                "{log:?}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "never tried: {log:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(receiver.received().is_empty());
+}
