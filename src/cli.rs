@@ -27,6 +27,33 @@ pub enum Command {
     CreateUser(CreateUserArgs),
     /// Fill the database with synthetic data for benchmarks.
     Seed(SeedArgs),
+    /// Write every unit, cluster and activity to an NDJSON file.
+    Export(ExportArgs),
+    /// Read an NDJSON file (as `export` writes it): every line checked first, then all or
+    /// nothing written; lines imported before are updated, not added again.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Include every activity's revisions.
+    #[arg(long)]
+    pub revisions: bool,
+    /// The NDJSON file to write.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Only check the file: print each bad line's number and problem, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The NDJSON file to read.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -19,6 +19,7 @@ pub mod startup;
 pub mod stats;
 pub mod telemetry;
 pub mod text;
+pub mod transfer;
 pub mod users;
 pub mod vocab;
 pub mod webhooks;

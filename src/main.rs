@@ -50,6 +50,14 @@ fn main() -> ExitCode {
                 Ok(())
             })()
         }
+        Command::Export(args) => {
+            let _log = telemetry::init(LogFormat::Text);
+            doan_api::transfer::cli::export(&args)
+        }
+        Command::Import(args) => {
+            let _log = telemetry::init(LogFormat::Text);
+            doan_api::transfer::cli::import(&args)
+        }
         Command::Migrate(args) => {
             let _log = telemetry::init(LogFormat::Text);
             db::connect(&args.database, 1).map(|_| {

@@ -28,6 +28,7 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
         (name = "users", description = "Accounts that may write (admins only)"),
         (name = "audit", description = "Who changed what, and every login (admins only)"),
         (name = "webhooks", description = "Subscriptions told of each publication and change, signed, retried (admins only)"),
+        (name = "transfer", description = "Import and export of the whole archive as NDJSON (admins only)"),
         (name = "health", description = "Probes for orchestration"),
     ),
     components(schemas(

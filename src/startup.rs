@@ -20,7 +20,9 @@ use crate::feeds::{self, FeedSettings};
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{activities, audit, clusters, demo, health, organizations, stats, users, webhooks};
+use crate::{
+    activities, audit, clusters, demo, health, organizations, stats, transfer, users, webhooks,
+};
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -32,6 +34,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     stats::configure(cfg);
     audit::configure(cfg);
     webhooks::configure(cfg);
+    transfer::configure(cfg);
 }
 
 /// Every route of the spec: the API, the health checks, the feeds.

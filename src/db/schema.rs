@@ -162,6 +162,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    external_ids (resource, external_id) {
+        resource -> Text,
+        external_id -> Text,
+        target_id -> Integer,
+    }
+}
+
+diesel::table! {
     index_versions (name) {
         name -> Text,
         version -> Integer,
@@ -304,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_results,
     clusters,
     data_version,
+    external_ids,
     index_versions,
     organizations,
     slug_history,

@@ -20,4 +20,5 @@ mod query_plans;
 mod security;
 mod stats;
 mod totals;
+mod transfer;
 mod webhooks;

@@ -38,6 +38,7 @@ mod query;
 mod review;
 mod revisions;
 mod schedule;
+mod transfer;
 mod write;
 
 pub use access::*;
@@ -49,6 +50,7 @@ pub use query::*;
 pub use review::*;
 pub use revisions::*;
 pub use schedule::*;
+pub use transfer::*;
 pub use write::*;
 
 pub const SEARCH_TABLE: &str = "activities_fts";

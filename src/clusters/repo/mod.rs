@@ -23,10 +23,12 @@ use super::dto::*;
 mod ranking;
 mod results;
 mod rosters;
+mod transfer;
 
 pub use ranking::*;
 pub use results::*;
 pub use rosters::*;
+pub use transfer::*;
 
 pub const SEARCH_TABLE: &str = "clusters_fts";
 

@@ -1,0 +1,178 @@
+//! `GET /api/v1/export` (streamed) and `POST /api/v1/import`.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Admin;
+use crate::db::{self, DbPool};
+use crate::error::{ApiResult, AppError, FieldError, Problem};
+
+use super::{ImportError, Imported};
+
+/// Query of `GET /export`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Include every activity's revisions.
+    #[serde(default, deserialize_with = "crate::http::query::de_bool")]
+    #[param(value_type = Option<bool>)]
+    pub revisions: Option<bool>,
+}
+
+/// Query of `POST /import`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Only check the lines: nothing is written.
+    #[serde(default, deserialize_with = "crate::http::query::de_bool")]
+    #[param(value_type = Option<bool>)]
+    pub dry_run: Option<bool>,
+}
+
+/// The largest archive `POST /import` takes.
+const IMPORT_LIMIT: usize = 256 * 1024 * 1024;
+
+/// Lines the writer hands over at a time.
+struct ChunkWriter {
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= 64 * 1024 {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client gone"))
+    }
+}
+
+/// Export the archive
+///
+/// Every unit (parents first), cluster (with rosters and results) and activity (the trash
+/// too; with `revisions=true`, every saved state) as NDJSON, one `Record` per line, streamed
+/// from one consistent snapshot. What `POST /import` and `doan-api import` read. Admins only.
+#[utoipa::path(tag = "transfer", operation_id = "export_archive", params(ExportQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "NDJSON, one record per line",
+        content_type = "application/x-ndjson", body = super::records::Record)))]
+#[get("/export")]
+pub async fn export_archive(
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    query: crate::http::query::Qs<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let revisions = query.into_inner().revisions == Some(true);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
+    let failure = sender.clone();
+    // The export writes while the response streams; a failure midway ends the stream with
+    // an error (the client sees a truncated body, never a silently short one).
+    actix_web::rt::spawn(async move {
+        let result = db::run(&pool, move |conn| {
+            let mut out = ChunkWriter {
+                sender,
+                buffer: Vec::new(),
+            };
+            let written = super::export(conn, revisions, &mut out, &mut |_| {})?;
+            std::io::Write::flush(&mut out).map_err(AppError::internal)?;
+            Ok(written)
+        })
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "export failed midway");
+            let _ = failure
+                .send(Err(std::io::Error::other(format!("export failed: {e}"))))
+                .await;
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"doan-export.ndjson\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(stream))
+}
+
+/// Import an archive
+///
+/// NDJSON as `GET /export` writes it (`Content-Type: application/x-ndjson`, at most 256 MB).
+/// Every line is checked first — a 422 lists each bad line's number and problem, nothing
+/// written — then everything is written in one transaction. A line whose `external_id` was
+/// imported before updates that row (or leaves it when equal): importing twice changes
+/// nothing. Original ids (where free), slugs, times and statuses are kept. Admins only.
+#[utoipa::path(tag = "transfer", operation_id = "import_archive", params(ImportQuery),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "One `Record` per line"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Imported (or, with dry_run, checked)", body = Imported),
+        (status = 422, description = "Bad lines, each with its number; nothing written", body = Problem, content_type = "application/problem+json")))]
+#[post("/import")]
+pub async fn import_archive(
+    req: actix_web::HttpRequest,
+    pool: web::Data<DbPool>,
+    _admin: Admin,
+    query: crate::http::query::Qs<ImportQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let ndjson = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-ndjson"));
+    if !ndjson {
+        return Err(AppError::UnsupportedMediaType(
+            "send the archive as application/x-ndjson".into(),
+        ));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest {
+            detail: format!("the body could not be read: {e}"),
+            errors: vec![],
+        })?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(AppError::PayloadTooLarge {
+                limit: IMPORT_LIMIT,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(body).map_err(|_| AppError::BadRequest {
+        detail: "the body is not UTF-8".into(),
+        errors: vec![],
+    })?;
+    let dry_run = query.into_inner().dry_run == Some(true);
+    let result = db::run(&pool, move |conn| {
+        Ok(super::import(conn, &text, dry_run, &mut |_| {}))
+    })
+    .await?;
+    match result {
+        Ok(done) => Ok(HttpResponse::Ok().json(done)),
+        Err(ImportError::Lines(problems)) => Err(AppError::Validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(format!("/lines/{}", p.line), p.problem))
+                .collect(),
+        )),
+        Err(ImportError::Other(e)) => Err(e),
+    }
+}

@@ -1,0 +1,646 @@
+//! Import: every line is read and checked first (each bad line reported with its number and
+//! problem); then all of it is written in one transaction or none of it. A line whose
+//! `external_id` was imported before updates that row (nothing when it is equal): importing
+//! the same file twice changes nothing the second time.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use diesel::SqliteConnection;
+
+use crate::activities::dto::{ActivityFields, PartnerInput, Status};
+use crate::activities::repo as acts;
+use crate::clusters::repo as clusters;
+use crate::db::schema::{external_ids, users};
+use crate::db::tree;
+use crate::error::AppError;
+use crate::organizations::dto::OrganizationFields;
+use crate::organizations::repo as orgs;
+use crate::text;
+
+use super::records::*;
+
+/// A line that cannot be imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LineProblem {
+    /// 1 is the first line.
+    pub line: usize,
+    pub problem: String,
+}
+
+/// What an import did (or, dry, would do), by resource.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub lines: usize,
+}
+
+/// Why nothing was imported.
+#[derive(Debug)]
+pub enum ImportError {
+    /// Lines that are not valid: nothing was written.
+    Lines(Vec<LineProblem>),
+    Other(AppError),
+}
+
+impl From<AppError> for ImportError {
+    fn from(e: AppError) -> Self {
+        ImportError::Other(e)
+    }
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Other(e.into())
+    }
+}
+
+/// Read the lines of `input`: each a record, or its problem.
+pub fn parse(input: &str) -> (Vec<(usize, Record)>, Vec<LineProblem>) {
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (i, raw) in input.lines().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(raw) {
+            Ok(r) => records.push((i + 1, r)),
+            Err(e) => problems.push(LineProblem {
+                line: i + 1,
+                problem: format!("not a valid record: {e}"),
+            }),
+        }
+    }
+    (records, problems)
+}
+
+fn mapped(
+    conn: &mut SqliteConnection,
+    resource: &str,
+    external_id: &str,
+) -> QueryResult<Option<i32>> {
+    external_ids::table
+        .filter(external_ids::resource.eq(resource))
+        .filter(external_ids::external_id.eq(external_id))
+        .select(external_ids::target_id)
+        .first(conn)
+        .optional()
+}
+
+fn remember(
+    conn: &mut SqliteConnection,
+    resource: &str,
+    external_id: &str,
+    id: i32,
+) -> QueryResult<()> {
+    diesel::replace_into(external_ids::table)
+        .values((
+            external_ids::resource.eq(resource),
+            external_ids::external_id.eq(external_id),
+            external_ids::target_id.eq(id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The id of the row of `table` with `slug`, if any.
+fn stored_slug(conn: &mut SqliteConnection, table: &str, slug: &str) -> QueryResult<Option<i32>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id: i32,
+    }
+    let row: Option<Id> = diesel::sql_query(format!("SELECT id FROM {table} WHERE slug = ?"))
+        .bind::<diesel::sql_types::Text, _>(slug)
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(|r| r.id))
+}
+
+fn unit_fields(r: &OrganizationRecord) -> OrganizationFields {
+    let mut f = OrganizationFields::named(text::clean(&r.name), r.kind, None);
+    f.short_name = text::clean_opt(r.short_name.as_deref());
+    f.secretary_name = text::clean_opt(r.secretary_name.as_deref());
+    f.address = text::clean_opt(r.address.as_deref());
+    f.phone = text::clean_opt(r.phone.as_deref());
+    f.email = text::clean_opt(r.email.as_deref());
+    f.website = text::clean_opt(r.website.as_deref());
+    f.established_on = r.established_on;
+    f.dissolved_on = r.dissolved_on;
+    f.requires_review = r.requires_review;
+    f
+}
+
+fn activity_fields(r: &ActivityRecord, unit: &dyn Fn(&str) -> Option<i32>) -> ActivityFields {
+    ActivityFields {
+        title: text::clean(&r.title),
+        summary: text::clean_opt(r.summary.as_deref()),
+        body: r
+            .body
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_string),
+        occurred_on: r.occurred_on,
+        date_precision: r.date_precision,
+        ends_on: r.ends_on,
+        part_of_day: r.part_of_day,
+        location: text::clean_opt(r.location.as_deref()),
+        category: r.category,
+        organizer_id: unit(&r.organizer).map_or(0, i64::from),
+        partners: r
+            .partners
+            .iter()
+            .map(|p| PartnerInput {
+                organization_id: unit(&p.organization).map_or(0, i64::from),
+                role: p.role,
+            })
+            .collect(),
+        cluster_id: None,
+        tags: r.tags.iter().map(|t| text::clean(t)).collect(),
+        documents: r.documents.iter().map(|d| text::clean(d)).collect(),
+        photos: r.photos.clone(),
+        byline: text::clean_opt(r.byline.as_deref()),
+        participants_count: r.participants_count,
+        status: r.status,
+        published_at: r.published_at,
+        featured: r.featured,
+        featured_until: r.featured_until,
+    }
+}
+
+/// Check every record against the rules and the references (in the file or stored); no write.
+fn check(
+    conn: &mut SqliteConnection,
+    records: &[(usize, Record)],
+) -> QueryResult<Vec<LineProblem>> {
+    let mut problems = Vec::new();
+    let mut bad = |line: usize, problem: String| problems.push(LineProblem { line, problem });
+    let mut file_units = HashSet::new();
+    let mut file_clusters = HashSet::new();
+    let mut seen_ext = HashSet::new();
+    let mut seen_slug = HashSet::new();
+    for (_, r) in records {
+        match r {
+            Record::Organization(o) => {
+                file_units.insert(o.slug.clone());
+            }
+            Record::Cluster(c) => {
+                file_clusters.insert(c.slug.clone());
+            }
+            Record::Activity(_) => {}
+        }
+    }
+    let unit_known = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<bool> {
+        Ok(file_units.contains(slug) || tree::lookup_organization(conn, slug)?.is_some())
+    };
+    let mut parents: HashMap<String, String> = HashMap::new();
+    for (line, r) in records {
+        let (kind, ext, slug) = match r {
+            Record::Organization(o) => ("organizations", &o.external_id, &o.slug),
+            Record::Cluster(c) => ("clusters", &c.external_id, &c.slug),
+            Record::Activity(a) => ("activities", &a.external_id, &a.slug),
+        };
+        let line = *line;
+        if ext.trim().is_empty() || ext.chars().count() > 200 {
+            bad(line, "external_id: must be 1 to 200 characters".into());
+        }
+        if !seen_ext.insert((kind, ext.clone())) {
+            bad(
+                line,
+                format!("external_id: '{ext}' is on an earlier line too"),
+            );
+        }
+        if !text::is_valid_slug(slug) {
+            bad(line, format!("slug: {}", text::SLUG_RULE));
+        } else if !seen_slug.insert((kind, slug.clone())) {
+            bad(line, format!("slug: '{slug}' is on an earlier line too"));
+        } else {
+            // A stored row may have the slug only if it is the row this line updates.
+            let target = mapped(conn, kind, ext)?;
+            if let Some(other) = stored_slug(conn, kind, slug)? {
+                if target != Some(other) && target.is_some() {
+                    bad(
+                        line,
+                        format!("slug: '{slug}' belongs to another stored row"),
+                    );
+                } else if target.is_none() {
+                    bad(
+                        line,
+                        format!("slug: '{slug}' is taken by a stored row this file did not make"),
+                    );
+                }
+            }
+        }
+        let times = match r {
+            Record::Organization(o) => vec![o.created_at, o.updated_at],
+            Record::Cluster(c) => vec![c.created_at, c.updated_at],
+            Record::Activity(a) => vec![a.created_at, a.updated_at],
+        };
+        if times
+            .iter()
+            .any(|t| crate::http::dates::instant_problem(*t).is_some())
+        {
+            bad(
+                line,
+                "created_at/updated_at: years 1900 to 2100 only".into(),
+            );
+        }
+        match r {
+            Record::Organization(o) => {
+                for e in unit_fields(o).validate() {
+                    bad(
+                        line,
+                        format!("{}: {}", e.field.trim_start_matches('/'), e.message),
+                    );
+                }
+                for (what, other) in [("parent", &o.parent), ("successor", &o.successor)] {
+                    if let Some(s) = other {
+                        if !unit_known(conn, s)? {
+                            bad(line, format!("{what}: there is no unit '{s}'"));
+                        }
+                    }
+                }
+                if let Some(p) = &o.parent {
+                    parents.insert(o.slug.clone(), p.clone());
+                }
+            }
+            Record::Cluster(c) => {
+                if text::clean(&c.name).is_empty() {
+                    bad(line, "name: must not be empty".into());
+                }
+                if !(1..=1000).contains(&c.number) {
+                    bad(line, "number: must be between 1 and 1000".into());
+                }
+                if !unit_known(conn, &c.bloc)? {
+                    bad(line, format!("bloc: there is no unit '{}'", c.bloc));
+                }
+                let named = c
+                    .members
+                    .iter()
+                    .map(|m| (m.year, &m.organization))
+                    .chain(c.results.iter().map(|r| (r.year, &r.organization)));
+                for (year, unit) in named {
+                    if crate::http::dates::year_problem(year).is_some() {
+                        bad(line, format!("year {year}: years 1900 to 2100 only"));
+                    }
+                    if !unit_known(conn, unit)? {
+                        bad(line, format!("members/results: there is no unit '{unit}'"));
+                    }
+                }
+            }
+            Record::Activity(a) => {
+                // Stand-in ids, one per distinct unit: the rules between units (a partner is
+                // not the organizer, no unit twice) hold on slugs as on ids.
+                let mut stand_in: HashMap<&str, i32> = HashMap::new();
+                for slug in
+                    std::iter::once(&a.organizer).chain(a.partners.iter().map(|p| &p.organization))
+                {
+                    let next = stand_in.len() as i32 + 1;
+                    stand_in.entry(slug.as_str()).or_insert(next);
+                }
+                let fields = activity_fields(a, &|s| stand_in.get(s).copied());
+                for e in fields.validate() {
+                    bad(
+                        line,
+                        format!("{}: {}", e.field.trim_start_matches('/'), e.message),
+                    );
+                }
+                let mut units = vec![("organizer", &a.organizer)];
+                units.extend(a.partners.iter().map(|p| ("partners", &p.organization)));
+                for (what, slug) in units {
+                    if !unit_known(conn, slug)? {
+                        bad(line, format!("{what}: there is no unit '{slug}'"));
+                    }
+                }
+                if let Some(c) = &a.cluster {
+                    if !file_clusters.contains(c) && tree::lookup_cluster(conn, c)?.is_none() {
+                        bad(line, format!("cluster: there is no cluster '{c}'"));
+                    }
+                }
+                let public = matches!(
+                    a.status,
+                    Status::Published | Status::Scheduled | Status::Archived
+                );
+                if public && a.published_at.is_none() {
+                    bad(line, "published_at: required for this status".into());
+                }
+                if let Some(t) = a.deleted_at {
+                    if crate::http::dates::instant_problem(t).is_some() {
+                        bad(line, "deleted_at: years 1900 to 2100 only".into());
+                    }
+                }
+            }
+        }
+    }
+    // A parent chain within the file must end: no unit below itself.
+    for (line, r) in records {
+        if let Record::Organization(o) = r {
+            let mut at = o.slug.clone();
+            let mut steps = 0;
+            while let Some(p) = parents.get(&at) {
+                steps += 1;
+                if *p == o.slug || steps > parents.len() {
+                    bad(*line, "parent: the unit would be below itself".into());
+                    break;
+                }
+                at = p.clone();
+            }
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    Ok(problems)
+}
+
+/// Import `input` (NDJSON). With `dry_run`, only check it. `progress` hears of each line.
+pub fn import(
+    conn: &mut SqliteConnection,
+    input: &str,
+    dry_run: bool,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Imported, ImportError> {
+    let (records, mut problems) = parse(input);
+    problems.extend(check(conn, &records)?);
+    problems.sort_by_key(|p| p.line);
+    if !problems.is_empty() {
+        return Err(ImportError::Lines(problems));
+    }
+    if dry_run {
+        return Ok(Imported {
+            lines: records.len(),
+            ..Imported::default()
+        });
+    }
+    let mut done = Imported {
+        lines: records.len(),
+        ..Imported::default()
+    };
+    conn.immediate_transaction(|conn| -> Result<(), ImportError> {
+        // Units first (their neighbours once all exist), then clusters, then activities.
+        let mut units: HashMap<String, i32> = HashMap::new();
+        let mut links = Vec::new();
+        for (line, r) in &records {
+            let Record::Organization(o) = r else { continue };
+            let at_line = |e: AppError| {
+                ImportError::Lines(vec![LineProblem {
+                    line: *line,
+                    problem: e.to_string(),
+                }])
+            };
+            let existing = mapped(conn, "organizations", &o.external_id)?;
+            let fields = unit_fields(o);
+            let same = match existing {
+                Some(id) => {
+                    let row = orgs::all_rows(conn)?.into_iter().find(|u| u.id == id);
+                    row.is_some_and(|u| {
+                        let mut stored = u.writable();
+                        stored.parent_id = None;
+                        stored.successor_id = None;
+                        stored == fields
+                            && u.slug == o.slug
+                            && u.created_at == o.created_at.naive_utc()
+                            && u.updated_at == o.updated_at.naive_utc()
+                            && i64::from(u.version) == o.version
+                    })
+                }
+                None => false,
+            };
+            let id = if same {
+                existing.unwrap_or_default()
+            } else {
+                let unit = orgs::ImportedUnit {
+                    id: o.id,
+                    slug: &o.slug,
+                    fields: &fields,
+                    created_at: o.created_at.naive_utc(),
+                    updated_at: o.updated_at.naive_utc(),
+                    version: o.version,
+                };
+                orgs::import_row(conn, existing, &unit).map_err(at_line)?
+            };
+            count(&mut done, existing.is_some(), same);
+            remember(conn, "organizations", &o.external_id, id)?;
+            units.insert(o.slug.clone(), id);
+            links.push((id, o.parent.clone(), o.successor.clone()));
+            progress(1);
+        }
+        let unit = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<Option<i32>> {
+            match units.get(slug) {
+                Some(id) => Ok(Some(*id)),
+                None => tree::lookup_organization(conn, slug),
+            }
+        };
+        for (id, parent, successor) in &links {
+            let parent = match parent {
+                Some(s) => unit(conn, s)?,
+                None => None,
+            };
+            let successor = match successor {
+                Some(s) => unit(conn, s)?,
+                None => None,
+            };
+            let row = orgs::all_rows(conn)?.into_iter().find(|u| u.id == *id);
+            if row.is_some_and(|u| u.parent_id != parent || u.successor_id != successor) {
+                orgs::import_links(conn, *id, parent, successor)?;
+            }
+        }
+        let mut cluster_ids: HashMap<String, i32> = HashMap::new();
+        for (line, r) in &records {
+            let Record::Cluster(c) = r else { continue };
+            let at_line = |e: AppError| {
+                ImportError::Lines(vec![LineProblem {
+                    line: *line,
+                    problem: e.to_string(),
+                }])
+            };
+            let bloc = unit(conn, &c.bloc)?.unwrap_or_default();
+            let mut members = Vec::new();
+            for (position, m) in c.members.iter().enumerate() {
+                members.push(clusters::StoredMember {
+                    year: m.year,
+                    organization_id: unit(conn, &m.organization)?.unwrap_or_default(),
+                    role: m.role.as_str().to_string(),
+                    position: position as i32,
+                });
+            }
+            let mut results = Vec::new();
+            for r in &c.results {
+                results.push(clusters::StoredResult {
+                    year: r.year,
+                    organization_id: unit(conn, &r.organization)?.unwrap_or_default(),
+                    self_score: r.self_score,
+                    agreed_score: r.agreed_score,
+                    grade: r.grade.map(|g| g.as_str().to_string()),
+                    award: r.award.map(|a| a.as_str().to_string()),
+                    note: r.note.clone(),
+                });
+            }
+            let existing = mapped(conn, "clusters", &c.external_id)?;
+            let description = text::clean_opt(c.description.as_deref());
+            let name = text::clean(&c.name);
+            let same = match existing {
+                Some(id) => {
+                    let row = clusters::all_rows(conn)?.into_iter().find(|r| r.id == id);
+                    let stored_members = clusters::stored_members(conn, id)?;
+                    let stored_results = clusters::stored_results(conn, id)?;
+                    row.is_some_and(|r| {
+                        r.slug == c.slug
+                            && r.name == name
+                            && i64::from(r.number) == c.number
+                            && r.bloc_id == bloc
+                            && r.description == description
+                            && r.active == c.active
+                            && r.created_at == c.created_at.naive_utc()
+                            && r.updated_at == c.updated_at.naive_utc()
+                            && i64::from(r.version) == c.version
+                    }) && stored_members == members
+                        && stored_results == results
+                }
+                None => false,
+            };
+            let id = if same {
+                existing.unwrap_or_default()
+            } else {
+                let imported = clusters::ImportedCluster {
+                    id: c.id,
+                    slug: &c.slug,
+                    name: &name,
+                    number: c.number as i32,
+                    bloc_id: bloc,
+                    description: description.as_deref(),
+                    active: c.active,
+                    created_at: c.created_at.naive_utc(),
+                    updated_at: c.updated_at.naive_utc(),
+                    version: i32::try_from(c.version).unwrap_or(1),
+                    members: &members,
+                    results: &results,
+                };
+                clusters::import_row(conn, existing, &imported).map_err(at_line)?
+            };
+            count(&mut done, existing.is_some(), same);
+            remember(conn, "clusters", &c.external_id, id)?;
+            cluster_ids.insert(c.slug.clone(), id);
+            progress(1);
+        }
+        for (line, r) in &records {
+            let Record::Activity(a) = r else { continue };
+            let at_line = |e: AppError| {
+                ImportError::Lines(vec![LineProblem {
+                    line: *line,
+                    problem: e.to_string(),
+                }])
+            };
+            let mut slugs = vec![a.organizer.clone()];
+            slugs.extend(a.partners.iter().map(|p| p.organization.clone()));
+            let mut ids = HashMap::new();
+            for s in slugs {
+                let id = unit(conn, &s)?;
+                ids.insert(s, id);
+            }
+            let mut fields = activity_fields(a, &|s| ids.get(s).copied().flatten());
+            fields.cluster_id = match &a.cluster {
+                Some(c) => match cluster_ids.get(c) {
+                    Some(id) => Some(i64::from(*id)),
+                    None => tree::lookup_cluster(conn, c)?.map(i64::from),
+                },
+                None => None,
+            };
+            let user = |conn: &mut SqliteConnection, id: Option<i64>| -> QueryResult<Option<i32>> {
+                let Some(id) = id.and_then(|i| i32::try_from(i).ok()) else {
+                    return Ok(None);
+                };
+                let exists: bool =
+                    diesel::select(diesel::dsl::exists(users::table.find(id))).get_result(conn)?;
+                Ok(exists.then_some(id))
+            };
+            let created_by = user(conn, a.created_by)?;
+            let updated_by = user(conn, a.updated_by)?;
+            let revisions: Option<Vec<acts::StoredRevision>> = a.revisions.as_ref().map(|list| {
+                list.iter()
+                    .map(|r| acts::StoredRevision {
+                        version: i32::try_from(r.version).unwrap_or(1),
+                        state: r.state.to_string(),
+                        changed_by: r.changed_by.clone(),
+                        changed_at: r.changed_at.naive_utc(),
+                        note: r.note.clone(),
+                    })
+                    .collect()
+            });
+            let existing = mapped(conn, "activities", &a.external_id)?;
+            let same = match existing {
+                Some(id) => {
+                    let row = acts::all_rows(conn)?.into_iter().find(|r| r.id == id);
+                    match row {
+                        Some(row) => {
+                            let current = acts::detail(conn, &row)?;
+                            let mut stored = ActivityFields::from_activity(&current);
+                            stored.status = current.status;
+                            let same_revisions = match &revisions {
+                                None => true,
+                                Some(list) => {
+                                    let kept = acts::stored_revisions(conn, id)?;
+                                    kept.len() == list.len()
+                                        && kept.iter().zip(list).all(|(k, n)| {
+                                            k.version == n.version
+                                                && k.changed_at == n.changed_at
+                                                && serde_json::from_str::<serde_json::Value>(
+                                                    &k.state,
+                                                )
+                                                .ok()
+                                                    == serde_json::from_str(&n.state).ok()
+                                        })
+                                }
+                            };
+                            stored == fields
+                                && current.slug == a.slug
+                                && current.review_comment == a.review_comment
+                                && row.deleted_at == a.deleted_at.map(|t| t.naive_utc())
+                                && current.created_at == a.created_at
+                                && current.updated_at == a.updated_at
+                                && row.created_by == created_by
+                                && row.updated_by == updated_by
+                                && current.version == a.version
+                                && same_revisions
+                        }
+                        None => false,
+                    }
+                }
+                None => false,
+            };
+            let id = if same {
+                existing.unwrap_or_default()
+            } else {
+                let imported = acts::ImportedActivity {
+                    id: a.id,
+                    slug: &a.slug,
+                    fields: &fields,
+                    status: a.status,
+                    review_comment: a.review_comment.as_deref(),
+                    deleted_at: a.deleted_at.map(|t| t.naive_utc()),
+                    created_at: a.created_at.naive_utc(),
+                    updated_at: a.updated_at.naive_utc(),
+                    created_by,
+                    updated_by,
+                    version: i32::try_from(a.version).unwrap_or(1),
+                    revisions: revisions.as_deref(),
+                };
+                acts::import_row(conn, existing, &imported).map_err(at_line)?
+            };
+            count(&mut done, existing.is_some(), same);
+            remember(conn, "activities", &a.external_id, id)?;
+            progress(1);
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
+fn count(done: &mut Imported, existed: bool, same: bool) {
+    match (existed, same) {
+        (_, true) => done.unchanged += 1,
+        (true, false) => done.updated += 1,
+        (false, false) => done.created += 1,
+    }
+}

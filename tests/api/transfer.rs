@@ -1,0 +1,300 @@
+//! Export and import: the demo survives a round trip into an empty database with every API
+//! response equal; a second import changes nothing; bad lines are reported and nothing is
+//! written; the command line does the same.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn export(app: &TestApp, query: &str) -> String {
+    let res = app
+        .as_admin(Method::GET, &format!("/api/v1/export{query}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        header(&res, "content-type").unwrap(),
+        "application/x-ndjson; charset=utf-8"
+    );
+    res.text().await.unwrap()
+}
+
+async fn import(app: &TestApp, body: &str, query: &str) -> reqwest::Response {
+    app.as_admin(Method::POST, &format!("/api/v1/import{query}"))
+        .header("Content-Type", "application/x-ndjson")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// GET `path` as the admin, the app's own address blanked out (links are absolute).
+async fn seen(app: &TestApp, path: &str) -> String {
+    let res = app.as_admin(Method::GET, path).send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    format!("{status} {}", text.replace(&app.address, "http://api"))
+}
+
+#[actix_web::test]
+async fn the_demo_survives_an_export_and_an_import_into_an_empty_database() {
+    let demo = spawn_demo_app().await;
+    // States beyond the demo's: a draft, a scheduled and a trashed activity, revisions.
+    let org = demo
+        .get_json("/api/v1/organizations/chi-doan-van-phong-ubnd-tinh")
+        .await;
+    let draft = create_activity(
+        &demo,
+        json!({"title": "Bản nháp sơ kết", "occurred_on": "2023-10-01", "category": "conference",
+            "organizer_id": org["id"], "tags": ["Nháp"]}),
+    )
+    .await;
+    demo.patch_json(
+        &format!("/api/v1/activities/{}", draft["id"]),
+        &json!({"summary": "Sửa lần hai", "featured": true}),
+    )
+    .await;
+    create_activity(
+        &demo,
+        json!({"title": "Tin hẹn giờ", "occurred_on": "2023-10-02", "category": "other",
+            "organizer_id": org["id"], "status": "published", "published_at": "2099-01-01T00:00:00Z"}),
+    )
+    .await;
+    let trashed = create_activity(
+        &demo,
+        json!({"title": "Tin đã xoá", "occurred_on": "2023-10-03", "category": "other",
+            "organizer_id": org["id"], "status": "published"}),
+    )
+    .await;
+    assert_eq!(
+        demo.delete(&format!("/api/v1/activities/{}", trashed["id"]))
+            .await
+            .status(),
+        204
+    );
+
+    let archive = export(&demo, "?revisions=true").await;
+    let lines = archive.lines().count();
+    assert!(lines > 20, "{lines} lines");
+    let empty = spawn_app().await;
+    let res = import(&empty, &archive, "").await;
+    let status = res.status();
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["created"], lines);
+    assert_eq!(done["lines"], lines);
+
+    // Every view the same, ids, times, versions and ETags included.
+    let mut paths = vec![
+        "/api/v1/organizations?per_page=100".to_string(),
+        "/api/v1/activities?per_page=100&status=draft,pending_review,scheduled,published,archived"
+            .to_string(),
+        "/api/v1/activities?organization=doan-khoi-cac-co-quan-tinh-lang-son&include_descendants=true&sort=-published_at".to_string(),
+        "/api/v1/activities?q=%22vu%20lang%22".to_string(),
+        "/api/v1/clusters".to_string(),
+        "/api/v1/tags".to_string(),
+        "/api/v1/categories".to_string(),
+        "/api/v1/stats/activities?group_by=category".to_string(),
+        "/api/v1/trash/activities".to_string(),
+        "/feeds/activities.json".to_string(),
+        "/feeds/activities.rss".to_string(),
+        "/sitemap.xml".to_string(),
+    ];
+    let all = demo.get_json("/api/v1/organizations?per_page=100").await;
+    for o in all["data"].as_array().unwrap() {
+        paths.push(format!(
+            "/api/v1/organizations/{}",
+            o["slug"].as_str().unwrap()
+        ));
+    }
+    let clusters = demo.get_json("/api/v1/clusters").await;
+    for c in clusters["data"].as_array().unwrap() {
+        let slug = c["slug"].as_str().unwrap();
+        paths.push(format!("/api/v1/clusters/{slug}"));
+        paths.push(format!("/api/v1/clusters/{slug}/members/2023"));
+        paths.push(format!("/api/v1/clusters/{slug}/ranking?year=2023"));
+    }
+    let activities: Value = demo
+        .as_admin(
+            Method::GET,
+            "/api/v1/activities?per_page=100&status=draft,pending_review,scheduled,published,archived",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for a in activities["data"].as_array().unwrap() {
+        let id = a["id"].as_i64().unwrap();
+        paths.push(format!("/api/v1/activities/{id}"));
+        paths.push(format!("/api/v1/activities/{id}/revisions"));
+        paths.push(format!("/api/v1/activities/{id}/revisions/1"));
+    }
+    assert!(paths.len() > 40);
+    for path in &paths {
+        assert_eq!(seen(&demo, path).await, seen(&empty, path).await, "{path}");
+    }
+    let res = demo
+        .get(&format!("/api/v1/activities/{}", a_public(&activities)))
+        .await;
+    let etag = header(&res, "etag");
+    let res = empty
+        .get(&format!("/api/v1/activities/{}", a_public(&activities)))
+        .await;
+    assert_eq!(header(&res, "etag"), etag);
+
+    // A second import of the same file: nothing to do.
+    let again: Value = import(&empty, &archive, "").await.json().await.unwrap();
+    assert_eq!(again["unchanged"], lines, "{again}");
+    assert_eq!(again["created"], 0);
+    assert_eq!(again["updated"], 0);
+    // And its export is the same file.
+    assert_eq!(export(&empty, "?revisions=true").await, archive);
+}
+
+fn a_public(list: &Value) -> i64 {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["status"] == "published")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn bad_lines_are_reported_by_number_and_nothing_is_written() {
+    let demo = spawn_demo_app().await;
+    let archive = export(&demo, "").await;
+    let mut lines: Vec<String> = archive.lines().map(str::to_string).collect();
+    let n = lines.len();
+    lines[1] = "{\"type\": \"organization\", \"name\": ".to_string();
+    let last = lines.last().unwrap().clone();
+    let mut broken: Value = serde_json::from_str(&last).unwrap();
+    broken["organizer"] = json!("khong-co-don-vi-nay");
+    broken["occurred_on"] = json!("2023-02-30");
+    lines[n - 1] = broken.to_string();
+    let mut other: Value = serde_json::from_str(&last).unwrap();
+    other["external_id"] = json!("khac");
+    other["title"] = json!("");
+    other["published_at"] = Value::Null;
+    lines.push(other.to_string());
+    let body = lines.join("\n");
+    let empty = spawn_app().await;
+    for query in ["?dry_run=true", ""] {
+        let problem = assert_problem(import(&empty, &body, query).await, 422).await;
+        let fields = error_fields(&problem);
+        assert!(fields.contains(&"/lines/2".to_string()), "{problem}");
+        assert!(fields.contains(&format!("/lines/{n}")), "{problem}");
+        assert!(fields.contains(&format!("/lines/{}", n + 1)), "{problem}");
+        assert!(!fields.iter().any(|f| f == "/lines/1"), "{problem}");
+    }
+    assert_eq!(
+        empty.get_json("/api/v1/organizations").await["meta"]["total"],
+        0,
+        "nothing written"
+    );
+    // A good file checked dry: nothing written either.
+    let res = import(&empty, &archive, "?dry_run=true").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        empty.get_json("/api/v1/organizations").await["meta"]["total"],
+        0
+    );
+    // Not NDJSON, not an admin.
+    let res = empty
+        .as_admin(Method::POST, "/api/v1/import")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415).await;
+    assert_problem(empty.get("/api/v1/export").await, 401).await;
+}
+
+#[actix_web::test]
+async fn the_command_line_exports_checks_and_imports() {
+    use std::process::Command;
+    let demo = spawn_demo_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tin-cu.ndjson");
+    let bin = env!("CARGO_BIN_EXE_doan-api");
+    let out = Command::new(bin)
+        .args(["export", "--revisions", "--database"])
+        .arg(&demo.db_path)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let archive = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(archive, export(&demo, "?revisions=true").await);
+
+    let target = dir.path().join("moi.db");
+    // A bad line: its number and problem, exit 1, nothing written.
+    let bad = dir.path().join("hong.ndjson");
+    std::fs::write(&bad, format!("{archive}{{\"type\": \"cluster\"}}\n")).unwrap();
+    for dry in [true, false] {
+        let mut cmd = Command::new(bin);
+        cmd.arg("import").arg("--database").arg(&target);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        let out = cmd.arg(&bad).output().unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let n = archive.lines().count() + 1;
+        assert!(
+            stderr.contains(&format!("line {n}: not a valid record")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was imported"), "{stderr}");
+    }
+    let out = Command::new(bin)
+        .args(["import", "--database"])
+        .arg(&target)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("created"), "{stdout}");
+    // What it imported exports to the same file.
+    let again = dir.path().join("lai.ndjson");
+    let out = Command::new(bin)
+        .args(["export", "--revisions", "--database"])
+        .arg(&target)
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // The same, but for who made each activity: the new database has no users yet.
+    let without_users = |text: &str| -> Vec<Value> {
+        text.lines()
+            .map(|l| {
+                let mut v: Value = serde_json::from_str(l).unwrap();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("created_by");
+                    o.remove("updated_by");
+                }
+                v
+            })
+            .collect()
+    };
+    assert_eq!(
+        without_users(&std::fs::read_to_string(&again).unwrap()),
+        without_users(&archive)
+    );
+}
