@@ -16,7 +16,8 @@ use crate::error::{FieldError, Problem};
 Hoạt động của các tổ chức cơ sở Đoàn — API công khai.\n\n\
 Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors are RFC 9457 \
 `application/problem+json`; single resources carry a strong `ETag` (`If-None-Match` → 304, \
-`If-Match` → 412 on writes)."
+`If-Match` → 412 on writes). Timestamps are stored and returned in UTC (RFC 3339); dates and \
+times shown to people are in Asia/Ho_Chi_Minh (UTC+7)."
     ),
     tags(
         (name = "organizations", description = "Đoàn units (a hierarchy) and partner bodies"),

@@ -549,6 +549,15 @@ pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<OrganizationRow>
         .load(conn)
 }
 
+/// One unit's row, if it exists.
+pub fn row(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 impl OrganizationRow {
     /// The writable fields of the stored unit (an import compares them).
     pub fn writable(&self) -> OrganizationFields {

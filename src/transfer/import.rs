@@ -65,8 +65,18 @@ pub fn parse(input: &str) -> (Vec<(usize, Record)>, Vec<LineProblem>) {
         if raw.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(raw) {
-            Ok(r) => records.push((i + 1, r)),
+        let parsed = serde_json::from_str::<serde_json::Value>(raw).and_then(|value| {
+            let forbidden = forbidden_text(&value);
+            serde_json::from_value::<Record>(value).map(|r| (r, forbidden))
+        });
+        match parsed {
+            Ok((_, Some(path))) => problems.push(LineProblem {
+                line: i + 1,
+                problem: format!(
+                    "{path}: holds a character XML 1.0 forbids (a control character, U+FFFE or U+FFFF)"
+                ),
+            }),
+            Ok((r, None)) => records.push((i + 1, r)),
             Err(e) => problems.push(LineProblem {
                 line: i + 1,
                 problem: format!("not a valid record: {e}"),
@@ -74,6 +84,30 @@ pub fn parse(input: &str) -> (Vec<(usize, Record)>, Vec<LineProblem>) {
         }
     }
     (records, problems)
+}
+
+/// The path of the first text in `value` that holds a character XML 1.0 forbids (the API
+/// refuses them in every body: any text may end up in a feed).
+fn forbidden_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => s.chars().any(text::is_xml_forbidden).then(String::new),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| forbidden_text(v).map(|p| format!("{i}{}", sep(&p)))),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .find_map(|(k, v)| forbidden_text(v).map(|p| format!("{k}{}", sep(&p)))),
+        _ => None,
+    }
+}
+
+fn sep(rest: &str) -> String {
+    if rest.is_empty() {
+        String::new()
+    } else {
+        format!("/{rest}")
+    }
 }
 
 fn mapped(
@@ -234,6 +268,14 @@ fn check(
                 }
             }
         }
+        let version = match r {
+            Record::Organization(o) => o.version,
+            Record::Cluster(c) => c.version,
+            Record::Activity(a) => a.version,
+        };
+        if !(1..=i64::from(i32::MAX)).contains(&version) {
+            bad(line, "version: must be between 1 and 2147483647".into());
+        }
         let times = match r {
             Record::Organization(o) => vec![o.created_at, o.updated_at],
             Record::Cluster(c) => vec![c.created_at, c.updated_at],
@@ -393,7 +435,7 @@ pub fn import(
             let fields = unit_fields(o);
             let same = match existing {
                 Some(id) => {
-                    let row = orgs::all_rows(conn)?.into_iter().find(|u| u.id == id);
+                    let row = orgs::row(conn, id)?;
                     row.is_some_and(|u| {
                         let mut stored = u.writable();
                         stored.parent_id = None;
@@ -441,7 +483,7 @@ pub fn import(
                 Some(s) => unit(conn, s)?,
                 None => None,
             };
-            let row = orgs::all_rows(conn)?.into_iter().find(|u| u.id == *id);
+            let row = orgs::row(conn, *id)?;
             if row.is_some_and(|u| u.parent_id != parent || u.successor_id != successor) {
                 orgs::import_links(conn, *id, parent, successor)?;
             }
@@ -482,7 +524,7 @@ pub fn import(
             let name = text::clean(&c.name);
             let same = match existing {
                 Some(id) => {
-                    let row = clusters::all_rows(conn)?.into_iter().find(|r| r.id == id);
+                    let row = clusters::find(conn, &id.to_string()).ok();
                     let stored_members = clusters::stored_members(conn, id)?;
                     let stored_results = clusters::stored_results(conn, id)?;
                     row.is_some_and(|r| {
@@ -571,7 +613,7 @@ pub fn import(
             let existing = mapped(conn, "activities", &a.external_id)?;
             let same = match existing {
                 Some(id) => {
-                    let row = acts::all_rows(conn)?.into_iter().find(|r| r.id == id);
+                    let row = acts::find_row(conn, &id.to_string()).ok();
                     match row {
                         Some(row) => {
                             let current = acts::detail(conn, &row)?;

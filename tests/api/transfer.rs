@@ -183,6 +183,11 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_written() {
     other["title"] = json!("");
     other["published_at"] = Value::Null;
     lines.push(other.to_string());
+    let mut odd: Value = serde_json::from_str(&last).unwrap();
+    odd["external_id"] = json!("la");
+    odd["tags"] = json!(["Tháng Thanh niên", "x\u{FFFF}"]);
+    odd["version"] = json!(4294967297i64);
+    lines.push(odd.to_string());
     let body = lines.join("\n");
     let empty = spawn_app().await;
     for query in ["?dry_run=true", ""] {
@@ -191,6 +196,14 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_written() {
         assert!(fields.contains(&"/lines/2".to_string()), "{problem}");
         assert!(fields.contains(&format!("/lines/{n}")), "{problem}");
         assert!(fields.contains(&format!("/lines/{}", n + 1)), "{problem}");
+        let odd = format!("/lines/{}", n + 2);
+        assert!(fields.contains(&odd), "{problem}");
+        assert!(
+            problem
+                .to_string()
+                .contains("tags/1: holds a character XML 1.0 forbids"),
+            "{problem}"
+        );
         assert!(!fields.iter().any(|f| f == "/lines/1"), "{problem}");
     }
     assert_eq!(
