@@ -404,9 +404,13 @@ crate::string_enum! {
 /// Body of `POST /activities/{id}/review`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"decision": "return", "comment": "Bổ sung ảnh và tên người viết bài."}))]
+#[schema(example = json!({"decision": "return", "version": 3, "comment": "Bổ sung ảnh và tên người viết bài."}))]
 pub struct ReviewDecision {
     pub decision: Decision,
+    /// The version reviewed (the activity's `version` as the reviewer read it): if the editors
+    /// changed it since, nothing is decided (412) — a reviewer approves only what it saw.
+    #[schema(example = 3, minimum = 1)]
+    pub version: i64,
     /// Required to return: what the editors should change. Kept on the activity (as
     /// `review_comment`) and in its revision.
     #[serde(default)]

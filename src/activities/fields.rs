@@ -185,6 +185,10 @@ impl ActivityFields {
         if let Patch::Value(v) = p.featured {
             self.featured = v;
         }
+        // No longer featured: its end goes too, unless the patch says otherwise.
+        if !self.featured && p.featured_until.is_absent() {
+            self.featured_until = None;
+        }
         self.featured_until = p.featured_until.apply_to(self.featured_until);
         self
     }

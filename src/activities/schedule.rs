@@ -18,7 +18,12 @@ const POLL: Duration = Duration::from_secs(1);
 pub async fn run(pool: DbPool) {
     loop {
         let result = db::run(&pool, |conn| {
-            let due = repo::run_due(conn, db::now())?;
+            // A read first: the write lock only when something is due.
+            let now = db::now();
+            let due = match repo::next_due(conn)? {
+                Some(at) if at <= now => repo::run_due(conn, now)?,
+                _ => repo::Due::default(),
+            };
             let next = repo::next_due(conn)?;
             Ok((due, next))
         })
@@ -31,6 +36,11 @@ pub async fn run(pool: DbPool) {
                         unfeatured = ?due.unfeatured,
                         "scheduled changes made"
                     );
+                }
+                if !due.failed.is_empty() {
+                    // Left due: tried again after a pause, not in a tight loop.
+                    tracing::warn!(failed = ?due.failed, "scheduled changes failed; trying again");
+                    tokio::time::sleep(POLL * 5).await;
                 }
                 next.map_or(POLL, |at| {
                     (at - db::now())

@@ -252,8 +252,19 @@ fn check(
         } else if !seen_slug.insert((kind, slug.clone())) {
             bad(line, format!("slug: '{slug}' is on an earlier line too"));
         } else {
-            // A stored row may have the slug only if it is the row this line updates.
+            // A stored row may have the slug only if it is the row this line updates; a slug
+            // another row had before stays its (old links keep their meaning).
             let target = mapped(conn, kind, ext)?;
+            if kind != "clusters" {
+                if let Some(current) = crate::db::slugs::renamed_to(conn, kind, slug)? {
+                    if stored_slug(conn, kind, &current)? != target || target.is_none() {
+                        bad(
+                            line,
+                            format!("slug: '{slug}' was another stored row's slug"),
+                        );
+                    }
+                }
+            }
             if let Some(other) = stored_slug(conn, kind, slug)? {
                 if target != Some(other) && target.is_some() {
                     bad(
@@ -307,6 +318,9 @@ fn check(
                 }
                 if let Some(p) = &o.parent {
                     parents.insert(o.slug.clone(), p.clone());
+                }
+                if o.successor.as_deref() == Some(o.slug.as_str()) {
+                    bad(line, "successor: a unit cannot succeed itself".into());
                 }
             }
             Record::Cluster(c) => {
@@ -368,6 +382,48 @@ fn check(
                 );
                 if public && a.published_at.is_none() {
                     bad(line, "published_at: required for this status".into());
+                }
+                if a.featured_until.is_some() && !a.featured {
+                    bad(line, "featured_until: needs featured: true".into());
+                }
+                if a.review_comment
+                    .as_deref()
+                    .is_some_and(|c| c.chars().count() > 2000)
+                {
+                    bad(
+                        line,
+                        "review_comment: must be at most 2000 characters".into(),
+                    );
+                }
+                if let Some(revisions) = &a.revisions {
+                    let mut versions = HashSet::new();
+                    for r in revisions {
+                        if !(1..=a.version).contains(&r.version) {
+                            bad(line, format!("revisions: version {} is not between 1 and the activity's version {}", r.version, a.version));
+                        }
+                        if !versions.insert(r.version) {
+                            bad(
+                                line,
+                                format!("revisions: version {} is there twice", r.version),
+                            );
+                        }
+                        if serde_json::from_value::<crate::activities::dto::Activity>(
+                            r.state.clone(),
+                        )
+                        .is_err()
+                        {
+                            bad(
+                                line,
+                                format!(
+                                    "revisions: version {} does not hold an activity",
+                                    r.version
+                                ),
+                            );
+                        }
+                        if crate::http::dates::instant_problem(r.changed_at).is_some() {
+                            bad(line, "revisions: changed_at years 1900 to 2100 only".into());
+                        }
+                    }
                 }
                 if let Some(t) = a.deleted_at {
                     if crate::http::dates::instant_problem(t).is_some() {
@@ -674,6 +730,19 @@ pub fn import(
             remember(conn, "activities", &a.external_id, id)?;
             progress(1);
         }
+        crate::audit::record(
+            conn,
+            crate::audit::Entry {
+                action: "import",
+                resource: "archive",
+                resource_id: None,
+                detail: Some(format!(
+                    "{} lines: {} created, {} updated, {} unchanged",
+                    done.lines, done.created, done.updated, done.unchanged
+                )),
+                ..crate::audit::Entry::default()
+            },
+        )?;
         Ok(())
     })?;
     Ok(done)

@@ -47,6 +47,9 @@ pub fn forbidden(ip: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfe80 // link-local
                 || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
                 || (v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]) // NAT64 of anything
+                || v6.segments()[..3] == [0x64, 0xff9b, 1] // local-use NAT64
+                || first == 0x2002 // 6to4: an IPv4 address inside
+                || (v6.segments()[..6] == [0, 0, 0, 0, 0xffff, 0]) // IPv4-translated
                 || (v6.segments()[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible
         }
     }
@@ -92,6 +95,8 @@ fn client(settings: &Settings) -> reqwest::Result<reqwest::Client> {
         .connect_timeout(settings.timeout)
         // A redirect could lead anywhere, inside too: a receiver answers, it does not send on.
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy would resolve the name itself, past the guard below.
+        .no_proxy()
         .user_agent(concat!("doan-api-webhooks/", env!("CARGO_PKG_VERSION")));
     if !settings.allow_private {
         builder = builder.dns_resolver(Arc::new(PublicOnly));
@@ -242,6 +247,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "::ffff:0:7f00:1",
         ] {
             assert!(forbidden(ip.parse().unwrap()), "{ip}");
         }

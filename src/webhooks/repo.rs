@@ -401,6 +401,9 @@ pub struct Attempt {
     pub event: String,
     pub body: String,
     pub attempts: i32,
+    /// Until when this attempt is this worker's: its result is recorded only if the delivery
+    /// is still leased so (another node took it over, or an admin asked for a redelivery).
+    pub lease_until: NaiveDateTime,
 }
 
 /// A due delivery with what sending it needs.
@@ -462,8 +465,9 @@ pub fn claim_due(
             attempts,
         } in due
         {
+            let lease_until = now + LEASE;
             diesel::update(webhook_deliveries::table.find(delivery_id))
-                .set(webhook_deliveries::next_attempt_at.eq(Some(now + LEASE)))
+                .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
                 .execute(conn)?;
             // The same bytes on every attempt: id, event, time and the stored representation.
             let body =
@@ -480,6 +484,7 @@ pub fn claim_due(
                 event,
                 body,
                 attempts,
+                lease_until,
             });
         }
         Ok(out)
@@ -537,7 +542,11 @@ pub fn record(
             (None, Some(code)) if !ok => Some(format!("the receiver answered {code}")),
             _ => None,
         };
-        diesel::update(webhook_deliveries::table.find(attempt.delivery_id))
+        let fenced = webhook_deliveries::table
+            .find(attempt.delivery_id)
+            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::next_attempt_at.eq(Some(attempt.lease_until)));
+        let recorded = diesel::update(fenced)
             .set((
                 webhook_deliveries::status.eq(status),
                 webhook_deliveries::attempts.eq(attempts),
@@ -549,6 +558,10 @@ pub fn record(
                 webhook_deliveries::error.eq(error),
             ))
             .execute(conn)?;
+        if recorded == 0 {
+            // No longer this worker's: what happened since decides.
+            return Ok(());
+        }
         if ok {
             diesel::update(webhooks::table.find(attempt.webhook_id))
                 .filter(webhooks::failures.ne(0))
@@ -584,7 +597,10 @@ pub fn record(
 
 /// The next moment a delivery is due, if any (the worker's sleep).
 pub fn next_due(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+    // Deliveries of switched-off subscriptions wait until it is switched on again: not due.
     webhook_deliveries::table
+        .inner_join(webhooks::table)
+        .filter(webhooks::active.eq(true))
         .filter(webhook_deliveries::status.eq("pending"))
         .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
         .first(conn)

@@ -270,7 +270,7 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
             }
             let concrete = path.replace("{id}", &id.to_string()).replace("{n}", "1");
             let body = if path.ends_with("/review") {
-                Some(json!({"decision": "approve"}))
+                Some(json!({"decision": "approve", "version": 2}))
             } else {
                 (row.method == Method::PATCH).then(|| json!({"summary": "Tóm tắt mới"}))
             };

@@ -436,21 +436,14 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     )
     .await;
     // Someone else's unit: not found; the editor: forbidden; a reviewer edits nothing.
-    let approve = json!({"decision": "approve"});
+    let approve = |version: i64| json!({"decision": "approve", "version": version});
     assert_problem(
-        send(
-            &app,
-            &stranger,
-            Method::POST,
-            &review,
-            Some(approve.clone()),
-        )
-        .await,
+        send(&app, &stranger, Method::POST, &review, Some(approve(1))).await,
         404,
     )
     .await;
     assert_problem(
-        send(&app, &editor, Method::POST, &review, Some(approve.clone())).await,
+        send(&app, &editor, Method::POST, &review, Some(approve(1))).await,
         403,
     )
     .await;
@@ -474,7 +467,7 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
             &reviewer,
             Method::POST,
             &review,
-            Some(json!({"decision": "return"})),
+            Some(json!({"decision": "return", "version": 1})),
         )
         .await,
         422,
@@ -487,7 +480,7 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
             &reviewer,
             Method::POST,
             &review,
-            Some(json!({"decision": "return", "comment": "Bổ sung ảnh."})),
+            Some(json!({"decision": "return", "version": 1, "comment": "Bổ sung ảnh."})),
         )
         .await,
         200,
@@ -497,14 +490,7 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     assert_eq!(returned["review_comment"], "Bổ sung ảnh.");
     // Not waiting any more: a second decision is a conflict.
     assert_problem(
-        send(
-            &app,
-            &reviewer,
-            Method::POST,
-            &review,
-            Some(approve.clone()),
-        )
-        .await,
+        send(&app, &reviewer, Method::POST, &review, Some(approve(2))).await,
         409,
     )
     .await;
@@ -524,15 +510,14 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     .await;
     assert_eq!(again["status"], "pending_review");
     assert_eq!(again["review_comment"], "Bổ sung ảnh.");
+    // A reviewer approves only what it read: a stale version decides nothing.
+    assert_problem(
+        send(&app, &reviewer, Method::POST, &review, Some(approve(2))).await,
+        412,
+    )
+    .await;
     let approved = json_of(
-        send(
-            &app,
-            &reviewer,
-            Method::POST,
-            &review,
-            Some(approve.clone()),
-        )
-        .await,
+        send(&app, &reviewer, Method::POST, &review, Some(approve(3))).await,
         200,
     )
     .await;
@@ -567,6 +552,20 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
         ]
     );
 
+    // A new address alone is not a change of content: it stays published.
+    let moved = json_of(
+        send(
+            &app,
+            &editor,
+            Method::PATCH,
+            &path,
+            Some(json!({"slug": "so-ket-9-thang-2023"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(moved["status"], "published");
     // What a reviewer let through, the editor may take down but not change.
     assert_problem(
         send(
@@ -609,14 +608,7 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     .await;
     assert_eq!(later["status"], "pending_review");
     let scheduled = json_of(
-        send(
-            &app,
-            &reviewer,
-            Method::POST,
-            &review,
-            Some(approve.clone()),
-        )
-        .await,
+        send(&app, &reviewer, Method::POST, &review, Some(approve(7))).await,
         200,
     )
     .await;
@@ -628,6 +620,23 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     )
     .await;
     assert_eq!(by_admin["status"], "published");
+    // `archived` is public too: an editor asking for it directly waits for review as well.
+    let archived = json_of(
+        send(
+            &app,
+            &editor,
+            Method::POST,
+            "/api/v1/activities",
+            Some(
+                json!({"title": "Lưu trữ thẳng", "occurred_on": "2023-09-20", "category": "other",
+                "organizer_id": branch_id, "status": "archived"}),
+            ),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(archived["status"], "pending_review");
     // Units not under review publish as before.
     let free = app
         .user_with_token("tudo", Role::Editor, elsewhere["id"].as_i64())

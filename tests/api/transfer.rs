@@ -188,6 +188,12 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_written() {
     odd["tags"] = json!(["Tháng Thanh niên", "x\u{FFFF}"]);
     odd["version"] = json!(4294967297i64);
     lines.push(odd.to_string());
+    let mut stale: Value = serde_json::from_str(&last).unwrap();
+    stale["external_id"] = json!("cu");
+    stale["slug"] = json!("ban-sao-cu");
+    stale["revisions"] = json!([{"version": 9, "state": {"not": "an activity"},
+        "changed_at": "2023-09-20T08:00:00Z"}]);
+    lines.push(stale.to_string());
     let body = lines.join("\n");
     let empty = spawn_app().await;
     for query in ["?dry_run=true", ""] {
@@ -196,6 +202,13 @@ async fn bad_lines_are_reported_by_number_and_nothing_is_written() {
         assert!(fields.contains(&"/lines/2".to_string()), "{problem}");
         assert!(fields.contains(&format!("/lines/{n}")), "{problem}");
         assert!(fields.contains(&format!("/lines/{}", n + 1)), "{problem}");
+        let revision_problems = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["field"] == format!("/lines/{}", n + 3))
+            .count();
+        assert_eq!(revision_problems, 2, "{problem}");
         let odd = format!("/lines/{}", n + 2);
         assert!(fields.contains(&odd), "{problem}");
         assert!(

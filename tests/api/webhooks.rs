@@ -255,6 +255,15 @@ async fn each_change_sends_one_signed_event_and_a_refused_one_none() {
     }
     ids.dedup();
     assert_eq!(ids.len(), got.len(), "one id per event");
+    // An unpublication tells what subscribers last saw (the public state), not the draft.
+    let unpublished: Value = serde_json::from_str(
+        &got.iter()
+            .find(|r| r.event == "activity.unpublished")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(unpublished["data"]["status"], "published");
     let first: Value = serde_json::from_str(&got[0].body).unwrap();
     assert_eq!(first["data"]["status"], "published");
     assert_eq!(first["data"]["summary"], "Bản nháp");

@@ -34,6 +34,9 @@ pub fn review(
         }
         let current = detail(conn, &row)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        if decision.version != current.version {
+            return Err(AppError::PreconditionFailed);
+        }
         if current.status != Status::PendingReview {
             return Err(AppError::conflict(format!(
                 "activity '{key}' is not waiting for review (its status is {})",

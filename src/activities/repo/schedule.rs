@@ -12,6 +12,8 @@ pub struct Due {
     pub published: Vec<i32>,
     /// Activities no longer featured (ids).
     pub unfeatured: Vec<i32>,
+    /// Activities whose change failed (each in its own savepoint: the others are made).
+    pub failed: Vec<(i32, String)>,
 }
 
 /// Make public every scheduled activity whose time has come by `now`, and end every featured
@@ -23,35 +25,51 @@ pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due
             .filter(activities::published_at.le(now))
             .select(activities::id)
             .load(conn)?;
+        let mut failed = Vec::new();
+        let mut made = Vec::new();
         for &id in &published {
-            diesel::update(activities::table.find(id))
-                .set((
-                    activities::status.eq(Status::Published.as_str()),
-                    activities::updated_at.eq(now),
-                    activities::version.eq(activities::version + 1),
-                ))
-                .execute(conn)?;
-            record(conn, id, now, "publish", "published at its scheduled time")?;
+            let one = conn.transaction(|conn| -> ApiResult<()> {
+                diesel::update(activities::table.find(id))
+                    .set((
+                        activities::status.eq(Status::Published.as_str()),
+                        activities::updated_at.eq(now),
+                        activities::version.eq(activities::version + 1),
+                    ))
+                    .execute(conn)?;
+                record(conn, id, now, "publish", "published at its scheduled time")
+            });
+            match one {
+                Ok(()) => made.push(id),
+                Err(e) => failed.push((id, e.to_string())),
+            }
         }
         let unfeatured: Vec<i32> = activities::table
             .filter(activities::featured.eq(true))
             .filter(activities::featured_until.le(now))
             .select(activities::id)
             .load(conn)?;
+        let mut ended = Vec::new();
         for &id in &unfeatured {
-            diesel::update(activities::table.find(id))
-                .set((
-                    activities::featured.eq(false),
-                    activities::featured_until.eq(None::<NaiveDateTime>),
-                    activities::updated_at.eq(now),
-                    activities::version.eq(activities::version + 1),
-                ))
-                .execute(conn)?;
-            record(conn, id, now, "unfeature", "featured until then")?;
+            let one = conn.transaction(|conn| -> ApiResult<()> {
+                diesel::update(activities::table.find(id))
+                    .set((
+                        activities::featured.eq(false),
+                        activities::featured_until.eq(None::<NaiveDateTime>),
+                        activities::updated_at.eq(now),
+                        activities::version.eq(activities::version + 1),
+                    ))
+                    .execute(conn)?;
+                record(conn, id, now, "unfeature", "featured until then")
+            });
+            match one {
+                Ok(()) => ended.push(id),
+                Err(e) => failed.push((id, e.to_string())),
+            }
         }
         Ok(Due {
-            published,
-            unfeatured,
+            published: made,
+            unfeatured: ended,
+            failed,
         })
     })
 }

@@ -82,8 +82,10 @@ pub(super) fn tag_ids(
 }
 
 /// The status `f` is stored with when `user` writes it at `now`, and its publication time:
-/// `published` with a time still ahead is `scheduled`; an editor's `published` or `scheduled`
-/// in a unit that requires review is `pending_review` (a reviewer decides).
+/// `published` with a time still ahead is `scheduled`; an editor's `published`, `scheduled` or
+/// `archived` (each public, or to become so) in a unit that requires review is
+/// `pending_review` — unless the row has that state already (a reviewer let it through, and
+/// [`guard_reviewed`] kept its content as approved).
 fn publication(
     conn: &mut SqliteConnection,
     existing: Option<&ActivityRow>,
@@ -99,8 +101,14 @@ fn publication(
             .or(existing.and_then(|e| e.published_at))
             .or(Some(now)),
     };
-    let wants_public = matches!(f.status, Status::Published | Status::Scheduled);
-    if wants_public && user.role == crate::auth::Role::Editor {
+    let wants_public = f.status.is_public() || f.status == Status::Scheduled;
+    let stored = existing.and_then(|e| Status::parse(&e.status));
+    let kept = match stored {
+        Some(Status::Scheduled) => matches!(f.status, Status::Published | Status::Scheduled),
+        Some(s) => s == f.status && existing.is_some_and(|e| e.deleted_at.is_none()),
+        None => false,
+    };
+    if wants_public && !kept && user.role == crate::auth::Role::Editor {
         let organizer = i32::try_from(f.organizer_id).unwrap_or_default();
         if tree::review_required(conn, organizer)? {
             return Ok((Status::PendingReview, asked));
@@ -156,6 +164,12 @@ pub(super) fn store(
     check_references(conn, f)?;
     let now = db::now();
     let (status, published_at) = publication(conn, existing, f, user, now)?;
+    // What subscribers last saw of it: an unpublication tells them that, never the new state
+    // (a draft's text is not public).
+    let last_public = match existing {
+        Some(row) if is_public(row) => Some(detail(conn, row)?),
+        _ => None,
+    };
     check_featured(existing, f, now)?;
     let body_html = f.body.as_deref().map(render::markdown_to_html);
     let values = (
@@ -227,7 +241,11 @@ pub(super) fn store(
         (false, false) => None,
     };
     if let Some(event) = event {
-        webhooks::enqueue(conn, event, activity.id, &activity)?;
+        let data = match (event, &last_public) {
+            (webhooks::Event::ActivityUnpublished, Some(before)) => before,
+            _ => &activity,
+        };
+        webhooks::enqueue(conn, event, activity.id, data)?;
     }
     let action = if existing.is_some() {
         "update"
