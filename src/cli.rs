@@ -174,6 +174,21 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub audit_retention_days: u32,
 
+    /// Folder of uploaded media files; default: `media` beside the database (created on start).
+    #[arg(long, env = "DOAN_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+
+    /// Largest upload, in bytes (default 25 MiB).
+    #[arg(long, env = "DOAN_MEDIA_MAX_BYTES", default_value_t = 25 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=512 * 1024 * 1024))]
+    pub media_max_bytes: u64,
+
+    /// Largest photo, in pixels (width × height; default 50 megapixels): a larger one is
+    /// refused before it is decoded.
+    #[arg(long, env = "DOAN_MEDIA_MAX_PIXELS", default_value_t = 50_000_000,
+          value_parser = clap::value_parser!(u64).range(1..=500_000_000))]
+    pub media_max_pixels: u64,
+
     /// Send webhook deliveries from this process (`false` on all nodes but one, or to hold
     /// them: the outbox keeps them).
     #[arg(long, env = "DOAN_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
@@ -234,7 +249,20 @@ impl ServeArgs {
             webhook_max_attempts: 12,
             webhook_retry_base_ms: 10_000,
             webhook_disable_after: 50,
+            media_dir: None,
+            media_max_bytes: 25 * 1024 * 1024,
+            media_max_pixels: 50_000_000,
         }
+    }
+
+    /// The media folder: as set, else `media` beside the database.
+    pub fn media_dir(&self) -> PathBuf {
+        self.media_dir.clone().unwrap_or_else(|| {
+            self.db
+                .database
+                .parent()
+                .map_or_else(|| PathBuf::from("media"), |p| p.join("media"))
+        })
     }
 
     pub fn webhook_settings(&self) -> crate::webhooks::Settings {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod feeds;
 pub mod health;
 pub mod http;
+pub mod media;
 pub mod openapi;
 pub mod organizations;
 pub mod seed;

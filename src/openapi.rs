@@ -29,6 +29,7 @@ times shown to people are in Asia/Ho_Chi_Minh (UTC+7)."
         (name = "users", description = "Accounts that may write (admins only)"),
         (name = "audit", description = "Who changed what, and every login (admins only)"),
         (name = "webhooks", description = "Subscriptions told of each publication and change, signed, retried (admins only)"),
+        (name = "media", description = "Photos and documents of a unit: upload, renditions, files"),
         (name = "transfer", description = "Import and export of the whole archive as NDJSON (admins only)"),
         (name = "health", description = "Probes for orchestration"),
     ),

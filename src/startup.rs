@@ -21,7 +21,8 @@ use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
 use crate::{
-    activities, audit, clusters, demo, health, organizations, stats, transfer, users, webhooks,
+    activities, audit, clusters, demo, health, media, organizations, stats, transfer, users,
+    webhooks,
 };
 
 /// Register every API route (collected into the spec by utoipa-actix-web).
@@ -35,6 +36,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     audit::configure(cfg);
     webhooks::configure(cfg);
     transfer::configure(cfg);
+    media::configure(cfg);
 }
 
 /// Every route of the spec: the API, the health checks, the feeds.
@@ -42,6 +44,7 @@ fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_routes));
     health::configure(cfg);
     feeds::configure(cfg);
+    media::configure_files(cfg);
 }
 
 /// The OpenAPI document, generated from the routes themselves.
@@ -131,6 +134,15 @@ impl Application {
             ));
         }
         let webhook_settings = web::Data::new(webhook_settings);
+        let media_dir = args.media_dir();
+        let media_store = media::store::LocalStore::open(&media_dir).map_err(|e| {
+            anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
+        })?;
+        let media_settings = web::Data::new(media::Settings {
+            store: std::sync::Arc::new(media_store),
+            max_bytes: args.media_max_bytes as usize,
+            max_pixels: args.media_max_pixels,
+        });
         let listener = TcpListener::bind(&args.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
         let port = listener.local_addr()?.port();
@@ -159,6 +171,7 @@ impl Application {
                     .app_data(web::Data::new(public_url.clone()))
                     .app_data(feed_settings.clone())
                     .app_data(webhook_settings.clone())
+                    .app_data(media_settings.clone())
                     .app_data(web::Data::new(organizations::Hooks {
                         // A unit's name is part of its activities' search text.
                         renamed: activities::repo::reindex_organizer,

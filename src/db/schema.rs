@@ -177,6 +177,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (id) {
+        id -> Integer,
+        kind -> Text,
+        organization_id -> Integer,
+        content_type -> Text,
+        file -> Text,
+        file_name -> Nullable<Text>,
+        bytes -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        blurhash -> Nullable<Text>,
+        renditions -> Text,
+        search_text -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Integer,
         slug -> Text,
@@ -314,6 +338,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_version,
     external_ids,
     index_versions,
+    media,
     organizations,
     slug_history,
     tags,

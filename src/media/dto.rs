@@ -1,0 +1,187 @@
+//! Media as the API shows it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::FieldError;
+use crate::http::body::{BodySchema, Patch};
+use crate::list_query;
+use crate::vocab::OrgRef;
+
+crate::string_enum! {
+    /// What an upload is, decided from its content.
+    pub enum MediaKind {
+        /// A photo (JPEG, PNG or WebP upload), stored re-encoded without metadata.
+        Image = "image",
+        /// A PDF, stored as sent.
+        Document = "document",
+    }
+}
+
+/// One file of a medium: its URL (stable, cached for a year: the content's hash is its name)
+/// and size.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Rendition {
+    #[schema(example = "https://api.doankhoi.langson.gov.vn/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg")]
+    pub src: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub bytes: i64,
+    #[schema(example = "image/jpeg")]
+    pub content_type: String,
+}
+
+/// An uploaded photo or document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Media {
+    pub id: i64,
+    pub kind: MediaKind,
+    /// The unit it belongs to.
+    pub organization: OrgRef,
+    /// The stored original: a photo upright and without metadata, a PDF as sent.
+    pub src: String,
+    /// Photos: `src` of each rendition with its width (`…320w, …640w, …1280w`), for `<img srcset>`.
+    pub srcset: Option<String>,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Photos: a placeholder to show while loading (https://blurha.sh).
+    pub blurhash: Option<String>,
+    /// Photos: 320, 640 and 1280 px wide (those narrower than the photo).
+    pub renditions: Vec<Rendition>,
+    /// Photos: 160 px square.
+    pub thumbnail: Option<Rendition>,
+    /// The uploaded file's name (without any path).
+    pub file_name: Option<String>,
+    /// Text in place of the photo (required for photos).
+    #[schema(example = "Toàn cảnh cuộc họp")]
+    pub alt: Option<String>,
+    #[schema(example = "Đồng chí Bí thư Chi đoàn phát biểu tại cuộc họp")]
+    pub caption: Option<String>,
+    #[schema(example = "Ảnh: Chi đoàn Văn phòng UBND tỉnh")]
+    pub credit: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// Body of `POST /media` (`multipart/form-data`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct UploadMedia {
+    /// The file: JPEG, PNG or WebP (a photo) or PDF (a document), recognised by its content.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// Required for a photo: what it shows, for those who cannot see it (at most 500 characters).
+    pub alt: Option<String>,
+    /// At most 2000 characters.
+    pub caption: Option<String>,
+    /// At most 200 characters.
+    pub credit: Option<String>,
+    /// The unit it belongs to (id); an editor's own unit by default. An editor may upload for
+    /// its unit and the units below it.
+    pub organization_id: Option<i64>,
+}
+
+/// Body of `PATCH /media/{id}` (merge patch).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMedia {
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub alt: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub caption: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub credit: Patch<String>,
+}
+
+/// The longest alt, caption and credit.
+pub const TEXT_LIMITS: [(&str, usize); 3] = [("alt", 500), ("caption", 2000), ("credit", 200)];
+
+/// An error for each text over its limit.
+pub fn text_errors<'a>(texts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Vec<FieldError> {
+    texts
+        .into_iter()
+        .filter_map(|(field, value)| {
+            let (_, max) = TEXT_LIMITS.iter().find(|(f, _)| *f == field)?;
+            value
+                .is_some_and(|v| v.chars().count() > *max)
+                .then(|| FieldError::new(format!("/{field}"), format!("must be at most {max} characters")))
+        })
+        .collect()
+}
+
+impl BodySchema for UpdateMedia {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "kind",
+        "organization",
+        "src",
+        "srcset",
+        "content_type",
+        "bytes",
+        "width",
+        "height",
+        "blurhash",
+        "renditions",
+        "thumbnail",
+        "file_name",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+
+    fn validate(&self) -> Vec<FieldError> {
+        text_errors([
+            ("alt", self.alt.as_value().map(String::as_str)),
+            ("caption", self.caption.as_value().map(String::as_str)),
+            ("credit", self.credit.as_value().map(String::as_str)),
+        ])
+    }
+}
+
+list_query! {
+    /// Query of `GET /media`.
+    pub struct ListMediaQuery {
+        sort_doc: "`id` or `-id` (default: newest first).",
+        default_sort: "-id",
+        /// Only this unit's media (id or slug), and with `include_descendants` the units below it.
+        #[serde(default, deserialize_with = "crate::http::query::de_nonempty")]
+        #[param(min_length = 1)]
+        pub organization: Option<String>,
+        /// With `organization`: the units below it too.
+        #[serde(default, deserialize_with = "crate::http::query::de_bool")]
+        #[param(value_type = Option<bool>)]
+        pub include_descendants: Option<bool>,
+        /// Only photos or only documents.
+        #[serde(default)]
+        pub kind: Option<MediaKind>,
+        /// Media whose alt text, caption or credit holds this text (case and diacritics ignored).
+        #[serde(default, deserialize_with = "crate::http::query::de_nonempty")]
+        #[param(min_length = 1, max_length = 200)]
+        pub q: Option<String>,
+    }
+}
+
+/// `{id}` of a medium's path.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MediaPath {
+    /// The medium's id.
+    pub id: i64,
+}
+
+/// `{name}` of a media file's path.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MediaFilePath {
+    /// `{sha256}.{jpg|png|pdf}`, as in a medium's `src`.
+    pub name: String,
+}

@@ -1,0 +1,403 @@
+//! `/api/v1/media` (upload, list, read, describe, delete) and `/media/{name}` (the files).
+
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use crate::auth::AuthUser;
+use crate::db::{self, DbPool};
+use crate::error::{ApiResult, AppError, Problem};
+use crate::http::body::JsonBody;
+use crate::http::list::{self, ListRequest, ListResponse};
+use crate::http::query::Qs;
+use crate::http::{etag, links};
+use crate::text;
+
+use super::dto::*;
+use super::process::{self, Sniffed};
+use super::repo::{self, FileEntry, NewMedia};
+use super::{Settings, PROCESSING};
+
+/// What a multipart upload carried.
+#[derive(Default)]
+struct Upload {
+    file: Option<Vec<u8>>,
+    file_name: Option<String>,
+    alt: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+    organization_id: Option<i64>,
+}
+
+const TEXT_FIELD_LIMIT: usize = 16 * 1024;
+
+async fn read_upload(mut form: Multipart, max_bytes: usize) -> ApiResult<Upload> {
+    let mut upload = Upload::default();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest {
+            detail: format!("the multipart body cannot be read: {e}"),
+            errors: vec![],
+        })?;
+        let name = field.name().unwrap_or_default().to_string();
+        let limit = if name == "file" { max_bytes } else { TEXT_FIELD_LIMIT };
+        if name == "file" {
+            upload.file_name = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(str::to_string);
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest {
+                detail: format!("the multipart body cannot be read: {e}"),
+                errors: vec![],
+            })?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = || {
+            String::from_utf8(bytes.clone())
+                .map_err(|_| AppError::invalid(&format!("/{name}"), "must be UTF-8 text"))
+        };
+        match name.as_str() {
+            "file" => upload.file = Some(bytes),
+            "alt" => upload.alt = text::clean_opt(Some(&text()?)),
+            "caption" => upload.caption = text::clean_opt(Some(&text()?)),
+            "credit" => upload.credit = text::clean_opt(Some(&text()?)),
+            "organization_id" => {
+                let raw = text()?;
+                upload.organization_id = Some(raw.trim().parse().map_err(|_| {
+                    AppError::invalid("/organization_id", "must be an organization's id")
+                })?);
+            }
+            other => {
+                return Err(AppError::invalid(
+                    &format!("/{other}"),
+                    "is not a field of an upload (file, alt, caption, credit, organization_id)",
+                ))
+            }
+        }
+    }
+    Ok(upload)
+}
+
+/// The uploaded name without its folders; one holding a path is refused (`../../x.jpg`).
+fn clean_file_name(raw: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.contains('/') || raw.contains('\\') || raw.contains("..") || raw.contains('\0') {
+        return Err(AppError::invalid(
+            "/file",
+            "the file name must be a name, not a path",
+        ));
+    }
+    let name: String = text::clean(raw).chars().take(200).collect();
+    Ok(Some(name).filter(|n| !n.is_empty()))
+}
+
+fn entry(purpose: &str, f: &process::StoredFile) -> FileEntry {
+    FileEntry {
+        purpose: purpose.to_string(),
+        name: f.name.clone(),
+        width: f.width,
+        height: f.height,
+        bytes: f.bytes.len() as i64,
+        content_type: f.content_type.to_string(),
+    }
+}
+
+/// Upload a photo or a document
+///
+/// `multipart/form-data` with `file` and its description. The kind is decided by the content:
+/// JPEG, PNG or WebP is a photo (stored upright and re-encoded: no metadata block, no GPS
+/// position survives; renditions 320, 640 and 1280 px wide, a 160 px thumbnail, a blurhash),
+/// PDF a document (stored as sent). Anything else is a 415 (HEIC and SVG say why). Photos over
+/// the pixel limit are a 422, uploads over the size limit a 413. Editors upload for their own
+/// unit and the units below it. Example: `curl -F file=@anh.jpg -F 'alt=Toàn cảnh cuộc họp'
+/// -H "Authorization: Bearer $TOKEN" …/api/v1/media`.
+#[utoipa::path(tag = "media", operation_id = "upload_media",
+    request_body(content = UploadMedia, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored", body = Media, headers(("Location" = String), ("ETag" = String))),
+        (status = 413, description = "Over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JPEG, PNG, WebP or PDF", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unreadable, too many pixels, no alt text, a path as name", body = Problem, content_type = "application/problem+json")))]
+#[post("")]
+pub async fn upload_media(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    settings: web::Data<Settings>,
+    user: AuthUser,
+    form: Multipart,
+) -> ApiResult<HttpResponse> {
+    let upload = read_upload(form, settings.max_bytes).await?;
+    let bytes = upload
+        .file
+        .ok_or_else(|| AppError::invalid("/file", "is required"))?;
+    let file_name = clean_file_name(upload.file_name.as_deref())?;
+    let kind = process::sniff(&bytes)?;
+    let texts = text_errors([
+        ("alt", upload.alt.as_deref()),
+        ("caption", upload.caption.as_deref()),
+        ("credit", upload.credit.as_deref()),
+    ]);
+    if !texts.is_empty() {
+        return Err(AppError::Validation(texts));
+    }
+    if kind != Sniffed::Pdf && upload.alt.is_none() {
+        return Err(AppError::invalid(
+            "/alt",
+            "is required for a photo: say what it shows",
+        ));
+    }
+    // Who may upload for which unit, before any work on the file.
+    let named = upload.organization_id;
+    let owner_user = user.clone();
+    let owner = db::run(&pool, move |conn| repo::owner_for(conn, &owner_user, named)).await?;
+    // Decoding and resizing off the async workers, one photo at a time.
+    let permit = PROCESSING
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal(format!("media processing closed: {e}")))?;
+    let limits = process::Limits {
+        max_pixels: settings.max_pixels,
+    };
+    let store = settings.store.clone();
+    let stored = actix_web::rt::task::spawn_blocking(move || -> ApiResult<_> {
+        let (files, main, blurhash) = match kind {
+            Sniffed::Pdf => {
+                let doc = process::document(&bytes)?;
+                (vec![entry("original", &doc)], doc, None)
+            }
+            _ => {
+                let p = process::image(&bytes, kind, limits)?;
+                let mut files = vec![entry("original", &p.original)];
+                for r in &p.renditions {
+                    files.push(entry(&format!("w{}", r.width.unwrap_or_default()), r));
+                }
+                files.push(entry("thumbnail", &p.thumbnail));
+                for f in p.renditions.iter().chain(std::iter::once(&p.thumbnail)) {
+                    store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
+                }
+                (files, p.original, Some(p.blurhash))
+            }
+        };
+        store.put(&main.name, &main.bytes).map_err(AppError::internal)?;
+        Ok((files, main, blurhash))
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("media processing failed: {e}")))??;
+    drop(permit);
+    let (files, main, blurhash) = stored;
+    let base = links::base(&req);
+    let media = db::run(&pool, move |conn| {
+        let row = repo::insert(
+            conn,
+            &user,
+            &NewMedia {
+                kind: if kind == Sniffed::Pdf {
+                    MediaKind::Document
+                } else {
+                    MediaKind::Image
+                },
+                organization_id: owner,
+                content_type: main.content_type,
+                file: &main.name,
+                file_name: file_name.as_deref(),
+                bytes: main.bytes.len() as i64,
+                width: main.width,
+                height: main.height,
+                blurhash: blurhash.as_deref(),
+                files: &files,
+                alt: upload.alt,
+                caption: upload.caption,
+                credit: upload.credit,
+            },
+        )?;
+        let owners = repo::owners(conn, std::slice::from_ref(&row))?;
+        let owner = owners
+            .get(&row.organization_id)
+            .cloned()
+            .ok_or_else(|| AppError::internal("owner missing"))?;
+        Ok(row.to_dto(&base, owner))
+    })
+    .await?;
+    let location = links::absolute(&req, &format!("/api/v1/media/{}", media.id));
+    etag::json_response(&req, StatusCode::CREATED, &media, |res| {
+        res.insert_header((header::LOCATION, location));
+    })
+}
+
+/// The media library
+///
+/// The photos and documents of the caller's unit and the units below it (an admin: all),
+/// newest first.
+#[utoipa::path(tag = "media", operation_id = "list_media", params(ListMediaQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "One page of media", body = ListResponse<Media>,
+        headers(("Link" = String), ("X-Total-Count" = i64)))))]
+#[get("")]
+pub async fn list_media(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    query: Qs<ListMediaQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let page = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
+    let page_req = page.clone();
+    let base = links::base(&req);
+    let (data, total, next) = db::run(&pool, move |conn| {
+        let (rows, total, next) = repo::list(conn, &user, &query, &page_req)?;
+        let owners = repo::owners(conn, &rows)?;
+        let data: Vec<Media> = rows
+            .iter()
+            .filter_map(|r| owners.get(&r.organization_id).map(|o| r.to_dto(&base, o.clone())))
+            .collect();
+        Ok((data, total, next))
+    })
+    .await?;
+    Ok(list::respond(&req, &page, data, total, next))
+}
+
+async fn one(req: &HttpRequest, pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
+    let base = links::base(req);
+    db::run(pool, move |conn| {
+        let row = repo::find(conn, &user, id)?;
+        let owners = repo::owners(conn, std::slice::from_ref(&row))?;
+        let owner = owners
+            .get(&row.organization_id)
+            .cloned()
+            .ok_or_else(|| AppError::internal("owner missing"))?;
+        Ok(row.to_dto(&base, owner))
+    })
+    .await
+}
+
+/// A medium
+#[utoipa::path(tag = "media", operation_id = "get_media", params(MediaPath),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The medium", body = Media, headers(("ETag" = String)))))]
+#[get("/{id}")]
+pub async fn get_media(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<MediaPath>,
+) -> ApiResult<HttpResponse> {
+    let media = one(&req, &pool, user, path.into_inner().id).await?;
+    etag::json_response(&req, StatusCode::OK, &media, |_| {})
+}
+
+/// Describe a medium
+///
+/// Merge patch of `alt`, `caption`, `credit` under `If-Match` (a photo keeps an `alt`).
+#[utoipa::path(tag = "media", operation_id = "update_media",
+    params(MediaPath, ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
+    request_body(content = UpdateMedia, content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Changed", body = Media, headers(("ETag" = String)))))]
+#[patch("/{id}")]
+pub async fn update_media(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    user: AuthUser,
+    path: web::Path<MediaPath>,
+    body: JsonBody<UpdateMedia>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().id;
+    let patch = body.0;
+    let if_match = etag::if_match(&req);
+    let base = links::base(&req);
+    let reader = user.clone();
+    let base_for_update = base.clone();
+    db::run(&pool, move |conn| {
+        repo::update(conn, &user, id, patch, if_match, &base_for_update)
+    })
+    .await?;
+    let media = one(&req, &pool, reader, id).await?;
+    etag::json_response(&req, StatusCode::OK, &media, |_| {})
+}
+
+/// Delete a medium
+///
+/// The row goes, and its files unless another upload of the same bytes still uses them.
+#[utoipa::path(tag = "media", operation_id = "delete_media",
+    params(MediaPath, ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/{id}")]
+pub async fn delete_media(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    settings: web::Data<Settings>,
+    user: AuthUser,
+    path: web::Path<MediaPath>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().id;
+    let if_match = etag::if_match(&req);
+    let base = links::base(&req);
+    let orphans = db::run(&pool, move |conn| repo::delete(conn, &user, id, if_match, &base)).await?;
+    let store = settings.store.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        for name in orphans {
+            if let Err(e) = store.delete(&name) {
+                tracing::warn!(file = %name, error = %e, "a media file could not be removed");
+            }
+        }
+    });
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A media file
+///
+/// Stable URL (its name is its content's SHA-256): `Cache-Control: public, max-age=31536000,
+/// immutable`, `X-Content-Type-Options: nosniff`, range requests (`Accept-Ranges: bytes`), PDFs
+/// as attachments.
+#[utoipa::path(tag = "media", operation_id = "get_media_file", params(MediaFilePath),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The range asked for"),
+        (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json")))]
+#[get("/media/{name}")]
+pub async fn media_file(
+    req: HttpRequest,
+    settings: web::Data<Settings>,
+    path: web::Path<MediaFilePath>,
+) -> ApiResult<HttpResponse> {
+    let name = path.into_inner().name;
+    let missing = || AppError::not_found(format!("there is no media file '{name}'"));
+    let file_path = settings.store.local_path(&name).ok_or_else(missing)?;
+    let file = actix_files::NamedFile::open_async(&file_path)
+        .await
+        .map_err(|_| missing())?;
+    let content_type: mime::Mime = match name.rsplit_once('.').map(|(_, e)| e) {
+        Some("jpg") => mime::IMAGE_JPEG,
+        Some("png") => mime::IMAGE_PNG,
+        _ => mime::APPLICATION_PDF,
+    };
+    let pdf = content_type == mime::APPLICATION_PDF;
+    let disposition = header::ContentDisposition {
+        disposition: if pdf {
+            header::DispositionType::Attachment
+        } else {
+            header::DispositionType::Inline
+        },
+        parameters: vec![header::DispositionParam::Filename(name.clone())],
+    };
+    let mut res = file
+        .set_content_type(content_type)
+        .set_content_disposition(disposition)
+        .into_response(&req);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    res.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    Ok(res)
+}

@@ -1,0 +1,45 @@
+//! The media library: photos and documents uploaded by a unit's editors (`/api/v1/media`),
+//! recognised by their content, photos processed off the async workers (upright, without
+//! metadata, responsive renditions, a thumbnail and a placeholder), stored content-addressed
+//! behind [`store::MediaStore`] and served at stable, immutable URLs (`/media/{sha256}.{ext}`).
+
+pub mod dto;
+pub mod handlers;
+pub mod process;
+pub mod repo;
+pub mod store;
+
+use std::sync::Arc;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// How uploads are taken and where files go.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub store: Arc<dyn store::MediaStore>,
+    /// Largest upload, in bytes.
+    pub max_bytes: usize,
+    /// Largest photo, in pixels (width × height).
+    pub max_pixels: u64,
+}
+
+/// Photos processed at once: each takes a core for a moment; the others wait their turn,
+/// requests keep being served.
+static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Routes under `/api/v1`: `/media`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/media")
+            .service(handlers::list_media)
+            .service(handlers::upload_media)
+            .service(handlers::get_media)
+            .service(handlers::update_media)
+            .service(handlers::delete_media),
+    );
+}
+
+/// The files themselves, outside `/api/v1`.
+pub fn configure_files(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::media_file);
+}

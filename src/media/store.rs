@@ -1,0 +1,99 @@
+//! Where media files live: behind [`MediaStore`], a folder beside the database by default.
+//! Names are the content's SHA-256 and extension, so a file never changes once written and is
+//! served as immutable; writing one that exists is a no-op.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A place for media files.
+pub trait MediaStore: Send + Sync + std::fmt::Debug {
+    /// Store `bytes` under `name` (idempotent: the name is the content's hash).
+    fn put(&self, name: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// The file's path on this machine, if the store keeps files locally.
+    fn local_path(&self, name: &str) -> Option<PathBuf>;
+    fn delete(&self, name: &str) -> std::io::Result<()>;
+}
+
+/// Is `name` one the store could have written (`{64 hex}.{jpg|png|pdf}`)? Nothing else — no
+/// path, no other extension — ever reaches the file system.
+pub fn valid_name(name: &str) -> bool {
+    match name.split_once('.') {
+        Some((hash, ext)) => {
+            hash.len() == 64
+                && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && matches!(ext, "jpg" | "png" | "pdf")
+        }
+        None => false,
+    }
+}
+
+/// Files in a local folder (created when missing).
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    dir: PathBuf,
+}
+
+impl LocalStore {
+    pub fn open(dir: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+impl MediaStore for LocalStore {
+    fn put(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if !valid_name(name) {
+            return Err(std::io::Error::other("not a media file name"));
+        }
+        let path = self.dir.join(name);
+        if path.exists() {
+            return Ok(());
+        }
+        // Written whole under a temporary name, then renamed: a reader never sees half a file.
+        let tmp = self
+            .dir
+            .join(format!(".{name}.{}.tmp", hex::encode(rand::random::<[u8; 6]>())));
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    }
+
+    fn local_path(&self, name: &str) -> Option<PathBuf> {
+        valid_name(name).then(|| self.dir.join(name))
+    }
+
+    fn delete(&self, name: &str) -> std::io::Result<()> {
+        if !valid_name(name) {
+            return Ok(());
+        }
+        match std::fs::remove_file(self.dir.join(name)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn only_content_names_reach_the_disk() {
+        let hash = "a".repeat(64);
+        assert!(valid_name(&format!("{hash}.jpg")));
+        assert!(valid_name(&format!("{hash}.pdf")));
+        for bad in [
+            "../../etc/passwd".to_string(),
+            format!("{hash}.svg"),
+            format!("{hash}.jpg.exe"),
+            format!("../{hash}.jpg"),
+            format!("{}.jpg", "A".repeat(64)),
+            "x.jpg".to_string(),
+        ] {
+            assert!(!valid_name(&bad), "{bad}");
+        }
+    }
+}
