@@ -23,7 +23,9 @@ crate::string_enum! {
 /// and size.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Rendition {
-    #[schema(example = "https://api.doankhoi.langson.gov.vn/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg")]
+    #[schema(
+        example = "https://api.doankhoi.langson.gov.vn/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"
+    )]
     pub src: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -105,14 +107,19 @@ pub struct UpdateMedia {
 pub const TEXT_LIMITS: [(&str, usize); 3] = [("alt", 500), ("caption", 2000), ("credit", 200)];
 
 /// An error for each text over its limit.
-pub fn text_errors<'a>(texts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Vec<FieldError> {
+pub fn text_errors<'a>(
+    texts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Vec<FieldError> {
     texts
         .into_iter()
         .filter_map(|(field, value)| {
             let (_, max) = TEXT_LIMITS.iter().find(|(f, _)| *f == field)?;
-            value
-                .is_some_and(|v| v.chars().count() > *max)
-                .then(|| FieldError::new(format!("/{field}"), format!("must be at most {max} characters")))
+            value.is_some_and(|v| v.chars().count() > *max).then(|| {
+                FieldError::new(
+                    format!("/{field}"),
+                    format!("must be at most {max} characters"),
+                )
+            })
         })
         .collect()
 }

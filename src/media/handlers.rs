@@ -28,6 +28,8 @@ struct Upload {
     caption: Option<String>,
     credit: Option<String>,
     organization_id: Option<i64>,
+    /// The file part's declared type, if any.
+    declared: Option<String>,
 }
 
 const TEXT_FIELD_LIMIT: usize = 16 * 1024;
@@ -40,12 +42,17 @@ async fn read_upload(mut form: Multipart, max_bytes: usize) -> ApiResult<Upload>
             errors: vec![],
         })?;
         let name = field.name().unwrap_or_default().to_string();
-        let limit = if name == "file" { max_bytes } else { TEXT_FIELD_LIMIT };
+        let limit = if name == "file" {
+            max_bytes
+        } else {
+            TEXT_FIELD_LIMIT
+        };
         if name == "file" {
             upload.file_name = field
                 .content_disposition()
                 .and_then(|d| d.get_filename())
                 .map(str::to_string);
+            upload.declared = field.content_type().map(|m| m.essence_str().to_string());
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
@@ -139,6 +146,25 @@ pub async fn upload_media(
         .ok_or_else(|| AppError::invalid("/file", "is required"))?;
     let file_name = clean_file_name(upload.file_name.as_deref())?;
     let kind = process::sniff(&bytes)?;
+    // The content decides; a declared type that says otherwise is a client's mistake (or a
+    // disguise), refused rather than guessed past.
+    if let Some(declared) = upload.declared.as_deref() {
+        let agrees = match kind {
+            Sniffed::Pdf => declared == "application/pdf",
+            _ => declared.starts_with("image/") && declared != "image/svg+xml",
+        };
+        if !agrees && declared != "application/octet-stream" {
+            return Err(AppError::UnsupportedMediaType(format!(
+                "the file was declared {declared} but its content is {}",
+                match kind {
+                    Sniffed::Jpeg => "a JPEG image",
+                    Sniffed::Png => "a PNG image",
+                    Sniffed::WebP => "a WebP image",
+                    Sniffed::Pdf => "a PDF document",
+                }
+            )));
+        }
+    }
     let texts = text_errors([
         ("alt", upload.alt.as_deref()),
         ("caption", upload.caption.as_deref()),
@@ -185,7 +211,9 @@ pub async fn upload_media(
                 (files, p.original, Some(p.blurhash))
             }
         };
-        store.put(&main.name, &main.bytes).map_err(AppError::internal)?;
+        store
+            .put(&main.name, &main.bytes)
+            .map_err(AppError::internal)?;
         Ok((files, main, blurhash))
     })
     .await
@@ -255,7 +283,11 @@ pub async fn list_media(
         let owners = repo::owners(conn, &rows)?;
         let data: Vec<Media> = rows
             .iter()
-            .filter_map(|r| owners.get(&r.organization_id).map(|o| r.to_dto(&base, o.clone())))
+            .filter_map(|r| {
+                owners
+                    .get(&r.organization_id)
+                    .map(|o| r.to_dto(&base, o.clone()))
+            })
             .collect();
         Ok((data, total, next))
     })
@@ -340,7 +372,10 @@ pub async fn delete_media(
     let id = path.into_inner().id;
     let if_match = etag::if_match(&req);
     let base = links::base(&req);
-    let orphans = db::run(&pool, move |conn| repo::delete(conn, &user, id, if_match, &base)).await?;
+    let orphans = db::run(&pool, move |conn| {
+        repo::delete(conn, &user, id, if_match, &base)
+    })
+    .await?;
     let store = settings.store.clone();
     actix_web::rt::task::spawn_blocking(move || {
         for name in orphans {

@@ -103,10 +103,15 @@ fn bad_image(e: impl std::fmt::Display) -> AppError {
     AppError::invalid("/file", format!("the image cannot be read: {e}"))
 }
 
-fn encode(img: &DynamicImage, alpha: bool, quality: u8) -> Result<(Vec<u8>, &'static str, &'static str), AppError> {
+fn encode(
+    img: &DynamicImage,
+    alpha: bool,
+    quality: u8,
+) -> Result<(Vec<u8>, &'static str, &'static str), AppError> {
     let mut out = Cursor::new(Vec::new());
     if alpha {
-        img.write_to(&mut out, ImageFormat::Png).map_err(AppError::internal)?;
+        img.write_to(&mut out, ImageFormat::Png)
+            .map_err(AppError::internal)?;
         Ok((out.into_inner(), "png", "image/png"))
     } else {
         let rgb = img.to_rgb8();
@@ -125,6 +130,18 @@ pub fn image(bytes: &[u8], kind: Sniffed, limits: Limits) -> Result<ProcessedIma
         Sniffed::WebP => ImageFormat::WebP,
         Sniffed::Pdf => return Err(AppError::internal("a PDF is not an image")),
     };
+    // Decoders fill a truncated file's missing part with grey: a cut-off upload (a phone on a
+    // weak network) would be published half grey. Each format says where it ends.
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    let whole = match kind {
+        Sniffed::Jpeg => tail.windows(2).any(|w| w == [0xFF, 0xD9]),
+        Sniffed::Png => tail.windows(4).any(|w| w == b"IEND"),
+        Sniffed::WebP => {
+            let declared = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+            bytes.len() >= declared.saturating_add(8)
+        }
+        Sniffed::Pdf => true,
+    };
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     let mut decode_limits = image::Limits::default();
     // Memory for the pixels (4 bytes each) and the decoder's own buffers.
@@ -132,6 +149,12 @@ pub fn image(bytes: &[u8], kind: Sniffed, limits: Limits) -> Result<ProcessedIma
     reader.limits(decode_limits);
     let mut decoder = reader.into_decoder().map_err(bad_image)?;
     let (w, h) = decoder.dimensions();
+    if !whole && u64::from(w) * u64::from(h) <= limits.max_pixels {
+        return Err(AppError::invalid(
+            "/file",
+            "the image is incomplete (it ends before its end marker): upload it again",
+        ));
+    }
     if u64::from(w) * u64::from(h) > limits.max_pixels {
         return Err(AppError::invalid(
             "/file",
@@ -141,7 +164,9 @@ pub fn image(bytes: &[u8], kind: Sniffed, limits: Limits) -> Result<ProcessedIma
             ),
         ));
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(bad_image)?;
     img.apply_orientation(orientation);
     let alpha = img.color().has_alpha();
@@ -163,16 +188,32 @@ pub fn image(bytes: &[u8], kind: Sniffed, limits: Limits) -> Result<ProcessedIma
             source.resize_exact(*target, target_h, image::imageops::FilterType::CatmullRom)
         };
         let (bytes, ext, content_type) = encode(&resized, alpha, 82)?;
-        renditions.push(StoredFile::of(bytes, ext, content_type, Some((*target, target_h))));
+        renditions.push(StoredFile::of(
+            bytes,
+            ext,
+            content_type,
+            Some((*target, target_h)),
+        ));
         source = resized;
     }
     renditions.reverse();
     let side = width.min(height);
     let square = img.crop_imm((width - side) / 2, (height - side) / 2, side, side);
-    let thumb = square.resize_exact(THUMBNAIL.min(side), THUMBNAIL.min(side), image::imageops::FilterType::CatmullRom);
+    let thumb = square.resize_exact(
+        THUMBNAIL.min(side),
+        THUMBNAIL.min(side),
+        image::imageops::FilterType::CatmullRom,
+    );
     let (bytes, ext, content_type) = encode(&thumb, alpha, 80)?;
-    let thumbnail = StoredFile::of(bytes, ext, content_type, Some((thumb.width(), thumb.height())));
-    let tiny = source.resize(32, 32, image::imageops::FilterType::Triangle).to_rgba8();
+    let thumbnail = StoredFile::of(
+        bytes,
+        ext,
+        content_type,
+        Some((thumb.width(), thumb.height())),
+    );
+    let tiny = source
+        .resize(32, 32, image::imageops::FilterType::Triangle)
+        .to_rgba8();
     let blurhash = blurhash::encode(4, 3, tiny.width(), tiny.height(), tiny.as_raw())
         .map_err(AppError::internal)?;
     Ok(ProcessedImage {
@@ -192,5 +233,10 @@ pub fn document(bytes: &[u8]) -> Result<StoredFile, AppError> {
             "the PDF is incomplete (it has no end-of-file marker)",
         ));
     }
-    Ok(StoredFile::of(bytes.to_vec(), "pdf", "application/pdf", None))
+    Ok(StoredFile::of(
+        bytes.to_vec(),
+        "pdf",
+        "application/pdf",
+        None,
+    ))
 }

@@ -109,7 +109,10 @@ impl MediaRow {
             height: self.height.and_then(|h| u32::try_from(h).ok()),
             blurhash: self.blurhash.clone(),
             renditions,
-            thumbnail: files.iter().find(|f| f.purpose == "thumbnail").map(rendition),
+            thumbnail: files
+                .iter()
+                .find(|f| f.purpose == "thumbnail")
+                .map(rendition),
             file_name: self.file_name.clone(),
             alt: self.alt.clone(),
             caption: self.caption.clone(),
@@ -146,15 +149,18 @@ pub fn owner_for(
 ) -> ApiResult<i32> {
     let id = match named {
         Some(id) => {
-            let id = i32::try_from(id).ok().filter(|id| {
-                orgs::row(conn, *id).map(|r| r.is_some()).unwrap_or(false)
-            });
+            let id = i32::try_from(id)
+                .ok()
+                .filter(|id| orgs::row(conn, *id).map(|r| r.is_some()).unwrap_or(false));
             id.ok_or_else(|| {
                 AppError::invalid("/organization_id", "there is no such organization")
             })?
         }
         None => user.organization_id.ok_or_else(|| {
-            AppError::invalid("/organization_id", "is required (an admin has no unit of its own)")
+            AppError::invalid(
+                "/organization_id",
+                "is required (an admin has no unit of its own)",
+            )
         })?,
     };
     match scope(conn, user)? {
@@ -183,10 +189,20 @@ pub struct NewMedia<'a> {
 }
 
 fn search_text(alt: Option<&str>, caption: Option<&str>, credit: Option<&str>) -> String {
-    text::fold(&[alt, caption, credit].into_iter().flatten().collect::<Vec<_>>().join(" "))
+    text::fold(
+        &[alt, caption, credit]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
-pub fn insert(conn: &mut SqliteConnection, user: &AuthUser, m: &NewMedia<'_>) -> ApiResult<MediaRow> {
+pub fn insert(
+    conn: &mut SqliteConnection,
+    user: &AuthUser,
+    m: &NewMedia<'_>,
+) -> ApiResult<MediaRow> {
     let now = db::now();
     conn.immediate_transaction(|conn| {
         let id: i32 = diesel::insert_into(media::table)
@@ -250,26 +266,38 @@ pub fn list(
     page: &PageSpec,
 ) -> ApiResult<(Vec<MediaRow>, i64, Option<Vec<Bind>>)> {
     let mut q = ListSql::new("m.*", "media m", "m.id");
-    let ints = |ids: &[i32]| ids.iter().map(|i| Bind::Int(i64::from(*i))).collect::<Vec<_>>();
+    let ints = |ids: &[i32]| {
+        ids.iter()
+            .map(|i| Bind::Int(i64::from(*i)))
+            .collect::<Vec<_>>()
+    };
     let marks = |n: usize| vec!["?"; n].join(", ");
     if let Some(units) = scope(conn, user)? {
-        q.filter(format!("m.organization_id IN ({})", marks(units.len().max(1))), {
-            let mut b = ints(&units);
-            if b.is_empty() {
-                b.push(Bind::Int(0));
-            }
-            b
-        });
+        q.filter(
+            format!("m.organization_id IN ({})", marks(units.len().max(1))),
+            {
+                let mut b = ints(&units);
+                if b.is_empty() {
+                    b.push(Bind::Int(0));
+                }
+                b
+            },
+        );
     }
     if let Some(key) = &query.organization {
         let id = tree::lookup_organization(conn, key)?.ok_or_else(|| {
-            AppError::not_found(format!("query parameter `organization`: there is no organization '{key}'"))
+            AppError::not_found(format!(
+                "query parameter `organization`: there is no organization '{key}'"
+            ))
         })?;
         let mut units = vec![id];
         if query.include_descendants == Some(true) {
             units.extend(tree::descendants(conn, id)?);
         }
-        q.filter(format!("m.organization_id IN ({})", marks(units.len())), ints(&units));
+        q.filter(
+            format!("m.organization_id IN ({})", marks(units.len())),
+            ints(&units),
+        );
     }
     if let Some(kind) = query.kind {
         q.filter("m.kind = ?", [Bind::from(kind.as_str())]);
@@ -278,7 +306,10 @@ pub fn list(
         if text.chars().count() > 200 {
             return Err(AppError::bad_param("q", "must be at most 200 characters"));
         }
-        q.filter("instr(m.search_text, ?) > 0", [Bind::Text(text::fold(text))]);
+        q.filter(
+            "instr(m.search_text, ?) > 0",
+            [Bind::Text(text::fold(text))],
+        );
     }
     Ok(page.load::<MediaRow>(conn, &q)?)
 }
@@ -296,7 +327,10 @@ pub fn update(
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(base, organization))?)?;
+        etag::check_if_match(
+            if_match.as_deref(),
+            &etag::of(&row.to_dto(base, organization))?,
+        )?;
         let apply = |p: Patch<String>, current: Option<String>| match p {
             Patch::Absent => current,
             Patch::Null => None,
@@ -313,7 +347,11 @@ pub fn update(
         }
         diesel::update(media::table.find(row.id))
             .set((
-                media::search_text.eq(search_text(alt.as_deref(), caption.as_deref(), credit.as_deref())),
+                media::search_text.eq(search_text(
+                    alt.as_deref(),
+                    caption.as_deref(),
+                    credit.as_deref(),
+                )),
                 media::alt.eq(&alt),
                 media::caption.eq(&caption),
                 media::credit.eq(&credit),
@@ -346,7 +384,10 @@ pub fn delete(
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(base, organization))?)?;
+        etag::check_if_match(
+            if_match.as_deref(),
+            &etag::of(&row.to_dto(base, organization))?,
+        )?;
         diesel::delete(media::table.find(row.id)).execute(conn)?;
         crate::audit::record(
             conn,
@@ -369,7 +410,10 @@ pub fn delete(
 }
 
 /// The owner references of rows (one query).
-pub fn owners(conn: &mut SqliteConnection, rows: &[MediaRow]) -> ApiResult<std::collections::HashMap<i32, OrgRef>> {
+pub fn owners(
+    conn: &mut SqliteConnection,
+    rows: &[MediaRow],
+) -> ApiResult<std::collections::HashMap<i32, OrgRef>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.organization_id).collect();
     Ok(orgs::refs(conn, &ids)?)
 }

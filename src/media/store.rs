@@ -20,7 +20,9 @@ pub fn valid_name(name: &str) -> bool {
     match name.split_once('.') {
         Some((hash, ext)) => {
             hash.len() == 64
-                && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
                 && matches!(ext, "jpg" | "png" | "pdf")
         }
         None => false,
@@ -52,9 +54,10 @@ impl MediaStore for LocalStore {
             return Ok(());
         }
         // Written whole under a temporary name, then renamed: a reader never sees half a file.
-        let tmp = self
-            .dir
-            .join(format!(".{name}.{}.tmp", hex::encode(rand::random::<[u8; 6]>())));
+        let tmp = self.dir.join(format!(
+            ".{name}.{}.tmp",
+            hex::encode(rand::random::<[u8; 6]>())
+        ));
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;

@@ -88,6 +88,10 @@ fn matrix() -> Vec<Row> {
             "/api/v1/trash/activities/{id}",
             [401, 403, 204],
         ),
+        // The media library: a unit's editors and admins.
+        row(Method::POST, "/api/v1/media", [401, 201, 201]),
+        row(Method::PATCH, "/api/v1/media/{id}", [401, 200, 200]),
+        row(Method::DELETE, "/api/v1/media/{id}", [401, 204, 204]),
         // Webhooks and the audit log are for admins.
         row(Method::POST, "/api/v1/webhooks", [401, 403, 201]),
         row(Method::PATCH, "/api/v1/webhooks/{id}", [401, 403, 200]),
@@ -172,6 +176,18 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
         ("POST", "/api/v1/auth/password") => (row.path.into(), None),
         ("POST", "/api/v1/activities") => {
             (row.path.into(), Some(activity_body(n, world.editor_org)))
+        }
+        (_, path) if path.starts_with("/api/v1/media/") => {
+            let res = app
+                .as_admin(Method::POST, "/api/v1/media")
+                .multipart(pdf_form(world.editor_org))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            let body = (row.method == Method::PATCH).then(|| json!({"caption": "Chương trình"}));
+            (path.replace("{id}", &id.to_string()), body)
         }
         ("POST", "/api/v1/webhooks") => (
             row.path.into(),
@@ -310,7 +326,9 @@ async fn call(app: &TestApp, world: &World, row: &Row, caller: Caller) -> Status
     if let Some(token) = token {
         req = req.bearer_auth(token);
     }
-    if row.path == "/api/v1/import" {
+    if row.path == "/api/v1/media" {
+        req = req.multipart(pdf_form(world.editor_org));
+    } else if row.path == "/api/v1/import" {
         // An archive of no lines: imports nothing, for whoever may.
         req = req.header("Content-Type", "application/x-ndjson").body("");
     } else if let Some(body) = body {
@@ -381,6 +399,20 @@ fn the_matrix_covers_every_write_endpoint_of_the_spec() {
         writes, covered,
         "a write endpoint is missing from (or stale in) the auth matrix"
     );
+}
+
+/// An upload of a small PDF for a unit.
+fn pdf_form(unit: i64) -> reqwest::multipart::Form {
+    let pdf = b"%PDF-1.4\ntrailer << >>\n%%EOF\n".to_vec();
+    reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf)
+                .file_name("a.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        )
+        .text("organization_id", unit.to_string())
 }
 
 fn activity_body(n: u32, organizer: i64) -> Value {

@@ -11,6 +11,7 @@ mod helpers;
 mod http_contract;
 mod layers;
 mod lists;
+mod media;
 mod migrations;
 mod openapi;
 mod organizations;
