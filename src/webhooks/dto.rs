@@ -107,6 +107,7 @@ pub struct CreateWebhook {
     /// or private address (unless the server allows it).
     pub url: String,
     /// At least one event.
+    #[schema(min_items = 1)]
     pub events: Vec<Event>,
     #[serde(default)]
     #[schema(max_length = 500)]
@@ -125,7 +126,7 @@ pub struct UpdateWebhook {
     #[schema(value_type = String, required = false)]
     pub url: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<Event>, required = false)]
+    #[schema(value_type = Vec<Event>, required = false, min_items = 1)]
     pub events: Patch<Vec<Event>>,
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 500)]
