@@ -552,6 +552,33 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
         ]
     );
 
+    // Its reviewer reads its history too (to compare with what it approved), not the trash.
+    let history = json_of(
+        send(
+            &app,
+            &reviewer,
+            Method::GET,
+            &format!("{path}/revisions"),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 4);
+    let trash = json_of(
+        send(
+            &app,
+            &reviewer,
+            Method::GET,
+            "/api/v1/trash/activities",
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(trash["meta"]["total"], 0);
     // A new address alone is not a change of content: it stays published.
     let moved = json_of(
         send(

@@ -435,7 +435,10 @@ fn trash_sql(viewer: &Viewer) -> ListSql {
         "a.id",
     );
     q.filter("a.state = 'trash'", []);
-    if let Some(scope) = viewer.private_scope() {
+    if matches!(viewer, Viewer::Reviewer { .. }) {
+        // The trash is its editors' (they restore from it); a reviewer has nothing there.
+        q.filter("0", []);
+    } else if let Some(scope) = viewer.private_scope() {
         q.filter(
             format!("a.organizer_id IN ({})", placeholders(scope.len())),
             int_binds(scope),

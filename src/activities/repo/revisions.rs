@@ -48,13 +48,31 @@ pub(super) fn revision_rows(
     q.load(conn)
 }
 
+/// A row whose history the viewer may read: its editors', and its reviewers' (they compare
+/// what they approve with what was there before).
+fn find_history(conn: &mut SqliteConnection, key: &str, viewer: &Viewer) -> ApiResult<ActivityRow> {
+    let row = find_row(conn, key)?;
+    if row.deleted_at.is_some() || !viewer.may_see(&row) {
+        return Err(AppError::not_found(format!("there is no activity '{key}'")));
+    }
+    if !viewer.may_edit_organizer(row.organizer_id)
+        && !viewer.may_review_organizer(row.organizer_id)
+    {
+        return Err(AppError::Forbidden(
+            "only editors and reviewers of the organizing unit (or of a unit above it) may read its history"
+                .into(),
+        ));
+    }
+    Ok(row)
+}
+
 pub fn revisions(
     conn: &mut SqliteConnection,
     user: &AuthUser,
     key: &str,
 ) -> ApiResult<Vec<RevisionInfo>> {
     let viewer = Viewer::of(conn, Some(user))?;
-    let row = find_editable(conn, key, &viewer, false)?;
+    let row = find_history(conn, key, &viewer)?;
     Ok(revision_rows(conn, row.id, None)?
         .iter()
         .map(RevisionRow::info)
@@ -68,7 +86,7 @@ pub fn revision(
     n: i64,
 ) -> ApiResult<Revision> {
     let viewer = Viewer::of(conn, Some(user))?;
-    let row = find_editable(conn, key, &viewer, false)?;
+    let row = find_history(conn, key, &viewer)?;
     let rev = revision_rows(conn, row.id, Some(n))?
         .pop()
         .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
