@@ -501,3 +501,48 @@ async fn inside_addresses_are_refused_at_subscription_and_at_delivery() {
     }
     assert!(receiver.received().is_empty());
 }
+
+#[actix_web::test]
+async fn a_change_that_rolls_back_after_its_event_was_written_sends_nothing() {
+    use diesel::RunQueryDsl;
+    let app = spawn_with(private_ok).await;
+    let receiver = Receiver::start().await;
+    subscribe(&app, &receiver.url, json!(ACTIVITY_EVENTS)).await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn R", "kind": "branch"}))
+        .await;
+    let draft = create_activity(
+        &app,
+        json!({"title": "Sẽ không đăng", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": org["id"]}),
+    )
+    .await;
+    // The last step of the change (its audit entry, written after its event) fails: the whole
+    // transaction rolls back, the event with it.
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(
+        "CREATE TRIGGER fail_after_event BEFORE INSERT ON audit_log WHEN new.resource = 'activities' \
+         BEGIN SELECT RAISE(ABORT, 'forced rollback'); END",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let path = format!("/api/v1/activities/{}", draft["id"]);
+    let res = app.patch_json(&path, &json!({"status": "published"})).await;
+    assert_eq!(res.status(), 500);
+    diesel::sql_query("DROP TRIGGER fail_after_event")
+        .execute(&mut conn)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        receiver.received().is_empty(),
+        "an event for a change that never was"
+    );
+    assert_eq!(app.get(&path).await.status(), 404, "still a draft");
+    // The same change, committed: one event.
+    let res = app.patch_json(&path, &json!({"status": "published"})).await;
+    assert_eq!(res.status(), 200);
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].event, "activity.published");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.received().len(), 1);
+}
