@@ -70,8 +70,9 @@ pub struct Media {
     pub version: i64,
 }
 
-/// Body of `POST /media` (`multipart/form-data`).
-#[derive(Debug, ToSchema)]
+/// Body of `POST /media` (`multipart/form-data`); any other field is a 422.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadMedia {
     /// The file: JPEG, PNG or WebP (a photo) or PDF (a document), recognised by its content.

@@ -266,7 +266,8 @@ pub async fn upload_media(
 #[utoipa::path(tag = "media", operation_id = "list_media", params(ListMediaQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "One page of media", body = ListResponse<Media>,
-        headers(("Link" = String), ("X-Total-Count" = i64)))))]
+        headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 404, description = "`organization` names no unit", body = Problem, content_type = "application/problem+json")))]
 #[get("")]
 pub async fn list_media(
     req: HttpRequest,
