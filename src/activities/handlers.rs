@@ -145,7 +145,8 @@ pub async fn create_activity(
     params(ActivityPath, ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
     request_body(content = UpdateActivity, content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = Activity, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Updated", body = Activity, headers(("ETag" = String))),
+        (status = 409, description = "The new slug is taken, now or before, by another activity", body = Problem, content_type = "application/problem+json")))]
 #[patch("/{id}")]
 pub async fn update_activity(
     req: HttpRequest,

@@ -135,6 +135,7 @@ pub async fn create_organization(
          headers(("ETag" = String, description = "Validator of the new representation"))),
         (status = 404, description = "No such organization", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is taken, now or before, by another unit", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/{id}")]

@@ -185,6 +185,16 @@ impl BodySchema for UpdateWebhook {
         if self.events.as_value().is_some_and(Vec::is_empty) {
             errors.push(FieldError::new("/events", "must name at least one event"));
         }
+        if self
+            .description
+            .as_value()
+            .is_some_and(|d| d.chars().count() > 500)
+        {
+            errors.push(FieldError::new(
+                "/description",
+                "must be at most 500 characters",
+            ));
+        }
         errors
     }
 }

@@ -166,6 +166,14 @@ async fn each_change_sends_one_signed_event_and_a_refused_one_none() {
         .unwrap();
     assert!(shown.get("secret").is_none(), "{shown}");
     assert_eq!(shown["active"], true);
+    let res = app
+        .patch_json(
+            &format!("/api/v1/webhooks/{webhook}"),
+            &json!({"description": "đ".repeat(501)}),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(error_fields(&problem), vec!["/description"]);
 
     let org = app
         .create_org(json!({"name": "Chi đoàn D", "kind": "branch"}))
