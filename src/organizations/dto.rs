@@ -216,6 +216,9 @@ impl BodySchema for UpdateOrganization {
         if matches!(self.slug, Patch::Null) {
             errors.push(FieldError::new("/slug", "cannot be null"));
         }
+        if matches!(self.requires_review, Patch::Null) {
+            errors.push(FieldError::new("/requires_review", "cannot be null"));
+        }
         if matches!(self.kind, Patch::Null) {
             errors.push(FieldError::new("/kind", "cannot be null"));
         }

@@ -409,6 +409,11 @@ async fn a_bad_slug_a_read_only_field_or_a_null_name_is_a_422() {
         (json!({"slug": null}), "/slug", Some("cannot be null")),
         (json!({"version": 3}), "/version", Some("is read-only")),
         (json!({"name": null}), "/name", None),
+        (
+            json!({"requires_review": null}),
+            "/requires_review",
+            Some("cannot be null"),
+        ),
     ];
     for (body, pointer, message) in cases {
         let res = app.patch_json(&path_of(&created), &body).await;
