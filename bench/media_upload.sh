@@ -3,7 +3,7 @@
 #
 # Usage: bench/media_upload.sh [BINARY] [UPLOADS]   (default target/release/doan-api, 5)
 #
-# Makes a 4000 × 3000 JPEG (ImageMagick's `convert`, or Pillow in a throwaway venv), serves the
+# Makes a 4000 × 3000 JPEG (Pillow, from PyPI, in a throwaway venv), serves the
 # demo with the release build, uploads the photo UPLOADS times one after another (curl's total
 # time: transfer, decoding, orienting, the renditions, the thumbnail, the blurhash, storing), and
 # reads the server's peak resident memory (VmHWM) before and after.
@@ -14,18 +14,16 @@ work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 photo="$work/photo.jpg"
-if command -v convert >/dev/null 2>&1; then
-    convert -size 4000x3000 plasma:fractal -quality 90 "$photo"
-else
-    python3 -m venv "$work/venv"
-    "$work/venv/bin/pip" install --quiet pillow
-    "$work/venv/bin/python" - "$photo" <<'PY'
-import sys, random
-from PIL import Image
-img = Image.effect_noise((4000, 3000), 64).convert("RGB")
-img.save(sys.argv[1], quality=90)
+# A photo-like 12-megapixel JPEG, made with Pillow (from PyPI) in a throwaway venv.
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check pillow
+"$work/venv/bin/python" - "$photo" <<'PY'
+import sys
+from PIL import Image, ImageFilter
+noise = Image.effect_noise((4000, 3000), 80).convert("RGB")
+gradient = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+Image.blend(noise.filter(ImageFilter.GaussianBlur(2)), gradient, 0.5).save(sys.argv[1], quality=90)
 PY
-fi
 echo "machine: $(nproc) cores; photo: 4000 × 3000, $(stat -c %s "$photo") bytes"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
