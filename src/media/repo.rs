@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
+use crate::db::patch::Patch;
 use crate::db::precondition as etag;
 use crate::db::schema::media;
 use crate::db::{self, tree};
 use crate::error::{ApiResult, AppError};
-use crate::http::body::Patch;
 use crate::organizations::repo as orgs;
 use crate::text;
 

@@ -6,10 +6,10 @@ use diesel::SqliteConnection;
 
 use crate::db;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
+use crate::db::patch::Patch;
 use crate::db::precondition as etag;
 use crate::db::schema::{webhook_deliveries, webhook_events, webhooks};
 use crate::error::{ApiResult, AppError, FieldError};
-use crate::http::body::Patch;
 use crate::text;
 
 use super::dto::*;

@@ -130,21 +130,7 @@ pub fn import_row(
             }
         }
     };
-    let body_html = f.body.as_deref().map(render::markdown_to_html);
-    diesel::insert_into(activity_bodies::table)
-        .values((
-            activity_bodies::activity_id.eq(id),
-            activity_bodies::body.eq(&f.body),
-            activity_bodies::body_html.eq(&body_html),
-        ))
-        .on_conflict(activity_bodies::activity_id)
-        .do_update()
-        .set((
-            activity_bodies::body.eq(&f.body),
-            activity_bodies::body_html.eq(&body_html),
-        ))
-        .execute(conn)?;
-    replace_children(conn, id, f)?;
+    write_body_and_children(conn, id, f)?;
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
     index(conn, &activity)?;

@@ -171,7 +171,6 @@ pub(super) fn store(
         _ => None,
     };
     check_featured(existing, f, now)?;
-    let body_html = f.body.as_deref().map(render::markdown_to_html);
     let values = (
         activities::title.eq(&f.title),
         activities::title_sort_key.eq(text::sort_key(&f.title)),
@@ -215,20 +214,7 @@ pub(super) fn store(
                 .get_result(conn)?
         }
     };
-    diesel::insert_into(activity_bodies::table)
-        .values((
-            activity_bodies::activity_id.eq(id),
-            activity_bodies::body.eq(&f.body),
-            activity_bodies::body_html.eq(&body_html),
-        ))
-        .on_conflict(activity_bodies::activity_id)
-        .do_update()
-        .set((
-            activity_bodies::body.eq(&f.body),
-            activity_bodies::body_html.eq(&body_html),
-        ))
-        .execute(conn)?;
-    replace_children(conn, id, f)?;
+    write_body_and_children(conn, id, f)?;
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
     index(conn, &activity)?;
@@ -290,6 +276,30 @@ pub(super) fn record_revision(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// An activity's body (with its rendering) and its inline children, as `f` has them.
+pub(super) fn write_body_and_children(
+    conn: &mut SqliteConnection,
+    id: i32,
+    f: &ActivityFields,
+) -> ApiResult<()> {
+    let body_html = f.body.as_deref().map(render::markdown_to_html);
+    let body_html = body_html.as_deref();
+    diesel::insert_into(activity_bodies::table)
+        .values((
+            activity_bodies::activity_id.eq(id),
+            activity_bodies::body.eq(&f.body),
+            activity_bodies::body_html.eq(body_html),
+        ))
+        .on_conflict(activity_bodies::activity_id)
+        .do_update()
+        .set((
+            activity_bodies::body.eq(&f.body),
+            activity_bodies::body_html.eq(body_html),
+        ))
+        .execute(conn)?;
+    replace_children(conn, id, f)
 }
 
 pub(super) fn replace_children(
