@@ -32,6 +32,60 @@ pub enum Command {
     /// Read an NDJSON file (as `export` writes it): every line checked first, then all or
     /// nothing written; lines imported before are updated, not added again.
     Import(ImportArgs),
+    /// Look after the media library.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum MediaCommand {
+    /// Remove uploads no activity uses, older than `--older-than`, with their files (and files
+    /// no upload lists, e.g. of an upload cut short); `--dry-run` only lists them.
+    Gc(MediaGcArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MediaGcArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Folder of uploaded media files; default: `media` beside the database.
+    #[arg(long, env = "DOAN_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// Keep anything uploaded more recently than this: hours (`48h`) or days (`7d`).
+    #[arg(long, default_value = "24h", value_parser = parse_age)]
+    pub older_than: chrono::Duration,
+    /// List what would go, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl MediaGcArgs {
+    pub fn media_dir(&self) -> PathBuf {
+        media_dir_beside(&self.db.database, self.media_dir.as_deref())
+    }
+}
+
+fn parse_age(raw: &str) -> Result<chrono::Duration, String> {
+    let (n, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: i64 = n
+        .parse()
+        .ok()
+        .filter(|n| (0..=36_500 * 24).contains(n))
+        .ok_or_else(|| format!("'{raw}' is not an age such as 48h or 7d"))?;
+    match unit {
+        "h" => Ok(chrono::Duration::hours(n)),
+        "d" => Ok(chrono::Duration::days(n)),
+        _ => Err(format!("'{raw}' is not an age such as 48h or 7d")),
+    }
+}
+
+/// The media folder: `set`, else `media` beside the database.
+pub fn media_dir_beside(database: &std::path::Path, set: Option<&std::path::Path>) -> PathBuf {
+    set.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
+        database
+            .parent()
+            .map_or_else(|| PathBuf::from("media"), |p| p.join("media"))
+    })
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -257,12 +311,7 @@ impl ServeArgs {
 
     /// The media folder: as set, else `media` beside the database.
     pub fn media_dir(&self) -> PathBuf {
-        self.media_dir.clone().unwrap_or_else(|| {
-            self.db
-                .database
-                .parent()
-                .map_or_else(|| PathBuf::from("media"), |p| p.join("media"))
-        })
+        media_dir_beside(&self.db.database, self.media_dir.as_deref())
     }
 
     pub fn webhook_settings(&self) -> crate::webhooks::Settings {

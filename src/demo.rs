@@ -117,11 +117,12 @@ pub fn load(
     conn: &mut SqliteConnection,
     admin_password: Option<&str>,
     database: &Path,
+    store: &dyn crate::media::store::MediaStore,
 ) -> anyhow::Result<Loaded> {
     let mut loaded = load_organizations(conn)?;
     loaded.clusters = load_cluster(conn)?;
     ensure_admin(conn, admin_password, database)?;
-    (loaded.activities, loaded.activities_updated) = load_activities(conn)?;
+    (loaded.activities, loaded.activities_updated) = load_activities(conn, store)?;
     Ok(loaded)
 }
 
@@ -486,8 +487,11 @@ fn published_at(
 
 /// The page's activities: added where missing, brought up to date where loaded by an earlier
 /// demo and never edited since. Returns (added, updated).
-fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
-    use crate::activities::dto::{ActivityFields, PartnerInput, Photo, Status};
+fn load_activities(
+    conn: &mut SqliteConnection,
+    store: &dyn crate::media::store::MediaStore,
+) -> anyhow::Result<(usize, usize)> {
+    use crate::activities::dto::{ActivityFields, DocumentInput, PartnerInput, PhotoInput, Status};
     use crate::activities::repo as acts;
     let admin = users::by_username(conn, "admin")?
         .ok_or_else(|| anyhow::anyhow!("the demo admin is missing"))?;
@@ -521,6 +525,17 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
                 role: *role,
             });
         }
+        let organizer_id = id_of(conn, a.organizer)?;
+        let mut photos = Vec::new();
+        for caption in a.photo_captions {
+            let media_id = demo_photo(conn, &as_admin, store, caption, organizer_id)?;
+            photos.push(PhotoInput {
+                media_id: Some(media_id),
+                url: None,
+                caption: Some(caption.to_string()),
+                credit: Some(DEMO_PHOTO_CREDIT.into()),
+            });
+        }
         let (y, m, d) = a.occurred_on;
         let fields = ActivityFields {
             title: a.title.to_string(),
@@ -533,7 +548,7 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
             part_of_day: a.part_of_day,
             location: a.location.map(str::to_string),
             category: a.category,
-            organizer_id: id_of(conn, a.organizer)?,
+            organizer_id,
             partners,
             cluster_id: if a.cluster {
                 cluster.map(i64::from)
@@ -541,16 +556,15 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
                 None
             },
             tags: a.tags.iter().map(|t| t.to_string()).collect(),
-            documents: a.documents.iter().map(|d| d.to_string()).collect(),
-            photos: a
-                .photo_captions
+            documents: a
+                .documents
                 .iter()
-                .map(|c| Photo {
-                    url: None,
-                    caption: Some(c.to_string()),
-                    credit: None,
+                .map(|d| DocumentInput {
+                    raw: Some(d.to_string()),
+                    media_id: None,
                 })
                 .collect(),
+            photos,
             byline: a.byline.map(str::to_string),
             participants_count: None,
             status: Status::Published,
@@ -575,4 +589,66 @@ fn load_activities(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)
         }
     }
     Ok((added, updated))
+}
+
+/// Said of every demo picture: drawn, not taken.
+const DEMO_PHOTO_CREDIT: &str = "Ảnh minh hoạ của bản demo";
+
+/// The medium of a demo photo: a picture drawn for its caption (the seed page gives captions,
+/// not photos), uploaded for the organizer once (the same caption draws the same file, found
+/// again on the next start).
+fn demo_photo(
+    conn: &mut SqliteConnection,
+    admin: &crate::auth::AuthUser,
+    store: &dyn crate::media::store::MediaStore,
+    caption: &str,
+    organizer_id: i64,
+) -> anyhow::Result<i64> {
+    use crate::db::schema::media;
+    use crate::media::{placeholder, process, repo};
+    use diesel::prelude::*;
+    // Drawn and processed once per process (the same caption gives the same files).
+    static DRAWN: std::sync::Mutex<
+        Option<std::collections::HashMap<String, std::sync::Arc<process::Processed>>>,
+    > = std::sync::Mutex::new(None);
+    let processed = {
+        let mut drawn = DRAWN.lock().unwrap_or_else(|p| p.into_inner());
+        let drawn = drawn.get_or_insert_with(Default::default);
+        match drawn.get(caption) {
+            Some(p) => p.clone(),
+            None => {
+                let bytes = placeholder::picture(caption, 960, 640);
+                let limits = process::Limits {
+                    max_pixels: 50_000_000,
+                };
+                let p = process::process(&bytes, process::Sniffed::Jpeg, limits)
+                    .map_err(|e| anyhow::anyhow!("drawing a demo photo: {e}"))?;
+                let p = std::sync::Arc::new(p);
+                drawn.insert(caption.to_string(), p.clone());
+                p
+            }
+        }
+    };
+    let found: Option<i32> = media::table
+        .filter(media::file.eq(&processed.original().name))
+        .select(media::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = found {
+        // Its files may be gone (a media folder emptied by hand): written again.
+        for (_, f) in &processed.files {
+            store.put(&f.name, &f.bytes)?;
+        }
+        return Ok(i64::from(id));
+    }
+    let description = repo::Description {
+        file_name: None,
+        alt: Some(caption.to_string()),
+        caption: Some(caption.to_string()),
+        credit: Some(DEMO_PHOTO_CREDIT.into()),
+    };
+    let owner = i32::try_from(organizer_id)?;
+    let row = repo::insert(conn, admin, owner, &processed, description, store)
+        .map_err(|e| anyhow::anyhow!("storing a demo photo: {e}"))?;
+    Ok(i64::from(row.id))
 }

@@ -58,6 +58,10 @@ fn main() -> ExitCode {
             let _log = telemetry::init(LogFormat::Text);
             doan_api::transfer::cli::import(&args)
         }
+        Command::Media(doan_api::cli::MediaCommand::Gc(args)) => {
+            let _log = telemetry::init(LogFormat::Text);
+            doan_api::media::gc::run(&args)
+        }
         Command::Migrate(args) => {
             let _log = telemetry::init(LogFormat::Text);
             db::connect(&args.database, 1).map(|_| {

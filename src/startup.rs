@@ -105,13 +105,18 @@ impl Application {
             &args.db.database,
             args.token_ttl,
         )?;
+        let media_dir = args.media_dir();
+        let media_store: Arc<dyn media::store::MediaStore> = Arc::new(media::store::LocalStore::open(&media_dir).map_err(|e| {
+            anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
+        })?);
         if args.demo {
             let demo_pool = pool.clone();
+            let demo_store = media_store.clone();
             let admin_password = args.admin_password.clone();
             let database = args.db.database.clone();
             let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
                 let mut conn = demo_pool.get()?;
-                demo::load(&mut conn, admin_password.as_deref(), &database)
+                demo::load(&mut conn, admin_password.as_deref(), &database, demo_store.as_ref())
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
@@ -134,12 +139,8 @@ impl Application {
             ));
         }
         let webhook_settings = web::Data::new(webhook_settings);
-        let media_dir = args.media_dir();
-        let media_store = media::store::LocalStore::open(&media_dir).map_err(|e| {
-            anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
-        })?;
         let media_settings = web::Data::new(media::Settings {
-            store: std::sync::Arc::new(media_store),
+            store: media_store,
             max_bytes: args.media_max_bytes as usize,
             max_pixels: args.media_max_pixels,
         });

@@ -12,16 +12,65 @@ pub use crate::vocab::{
     Category, ClusterRef, DatePrecision, OrgRef, PartOfDay, PartnerRole, Status, TagRef,
 };
 
-/// A photo with its caption.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// A photo of an activity: an uploaded medium (`media_id`: its renditions are embedded) or an
+/// external image (`url` only), with this activity's caption and credit. A photo with neither
+/// is a caption alone (as on the seed page).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Photo {
-    /// Absent when only the caption is known (as on the seed page).
+    /// The uploaded medium, if it is one (`/api/v1/media/{media_id}`).
     #[serde(default)]
-    #[schema(
-        example = "https://doankhoi.langson.gov.vn/anh/toan-canh.jpg",
-        max_length = 1000
-    )]
+    pub media_id: Option<i64>,
+    /// The picture at full size: the uploaded original (upright, without metadata) or the
+    /// external image.
+    #[serde(default)]
+    #[schema(example = "https://doankhoi.langson.gov.vn/anh/toan-canh.jpg")]
+    pub url: Option<String>,
+    /// What `<img src>` shows by default: the 640 px rendition (or the original when narrower);
+    /// an external image's `url`.
+    #[serde(default)]
+    pub src: Option<String>,
+    /// Uploaded photos: every rendition with its width, for `<img srcset>`.
+    #[serde(default)]
+    pub srcset: Option<String>,
+    /// Uploaded photos: the original's size in pixels.
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+    /// Uploaded photos: the original's size in bytes.
+    #[serde(default)]
+    pub bytes: Option<i64>,
+    /// Uploaded photos: the medium's text in place of the picture.
+    #[serde(default)]
+    pub alt: Option<String>,
+    #[serde(default)]
+    #[schema(example = "Toàn cảnh cuộc họp")]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub credit: Option<String>,
+    /// Uploaded photos: a placeholder to show while loading (https://blurha.sh).
+    #[serde(default)]
+    pub blurhash: Option<String>,
+    /// Uploaded photos: 320, 640 and 1280 px wide (those narrower than the original).
+    #[serde(default)]
+    pub renditions: Vec<crate::media::dto::Rendition>,
+    /// Uploaded photos: 160 px square.
+    #[serde(default)]
+    pub thumbnail: Option<crate::media::dto::Rendition>,
+}
+
+/// A photo as written in a request: an uploaded medium (`media_id`), an external image
+/// (`url`), or a caption alone. With `media_id`, a missing caption or credit is the medium's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoInput {
+    /// A photo of the media library the writer may see (`kind: image`).
+    #[serde(default)]
+    #[schema(example = 12)]
+    pub media_id: Option<i64>,
+    /// An external image (absolute http(s) URL); not with `media_id`.
+    #[serde(default)]
+    #[schema(example = "https://doankhoi.langson.gov.vn/anh/toan-canh.jpg", max_length = 1000)]
     pub url: Option<String>,
     #[serde(default)]
     #[schema(example = "Toàn cảnh cuộc họp", max_length = 500)]
@@ -29,6 +78,18 @@ pub struct Photo {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub credit: Option<String>,
+}
+
+impl PhotoInput {
+    /// What writing `p` back gives (a revision restored, an export).
+    pub fn of(p: &Photo) -> Self {
+        Self {
+            media_id: p.media_id,
+            url: if p.media_id.is_some() { None } else { p.url.clone() },
+            caption: p.caption.clone(),
+            credit: p.credit.clone(),
+        }
+    }
 }
 
 /// An activity as listed: the organizer, tags and first photo embedded.
@@ -119,7 +180,7 @@ pub struct Partner {
     pub role: PartnerRole,
 }
 
-/// A referenced document.
+/// A referenced document, with its file when one was uploaded.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Document {
     pub raw: String,
@@ -128,6 +189,17 @@ pub struct Document {
     pub issuer: Option<String>,
     pub department: Option<String>,
     pub issued_on: Option<NaiveDate>,
+    /// The uploaded file (a PDF of the media library), if any.
+    #[serde(default)]
+    pub media_id: Option<i64>,
+    /// The file's URL (served as an attachment, with range requests).
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub bytes: Option<i64>,
+    #[serde(default)]
+    #[schema(example = "application/pdf")]
+    pub content_type: Option<String>,
 }
 
 /// A partner as written in a request.
@@ -139,16 +211,22 @@ pub struct PartnerInput {
     pub role: PartnerRole,
 }
 
-/// A document as written in a request: the raw text; the parts are parsed from it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+/// A document as written in a request: its title as written (number, type, issuer and date
+/// are parsed from it), and optionally its uploaded file. With `media_id`, a missing `raw` is
+/// the medium's caption or file name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
+    #[serde(default)]
     #[schema(
         example = "Chương trình số 28-CT/ĐTN ngày 21/02/2023",
         min_length = 1,
         max_length = 300
     )]
-    pub raw: String,
+    pub raw: Option<String>,
+    /// A document (PDF) of the media library the writer may see.
+    #[serde(default)]
+    pub media_id: Option<i64>,
 }
 
 /// Body of `POST /activities`: partners, tags, documents and photos are written inline, in
@@ -200,7 +278,7 @@ pub struct CreateActivity {
     #[serde(default)]
     pub documents: Vec<DocumentInput>,
     #[serde(default)]
-    pub photos: Vec<Photo>,
+    pub photos: Vec<PhotoInput>,
     #[serde(default)]
     #[schema(max_length = 300)]
     pub byline: Option<String>,
@@ -278,8 +356,8 @@ pub struct UpdateActivity {
     #[schema(value_type = Option<Vec<DocumentInput>>)]
     pub documents: Patch<Vec<DocumentInput>>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Photo>>)]
-    pub photos: Patch<Vec<Photo>>,
+    #[schema(value_type = Option<Vec<PhotoInput>>)]
+    pub photos: Patch<Vec<PhotoInput>>,
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 300)]
     pub byline: Patch<String>,
@@ -376,12 +454,12 @@ impl BodySchema for UpdateActivity {
             .as_value()
             .map(|t| t.iter().map(|t| crate::text::clean(t)).collect())
             .unwrap_or_default();
-        let documents: Vec<String> = self
+        let documents: Vec<DocumentInput> = self
             .documents
             .as_value()
-            .map(|d| d.iter().map(|d| crate::text::clean(&d.raw)).collect())
+            .map(|d| d.iter().map(clean_document).collect())
             .unwrap_or_default();
-        let photos: Vec<Photo> = self
+        let photos: Vec<PhotoInput> = self
             .photos
             .as_value()
             .map(|p| p.iter().map(clean_photo).collect())

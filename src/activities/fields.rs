@@ -53,8 +53,8 @@ pub struct ActivityFields {
     pub partners: Vec<PartnerInput>,
     pub cluster_id: Option<i64>,
     pub tags: Vec<String>,
-    pub documents: Vec<String>,
-    pub photos: Vec<Photo>,
+    pub documents: Vec<DocumentInput>,
+    pub photos: Vec<PhotoInput>,
     pub byline: Option<String>,
     pub participants_count: Option<i64>,
     pub status: Status,
@@ -63,8 +63,9 @@ pub struct ActivityFields {
     pub featured_until: Option<DateTime<Utc>>,
 }
 
-pub(super) fn clean_photo(p: &Photo) -> Photo {
-    Photo {
+pub(super) fn clean_photo(p: &PhotoInput) -> PhotoInput {
+    PhotoInput {
+        media_id: p.media_id,
         url: p
             .url
             .as_deref()
@@ -73,6 +74,13 @@ pub(super) fn clean_photo(p: &Photo) -> Photo {
             .map(str::to_string),
         caption: crate::text::clean_opt(p.caption.as_deref()),
         credit: crate::text::clean_opt(p.credit.as_deref()),
+    }
+}
+
+pub(super) fn clean_document(d: &DocumentInput) -> DocumentInput {
+    DocumentInput {
+        raw: crate::text::clean_opt(d.raw.as_deref()),
+        media_id: d.media_id,
     }
 }
 
@@ -101,7 +109,7 @@ impl ActivityFields {
             partners: c.partners.clone(),
             cluster_id: c.cluster_id,
             tags: c.tags.iter().map(|t| clean(t)).collect(),
-            documents: c.documents.iter().map(|d| clean(&d.raw)).collect(),
+            documents: c.documents.iter().map(clean_document).collect(),
             photos: c.photos.iter().map(clean_photo).collect(),
             byline: clean_opt(c.byline.as_deref()),
             participants_count: c.participants_count,
@@ -164,7 +172,7 @@ impl ActivityFields {
                 .apply_to(None)
                 .unwrap_or_default()
                 .iter()
-                .map(|d| clean(&d.raw))
+                .map(clean_document)
                 .collect();
         }
         if !p.photos.is_absent() {
@@ -216,8 +224,15 @@ impl ActivityFields {
                 .collect(),
             cluster_id: a.cluster.as_ref().map(|c| c.id),
             tags: a.tags.iter().map(|t| t.name.clone()).collect(),
-            documents: a.documents.iter().map(|d| d.raw.clone()).collect(),
-            photos: a.photos.clone(),
+            documents: a
+                .documents
+                .iter()
+                .map(|d| DocumentInput {
+                    raw: Some(d.raw.clone()),
+                    media_id: d.media_id,
+                })
+                .collect(),
+            photos: a.photos.iter().map(PhotoInput::of).collect(),
             byline: a.byline.clone(),
             participants_count: a.participants_count,
             // `scheduled` is `published` with a time ahead: written back, it is decided again.
@@ -338,8 +353,8 @@ impl ActivityFields {
 /// The rules of the inline lists (tags, documents, photos), on cleaned values.
 pub(super) fn list_errors(
     tags: &[String],
-    documents: &[String],
-    photos: &[Photo],
+    documents: &[DocumentInput],
+    photos: &[PhotoInput],
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if tags.len() > 20 {
@@ -363,11 +378,16 @@ pub(super) fn list_errors(
         ));
     }
     for (i, d) in documents.iter().enumerate() {
-        if d.is_empty() || d.chars().count() > 300 {
-            errors.push(FieldError::new(
+        match d.raw.as_deref() {
+            None if d.media_id.is_none() => errors.push(FieldError::new(
+                format!("/documents/{i}/raw"),
+                "is required (unless media_id names an uploaded document)",
+            )),
+            Some(raw) if raw.chars().count() > 300 => errors.push(FieldError::new(
                 format!("/documents/{i}/raw"),
                 "must be 1 to 300 characters",
-            ));
+            )),
+            _ => {}
         }
     }
     if photos.len() > 50 {
@@ -385,10 +405,16 @@ pub(super) fn list_errors(
                 "must be an absolute http(s) URL of at most 1000 characters",
             ));
         }
-        if p.url.is_none() && p.caption.is_none() {
+        if p.media_id.is_some() && p.url.is_some() {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/url"),
+                "is not given with media_id (the medium has its own)",
+            ));
+        }
+        if p.media_id.is_none() && p.url.is_none() && p.caption.is_none() {
             errors.push(FieldError::new(
                 format!("/photos/{i}"),
-                "needs a url or a caption",
+                "needs a media_id, a url or a caption",
             ));
         }
         if p.caption

@@ -15,6 +15,9 @@ pub struct RequestMeta {
     /// The peer's IP address (the socket's: a proxy's own address when behind one).
     pub client_addr: Option<String>,
     pub actor: Option<Actor>,
+    /// Where this API is reached (the configured public URL, else the request's scheme and
+    /// Host): file URLs in representations are built on it.
+    pub base_url: Option<String>,
 }
 
 /// The authenticated caller.
@@ -78,4 +81,10 @@ pub fn current() -> Option<RequestMeta> {
     ON_THIS_THREAD
         .with(|cell| cell.borrow().clone())
         .or_else(capture)
+}
+
+/// The base URL of the request being served (`None` outside a request: the clock, the
+/// command line).
+pub fn base_url() -> Option<String> {
+    current().and_then(|m| m.base_url)
 }

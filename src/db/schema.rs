@@ -70,6 +70,7 @@ diesel::table! {
         issuer -> Nullable<Text>,
         department -> Nullable<Text>,
         issued_on -> Nullable<Date>,
+        media_id -> Nullable<Integer>,
     }
 }
 
@@ -90,6 +91,7 @@ diesel::table! {
         url -> Nullable<Text>,
         caption -> Nullable<Text>,
         credit -> Nullable<Text>,
+        media_id -> Nullable<Integer>,
     }
 }
 
@@ -268,6 +270,8 @@ diesel::joinable!(activity_documents -> activities (activity_id));
 diesel::joinable!(activity_partners -> activities (activity_id));
 diesel::joinable!(activity_partners -> organizations (organization_id));
 diesel::joinable!(activity_photos -> activities (activity_id));
+diesel::joinable!(activity_photos -> media (media_id));
+diesel::joinable!(activity_documents -> media (media_id));
 diesel::joinable!(activity_revisions -> activities (activity_id));
 diesel::joinable!(activity_tags -> activities (activity_id));
 diesel::joinable!(activity_tags -> tags (tag_id));

@@ -26,7 +26,67 @@ pub(super) struct Entry {
     pub(super) category_code: &'static str,
     pub(super) category_label: &'static str,
     pub(super) tags: Vec<(String, String)>,
-    pub(super) image: Option<String>,
+    pub(super) image: Option<Image>,
+}
+
+/// An entry's cover picture as feeds carry it.
+pub(super) struct Image {
+    pub(super) url: String,
+    /// Bytes, when known (an uploaded photo's rendition); an external image's is not.
+    pub(super) length: Option<i64>,
+    pub(super) content_type: String,
+    pub(super) width: Option<u32>,
+    pub(super) height: Option<u32>,
+    pub(super) alt: Option<String>,
+    /// (url, width, height)
+    pub(super) thumbnail: Option<(String, Option<u32>, Option<u32>)>,
+}
+
+impl Image {
+    /// The cover: an uploaded photo's largest rendition (1280 px, or the original when it is
+    /// narrower), or the external image.
+    fn of(p: crate::activities::dto::Photo) -> Option<Self> {
+        let largest = p
+            .renditions
+            .iter()
+            .max_by_key(|r| r.width)
+            .filter(|r| r.width == Some(1280));
+        match (p.media_id, largest) {
+            (Some(_), Some(r)) => Some(Self {
+                url: r.src.clone(),
+                length: Some(r.bytes),
+                content_type: r.content_type.clone(),
+                width: r.width,
+                height: r.height,
+                alt: p.alt.clone(),
+                thumbnail: p.thumbnail.map(|t| (t.src, t.width, t.height)),
+            }),
+            (Some(_), None) => {
+                let url = p.url?;
+                Some(Self {
+                    content_type: image_type(&url).to_string(),
+                    length: p.bytes,
+                    url,
+                    width: p.width,
+                    height: p.height,
+                    alt: p.alt.clone(),
+                    thumbnail: p.thumbnail.map(|t| (t.src, t.width, t.height)),
+                })
+            }
+            (None, _) => {
+                let url = p.url?;
+                Some(Self {
+                    content_type: image_type(&url).to_string(),
+                    url,
+                    length: None,
+                    width: None,
+                    height: None,
+                    alt: None,
+                    thumbnail: None,
+                })
+            }
+        }
+    }
 }
 
 pub(super) fn escape(s: &str) -> String {
@@ -105,7 +165,7 @@ pub(super) fn build(
                 category_code: s.category.as_str(),
                 category_label: s.category.label(),
                 tags: s.tags.into_iter().map(|t| (t.slug, t.name)).collect(),
-                image: s.photo.and_then(|p| p.url),
+                image: s.photo.and_then(Image::of),
             }
         })
         .collect();
@@ -127,7 +187,8 @@ pub(super) fn build(
 pub(super) fn rss(feed: &Feed) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
-         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n",
+         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n",
     );
     out.push_str(&format!(
         "<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>vi</language>\n\
@@ -155,11 +216,45 @@ pub(super) fn rss(feed: &Feed) -> String {
             out.push_str(&format!("<category>{}</category>\n", escape(name)));
         }
         if let Some(image) = &e.image {
+            // RSS wants a length; 0 says "unknown" for an external image.
             out.push_str(&format!(
-                "<enclosure url=\"{}\" length=\"0\" type=\"{}\"/>\n",
-                escape(image),
-                image_type(image)
+                "<enclosure url=\"{}\" length=\"{}\" type=\"{}\"/>\n",
+                escape(&image.url),
+                image.length.unwrap_or(0),
+                escape(&image.content_type)
             ));
+            out.push_str(&format!(
+                "<media:content url=\"{}\" medium=\"image\" type=\"{}\"{}{}{}>",
+                escape(&image.url),
+                escape(&image.content_type),
+                image
+                    .length
+                    .map(|l| format!(" fileSize=\"{l}\""))
+                    .unwrap_or_default(),
+                image
+                    .width
+                    .map(|w| format!(" width=\"{w}\""))
+                    .unwrap_or_default(),
+                image
+                    .height
+                    .map(|h| format!(" height=\"{h}\""))
+                    .unwrap_or_default(),
+            ));
+            if let Some(alt) = &image.alt {
+                out.push_str(&format!(
+                    "<media:description type=\"plain\">{}</media:description>",
+                    escape(alt)
+                ));
+            }
+            if let Some((url, w, h)) = &image.thumbnail {
+                out.push_str(&format!(
+                    "<media:thumbnail url=\"{}\"{}{}/>",
+                    escape(url),
+                    w.map(|w| format!(" width=\"{w}\"")).unwrap_or_default(),
+                    h.map(|h| format!(" height=\"{h}\"")).unwrap_or_default(),
+                ));
+            }
+            out.push_str("</media:content>\n");
         }
         out.push_str("</item>\n");
     }
@@ -229,9 +324,13 @@ pub(super) fn atom(feed: &Feed) -> String {
         }
         if let Some(image) = &e.image {
             out.push_str(&format!(
-                "<link rel=\"enclosure\" type=\"{}\" href=\"{}\"/>\n",
-                image_type(image),
-                escape(image)
+                "<link rel=\"enclosure\" type=\"{}\" href=\"{}\"{}/>\n",
+                escape(&image.content_type),
+                escape(&image.url),
+                image
+                    .length
+                    .map(|l| format!(" length=\"{l}\""))
+                    .unwrap_or_default(),
             ));
         }
         out.push_str("</entry>\n");
@@ -260,7 +359,18 @@ pub(super) fn json_feed(feed: &Feed) -> String {
                 "language": "vi",
             });
             if let Some(image) = &e.image {
-                item["image"] = json!(image);
+                item["image"] = json!(image.url);
+                if let Some(length) = image.length {
+                    let mut attachment = json!({
+                        "url": image.url,
+                        "mime_type": image.content_type,
+                        "size_in_bytes": length,
+                    });
+                    if let Some(alt) = &image.alt {
+                        attachment["title"] = json!(alt);
+                    }
+                    item["attachments"] = json!([attachment]);
+                }
             }
             item
         })

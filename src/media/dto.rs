@@ -171,6 +171,11 @@ list_query! {
         /// Only photos or only documents.
         #[serde(default)]
         pub kind: Option<MediaKind>,
+        /// `true`: only media no activity uses (what `doan-api media gc` would remove once old
+        /// enough); `false`: only media in use.
+        #[serde(default, deserialize_with = "crate::http::query::de_bool")]
+        #[param(value_type = Option<bool>)]
+        pub unattached: Option<bool>,
         /// Media whose alt text, caption or credit holds this text (case and diacritics ignored).
         #[serde(default, deserialize_with = "crate::http::query::de_nonempty")]
         #[param(min_length = 1, max_length = 200)]
@@ -184,6 +189,18 @@ list_query! {
 pub struct MediaPath {
     /// The medium's id.
     pub id: i64,
+}
+
+/// Query of `DELETE /media/{id}`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteMediaQuery {
+    /// Admins only: delete it even though activities use it (their photos keep the caption
+    /// without the picture, their documents the title without the file).
+    #[serde(default, deserialize_with = "crate::http::query::de_bool")]
+    #[param(value_type = Option<bool>)]
+    pub force: Option<bool>,
 }
 
 /// `{name}` of a media file's path.

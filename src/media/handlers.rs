@@ -16,7 +16,7 @@ use crate::text;
 
 use super::dto::*;
 use super::process::{self, Sniffed};
-use super::repo::{self, FileEntry, NewMedia};
+use super::repo::{self, Description};
 use super::{Settings, PROCESSING};
 
 /// What a multipart upload carried.
@@ -104,17 +104,6 @@ fn clean_file_name(raw: Option<&str>) -> ApiResult<Option<String>> {
     Ok(Some(name).filter(|n| !n.is_empty()))
 }
 
-fn entry(purpose: &str, f: &process::StoredFile) -> FileEntry {
-    FileEntry {
-        purpose: purpose.to_string(),
-        name: f.name.clone(),
-        width: f.width,
-        height: f.height,
-        bytes: f.bytes.len() as i64,
-        content_type: f.content_type.to_string(),
-    }
-}
-
 /// Upload a photo or a document
 ///
 /// `multipart/form-data` with `file` and its description. The kind is decided by the content:
@@ -192,65 +181,31 @@ pub async fn upload_media(
         max_pixels: settings.max_pixels,
     };
     let store = settings.store.clone();
-    let stored = actix_web::rt::task::spawn_blocking(move || -> ApiResult<_> {
-        let (files, main, blurhash) = match kind {
-            Sniffed::Pdf => {
-                let doc = process::document(&bytes)?;
-                (vec![entry("original", &doc)], doc, None)
-            }
-            _ => {
-                let p = process::image(&bytes, kind, limits)?;
-                let mut files = vec![entry("original", &p.original)];
-                for r in &p.renditions {
-                    files.push(entry(&format!("w{}", r.width.unwrap_or_default()), r));
-                }
-                files.push(entry("thumbnail", &p.thumbnail));
-                for f in p.renditions.iter().chain(std::iter::once(&p.thumbnail)) {
-                    store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
-                }
-                (files, p.original, Some(p.blurhash))
-            }
-        };
-        store
-            .put(&main.name, &main.bytes)
-            .map_err(AppError::internal)?;
-        Ok((files, main, blurhash))
+    let processed = actix_web::rt::task::spawn_blocking(move || -> ApiResult<_> {
+        let processed = process::process(&bytes, kind, limits)?;
+        for (_, f) in &processed.files {
+            store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
+        }
+        Ok(processed)
     })
     .await
     .map_err(|e| AppError::internal(format!("media processing failed: {e}")))??;
     drop(permit);
-    let (files, main, blurhash) = stored;
-    let base = links::base(&req);
+    let store = settings.store.clone();
     let media = db::run(&pool, move |conn| {
-        let row = repo::insert(
-            conn,
-            &user,
-            &NewMedia {
-                kind: if kind == Sniffed::Pdf {
-                    MediaKind::Document
-                } else {
-                    MediaKind::Image
-                },
-                organization_id: owner,
-                content_type: main.content_type,
-                file: &main.name,
-                file_name: file_name.as_deref(),
-                bytes: main.bytes.len() as i64,
-                width: main.width,
-                height: main.height,
-                blurhash: blurhash.as_deref(),
-                files: &files,
-                alt: upload.alt,
-                caption: upload.caption,
-                credit: upload.credit,
-            },
-        )?;
+        let description = Description {
+            file_name,
+            alt: upload.alt,
+            caption: upload.caption,
+            credit: upload.credit,
+        };
+        let row = repo::insert(conn, &user, owner, &processed, description, store.as_ref())?;
         let owners = repo::owners(conn, std::slice::from_ref(&row))?;
         let owner = owners
             .get(&row.organization_id)
             .cloned()
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        Ok(row.to_dto(&base, owner))
+        Ok(row.to_dto(owner))
     })
     .await?;
     let location = links::absolute(&req, &format!("/api/v1/media/{}", media.id));
@@ -278,7 +233,6 @@ pub async fn list_media(
     let query = query.into_inner();
     let page = ListRequest::new(&req, &query.paging(), &repo::SORTS)?;
     let page_req = page.clone();
-    let base = links::base(&req);
     let (data, total, next) = db::run(&pool, move |conn| {
         let (rows, total, next) = repo::list(conn, &user, &query, &page_req)?;
         let owners = repo::owners(conn, &rows)?;
@@ -287,7 +241,7 @@ pub async fn list_media(
             .filter_map(|r| {
                 owners
                     .get(&r.organization_id)
-                    .map(|o| r.to_dto(&base, o.clone()))
+                    .map(|o| r.to_dto(o.clone()))
             })
             .collect();
         Ok((data, total, next))
@@ -296,8 +250,7 @@ pub async fn list_media(
     Ok(list::respond(&req, &page, data, total, next))
 }
 
-async fn one(req: &HttpRequest, pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
-    let base = links::base(req);
+async fn one(pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
     db::run(pool, move |conn| {
         let row = repo::find(conn, &user, id)?;
         let owners = repo::owners(conn, std::slice::from_ref(&row))?;
@@ -305,7 +258,7 @@ async fn one(req: &HttpRequest, pool: &DbPool, user: AuthUser, id: i64) -> ApiRe
             .get(&row.organization_id)
             .cloned()
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        Ok(row.to_dto(&base, owner))
+        Ok(row.to_dto(owner))
     })
     .await
 }
@@ -321,7 +274,7 @@ pub async fn get_media(
     user: AuthUser,
     path: web::Path<MediaPath>,
 ) -> ApiResult<HttpResponse> {
-    let media = one(&req, &pool, user, path.into_inner().id).await?;
+    let media = one(&pool, user, path.into_inner().id).await?;
     etag::json_response(&req, StatusCode::OK, &media, |_| {})
 }
 
@@ -344,24 +297,24 @@ pub async fn update_media(
     let id = path.into_inner().id;
     let patch = body.0;
     let if_match = etag::if_match(&req);
-    let base = links::base(&req);
     let reader = user.clone();
-    let base_for_update = base.clone();
-    db::run(&pool, move |conn| {
-        repo::update(conn, &user, id, patch, if_match, &base_for_update)
-    })
-    .await?;
-    let media = one(&req, &pool, reader, id).await?;
+    db::run(&pool, move |conn| repo::update(conn, &user, id, patch, if_match)).await?;
+    let media = one(&pool, reader, id).await?;
     etag::json_response(&req, StatusCode::OK, &media, |_| {})
 }
 
 /// Delete a medium
 ///
-/// The row goes, and its files unless another upload of the same bytes still uses them.
+/// The row goes, and its files unless another upload of the same bytes still uses them. A
+/// medium that activities use is a 409 naming them; an admin may force the deletion
+/// (`force=true`): their photos keep the caption without the picture, their documents the
+/// title without the file, and each gets a new version.
 #[utoipa::path(tag = "media", operation_id = "delete_media",
-    params(MediaPath, ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
+    params(MediaPath, DeleteMediaQuery, ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Deleted")))]
+    responses((status = 204, description = "Deleted"),
+        (status = 403, description = "`force` by someone other than an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Activities use it (named in the problem's `errors`)", body = Problem, content_type = "application/problem+json")))]
 #[delete("/{id}")]
 pub async fn delete_media(
     req: HttpRequest,
@@ -369,22 +322,16 @@ pub async fn delete_media(
     settings: web::Data<Settings>,
     user: AuthUser,
     path: web::Path<MediaPath>,
+    query: Qs<DeleteMediaQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner().id;
+    let force = query.into_inner().force == Some(true);
     let if_match = etag::if_match(&req);
-    let base = links::base(&req);
-    let orphans = db::run(&pool, move |conn| {
-        repo::delete(conn, &user, id, if_match, &base)
+    let store = settings.store.clone();
+    db::run(&pool, move |conn| {
+        repo::delete(conn, &user, id, if_match, force, store.as_ref())
     })
     .await?;
-    let store = settings.store.clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        for name in orphans {
-            if let Err(e) = store.delete(&name) {
-                tracing::warn!(file = %name, error = %e, "a media file could not be removed");
-            }
-        }
-    });
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,6 +4,8 @@
 //! behind [`store::MediaStore`] and served at stable, immutable URLs (`/media/{sha256}.{ext}`).
 
 pub mod dto;
+pub mod gc;
+pub mod placeholder;
 pub mod handlers;
 pub mod process;
 pub mod repo;

@@ -240,3 +240,40 @@ pub fn document(bytes: &[u8]) -> Result<StoredFile, AppError> {
         None,
     ))
 }
+
+/// Every file kept of an upload, the original first, each with its purpose (`original`,
+/// `w320`…, `thumbnail`), and a photo's placeholder.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub kind: Sniffed,
+    pub files: Vec<(String, StoredFile)>,
+    pub blurhash: Option<String>,
+}
+
+impl Processed {
+    pub fn original(&self) -> &StoredFile {
+        &self.files[0].1
+    }
+}
+
+/// A photo processed, or a PDF checked: what the store keeps of the upload.
+pub fn process(bytes: &[u8], kind: Sniffed, limits: Limits) -> Result<Processed, AppError> {
+    if kind == Sniffed::Pdf {
+        return Ok(Processed {
+            kind,
+            files: vec![("original".into(), document(bytes)?)],
+            blurhash: None,
+        });
+    }
+    let p = image(bytes, kind, limits)?;
+    let mut files = vec![("original".to_string(), p.original)];
+    for r in p.renditions {
+        files.push((format!("w{}", r.width.unwrap_or_default()), r));
+    }
+    files.push(("thumbnail".to_string(), p.thumbnail));
+    Ok(Processed {
+        kind,
+        files,
+        blurhash: Some(p.blurhash),
+    })
+}

@@ -12,11 +12,13 @@ use crate::db::patch::Patch;
 use crate::db::precondition as etag;
 use crate::db::schema::media;
 use crate::db::{self, tree};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, FieldError};
 use crate::organizations::repo as orgs;
 use crate::text;
 
 use super::dto::*;
+use super::process::{Processed, Sniffed};
+use super::store::MediaStore;
 
 pub const SORTS: Sortable = Sortable {
     fields: &[("id", "m.id")],
@@ -69,16 +71,44 @@ impl KeysetRow for MediaRow {
     }
 }
 
+/// Absolute URL of a stored file, on the base URL of the request being served (a path from
+/// the root outside a request: the clock, the command line).
+pub fn file_url(name: &str) -> String {
+    let base = crate::audit::context::base_url().unwrap_or_default();
+    format!("{base}/media/{name}")
+}
+
+/// A medium's files as representations show them.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    /// The stored original.
+    pub original: String,
+    /// 320, 640 and 1280 px wide (those narrower than the photo), narrowest first.
+    pub renditions: Vec<Rendition>,
+    pub thumbnail: Option<Rendition>,
+    /// Each rendition with its width, and the original when no rendition is as wide as 1280.
+    pub srcset: Option<String>,
+    /// What a page shows by default: the 640 px rendition, or the original when narrower.
+    pub src: String,
+}
+
 impl MediaRow {
     pub fn files(&self) -> Vec<FileEntry> {
         serde_json::from_str(&self.renditions).unwrap_or_default()
     }
 
-    /// The representation, with file URLs under `base`.
-    pub fn to_dto(&self, base: &str, organization: OrgRef) -> Media {
-        let url = |name: &str| format!("{base}/media/{name}");
+    pub fn width(&self) -> Option<u32> {
+        self.width.and_then(|w| u32::try_from(w).ok())
+    }
+
+    pub fn height(&self) -> Option<u32> {
+        self.height.and_then(|h| u32::try_from(h).ok())
+    }
+
+    /// The files, with URLs on the current request's base.
+    pub fn view(&self) -> Files {
         let rendition = |f: &FileEntry| Rendition {
-            src: url(&f.name),
+            src: file_url(&f.name),
             width: f.width,
             height: f.height,
             bytes: f.bytes,
@@ -90,29 +120,57 @@ impl MediaRow {
             .filter(|f| f.purpose.starts_with('w'))
             .map(rendition)
             .collect();
-        let srcset = (!renditions.is_empty()).then(|| {
-            renditions
+        let original = file_url(&self.file);
+        let mut candidates: Vec<(String, u32)> = renditions
+            .iter()
+            .map(|r| (r.src.clone(), r.width.unwrap_or_default()))
+            .collect();
+        if self.kind == MediaKind::Image.as_str()
+            && !candidates.iter().any(|(_, w)| *w >= 1280)
+        {
+            if let Some(w) = self.width() {
+                candidates.push((original.clone(), w));
+            }
+        }
+        let srcset = (!candidates.is_empty()).then(|| {
+            candidates
                 .iter()
-                .map(|r| format!("{} {}w", r.src, r.width.unwrap_or_default()))
+                .map(|(src, w)| format!("{src} {w}w"))
                 .collect::<Vec<_>>()
                 .join(", ")
         });
-        Media {
-            id: i64::from(self.id),
-            kind: MediaKind::parse(&self.kind).unwrap_or(MediaKind::Document),
-            organization,
-            src: url(&self.file),
-            srcset,
-            content_type: self.content_type.clone(),
-            bytes: self.bytes,
-            width: self.width.and_then(|w| u32::try_from(w).ok()),
-            height: self.height.and_then(|h| u32::try_from(h).ok()),
-            blurhash: self.blurhash.clone(),
+        let src = renditions
+            .iter()
+            .find(|r| r.width == Some(640))
+            .map_or_else(|| original.clone(), |r| r.src.clone());
+        Files {
+            original,
             renditions,
             thumbnail: files
                 .iter()
                 .find(|f| f.purpose == "thumbnail")
                 .map(rendition),
+            srcset,
+            src,
+        }
+    }
+
+    /// The representation.
+    pub fn to_dto(&self, organization: OrgRef) -> Media {
+        let files = self.view();
+        Media {
+            id: i64::from(self.id),
+            kind: MediaKind::parse(&self.kind).unwrap_or(MediaKind::Document),
+            organization,
+            src: files.original,
+            srcset: files.srcset,
+            content_type: self.content_type.clone(),
+            bytes: self.bytes,
+            width: self.width(),
+            height: self.height(),
+            blurhash: self.blurhash.clone(),
+            renditions: files.renditions,
+            thumbnail: files.thumbnail,
             file_name: self.file_name.clone(),
             alt: self.alt.clone(),
             caption: self.caption.clone(),
@@ -171,18 +229,11 @@ pub fn owner_for(
     }
 }
 
-/// A new medium's row.
-pub struct NewMedia<'a> {
-    pub kind: MediaKind,
-    pub organization_id: i32,
-    pub content_type: &'a str,
-    pub file: &'a str,
-    pub file_name: Option<&'a str>,
-    pub bytes: i64,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub blurhash: Option<&'a str>,
-    pub files: &'a [FileEntry],
+/// What the uploader says of a medium.
+#[derive(Debug, Clone, Default)]
+pub struct Description {
+    /// The uploaded file's name, cleaned.
+    pub file_name: Option<String>,
     pub alt: Option<String>,
     pub caption: Option<String>,
     pub credit: Option<String>,
@@ -198,33 +249,60 @@ fn search_text(alt: Option<&str>, caption: Option<&str>, credit: Option<&str>) -
     )
 }
 
+/// Insert a medium of unit `organization_id` whose files were written to `store`. Under the
+/// write lock, each is written again if a deletion removed it since (a no-op otherwise): a row
+/// never names a missing file.
 pub fn insert(
     conn: &mut SqliteConnection,
     user: &AuthUser,
-    m: &NewMedia<'_>,
+    organization_id: i32,
+    p: &Processed,
+    d: Description,
+    store: &dyn MediaStore,
 ) -> ApiResult<MediaRow> {
     let now = db::now();
+    let main = p.original();
+    let files: Vec<FileEntry> = p
+        .files
+        .iter()
+        .map(|(purpose, f)| FileEntry {
+            purpose: purpose.clone(),
+            name: f.name.clone(),
+            width: f.width,
+            height: f.height,
+            bytes: f.bytes.len() as i64,
+            content_type: f.content_type.to_string(),
+        })
+        .collect();
+    let kind = if p.kind == Sniffed::Pdf {
+        MediaKind::Document
+    } else {
+        MediaKind::Image
+    };
     conn.immediate_transaction(|conn| {
+        for (_, f) in &p.files {
+            store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
+        }
         let id: i32 = diesel::insert_into(media::table)
             .values((
-                media::kind.eq(m.kind.as_str()),
-                media::organization_id.eq(m.organization_id),
-                media::content_type.eq(m.content_type),
-                media::file.eq(m.file),
-                media::file_name.eq(m.file_name),
-                media::bytes.eq(m.bytes),
-                media::width.eq(m.width.and_then(|w| i32::try_from(w).ok())),
-                media::height.eq(m.height.and_then(|h| i32::try_from(h).ok())),
-                media::blurhash.eq(m.blurhash),
-                media::renditions.eq(serde_json::to_string(m.files).map_err(AppError::internal)?),
+                media::kind.eq(kind.as_str()),
+                media::organization_id.eq(organization_id),
+                media::content_type.eq(main.content_type),
+                media::file.eq(&main.name),
+                media::file_name.eq(&d.file_name),
+                media::bytes.eq(main.bytes.len() as i64),
+                media::width.eq(main.width.and_then(|w| i32::try_from(w).ok())),
+                media::height.eq(main.height.and_then(|h| i32::try_from(h).ok())),
+                media::blurhash.eq(&p.blurhash),
+                media::renditions.eq(serde_json::to_string(&files).map_err(AppError::internal)?),
                 media::search_text.eq(search_text(
-                    m.alt.as_deref(),
-                    m.caption.as_deref(),
-                    m.credit.as_deref(),
+                    d.alt.as_deref(),
+                    d.caption.as_deref(),
+                    d.credit.as_deref(),
                 )),
-                media::alt.eq(&m.alt),
-                media::caption.eq(&m.caption),
-                media::credit.eq(&m.credit),
+                media::alt.eq(&d.alt),
+                media::caption.eq(&d.caption),
+                media::credit.eq(&d.credit),
                 media::created_by.eq(Some(user.id)),
                 media::created_at.eq(now),
                 media::updated_at.eq(now),
@@ -302,6 +380,11 @@ pub fn list(
     if let Some(kind) = query.kind {
         q.filter("m.kind = ?", [Bind::from(kind.as_str())]);
     }
+    match query.unattached {
+        Some(true) => q.filter(UNATTACHED, Vec::<Bind>::new()),
+        Some(false) => q.filter(format!("NOT ({UNATTACHED})"), Vec::<Bind>::new()),
+        None => {}
+    }
     if let Some(text) = &query.q {
         if text.chars().count() > 200 {
             return Err(AppError::bad_param("q", "must be at most 200 characters"));
@@ -320,7 +403,6 @@ pub fn update(
     id: i64,
     patch: UpdateMedia,
     if_match: Option<String>,
-    base: &str,
 ) -> ApiResult<MediaRow> {
     conn.immediate_transaction(|conn| {
         let row = find(conn, user, id)?;
@@ -329,7 +411,7 @@ pub fn update(
             .ok_or_else(|| AppError::internal("owner missing"))?;
         etag::check_if_match(
             if_match.as_deref(),
-            &etag::of(&row.to_dto(base, organization))?,
+            &etag::of(&row.to_dto(organization))?,
         )?;
         let apply = |p: Patch<String>, current: Option<String>| match p {
             Patch::Absent => current,
@@ -370,15 +452,48 @@ pub fn update(
     })
 }
 
-/// Delete a medium; returns the file names no other medium uses (the caller removes them
-/// once the row is gone).
+/// An activity that uses a medium.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Use {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub slug: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+}
+
+/// The activities (trashed ones too) whose photos or documents use medium `id`.
+pub fn uses(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<Use>> {
+    diesel::sql_query(
+        "SELECT a.id, a.slug, CASE WHEN a.deleted_at IS NULL THEN a.status ELSE 'trashed' END AS status \
+         FROM activities a WHERE a.id IN \
+         (SELECT activity_id FROM activity_photos WHERE media_id = ?1 \
+          UNION SELECT activity_id FROM activity_documents WHERE media_id = ?1) ORDER BY a.id",
+    )
+    .bind::<diesel::sql_types::Integer, _>(id)
+    .load(conn)
+}
+
+/// Delete a medium. One that activities use is a 409 naming them, unless an admin forces it:
+/// then each photo keeps its caption (the alt text if it had none) without the picture, each
+/// document its title without the file, and each activity gets a new version saying so.
+/// The files no other medium shares are removed before the deletion commits (under the write
+/// lock, so an upload of the same bytes either sees them gone and writes them again, or comes
+/// after and finds its row's files — see [`insert`]).
 pub fn delete(
     conn: &mut SqliteConnection,
     user: &AuthUser,
     id: i64,
     if_match: Option<String>,
-    base: &str,
-) -> ApiResult<Vec<String>> {
+    force: bool,
+    store: &dyn MediaStore,
+) -> ApiResult<()> {
+    if force && !user.is_admin() {
+        return Err(AppError::Forbidden(
+            "only an admin may delete a medium that activities use (force=true)".into(),
+        ));
+    }
     conn.immediate_transaction(|conn| {
         let row = find(conn, user, id)?;
         let organization = orgs::refs(conn, &[row.organization_id])?
@@ -386,27 +501,161 @@ pub fn delete(
             .ok_or_else(|| AppError::internal("owner missing"))?;
         etag::check_if_match(
             if_match.as_deref(),
-            &etag::of(&row.to_dto(base, organization))?,
+            &etag::of(&row.to_dto(organization))?,
         )?;
+        let users = uses(conn, row.id)?;
+        if !users.is_empty() && !force {
+            let named: Vec<String> = users
+                .iter()
+                .map(|u| format!("{} '{}' ({})", u.id, u.slug, u.status))
+                .collect();
+            return Err(AppError::Conflict {
+                detail: format!(
+                    "medium {} is used by {} {}: {}; remove it from them first (an admin may force the deletion with force=true)",
+                    row.id,
+                    users.len(),
+                    if users.len() == 1 { "activity" } else { "activities" },
+                    named.join(", ")
+                ),
+                errors: users
+                    .iter()
+                    .map(|u| FieldError::new(format!("/activities/{}", u.id), format!("uses it ({})", u.status)))
+                    .collect(),
+            });
+        }
+        if !users.is_empty() {
+            diesel::sql_query(
+                "UPDATE activity_photos SET caption = coalesce(caption, ?2, 'Ảnh'), media_id = NULL WHERE media_id = ?1",
+            )
+            .bind::<diesel::sql_types::Integer, _>(row.id)
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&row.alt)
+            .execute(conn)?;
+            diesel::sql_query("UPDATE activity_documents SET media_id = NULL WHERE media_id = ?1")
+                .bind::<diesel::sql_types::Integer, _>(row.id)
+                .execute(conn)?;
+            let ids: Vec<i32> = users.iter().map(|u| u.id).collect();
+            crate::activities::repo::media_removed(
+                conn,
+                &ids,
+                user,
+                &format!("medium {} deleted by an admin", row.id),
+            )?;
+        }
         diesel::delete(media::table.find(row.id)).execute(conn)?;
-        crate::audit::record(
-            conn,
-            crate::audit::Entry::new("delete", "media", row.id)
-                .versions(Some(i64::from(row.version)), None),
-        )?;
+        let mut entry = crate::audit::Entry::new("delete", "media", row.id)
+            .versions(Some(i64::from(row.version)), None);
+        if !users.is_empty() {
+            entry.detail = Some(format!(
+                "forced: removed from activities {}",
+                users.iter().map(|u| u.id.to_string()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        crate::audit::record(conn, entry)?;
+        remove_unshared_files(conn, &row.files(), store)
+    })
+}
+
+/// Remove those of `files` that no medium lists any more (call inside the write transaction).
+fn remove_unshared_files(
+    conn: &mut SqliteConnection,
+    files: &[FileEntry],
+    store: &dyn MediaStore,
+) -> ApiResult<()> {
+    for f in files {
         // Content-addressed: another upload of the same bytes shares the files.
-        let mut orphans = Vec::new();
-        for f in row.files() {
-            let shared: i64 = media::table
-                .filter(media::renditions.like(format!("%{}%", f.name)))
-                .count()
-                .get_result(conn)?;
-            if shared == 0 {
-                orphans.push(f.name);
+        let shared: i64 = media::table
+            .filter(media::renditions.like(format!("%\"{}\"%", f.name)))
+            .count()
+            .get_result(conn)?;
+        if shared == 0 {
+            store.delete(&f.name).map_err(AppError::internal)?;
+        }
+    }
+    Ok(())
+}
+
+/// What `media gc` found (and, unless a dry run, removed).
+#[derive(Debug, Default, Serialize)]
+pub struct Collected {
+    /// Media no activity uses, uploaded before the cut-off.
+    pub media: Vec<i32>,
+    /// Files in the store that no medium lists (an upload cut short), older than the cut-off.
+    pub files: Vec<String>,
+    pub bytes: u64,
+}
+
+/// Remove unattached media uploaded before `before`, and stray files older than it.
+pub fn collect_garbage(
+    conn: &mut SqliteConnection,
+    store: &dyn MediaStore,
+    before: NaiveDateTime,
+    dry_run: bool,
+) -> ApiResult<Collected> {
+    conn.immediate_transaction(|conn| {
+        let rows: Vec<MediaRow> = diesel::sql_query(format!(
+            "SELECT m.* FROM media m WHERE m.created_at < ? AND {UNATTACHED} ORDER BY m.id"
+        ))
+        .bind::<diesel::sql_types::Timestamp, _>(before)
+        .load(conn)?;
+        let mut out = Collected::default();
+        for row in &rows {
+            out.media.push(row.id);
+            out.bytes += row.files().iter().map(|f| f.bytes.max(0) as u64).sum::<u64>();
+            if !dry_run {
+                diesel::delete(media::table.find(row.id)).execute(conn)?;
+                let mut entry = crate::audit::Entry::new("delete", "media", row.id)
+                    .versions(Some(i64::from(row.version)), None);
+                entry.detail = Some("media gc: unattached".into());
+                crate::audit::record(conn, entry)?;
+                remove_unshared_files(conn, &row.files(), store)?;
             }
         }
-        Ok(orphans)
+        let listed: std::collections::HashSet<String> = media::table
+            .select(media::renditions)
+            .load::<String>(conn)?
+            .iter()
+            .flat_map(|r| serde_json::from_str::<Vec<FileEntry>>(r).unwrap_or_default())
+            .map(|f| f.name)
+            .collect();
+        let cutoff = std::time::SystemTime::UNIX_EPOCH
+            + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
+        for (name, modified, bytes) in store.list().map_err(AppError::internal)? {
+            if listed.contains(&name) || modified >= cutoff {
+                continue;
+            }
+            // A file of a medium just collected in this dry run is counted once.
+            if dry_run && rows.iter().any(|r| r.files().iter().any(|f| f.name == name)) {
+                continue;
+            }
+            out.bytes += bytes;
+            if !dry_run {
+                store.delete(&name).map_err(AppError::internal)?;
+            }
+            out.files.push(name);
+        }
+        Ok(out)
     })
+}
+
+/// SQL of "no activity uses `m`".
+pub const UNATTACHED: &str = "NOT EXISTS (SELECT 1 FROM activity_photos p WHERE p.media_id = m.id) \
+     AND NOT EXISTS (SELECT 1 FROM activity_documents d WHERE d.media_id = m.id)";
+
+/// Media by id (for embedding in activities), one query.
+pub fn by_ids(
+    conn: &mut SqliteConnection,
+    ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, MediaRow>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(media::table
+        .filter(media::id.eq_any(ids))
+        .select(MediaRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect())
 }
 
 /// The owner references of rows (one query).

@@ -12,6 +12,8 @@ pub trait MediaStore: Send + Sync + std::fmt::Debug {
     /// The file's path on this machine, if the store keeps files locally.
     fn local_path(&self, name: &str) -> Option<PathBuf>;
     fn delete(&self, name: &str) -> std::io::Result<()>;
+    /// Every file: name, last change, size (names that are not media files are left out).
+    fn list(&self) -> std::io::Result<Vec<(String, std::time::SystemTime, u64)>>;
 }
 
 /// Is `name` one the store could have written (`{64 hex}.{jpg|png|pdf}`)? Nothing else — no
@@ -76,6 +78,23 @@ impl MediaStore for LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
         }
+    }
+
+    fn list(&self) -> std::io::Result<Vec<(String, std::time::SystemTime, u64)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if !valid_name(&name) {
+                continue;
+            }
+            let meta = entry.metadata()?;
+            out.push((name, meta.modified()?, meta.len()));
+        }
+        out.sort();
+        Ok(out)
     }
 }
 

@@ -14,6 +14,7 @@ use crate::organizations::repo as orgs;
 use crate::vocab::OrgKind;
 
 use super::records::*;
+use crate::activities::dto::PhotoInput;
 
 /// What an export wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -192,7 +193,16 @@ pub fn export(
                 cluster: a.cluster.map(|c| c.slug),
                 tags: a.tags.into_iter().map(|t| t.name).collect(),
                 documents: a.documents.into_iter().map(|d| d.raw).collect(),
-                photos: a.photos,
+                photos: a
+                    .photos
+                    .into_iter()
+                    .map(|p| PhotoInput {
+                        media_id: None,
+                        url: p.url,
+                        caption: p.caption,
+                        credit: p.credit,
+                    })
+                    .collect(),
                 byline: a.byline,
                 participants_count: a.participants_count,
                 status: a.status,

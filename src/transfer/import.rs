@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 use diesel::SqliteConnection;
 
-use crate::activities::dto::{ActivityFields, PartnerInput, Status};
+use crate::activities::dto::{ActivityFields, DocumentInput, PartnerInput, PhotoInput, Status};
 use crate::activities::repo as acts;
 use crate::clusters::repo as clusters;
 use crate::db::schema::{external_ids, users};
@@ -194,8 +194,22 @@ fn activity_fields(r: &ActivityRecord, unit: &dyn Fn(&str) -> Option<i32>) -> Ac
             .collect(),
         cluster_id: None,
         tags: r.tags.iter().map(|t| text::clean(t)).collect(),
-        documents: r.documents.iter().map(|d| text::clean(d)).collect(),
-        photos: r.photos.clone(),
+        documents: r
+            .documents
+            .iter()
+            .map(|d| DocumentInput {
+                raw: text::clean_opt(Some(d)),
+                media_id: None,
+            })
+            .collect(),
+        photos: r
+            .photos
+            .iter()
+            .map(|p| PhotoInput {
+                media_id: None,
+                ..p.clone()
+            })
+            .collect(),
         byline: text::clean_opt(r.byline.as_deref()),
         participants_count: r.participants_count,
         status: r.status,
@@ -203,6 +217,42 @@ fn activity_fields(r: &ActivityRecord, unit: &dyn Fn(&str) -> Option<i32>) -> Ac
         featured: r.featured,
         featured_until: r.featured_until,
     }
+}
+
+/// Photos whose URL names a file of this media library (`…/media/{sha256}.jpg`, as an export
+/// writes uploaded photos) use that medium again. One whose URL is only a path (an export made
+/// from the command line) and whose file is not here keeps its caption without the picture.
+fn local_media(conn: &mut SqliteConnection, f: &mut ActivityFields) -> QueryResult<()> {
+    use crate::db::schema::media;
+    for p in &mut f.photos {
+        let Some(url) = p.url.as_deref() else { continue };
+        let Some((before, name)) = url.rsplit_once("/media/") else {
+            continue;
+        };
+        if !crate::media::store::valid_name(name) {
+            continue;
+        }
+        let found: Option<i32> = media::table
+            .filter(media::file.eq(name))
+            .filter(media::kind.eq("image"))
+            .select(media::id)
+            .first(conn)
+            .optional()?;
+        match found {
+            Some(id) => {
+                p.media_id = Some(i64::from(id));
+                p.url = None;
+            }
+            None if before.is_empty() => {
+                p.url = None;
+                if p.caption.is_none() {
+                    p.caption = Some("Ảnh".into());
+                }
+            }
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// Check every record against the rules and the references (in the file or stored); no write.
@@ -357,7 +407,8 @@ fn check(
                     let next = stand_in.len() as i32 + 1;
                     stand_in.entry(slug.as_str()).or_insert(next);
                 }
-                let fields = activity_fields(a, &|s| stand_in.get(s).copied());
+                let mut fields = activity_fields(a, &|s| stand_in.get(s).copied());
+                local_media(conn, &mut fields)?;
                 for e in fields.validate() {
                     bad(
                         line,
@@ -638,6 +689,7 @@ pub fn import(
                 ids.insert(s, id);
             }
             let mut fields = activity_fields(a, &|s| ids.get(s).copied().flatten());
+            local_media(conn, &mut fields)?;
             fields.cluster_id = match &a.cluster {
                 Some(c) => match cluster_ids.get(c) {
                     Some(id) => Some(i64::from(*id)),

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::activities::dto::{Category, DatePrecision, PartOfDay, PartnerRole, Photo, Status};
+use crate::activities::dto::{Category, DatePrecision, PartOfDay, PartnerRole, PhotoInput, Status};
 use crate::clusters::dto::{Award, Grade, MemberRole};
 use crate::vocab::OrgKind;
 
@@ -177,7 +177,10 @@ pub struct ActivityRecord {
     #[serde(default)]
     pub documents: Vec<String>,
     #[serde(default)]
-    pub photos: Vec<Photo>,
+    /// Uploaded photos are written by their file's URL (`…/media/{sha256}.jpg`): an import
+    /// into a database whose media library has that file uses the medium again; elsewhere the
+    /// URL is an external image.
+    pub photos: Vec<PhotoInput>,
     #[serde(default)]
     pub byline: Option<String>,
     #[serde(default)]

@@ -43,8 +43,14 @@ pub(super) fn tags_of(
     Ok(map)
 }
 
-/// (activity id, url, caption, credit)
-pub(super) type PhotoRow = (i32, Option<String>, Option<String>, Option<String>);
+/// (activity id, url, caption, credit, medium)
+pub(super) type PhotoRow = (
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+);
 
 /// (raw, number, type, issuer, department, issued on)
 pub(super) type DocumentRow = (
@@ -54,6 +60,7 @@ pub(super) type DocumentRow = (
     Option<String>,
     Option<String>,
     Option<NaiveDate>,
+    Option<i32>,
 );
 
 /// The documents' titles (as written) of each activity, in order.
@@ -89,19 +96,45 @@ pub(super) fn photos_of(
             activity_photos::url,
             activity_photos::caption,
             activity_photos::credit,
+            activity_photos::media_id,
         ))
         .into_boxed();
     if first_only {
         q = q.filter(activity_photos::position.eq(0));
     }
     let rows: Vec<PhotoRow> = q.load(conn)?;
+    let media_ids: Vec<i32> = rows.iter().filter_map(|r| r.4).collect();
+    let media = crate::media::repo::by_ids(conn, &media_ids)?;
     let mut map: HashMap<i32, Vec<Photo>> = HashMap::new();
-    for (id, url, caption, credit) in rows {
-        map.entry(id).or_default().push(Photo {
-            url,
-            caption,
-            credit,
-        });
+    for (id, url, caption, credit, media_id) in rows {
+        let photo = match media_id.and_then(|m| media.get(&m)) {
+            Some(m) => {
+                let files = m.view();
+                Photo {
+                    media_id: Some(i64::from(m.id)),
+                    url: Some(files.original),
+                    src: Some(files.src),
+                    srcset: files.srcset,
+                    width: m.width(),
+                    height: m.height(),
+                    bytes: Some(m.bytes),
+                    alt: m.alt.clone(),
+                    caption,
+                    credit,
+                    blurhash: m.blurhash.clone(),
+                    renditions: files.renditions,
+                    thumbnail: files.thumbnail,
+                }
+            }
+            None => Photo {
+                src: url.clone(),
+                url,
+                caption,
+                credit,
+                ..Photo::default()
+            },
+        };
+        map.entry(id).or_default().push(photo);
     }
     Ok(map)
 }
@@ -319,8 +352,13 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
             activity_documents::issuer,
             activity_documents::department,
             activity_documents::issued_on,
+            activity_documents::media_id,
         ))
         .load(conn)?;
+    let files = crate::media::repo::by_ids(
+        conn,
+        &documents.iter().filter_map(|d| d.6).collect::<Vec<_>>(),
+    )?;
     Ok(Activity {
         id: i64::from(row.id),
         slug: row.slug.clone(),
@@ -357,13 +395,20 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
         documents: documents
             .into_iter()
             .map(
-                |(raw, number, doc_type, issuer, department, issued_on)| Document {
-                    raw,
-                    number,
-                    doc_type,
-                    issuer,
-                    department,
-                    issued_on,
+                |(raw, number, doc_type, issuer, department, issued_on, media_id)| {
+                    let file = media_id.and_then(|m| files.get(&m));
+                    Document {
+                        raw,
+                        number,
+                        doc_type,
+                        issuer,
+                        department,
+                        issued_on,
+                        media_id: file.map(|m| i64::from(m.id)),
+                        url: file.map(|m| crate::media::repo::file_url(&m.file)),
+                        bytes: file.map(|m| m.bytes),
+                        content_type: file.map(|m| m.content_type.clone()),
+                    }
                 },
             )
             .collect(),
