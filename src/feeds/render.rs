@@ -223,6 +223,10 @@ pub(super) fn rss(feed: &Feed) -> String {
                 image.length.unwrap_or(0),
                 escape(&image.content_type)
             ));
+        }
+        // An uploaded photo is described further (an external image's enclosure says all that
+        // is known of it).
+        if let Some(image) = e.image.as_ref().filter(|i| i.length.is_some()) {
             out.push_str(&format!(
                 "<media:content url=\"{}\" medium=\"image\" type=\"{}\"{}{}{}>",
                 escape(&image.url),

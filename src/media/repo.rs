@@ -641,6 +641,57 @@ pub fn collect_garbage(
 pub const UNATTACHED: &str = "NOT EXISTS (SELECT 1 FROM activity_photos p WHERE p.media_id = m.id) \
      AND NOT EXISTS (SELECT 1 FROM activity_documents d WHERE d.media_id = m.id)";
 
+/// Every medium, oldest first (for an export).
+pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<MediaRow>> {
+    media::table
+        .order(media::id.asc())
+        .select(MediaRow::as_select())
+        .load(conn)
+}
+
+/// A medium as an import gives it: the row with its original `file` is used if there is one,
+/// else one is added. Returns its id and whether it was added.
+pub fn import_row(
+    conn: &mut SqliteConnection,
+    organization_id: i32,
+    r: &crate::transfer::records::MediaRecord,
+) -> ApiResult<(i32, bool)> {
+    let found: Option<i32> = media::table
+        .filter(media::file.eq(&r.file))
+        .select(media::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = found {
+        return Ok((id, false));
+    }
+    let id: i32 = diesel::insert_into(media::table)
+        .values((
+            media::kind.eq(r.kind.as_str()),
+            media::organization_id.eq(organization_id),
+            media::content_type.eq(&r.content_type),
+            media::file.eq(&r.file),
+            media::file_name.eq(&r.file_name),
+            media::bytes.eq(r.bytes),
+            media::width.eq(r.width.and_then(|w| i32::try_from(w).ok())),
+            media::height.eq(r.height.and_then(|h| i32::try_from(h).ok())),
+            media::blurhash.eq(&r.blurhash),
+            media::renditions.eq(serde_json::to_string(&r.files).map_err(AppError::internal)?),
+            media::search_text.eq(search_text(
+                r.alt.as_deref(),
+                r.caption.as_deref(),
+                r.credit.as_deref(),
+            )),
+            media::alt.eq(&r.alt),
+            media::caption.eq(&r.caption),
+            media::credit.eq(&r.credit),
+            media::created_at.eq(r.created_at.naive_utc()),
+            media::updated_at.eq(r.updated_at.naive_utc()),
+        ))
+        .returning(media::id)
+        .get_result(conn)?;
+    Ok((id, true))
+}
+
 /// Media by id (for embedding in activities), one query.
 pub fn by_ids(
     conn: &mut SqliteConnection,

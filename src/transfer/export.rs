@@ -21,6 +21,7 @@ use crate::activities::dto::PhotoInput;
 pub struct Written {
     pub organizations: usize,
     pub clusters: usize,
+    pub media: usize,
     pub activities: usize,
 }
 
@@ -145,6 +146,34 @@ pub fn export(
             });
             line(out, &record)?;
             written.clusters += 1;
+            progress(1);
+        }
+        let ext = external(conn, "media")?;
+        for m in crate::media::repo::all_rows(conn)? {
+            let record = Record::Media(MediaRecord {
+                external_id: ext
+                    .get(&m.id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("media/{}", m.id)),
+                kind: crate::media::dto::MediaKind::parse(&m.kind)
+                    .unwrap_or(crate::media::dto::MediaKind::Document),
+                organization: slug_of.get(&m.organization_id).cloned().unwrap_or_default(),
+                content_type: m.content_type.clone(),
+                file: m.file.clone(),
+                file_name: m.file_name.clone(),
+                bytes: m.bytes,
+                width: m.width(),
+                height: m.height(),
+                blurhash: m.blurhash.clone(),
+                files: m.files(),
+                alt: m.alt.clone(),
+                caption: m.caption.clone(),
+                credit: m.credit.clone(),
+                created_at: m.created_at.and_utc(),
+                updated_at: m.updated_at.and_utc(),
+            });
+            line(out, &record)?;
+            written.media += 1;
             progress(1);
         }
         let ext = external(conn, "activities")?;

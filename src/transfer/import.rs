@@ -274,7 +274,7 @@ fn check(
             Record::Cluster(c) => {
                 file_clusters.insert(c.slug.clone());
             }
-            Record::Activity(_) => {}
+            Record::Media(_) | Record::Activity(_) => {}
         }
     }
     let unit_known = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<bool> {
@@ -286,6 +286,26 @@ fn check(
             Record::Organization(o) => ("organizations", &o.external_id, &o.slug),
             Record::Cluster(c) => ("clusters", &c.external_id, &c.slug),
             Record::Activity(a) => ("activities", &a.external_id, &a.slug),
+            Record::Media(m) => {
+                let line = *line;
+                if !seen_ext.insert(("media", m.external_id.clone())) {
+                    bad(
+                        line,
+                        format!("external_id: '{}' is on an earlier line too", m.external_id),
+                    );
+                }
+                let names = std::iter::once(&m.file).chain(m.files.iter().map(|f| &f.name));
+                if let Some(name) = names
+                    .into_iter()
+                    .find(|n| !crate::media::store::valid_name(n))
+                {
+                    bad(line, format!("file: '{name}' is not a media file name ({{sha256}}.jpg, .png or .pdf)"));
+                }
+                if !unit_known(conn, &m.organization)? {
+                    bad(line, format!("organization: there is no unit '{}'", m.organization));
+                }
+                continue;
+            }
         };
         let line = *line;
         if ext.trim().is_empty() || ext.chars().count() > 200 {
@@ -333,6 +353,7 @@ fn check(
             Record::Organization(o) => o.version,
             Record::Cluster(c) => c.version,
             Record::Activity(a) => a.version,
+            Record::Media(_) => 1,
         };
         if !(1..=i64::from(i32::MAX)).contains(&version) {
             bad(line, "version: must be between 1 and 2147483647".into());
@@ -341,6 +362,7 @@ fn check(
             Record::Organization(o) => vec![o.created_at, o.updated_at],
             Record::Cluster(c) => vec![c.created_at, c.updated_at],
             Record::Activity(a) => vec![a.created_at, a.updated_at],
+            Record::Media(_) => vec![],
         };
         if times
             .iter()
@@ -397,6 +419,8 @@ fn check(
                     }
                 }
             }
+            // Checked above.
+            Record::Media(_) => {}
             Record::Activity(a) => {
                 // Stand-in ids, one per distinct unit: the rules between units (a partner is
                 // not the organizer, no unit twice) hold on slugs as on ids.
@@ -671,6 +695,19 @@ pub fn import(
             count(&mut done, existing.is_some(), same);
             remember(conn, "clusters", &c.external_id, id)?;
             cluster_ids.insert(c.slug.clone(), id);
+            progress(1);
+        }
+        for (line, r) in &records {
+            let Record::Media(m) = r else { continue };
+            let owner = unit(conn, &m.organization)?.ok_or_else(|| {
+                ImportError::Lines(vec![LineProblem {
+                    line: *line,
+                    problem: format!("organization: there is no unit '{}'", m.organization),
+                }])
+            })?;
+            let (id, added) = crate::media::repo::import_row(conn, owner, m)?;
+            count(&mut done, !added, !added);
+            remember(conn, "media", &m.external_id, id)?;
             progress(1);
         }
         for (line, r) in &records {

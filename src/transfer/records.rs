@@ -17,7 +17,44 @@ use crate::vocab::OrgKind;
 pub enum Record {
     Organization(OrganizationRecord),
     Cluster(ClusterRecord),
+    Media(MediaRecord),
     Activity(ActivityRecord),
+}
+
+/// An upload of the media library: its description and its files' names. The files themselves
+/// are not in the export: copy the media folder along (the names are the contents' SHA-256,
+/// so copies never clash). Activities name an uploaded photo by its file's URL.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaRecord {
+    #[schema(example = "media/12")]
+    pub external_id: String,
+    pub kind: crate::media::dto::MediaKind,
+    /// The unit it belongs to (slug).
+    pub organization: String,
+    pub content_type: String,
+    /// `{sha256}.{ext}`: the original; an import finds a medium by it.
+    pub file: String,
+    #[serde(default)]
+    pub file_name: Option<String>,
+    pub bytes: i64,
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+    #[serde(default)]
+    pub blurhash: Option<String>,
+    /// Every file: the original, the renditions, the thumbnail.
+    #[schema(value_type = Vec<Object>)]
+    pub files: Vec<crate::media::repo::FileEntry>,
+    #[serde(default)]
+    pub alt: Option<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub credit: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A unit. `parent` and `successor` are slugs (of units in the file or already stored).

@@ -292,7 +292,8 @@ async fn create_is_a_201_with_location_etag_and_every_inline_child() {
     assert_eq!(
         created["documents"][0],
         json!({"raw": "Kế hoạch số 15-KH/ĐTN-BTG ngày 3/3/2023", "number": "15",
-               "doc_type": "KH", "issuer": "ĐTN", "department": "BTG", "issued_on": "2023-03-03"})
+               "doc_type": "KH", "issuer": "ĐTN", "department": "BTG", "issued_on": "2023-03-03",
+               "media_id": null, "url": null, "bytes": null, "content_type": null})
     );
     assert_eq!(created["photos"][1]["caption"], "Các cháu nhận quà");
     assert_eq!(created["photos"][1]["url"], Value::Null);
@@ -2012,7 +2013,8 @@ async fn demo_document_of_the_31_august_activity_is_parsed() {
     assert_eq!(
         act["documents"],
         json!([{"raw": "Chương trình số 28-CT/ĐTN ngày 21/02/2023", "number": "28", "doc_type": "CT",
-                "issuer": "ĐTN", "department": null, "issued_on": "2023-02-21"}])
+                "issuer": "ĐTN", "department": null, "issued_on": "2023-02-21",
+                "media_id": null, "url": null, "bytes": null, "content_type": null}])
     );
     assert_eq!(act["category"], "thematic_session");
     assert_eq!(
