@@ -106,9 +106,10 @@ impl Application {
             args.token_ttl,
         )?;
         let media_dir = args.media_dir();
-        let media_store: Arc<dyn media::store::MediaStore> = Arc::new(media::store::LocalStore::open(&media_dir).map_err(|e| {
-            anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
-        })?);
+        let media_store: Arc<dyn media::store::MediaStore> =
+            Arc::new(media::store::LocalStore::open(&media_dir).map_err(|e| {
+                anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
+            })?);
         if args.demo {
             let demo_pool = pool.clone();
             let demo_store = media_store.clone();
@@ -116,7 +117,12 @@ impl Application {
             let database = args.db.database.clone();
             let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
                 let mut conn = demo_pool.get()?;
-                demo::load(&mut conn, admin_password.as_deref(), &database, demo_store.as_ref())
+                demo::load(
+                    &mut conn,
+                    admin_password.as_deref(),
+                    &database,
+                    demo_store.as_ref(),
+                )
             })
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;

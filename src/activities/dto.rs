@@ -70,7 +70,10 @@ pub struct PhotoInput {
     pub media_id: Option<i64>,
     /// An external image (absolute http(s) URL); not with `media_id`.
     #[serde(default)]
-    #[schema(example = "https://doankhoi.langson.gov.vn/anh/toan-canh.jpg", max_length = 1000)]
+    #[schema(
+        example = "https://doankhoi.langson.gov.vn/anh/toan-canh.jpg",
+        max_length = 1000
+    )]
     pub url: Option<String>,
     #[serde(default)]
     #[schema(example = "Toàn cảnh cuộc họp", max_length = 500)]
@@ -85,7 +88,11 @@ impl PhotoInput {
     pub fn of(p: &Photo) -> Self {
         Self {
             media_id: p.media_id,
-            url: if p.media_id.is_some() { None } else { p.url.clone() },
+            url: if p.media_id.is_some() {
+                None
+            } else {
+                p.url.clone()
+            },
             caption: p.caption.clone(),
             credit: p.credit.clone(),
         }

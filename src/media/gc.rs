@@ -13,7 +13,11 @@ pub fn run(args: &MediaGcArgs) -> anyhow::Result<()> {
     let before = db::now() - args.older_than;
     let found = repo::collect_garbage(&mut conn, &store, before, args.dry_run)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let verb = if args.dry_run { "would remove" } else { "removed" };
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
     for id in &found.media {
         println!("{verb} medium {id}");
     }

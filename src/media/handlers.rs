@@ -238,11 +238,7 @@ pub async fn list_media(
         let owners = repo::owners(conn, &rows)?;
         let data: Vec<Media> = rows
             .iter()
-            .filter_map(|r| {
-                owners
-                    .get(&r.organization_id)
-                    .map(|o| r.to_dto(o.clone()))
-            })
+            .filter_map(|r| owners.get(&r.organization_id).map(|o| r.to_dto(o.clone())))
             .collect();
         Ok((data, total, next))
     })
@@ -298,7 +294,10 @@ pub async fn update_media(
     let patch = body.0;
     let if_match = etag::if_match(&req);
     let reader = user.clone();
-    db::run(&pool, move |conn| repo::update(conn, &user, id, patch, if_match)).await?;
+    db::run(&pool, move |conn| {
+        repo::update(conn, &user, id, patch, if_match)
+    })
+    .await?;
     let media = one(&pool, reader, id).await?;
     etag::json_response(&req, StatusCode::OK, &media, |_| {})
 }

@@ -5,8 +5,8 @@
 
 pub mod dto;
 pub mod gc;
-pub mod placeholder;
 pub mod handlers;
+pub mod placeholder;
 pub mod process;
 pub mod repo;
 pub mod store;

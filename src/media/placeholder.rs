@@ -33,7 +33,14 @@ pub fn picture(caption: &str, width: u32, height: u32) -> Vec<u8> {
         let mut i = 10 + line as usize * 5;
         while x < w * 4 / 5 {
             let word = w / 40 + i64::from(seed[i % 32] % 6) * w / 120;
-            fill_rect(&mut img, x, y - h / 60, (x + word).min(w * 4 / 5), y + h / 60, gold);
+            fill_rect(
+                &mut img,
+                x,
+                y - h / 60,
+                (x + word).min(w * 4 / 5),
+                y + h / 60,
+                gold,
+            );
             x += word + w / 60;
             i += 1;
         }
@@ -41,7 +48,13 @@ pub fn picture(caption: &str, width: u32, height: u32) -> Vec<u8> {
     // A lectern and its speaker.
     let lectern = Rgb([120, 70, 40]);
     let (lx, ly) = (w / 6 + i64::from(seed[20] % 4) * w / 30, h * 9 / 20);
-    disc(&mut img, lx + w / 30, ly - h / 28, h / 22, Rgb([40, 30, 30]));
+    disc(
+        &mut img,
+        lx + w / 30,
+        ly - h / 28,
+        h / 22,
+        Rgb([40, 30, 30]),
+    );
     fill_rect(&mut img, lx, ly, lx + w / 15, h * 13 / 20, lectern);
     // Rows of people, seen from behind.
     for row in 0..3 {

@@ -125,9 +125,7 @@ impl MediaRow {
             .iter()
             .map(|r| (r.src.clone(), r.width.unwrap_or_default()))
             .collect();
-        if self.kind == MediaKind::Image.as_str()
-            && !candidates.iter().any(|(_, w)| *w >= 1280)
-        {
+        if self.kind == MediaKind::Image.as_str() && !candidates.iter().any(|(_, w)| *w >= 1280) {
             if let Some(w) = self.width() {
                 candidates.push((original.clone(), w));
             }
@@ -409,10 +407,7 @@ pub fn update(
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of(&row.to_dto(organization))?,
-        )?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(organization))?)?;
         let apply = |p: Patch<String>, current: Option<String>| match p {
             Patch::Absent => current,
             Patch::Null => None,
@@ -600,7 +595,11 @@ pub fn collect_garbage(
         let mut out = Collected::default();
         for row in &rows {
             out.media.push(row.id);
-            out.bytes += row.files().iter().map(|f| f.bytes.max(0) as u64).sum::<u64>();
+            out.bytes += row
+                .files()
+                .iter()
+                .map(|f| f.bytes.max(0) as u64)
+                .sum::<u64>();
             if !dry_run {
                 diesel::delete(media::table.find(row.id)).execute(conn)?;
                 let mut entry = crate::audit::Entry::new("delete", "media", row.id)
@@ -624,7 +623,11 @@ pub fn collect_garbage(
                 continue;
             }
             // A file of a medium just collected in this dry run is counted once.
-            if dry_run && rows.iter().any(|r| r.files().iter().any(|f| f.name == name)) {
+            if dry_run
+                && rows
+                    .iter()
+                    .any(|r| r.files().iter().any(|f| f.name == name))
+            {
                 continue;
             }
             out.bytes += bytes;
@@ -638,7 +641,8 @@ pub fn collect_garbage(
 }
 
 /// SQL of "no activity uses `m`".
-pub const UNATTACHED: &str = "NOT EXISTS (SELECT 1 FROM activity_photos p WHERE p.media_id = m.id) \
+pub const UNATTACHED: &str =
+    "NOT EXISTS (SELECT 1 FROM activity_photos p WHERE p.media_id = m.id) \
      AND NOT EXISTS (SELECT 1 FROM activity_documents d WHERE d.media_id = m.id)";
 
 /// Every medium, oldest first (for an export).

@@ -225,7 +225,9 @@ fn activity_fields(r: &ActivityRecord, unit: &dyn Fn(&str) -> Option<i32>) -> Ac
 fn local_media(conn: &mut SqliteConnection, f: &mut ActivityFields) -> QueryResult<()> {
     use crate::db::schema::media;
     for p in &mut f.photos {
-        let Some(url) = p.url.as_deref() else { continue };
+        let Some(url) = p.url.as_deref() else {
+            continue;
+        };
         let Some((before, name)) = url.rsplit_once("/media/") else {
             continue;
         };
@@ -288,6 +290,9 @@ fn check(
             Record::Activity(a) => ("activities", &a.external_id, &a.slug),
             Record::Media(m) => {
                 let line = *line;
+                if m.external_id.trim().is_empty() || m.external_id.chars().count() > 200 {
+                    bad(line, "external_id: must be 1 to 200 characters".into());
+                }
                 if !seen_ext.insert(("media", m.external_id.clone())) {
                     bad(
                         line,
@@ -302,7 +307,36 @@ fn check(
                     bad(line, format!("file: '{name}' is not a media file name ({{sha256}}.jpg, .png or .pdf)"));
                 }
                 if !unit_known(conn, &m.organization)? {
-                    bad(line, format!("organization: there is no unit '{}'", m.organization));
+                    bad(
+                        line,
+                        format!("organization: there is no unit '{}'", m.organization),
+                    );
+                }
+                if !m.files.iter().any(|f| f.name == m.file) {
+                    bad(line, "files: must list the original (file)".into());
+                }
+                let sizes = std::iter::once(m.bytes).chain(m.files.iter().map(|f| f.bytes));
+                if sizes.into_iter().any(|b| b < 0) {
+                    bad(line, "bytes: must not be negative".into());
+                }
+                let dims = [m.width, m.height]
+                    .into_iter()
+                    .chain(m.files.iter().flat_map(|f| [f.width, f.height]));
+                if dims.into_iter().flatten().any(|d| d > 100_000) {
+                    bad(line, "width/height: at most 100000 pixels".into());
+                }
+                if m.content_type.is_empty() || m.content_type.len() > 100 {
+                    bad(line, "content_type: must be 1 to 100 characters".into());
+                }
+                for e in crate::media::dto::text_errors([
+                    ("alt", m.alt.as_deref()),
+                    ("caption", m.caption.as_deref()),
+                    ("credit", m.credit.as_deref()),
+                ]) {
+                    bad(
+                        line,
+                        format!("{}: {}", e.field.trim_start_matches('/'), e.message),
+                    );
                 }
                 continue;
             }

@@ -12,6 +12,7 @@ mod http_contract;
 mod layers;
 mod lists;
 mod media;
+mod media_use;
 mod migrations;
 mod openapi;
 mod organizations;

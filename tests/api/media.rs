@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// A JPEG of `w` × `h` pixels (a gradient).
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 128])
     });
@@ -83,10 +83,10 @@ fn png_header(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-async fn upload(app: &TestApp, token: &str, form: Form) -> reqwest::Response {
+pub(crate) async fn upload(app: &TestApp, token: &str, form: Form) -> reqwest::Response {
     app.request(Method::POST, "/api/v1/media")
         .bearer_auth(token)
         .multipart(form)
@@ -95,7 +95,7 @@ async fn upload(app: &TestApp, token: &str, form: Form) -> reqwest::Response {
         .unwrap()
 }
 
-fn file(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
+pub(crate) fn file(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
     Part::bytes(bytes)
         .file_name(name.to_string())
         .mime_str(mime)

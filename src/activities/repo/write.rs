@@ -62,8 +62,18 @@ fn media_errors(conn: &mut SqliteConnection, f: &ActivityFields) -> QueryResult<
     let found = crate::media::repo::by_ids(conn, &ids)?;
     let mut errors = Vec::new();
     let wanted = [
-        ("photos", "image", "a photo", f.photos.iter().map(|p| p.media_id).collect::<Vec<_>>()),
-        ("documents", "document", "a document", f.documents.iter().map(|d| d.media_id).collect()),
+        (
+            "photos",
+            "image",
+            "a photo",
+            f.photos.iter().map(|p| p.media_id).collect::<Vec<_>>(),
+        ),
+        (
+            "documents",
+            "document",
+            "a document",
+            f.documents.iter().map(|d| d.media_id).collect(),
+        ),
     ];
     for (list, kind, what, ids) in wanted {
         for (i, id) in ids.into_iter().enumerate() {
@@ -191,7 +201,12 @@ pub fn media_removed(
         index(conn, &activity)?;
         record_revision(conn, &activity, Some(&user.username), now, Some(note))?;
         if is_public(&row) {
-            webhooks::enqueue(conn, webhooks::Event::ActivityUpdated, activity.id, &activity)?;
+            webhooks::enqueue(
+                conn,
+                webhooks::Event::ActivityUpdated,
+                activity.id,
+                &activity,
+            )?;
         }
         let mut entry = audit::Entry::new("update", "activities", row.id)
             .versions(Some(i64::from(row.version) - 1), Some(activity.version));
