@@ -32,6 +32,10 @@ pub struct Photo {
     /// Uploaded photos: every rendition with its width, for `<img srcset>`.
     #[serde(default)]
     pub srcset: Option<String>,
+    /// Uploaded photos: the same widths as WebP (smaller), for
+    /// `<picture><source type="image/webp" srcset>`.
+    #[serde(default)]
+    pub webp_srcset: Option<String>,
     /// Uploaded photos: the original's size in pixels.
     #[serde(default)]
     pub width: Option<u32>,

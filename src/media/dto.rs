@@ -45,6 +45,8 @@ pub struct Media {
     pub src: String,
     /// Photos: `src` of each rendition with its width (`…320w, …640w, …1280w`), for `<img srcset>`.
     pub srcset: Option<String>,
+    /// Photos: the same widths as WebP (smaller), for `<picture><source type="image/webp" srcset>`.
+    pub webp_srcset: Option<String>,
     pub content_type: String,
     pub bytes: i64,
     pub width: Option<u32>,
@@ -132,6 +134,7 @@ impl BodySchema for UpdateMedia {
         "organization",
         "src",
         "srcset",
+        "webp_srcset",
         "content_type",
         "bytes",
         "width",
@@ -207,6 +210,6 @@ pub struct DeleteMediaQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct MediaFilePath {
-    /// `{sha256}.{jpg|png|pdf}`, as in a medium's `src`.
+    /// `{sha256}.{jpg|png|webp|pdf}`, as in a medium's `src`, `srcset` and `webp_srcset`.
     pub name: String,
 }

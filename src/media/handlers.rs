@@ -358,6 +358,7 @@ pub async fn media_file(
     let content_type: mime::Mime = match name.rsplit_once('.').map(|(_, e)| e) {
         Some("jpg") => mime::IMAGE_JPEG,
         Some("png") => mime::IMAGE_PNG,
+        Some("webp") => "image/webp".parse().unwrap_or(mime::APPLICATION_OCTET_STREAM),
         _ => mime::APPLICATION_PDF,
     };
     let pdf = content_type == mime::APPLICATION_PDF;

@@ -90,6 +90,13 @@ pub struct Files {
     pub srcset: Option<String>,
     /// What a page shows by default: the 640 px rendition, or the original when narrower.
     pub src: String,
+    /// The WebP renditions with their widths, for `<source type="image/webp" srcset>`.
+    pub webp_srcset: Option<String>,
+}
+
+/// `w320`, `w640`, `w1280`: a JPEG (or PNG) rendition; `webp320`…: its WebP twin.
+fn rendition_width(purpose: &str, prefix: &str) -> Option<u32> {
+    purpose.strip_prefix(prefix)?.parse().ok()
 }
 
 impl MediaRow {
@@ -117,8 +124,15 @@ impl MediaRow {
         let files = self.files();
         let renditions: Vec<Rendition> = files
             .iter()
-            .filter(|f| f.purpose.starts_with('w'))
+            .filter(|f| rendition_width(&f.purpose, "w").is_some())
             .map(rendition)
+            .collect();
+        let webp: Vec<String> = files
+            .iter()
+            .filter_map(|f| {
+                let w = rendition_width(&f.purpose, "webp")?;
+                Some(format!("{} {w}w", file_url(&f.name)))
+            })
             .collect();
         let original = file_url(&self.file);
         let mut candidates: Vec<(String, u32)> = renditions
@@ -150,6 +164,7 @@ impl MediaRow {
                 .map(rendition),
             srcset,
             src,
+            webp_srcset: (!webp.is_empty()).then(|| webp.join(", ")),
         }
     }
 
@@ -162,6 +177,7 @@ impl MediaRow {
             organization,
             src: files.original,
             srcset: files.srcset,
+            webp_srcset: files.webp_srcset,
             content_type: self.content_type.clone(),
             bytes: self.bytes,
             width: self.width(),

@@ -16,7 +16,7 @@ pub trait MediaStore: Send + Sync + std::fmt::Debug {
     fn list(&self) -> std::io::Result<Vec<(String, std::time::SystemTime, u64)>>;
 }
 
-/// Is `name` one the store could have written (`{64 hex}.{jpg|png|pdf}`)? Nothing else — no
+/// Is `name` one the store could have written (`{64 hex}.{jpg|png|webp|pdf}`)? Nothing else — no
 /// path, no other extension — ever reaches the file system.
 pub fn valid_name(name: &str) -> bool {
     match name.split_once('.') {
@@ -25,7 +25,7 @@ pub fn valid_name(name: &str) -> bool {
                 && hash
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                && matches!(ext, "jpg" | "png" | "pdf")
+                && matches!(ext, "jpg" | "png" | "webp" | "pdf")
         }
         None => false,
     }
@@ -107,6 +107,7 @@ mod tests {
         let hash = "a".repeat(64);
         assert!(valid_name(&format!("{hash}.jpg")));
         assert!(valid_name(&format!("{hash}.pdf")));
+        assert!(valid_name(&format!("{hash}.webp")));
         for bad in [
             "../../etc/passwd".to_string(),
             format!("{hash}.svg"),

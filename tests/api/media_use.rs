@@ -126,6 +126,20 @@ async fn photos_and_documents_reference_media_and_embed_their_files() {
     for w in ["320w", "640w", "1280w"] {
         assert!(srcset.contains(w), "{srcset}");
     }
+    // The same widths as WebP: smaller, and real WebP pictures of the width they say.
+    let webp = cover["webp_srcset"].as_str().unwrap();
+    let webp640 = webp
+        .split(", ")
+        .find(|c| c.ends_with(" 640w"))
+        .and_then(|c| c.split(' ').next())
+        .unwrap();
+    let res = app.get(webp640).await;
+    assert_eq!(header(&res, "content-type").as_deref(), Some("image/webp"));
+    let bytes = res.bytes().await.unwrap();
+    let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP).unwrap();
+    assert_eq!((img.width(), img.height()), (640, 480));
+    assert!((bytes.len() as i64) < r640["bytes"].as_i64().unwrap(), "WebP {} B", bytes.len());
+    assert!(webp.contains(" 1280w"), "{webp}");
     // An external image and a caption alone stay as they were.
     assert_eq!(
         created["photos"][1]["url"],

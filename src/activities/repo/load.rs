@@ -115,6 +115,7 @@ pub(super) fn photos_of(
                     url: Some(files.original),
                     src: Some(files.src),
                     srcset: files.srcset,
+                    webp_srcset: files.webp_srcset,
                     width: m.width(),
                     height: m.height(),
                     bytes: Some(m.bytes),
