@@ -66,17 +66,18 @@ impl MediaGcArgs {
 }
 
 fn parse_age(raw: &str) -> Result<chrono::Duration, String> {
-    let (n, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let wrong = || format!("'{raw}' is not an age such as 48h or 7d");
+    let (n, hours) = match (raw.strip_suffix('h'), raw.strip_suffix('d')) {
+        (Some(n), _) => (n, 1),
+        (_, Some(n)) => (n, 24),
+        _ => return Err(wrong()),
+    };
     let n: i64 = n
         .parse()
         .ok()
-        .filter(|n| (0..=36_500 * 24).contains(n))
-        .ok_or_else(|| format!("'{raw}' is not an age such as 48h or 7d"))?;
-    match unit {
-        "h" => Ok(chrono::Duration::hours(n)),
-        "d" => Ok(chrono::Duration::days(n)),
-        _ => Err(format!("'{raw}' is not an age such as 48h or 7d")),
-    }
+        .filter(|n| (0..=36_500 * 24 / hours).contains(n))
+        .ok_or_else(wrong)?;
+    Ok(chrono::Duration::hours(n * hours))
 }
 
 /// The media folder: `set`, else `media` beside the database.

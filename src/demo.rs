@@ -532,6 +532,7 @@ fn load_activities(
             photos.push(PhotoInput {
                 media_id: Some(media_id),
                 url: None,
+                alt: Some(caption.to_string()),
                 caption: Some(caption.to_string()),
                 credit: Some(DEMO_PHOTO_CREDIT.into()),
             });

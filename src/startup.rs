@@ -135,7 +135,19 @@ impl Application {
             );
         }
         // Scheduled publications and featured flags that end, done when they fall due.
-        actix_web::rt::spawn(activities::schedule::run(pool.clone()));
+        // What the clock publishes is sent to subscribers with file URLs on the public URL
+        // (paths from the root without one).
+        let clock = audit::context::RequestMeta {
+            base_url: args
+                .public_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            ..Default::default()
+        };
+        actix_web::rt::spawn(audit::context::scope(
+            clock,
+            activities::schedule::run(pool.clone()),
+        ));
         actix_web::rt::spawn(audit::keep_for(pool.clone(), args.audit_retention_days));
         let webhook_settings = args.webhook_settings();
         if webhook_settings.deliver {

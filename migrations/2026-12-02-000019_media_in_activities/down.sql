@@ -20,6 +20,9 @@ CREATE TRIGGER external_ids_organization_deleted AFTER DELETE ON organizations
 BEGIN DELETE FROM external_ids WHERE resource = 'organizations' AND target_id = old.id; END;
 CREATE TRIGGER external_ids_cluster_deleted AFTER DELETE ON clusters
 BEGIN DELETE FROM external_ids WHERE resource = 'clusters' AND target_id = old.id; END;
+-- A photo that was an upload alone keeps a caption (the older code needs a url or a caption).
+UPDATE activity_photos SET caption = coalesce(caption, alt, 'Ảnh')
+WHERE media_id IS NOT NULL AND url IS NULL;
 -- A column with REFERENCES cannot be dropped: both tables are rebuilt (as in 000007).
 CREATE TABLE activity_documents_old (
     id          INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,

@@ -44,7 +44,7 @@ pub struct Photo {
     /// Uploaded photos: the original's size in bytes.
     #[serde(default)]
     pub bytes: Option<i64>,
-    /// Uploaded photos: the medium's text in place of the picture.
+    /// Text in place of the picture (an uploaded photo's: its medium's unless given).
     #[serde(default)]
     pub alt: Option<String>,
     #[serde(default)]
@@ -64,7 +64,8 @@ pub struct Photo {
 }
 
 /// A photo as written in a request: an uploaded medium (`media_id`), an external image
-/// (`url`), or a caption alone. With `media_id`, a missing caption or credit is the medium's.
+/// (`url`), or a caption alone. With `media_id`, a missing alt, caption or credit is the
+/// medium's (copied: a later edit of the medium does not change the activity).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PhotoInput {
@@ -79,6 +80,10 @@ pub struct PhotoInput {
         max_length = 1000
     )]
     pub url: Option<String>,
+    /// Text in place of the picture; with `media_id`, the medium's when not given.
+    #[serde(default)]
+    #[schema(example = "Toàn cảnh cuộc họp", max_length = 500)]
+    pub alt: Option<String>,
     #[serde(default)]
     #[schema(example = "Toàn cảnh cuộc họp", max_length = 500)]
     pub caption: Option<String>,
@@ -97,6 +102,7 @@ impl PhotoInput {
             } else {
                 p.url.clone()
             },
+            alt: p.alt.clone(),
             caption: p.caption.clone(),
             credit: p.credit.clone(),
         }
@@ -182,6 +188,42 @@ pub struct Activity {
     /// Id of the user who changed it last.
     pub updated_by: Option<i64>,
     pub version: i64,
+}
+
+impl Activity {
+    /// Pass every file URL of its photos and documents through `f` (a `srcset`'s candidates
+    /// one by one): revisions keep them as paths from the root, shown on the reader's base.
+    pub fn map_file_urls(&mut self, f: &dyn Fn(&str) -> String) {
+        let one = |u: &mut Option<String>| {
+            if let Some(v) = u.as_mut() {
+                *v = f(v);
+            }
+        };
+        let set = |s: &mut Option<String>| {
+            if let Some(v) = s.as_mut() {
+                *v = v
+                    .split(", ")
+                    .map(|candidate| match candidate.split_once(' ') {
+                        Some((url, width)) => format!("{} {width}", f(url)),
+                        None => f(candidate),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            }
+        };
+        for p in &mut self.photos {
+            one(&mut p.url);
+            one(&mut p.src);
+            set(&mut p.srcset);
+            set(&mut p.webp_srcset);
+            for r in p.renditions.iter_mut().chain(p.thumbnail.as_mut()) {
+                r.src = f(&r.src);
+            }
+        }
+        for d in &mut self.documents {
+            one(&mut d.url);
+        }
+    }
 }
 
 /// A partner and its role.

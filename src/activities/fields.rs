@@ -72,6 +72,7 @@ pub(super) fn clean_photo(p: &PhotoInput) -> PhotoInput {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .map(str::to_string),
+        alt: crate::text::clean_opt(p.alt.as_deref()),
         caption: crate::text::clean_opt(p.caption.as_deref()),
         credit: crate::text::clean_opt(p.credit.as_deref()),
     }
@@ -423,6 +424,12 @@ pub(super) fn list_errors(
         {
             errors.push(FieldError::new(
                 format!("/photos/{i}/caption"),
+                "must be at most 500 characters",
+            ));
+        }
+        if p.alt.as_deref().is_some_and(|c| c.chars().count() > 500) {
+            errors.push(FieldError::new(
+                format!("/photos/{i}/alt"),
                 "must be at most 500 characters",
             ));
         }

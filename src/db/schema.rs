@@ -92,6 +92,7 @@ diesel::table! {
         caption -> Nullable<Text>,
         credit -> Nullable<Text>,
         media_id -> Nullable<Integer>,
+        alt -> Nullable<Text>,
     }
 }
 

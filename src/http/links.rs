@@ -19,6 +19,35 @@ pub fn base(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
+/// `scheme://host[:port]` for URLs that are stored or shared (file URLs in representations,
+/// which revisions and webhook payloads keep, and shared caches hold): the configured public
+/// URL, else the request's own Host header on this connection's scheme — never the
+/// `X-Forwarded-Host` or `Forwarded` headers a client may send to any server.
+pub fn own_base(req: &HttpRequest) -> String {
+    if let Some(configured) = req
+        .app_data::<web::Data<PublicUrl>>()
+        .and_then(|p| p.0.clone())
+    {
+        return configured.trim_end_matches('/').to_string();
+    }
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .map_or_else(|| req.app_config().host().to_string(), str::to_string);
+    format!("{scheme}://{host}")
+}
+
 /// Absolute URL of a path on this API.
 pub fn absolute(req: &HttpRequest, path: &str) -> String {
     format!("{}{}", base(req), path)

@@ -57,7 +57,7 @@ pub async fn request_context(
         request_id: Some(id.clone()),
         client_addr: req.peer_addr().map(|a| a.ip().to_string()),
         actor: None,
-        base_url: Some(crate::http::links::base(req.request())),
+        base_url: Some(crate::http::links::own_base(req.request())),
     };
     let handled = crate::audit::context::scope(meta, next.call(req).instrument(span.clone()));
     let outcome = std::panic::AssertUnwindSafe(handled).catch_unwind().await;

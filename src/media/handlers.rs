@@ -326,11 +326,20 @@ pub async fn delete_media(
     let id = path.into_inner().id;
     let force = query.into_inner().force == Some(true);
     let if_match = etag::if_match(&req);
-    let store = settings.store.clone();
-    db::run(&pool, move |conn| {
-        repo::delete(conn, &user, id, if_match, force, store.as_ref())
+    let freed = db::run(&pool, move |conn| {
+        repo::delete(conn, &user, id, if_match, force)
     })
     .await?;
+    // The files go once the deletion has committed (and if no upload lists them again).
+    let store = settings.store.clone();
+    if let Err(e) = db::run(&pool, move |conn| {
+        repo::remove_unlisted(conn, &freed, store.as_ref())
+    })
+    .await
+    {
+        // The row is gone; its files are stray now, and `media gc` removes them.
+        tracing::warn!(error = %e, "the files of a deleted medium could not be removed");
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -358,7 +367,9 @@ pub async fn media_file(
     let content_type: mime::Mime = match name.rsplit_once('.').map(|(_, e)| e) {
         Some("jpg") => mime::IMAGE_JPEG,
         Some("png") => mime::IMAGE_PNG,
-        Some("webp") => "image/webp".parse().unwrap_or(mime::APPLICATION_OCTET_STREAM),
+        Some("webp") => "image/webp"
+            .parse()
+            .unwrap_or(mime::APPLICATION_OCTET_STREAM),
         _ => mime::APPLICATION_PDF,
     };
     let pdf = content_type == mime::APPLICATION_PDF;

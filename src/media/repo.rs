@@ -78,6 +78,27 @@ pub fn file_url(name: &str) -> String {
     format!("{base}/media/{name}")
 }
 
+/// A file URL on the current base as a path from the root (`/media/{name}`), for what is kept
+/// (revisions); any other URL as it is.
+pub fn relative_file_url(url: &str) -> String {
+    let base = crate::audit::context::base_url().unwrap_or_default();
+    match url
+        .strip_prefix(&base)
+        .and_then(|p| p.strip_prefix("/media/"))
+    {
+        Some(name) if super::store::valid_name(name) => format!("/media/{name}"),
+        _ => url.to_string(),
+    }
+}
+
+/// A path from the root (`/media/{name}`) on the current base; any other URL as it is.
+pub fn absolute_file_url(url: &str) -> String {
+    match url.strip_prefix("/media/") {
+        Some(name) if super::store::valid_name(name) => file_url(name),
+        _ => url.to_string(),
+    }
+}
+
 /// A medium's files as representations show them.
 #[derive(Debug, Clone, Default)]
 pub struct Files {
@@ -472,12 +493,14 @@ pub struct Use {
     pub slug: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub organizer_id: i32,
 }
 
 /// The activities (trashed ones too) whose photos or documents use medium `id`.
 pub fn uses(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<Use>> {
     diesel::sql_query(
-        "SELECT a.id, a.slug, CASE WHEN a.deleted_at IS NULL THEN a.status ELSE 'trashed' END AS status \
+        "SELECT a.id, a.slug, a.organizer_id, CASE WHEN a.deleted_at IS NULL THEN a.status ELSE 'trashed' END AS status \
          FROM activities a WHERE a.id IN \
          (SELECT activity_id FROM activity_photos WHERE media_id = ?1 \
           UNION SELECT activity_id FROM activity_documents WHERE media_id = ?1) ORDER BY a.id",
@@ -498,8 +521,7 @@ pub fn delete(
     id: i64,
     if_match: Option<String>,
     force: bool,
-    store: &dyn MediaStore,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<String>> {
     if force && !user.is_admin() {
         return Err(AppError::Forbidden(
             "only an admin may delete a medium that activities use (force=true)".into(),
@@ -516,10 +538,21 @@ pub fn delete(
         )?;
         let users = uses(conn, row.id)?;
         if !users.is_empty() && !force {
-            let named: Vec<String> = users
+            // Those the caller may see are named; the others (another unit's drafts, say)
+            // only counted.
+            let units = scope(conn, user)?;
+            let (seen, unseen): (Vec<&Use>, Vec<&Use>) = users.iter().partition(|u| {
+                units
+                    .as_ref()
+                    .is_none_or(|units| units.contains(&u.organizer_id))
+            });
+            let mut named: Vec<String> = seen
                 .iter()
                 .map(|u| format!("{} '{}' ({})", u.id, u.slug, u.status))
                 .collect();
+            if !unseen.is_empty() {
+                named.push(format!("{} of other units", unseen.len()));
+            }
             return Err(AppError::Conflict {
                 detail: format!(
                     "medium {} is used by {} {}: {}; remove it from them first (an admin may force the deletion with force=true)",
@@ -528,15 +561,20 @@ pub fn delete(
                     if users.len() == 1 { "activity" } else { "activities" },
                     named.join(", ")
                 ),
-                errors: users
+                errors: seen
                     .iter()
-                    .map(|u| FieldError::new(format!("/activities/{}", u.id), format!("uses it ({})", u.status)))
+                    .map(|u| {
+                        FieldError::new(
+                            format!("/activities/{}", u.id),
+                            format!("uses it ({})", u.status),
+                        )
+                    })
                     .collect(),
             });
         }
         if !users.is_empty() {
             diesel::sql_query(
-                "UPDATE activity_photos SET caption = coalesce(caption, ?2, 'Ảnh'), media_id = NULL WHERE media_id = ?1",
+                "UPDATE activity_photos SET caption = coalesce(caption, alt, ?2, 'Ảnh'), media_id = NULL WHERE media_id = ?1",
             )
             .bind::<diesel::sql_types::Integer, _>(row.id)
             .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&row.alt)
@@ -562,27 +600,41 @@ pub fn delete(
             ));
         }
         crate::audit::record(conn, entry)?;
-        remove_unshared_files(conn, &row.files(), store)
+        Ok(row.files().into_iter().map(|f| f.name).collect())
     })
 }
 
-/// Remove those of `files` that no medium lists any more (call inside the write transaction).
-fn remove_unshared_files(
+/// The names of every file some medium lists.
+fn listed_files(conn: &mut SqliteConnection) -> QueryResult<std::collections::HashSet<String>> {
+    Ok(media::table
+        .select(media::renditions)
+        .load::<String>(conn)?
+        .iter()
+        .flat_map(|r| serde_json::from_str::<Vec<FileEntry>>(r).unwrap_or_default())
+        .map(|f| f.name)
+        .collect())
+}
+
+/// Remove those of `names` that no medium lists (any more): run after the deletion that freed
+/// them has committed, in a write transaction of its own, so that an upload of the same bytes
+/// either committed before (the file is listed again and stays) or comes after (its insert
+/// writes the file again under the write lock). A failure leaves a stray file, which
+/// `media gc` removes.
+pub fn remove_unlisted(
     conn: &mut SqliteConnection,
-    files: &[FileEntry],
+    names: &[String],
     store: &dyn MediaStore,
 ) -> ApiResult<()> {
-    for f in files {
-        // Content-addressed: another upload of the same bytes shares the files.
-        let shared: i64 = media::table
-            .filter(media::renditions.like(format!("%\"{}\"%", f.name)))
-            .count()
-            .get_result(conn)?;
-        if shared == 0 {
-            store.delete(&f.name).map_err(AppError::internal)?;
-        }
+    if names.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    conn.immediate_transaction(|conn| {
+        let listed = listed_files(conn)?;
+        for name in names.iter().filter(|n| !listed.contains(*n)) {
+            store.delete(name).map_err(AppError::internal)?;
+        }
+        Ok(())
+    })
 }
 
 /// What `media gc` found (and, unless a dry run, removed).
@@ -595,14 +647,18 @@ pub struct Collected {
     pub bytes: u64,
 }
 
-/// Remove unattached media uploaded before `before`, and stray files older than it.
+/// Remove unattached media uploaded before `before`, and stray files older than it. The folder
+/// is read before any lock is taken; rows go in one write transaction, files after it.
 pub fn collect_garbage(
     conn: &mut SqliteConnection,
     store: &dyn MediaStore,
     before: NaiveDateTime,
     dry_run: bool,
 ) -> ApiResult<Collected> {
-    conn.immediate_transaction(|conn| {
+    let cutoff = std::time::SystemTime::UNIX_EPOCH
+        + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
+    let on_disk = store.list().map_err(AppError::internal)?;
+    let (collected, freed) = conn.immediate_transaction(|conn| -> ApiResult<_> {
         let rows: Vec<MediaRow> = diesel::sql_query(format!(
             "SELECT m.* FROM media m WHERE m.created_at < ? AND {UNATTACHED} ORDER BY m.id"
         ))
@@ -611,49 +667,50 @@ pub fn collect_garbage(
         let mut out = Collected::default();
         for row in &rows {
             out.media.push(row.id);
-            out.bytes += row
-                .files()
-                .iter()
-                .map(|f| f.bytes.max(0) as u64)
-                .sum::<u64>();
             if !dry_run {
                 diesel::delete(media::table.find(row.id)).execute(conn)?;
                 let mut entry = crate::audit::Entry::new("delete", "media", row.id)
                     .versions(Some(i64::from(row.version)), None);
                 entry.detail = Some("media gc: unattached".into());
                 crate::audit::record(conn, entry)?;
-                remove_unshared_files(conn, &row.files(), store)?;
             }
         }
-        let listed: std::collections::HashSet<String> = media::table
-            .select(media::renditions)
-            .load::<String>(conn)?
+        let mut listed = listed_files(conn)?;
+        if dry_run {
+            for row in &rows {
+                for f in row.files() {
+                    listed.remove(&f.name);
+                }
+            }
+        }
+        let freed: std::collections::HashSet<String> = rows
             .iter()
-            .flat_map(|r| serde_json::from_str::<Vec<FileEntry>>(r).unwrap_or_default())
+            .flat_map(|r| r.files())
             .map(|f| f.name)
             .collect();
-        let cutoff = std::time::SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
-        for (name, modified, bytes) in store.list().map_err(AppError::internal)? {
-            if listed.contains(&name) || modified >= cutoff {
-                continue;
-            }
-            // A file of a medium just collected in this dry run is counted once.
-            if dry_run
-                && rows
-                    .iter()
-                    .any(|r| r.files().iter().any(|f| f.name == name))
-            {
+        for (name, modified, bytes) in &on_disk {
+            if listed.contains(name) {
                 continue;
             }
             out.bytes += bytes;
-            if !dry_run {
-                store.delete(&name).map_err(AppError::internal)?;
+            // A file of a collected medium goes with it; any other only once old enough (an
+            // upload in progress writes its files before its row).
+            if !freed.contains(name) {
+                if *modified >= cutoff {
+                    out.bytes -= bytes;
+                    continue;
+                }
+                out.files.push(name.clone());
             }
-            out.files.push(name);
         }
-        Ok(out)
-    })
+        Ok((out, freed))
+    })?;
+    if !dry_run {
+        let mut names: Vec<String> = collected.files.clone();
+        names.extend(freed);
+        remove_unlisted(conn, &names, store)?;
+    }
+    Ok(collected)
 }
 
 /// SQL of "no activity uses `m`".
@@ -669,20 +726,65 @@ pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<MediaRow>> {
         .load(conn)
 }
 
-/// A medium as an import gives it: the row with its original `file` is used if there is one,
-/// else one is added. Returns its id and whether it was added.
+/// What an import did with a media line.
+pub struct Imported {
+    pub existed: bool,
+    pub same: bool,
+}
+
+/// A medium as an import gives it: the row imported before from the same line (`existing`),
+/// else the row an export of this database wrote it from (`media/{id}` with the same file),
+/// is brought up to date; otherwise a row is added (two uploads of the same bytes stay two
+/// media, sharing their files).
 pub fn import_row(
     conn: &mut SqliteConnection,
+    existing: Option<i32>,
     organization_id: i32,
     r: &crate::transfer::records::MediaRecord,
-) -> ApiResult<(i32, bool)> {
-    let found: Option<i32> = media::table
-        .filter(media::file.eq(&r.file))
-        .select(media::id)
-        .first(conn)
-        .optional()?;
-    if let Some(id) = found {
-        return Ok((id, false));
+) -> ApiResult<(i32, Imported)> {
+    let own = r
+        .external_id
+        .strip_prefix("media/")
+        .and_then(|id| id.parse::<i32>().ok());
+    let candidate = existing.or(own);
+    let found: Option<MediaRow> = match candidate {
+        Some(id) => media::table
+            .find(id)
+            .select(MediaRow::as_select())
+            .first(conn)
+            .optional()?
+            .filter(|row| existing.is_some() || row.file == r.file),
+        None => None,
+    };
+    if let Some(row) = found {
+        let same = row.alt == r.alt
+            && row.caption == r.caption
+            && row.credit == r.credit
+            && row.organization_id == organization_id;
+        if !same {
+            diesel::update(media::table.find(row.id))
+                .set((
+                    media::organization_id.eq(organization_id),
+                    media::alt.eq(&r.alt),
+                    media::caption.eq(&r.caption),
+                    media::credit.eq(&r.credit),
+                    media::search_text.eq(search_text(
+                        r.alt.as_deref(),
+                        r.caption.as_deref(),
+                        r.credit.as_deref(),
+                    )),
+                    media::updated_at.eq(r.updated_at.naive_utc()),
+                    media::version.eq(row.version + 1),
+                ))
+                .execute(conn)?;
+        }
+        return Ok((
+            row.id,
+            Imported {
+                existed: true,
+                same,
+            },
+        ));
     }
     let id: i32 = diesel::insert_into(media::table)
         .values((
@@ -709,7 +811,13 @@ pub fn import_row(
         ))
         .returning(media::id)
         .get_result(conn)?;
-    Ok((id, true))
+    Ok((
+        id,
+        Imported {
+            existed: false,
+            same: false,
+        },
+    ))
 }
 
 /// Media by id (for embedding in activities), one query.

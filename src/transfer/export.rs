@@ -14,7 +14,6 @@ use crate::organizations::repo as orgs;
 use crate::vocab::OrgKind;
 
 use super::records::*;
-use crate::activities::dto::PhotoInput;
 
 /// What an export wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -148,7 +147,8 @@ pub fn export(
             written.clusters += 1;
             progress(1);
         }
-        let ext = external(conn, "media")?;
+        let media_ext = external(conn, "media")?;
+        let ext = &media_ext;
         for m in crate::media::repo::all_rows(conn)? {
             let record = Record::Media(MediaRecord {
                 external_id: ext
@@ -176,6 +176,12 @@ pub fn export(
             written.media += 1;
             progress(1);
         }
+        let media_ref = |id: i64| {
+            i32::try_from(id)
+                .ok()
+                .and_then(|id| media_ext.get(&id).cloned())
+                .unwrap_or_else(|| format!("media/{id}"))
+        };
         let ext = external(conn, "activities")?;
         for row in acts::all_rows(conn)? {
             let a = acts::detail(conn, &row)?;
@@ -221,13 +227,24 @@ pub fn export(
                     .collect(),
                 cluster: a.cluster.map(|c| c.slug),
                 tags: a.tags.into_iter().map(|t| t.name).collect(),
-                documents: a.documents.into_iter().map(|d| d.raw).collect(),
+                documents: a
+                    .documents
+                    .into_iter()
+                    .map(|d| match d.media_id {
+                        Some(m) => DocumentRecord::WithFile {
+                            raw: d.raw,
+                            media: Some(media_ref(m)),
+                        },
+                        None => DocumentRecord::Title(d.raw),
+                    })
+                    .collect(),
                 photos: a
                     .photos
                     .into_iter()
-                    .map(|p| PhotoInput {
-                        media_id: None,
+                    .map(|p| PhotoRecord {
+                        media: p.media_id.map(media_ref),
                         url: p.url,
+                        alt: p.alt,
                         caption: p.caption,
                         credit: p.credit,
                     })

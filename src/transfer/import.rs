@@ -167,7 +167,19 @@ fn unit_fields(r: &OrganizationRecord) -> OrganizationFields {
     f
 }
 
-fn activity_fields(r: &ActivityRecord, unit: &dyn Fn(&str) -> Option<i32>) -> ActivityFields {
+/// The `media` references of an activity line (its photos' and documents').
+fn media_refs(r: &ActivityRecord) -> impl Iterator<Item = &str> {
+    r.photos
+        .iter()
+        .filter_map(|p| p.media.as_deref())
+        .chain(r.documents.iter().filter_map(DocumentRecord::media))
+}
+
+fn activity_fields(
+    r: &ActivityRecord,
+    unit: &dyn Fn(&str) -> Option<i32>,
+    medium: &dyn Fn(&str) -> Option<i64>,
+) -> ActivityFields {
     ActivityFields {
         title: text::clean(&r.title),
         summary: text::clean_opt(r.summary.as_deref()),
@@ -198,16 +210,27 @@ fn activity_fields(r: &ActivityRecord, unit: &dyn Fn(&str) -> Option<i32>) -> Ac
             .documents
             .iter()
             .map(|d| DocumentInput {
-                raw: text::clean_opt(Some(d)),
-                media_id: None,
+                raw: text::clean_opt(Some(d.raw())),
+                media_id: d.media().and_then(medium),
             })
             .collect(),
         photos: r
             .photos
             .iter()
-            .map(|p| PhotoInput {
-                media_id: None,
-                ..p.clone()
+            .map(|p| {
+                let media_id = p.media.as_deref().and_then(medium);
+                PhotoInput {
+                    media_id,
+                    // The file's URL is the fallback for a medium this database does not have.
+                    url: if media_id.is_some() {
+                        None
+                    } else {
+                        p.url.clone()
+                    },
+                    alt: p.alt.clone(),
+                    caption: p.caption.clone(),
+                    credit: p.credit.clone(),
+                }
             })
             .collect(),
         byline: text::clean_opt(r.byline.as_deref()),
@@ -266,6 +289,7 @@ fn check(
     let mut bad = |line: usize, problem: String| problems.push(LineProblem { line, problem });
     let mut file_units = HashSet::new();
     let mut file_clusters = HashSet::new();
+    let mut file_media = HashSet::new();
     let mut seen_ext = HashSet::new();
     let mut seen_slug = HashSet::new();
     for (_, r) in records {
@@ -276,7 +300,10 @@ fn check(
             Record::Cluster(c) => {
                 file_clusters.insert(c.slug.clone());
             }
-            Record::Media(_) | Record::Activity(_) => {}
+            Record::Media(m) => {
+                file_media.insert(m.external_id.clone());
+            }
+            Record::Activity(_) => {}
         }
     }
     let unit_known = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<bool> {
@@ -465,7 +492,22 @@ fn check(
                     let next = stand_in.len() as i32 + 1;
                     stand_in.entry(slug.as_str()).or_insert(next);
                 }
-                let mut fields = activity_fields(a, &|s| stand_in.get(s).copied());
+                // A medium named must be a line of the file or one imported before (a stand-in
+                // id: the rules only need to know there is one).
+                let mut known_media = HashSet::new();
+                for m in media_refs(a) {
+                    if file_media.contains(m) || mapped(conn, "media", m)?.is_some() {
+                        known_media.insert(m.to_string());
+                    } else {
+                        bad(
+                            line,
+                            format!("photos/documents: there is no media line '{m}'"),
+                        );
+                    }
+                }
+                let mut fields = activity_fields(a, &|s| stand_in.get(s).copied(), &|m| {
+                    known_media.contains(m).then_some(0)
+                });
                 local_media(conn, &mut fields)?;
                 for e in fields.validate() {
                     bad(
@@ -731,6 +773,7 @@ pub fn import(
             cluster_ids.insert(c.slug.clone(), id);
             progress(1);
         }
+        let mut media_ids: HashMap<String, i32> = HashMap::new();
         for (line, r) in &records {
             let Record::Media(m) = r else { continue };
             let owner = unit(conn, &m.organization)?.ok_or_else(|| {
@@ -739,9 +782,11 @@ pub fn import(
                     problem: format!("organization: there is no unit '{}'", m.organization),
                 }])
             })?;
-            let (id, added) = crate::media::repo::import_row(conn, owner, m)?;
-            count(&mut done, !added, !added);
+            let existing = mapped(conn, "media", &m.external_id)?;
+            let (id, outcome) = crate::media::repo::import_row(conn, existing, owner, m)?;
+            count(&mut done, outcome.existed, outcome.same);
             remember(conn, "media", &m.external_id, id)?;
+            media_ids.insert(m.external_id.clone(), id);
             progress(1);
         }
         for (line, r) in &records {
@@ -759,7 +804,17 @@ pub fn import(
                 let id = unit(conn, &s)?;
                 ids.insert(s, id);
             }
-            let mut fields = activity_fields(a, &|s| ids.get(s).copied().flatten());
+            let mut media = HashMap::new();
+            for m in media_refs(a) {
+                let id = match media_ids.get(m) {
+                    Some(id) => Some(*id),
+                    None => mapped(conn, "media", m)?,
+                };
+                media.insert(m.to_string(), id);
+            }
+            let mut fields = activity_fields(a, &|s| ids.get(s).copied().flatten(), &|m| {
+                media.get(m).copied().flatten().map(i64::from)
+            });
             local_media(conn, &mut fields)?;
             fields.cluster_id = match &a.cluster {
                 Some(c) => match cluster_ids.get(c) {

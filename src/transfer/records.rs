@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::activities::dto::{Category, DatePrecision, PartOfDay, PartnerRole, PhotoInput, Status};
+use crate::activities::dto::{Category, DatePrecision, PartOfDay, PartnerRole, Status};
 use crate::clusters::dto::{Award, Grade, MemberRole};
 use crate::vocab::OrgKind;
 
@@ -19,6 +19,52 @@ pub enum Record {
     Cluster(ClusterRecord),
     Media(MediaRecord),
     Activity(ActivityRecord),
+}
+
+/// A photo: an uploaded one names its medium's line (`media`, its `external_id`) and keeps its
+/// file's URL (a database whose library has that file, and not the line, uses it again); an
+/// external image its `url`; or a caption alone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoRecord {
+    #[serde(default)]
+    pub media: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub alt: Option<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub credit: Option<String>,
+}
+
+/// A referenced document: its title as written, or the title with its uploaded file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum DocumentRecord {
+    Title(String),
+    WithFile {
+        raw: String,
+        /// The `external_id` of the medium's line.
+        #[serde(default)]
+        media: Option<String>,
+    },
+}
+
+impl DocumentRecord {
+    pub fn raw(&self) -> &str {
+        match self {
+            Self::Title(raw) | Self::WithFile { raw, .. } => raw,
+        }
+    }
+
+    pub fn media(&self) -> Option<&str> {
+        match self {
+            Self::Title(_) => None,
+            Self::WithFile { media, .. } => media.as_deref(),
+        }
+    }
 }
 
 /// An upload of the media library: its description and its files' names. The files themselves
@@ -211,13 +257,11 @@ pub struct ActivityRecord {
     pub cluster: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// A title, or a title with its uploaded file (`{"raw": …, "media": "media/3"}`).
     #[serde(default)]
-    pub documents: Vec<String>,
+    pub documents: Vec<DocumentRecord>,
     #[serde(default)]
-    /// Uploaded photos are written by their file's URL (`…/media/{sha256}.jpg`): an import
-    /// into a database whose media library has that file uses the medium again; elsewhere the
-    /// URL is an external image.
-    pub photos: Vec<PhotoInput>,
+    pub photos: Vec<PhotoRecord>,
     #[serde(default)]
     pub byline: Option<String>,
     #[serde(default)]

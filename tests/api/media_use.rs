@@ -138,7 +138,11 @@ async fn photos_and_documents_reference_media_and_embed_their_files() {
     let bytes = res.bytes().await.unwrap();
     let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP).unwrap();
     assert_eq!((img.width(), img.height()), (640, 480));
-    assert!((bytes.len() as i64) < r640["bytes"].as_i64().unwrap(), "WebP {} B", bytes.len());
+    assert!(
+        (bytes.len() as i64) < r640["bytes"].as_i64().unwrap(),
+        "WebP {} B",
+        bytes.len()
+    );
     assert!(webp.contains(" 1280w"), "{webp}");
     // An external image and a caption alone stay as they were.
     assert_eq!(

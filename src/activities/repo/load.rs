@@ -43,13 +43,14 @@ pub(super) fn tags_of(
     Ok(map)
 }
 
-/// (activity id, url, caption, credit, medium)
+/// (activity id, url, caption, credit, medium, alt)
 pub(super) type PhotoRow = (
     i32,
     Option<String>,
     Option<String>,
     Option<String>,
     Option<i32>,
+    Option<String>,
 );
 
 /// (raw, number, type, issuer, department, issued on)
@@ -97,6 +98,7 @@ pub(super) fn photos_of(
             activity_photos::caption,
             activity_photos::credit,
             activity_photos::media_id,
+            activity_photos::alt,
         ))
         .into_boxed();
     if first_only {
@@ -106,7 +108,7 @@ pub(super) fn photos_of(
     let media_ids: Vec<i32> = rows.iter().filter_map(|r| r.4).collect();
     let media = crate::media::repo::by_ids(conn, &media_ids)?;
     let mut map: HashMap<i32, Vec<Photo>> = HashMap::new();
-    for (id, url, caption, credit, media_id) in rows {
+    for (id, url, caption, credit, media_id, alt) in rows {
         let photo = match media_id.and_then(|m| media.get(&m)) {
             Some(m) => {
                 let files = m.view();
@@ -119,7 +121,7 @@ pub(super) fn photos_of(
                     width: m.width(),
                     height: m.height(),
                     bytes: Some(m.bytes),
-                    alt: m.alt.clone(),
+                    alt,
                     caption,
                     credit,
                     blurhash: m.blurhash.clone(),
@@ -130,6 +132,7 @@ pub(super) fn photos_of(
             None => Photo {
                 src: url.clone(),
                 url,
+                alt,
                 caption,
                 credit,
                 ..Photo::default()

@@ -90,7 +90,8 @@ pub fn revision(
     let rev = revision_rows(conn, row.id, Some(n))?
         .pop()
         .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
-    let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
+    let mut state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
+    state.map_file_urls(&crate::media::repo::absolute_file_url);
     Ok(Revision {
         info: rev.info(),
         state,
@@ -115,7 +116,8 @@ pub fn restore_revision(
         let current = detail(conn, &row)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
         let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
-        let fields = ActivityFields::from_activity(&state);
+        let mut fields = ActivityFields::from_activity(&state);
+        media_as_kept(conn, &state, &mut fields)?;
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
         guard_reviewed(
             conn,
@@ -134,4 +136,57 @@ pub fn restore_revision(
             Some(&format!("restored from version {n}")),
         )
     })
+}
+
+/// The media a saved state names, as they are now: a medium is the one whose file the state
+/// shows (an imported revision names the ids of another database; the file's name, its
+/// content's hash, is the same everywhere). One that is gone leaves a photo its caption (or alt
+/// text) and a document its title.
+fn media_as_kept(
+    conn: &mut SqliteConnection,
+    state: &Activity,
+    fields: &mut ActivityFields,
+) -> ApiResult<()> {
+    use crate::db::schema::media;
+    let file_of = |url: Option<&str>| -> Option<String> {
+        let (_, name) = url?.rsplit_once("/media/")?;
+        crate::media::store::valid_name(name).then(|| name.to_string())
+    };
+    let current = |conn: &mut SqliteConnection,
+                   id: Option<i64>,
+                   file: Option<String>|
+     -> QueryResult<Option<i64>> {
+        let Some(id) = id else { return Ok(None) };
+        let stored: Option<String> = match i32::try_from(id) {
+            Ok(id) => media::table
+                .find(id)
+                .select(media::file)
+                .first(conn)
+                .optional()?,
+            Err(_) => None,
+        };
+        let Some(wanted) = file else {
+            return Ok(stored.map(|_| id));
+        };
+        if stored.as_ref() == Some(&wanted) {
+            return Ok(Some(id));
+        }
+        Ok(media::table
+            .filter(media::file.eq(wanted))
+            .select(media::id)
+            .first::<i32>(conn)
+            .optional()?
+            .map(i64::from))
+    };
+    for (p, kept) in fields.photos.iter_mut().zip(&state.photos) {
+        let found = current(conn, p.media_id, file_of(kept.url.as_deref()))?;
+        if p.media_id.is_some() && found.is_none() {
+            p.caption = p.caption.take().or(p.alt.clone()).or(Some("Ảnh".into()));
+        }
+        p.media_id = found;
+    }
+    for (d, kept) in fields.documents.iter_mut().zip(&state.documents) {
+        d.media_id = current(conn, d.media_id, file_of(kept.url.as_deref()))?;
+    }
+    Ok(())
 }

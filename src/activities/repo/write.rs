@@ -136,6 +136,7 @@ pub(super) fn resolve_media(
     };
     for (i, p) in f.photos.iter_mut().enumerate() {
         if let Some(m) = media_of_index("photos", i, p.media_id) {
+            p.alt = p.alt.take().or(m.alt.clone());
             p.caption = p.caption.take().or(m.caption.clone());
             p.credit = p.credit.take().or(m.credit.clone());
         }
@@ -434,6 +435,10 @@ pub(super) fn record_revision(
     else {
         return Err(AppError::internal("an activity id or version out of range"));
     };
+    // File URLs are kept as paths: whoever reads the revision sees them on its own base.
+    let mut kept = activity.clone();
+    kept.map_file_urls(&crate::media::repo::relative_file_url);
+    let activity = &kept;
     diesel::insert_into(activity_revisions::table)
         .values((
             activity_revisions::activity_id.eq(id),
@@ -529,6 +534,7 @@ pub(super) fn replace_children(
                 activity_photos::url.eq(&p.url),
                 activity_photos::caption.eq(&p.caption),
                 activity_photos::credit.eq(&p.credit),
+                activity_photos::alt.eq(&p.alt),
                 activity_photos::media_id.eq(p.media_id.and_then(|m| i32::try_from(m).ok())),
             ))
             .execute(conn)?;
