@@ -728,3 +728,206 @@ async fn an_export_carries_the_library_and_an_import_uses_it_again() {
         assert!(text.contains(expected), "{expected}: {text}");
     }
 }
+
+/// PATCH `path` as the admin under the current ETag.
+async fn patch_as_admin(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    let res = app.as_admin(Method::GET, path).send().await.unwrap();
+    let etag = header(&res, "etag").unwrap();
+    app.as_admin(Method::PATCH, path)
+        .header("If-Match", etag)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn file_urls_are_the_servers_own_and_revisions_keep_them_as_paths() {
+    let app = spawn_app().await;
+    let lib = library(&app).await;
+    let body = json!({"title": "Tin thử host", "occurred_on": "2023-09-20", "category": "other",
+        "organizer_id": lib.org["id"], "status": "published",
+        "photos": [{"media_id": lib.photo["id"]}]});
+    let res = app
+        .as_admin(Method::POST, "/api/v1/activities")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let created: Value = res.json().await.unwrap();
+    let url = created["photos"][0]["url"].as_str().unwrap();
+    assert!(url.starts_with(&app.address), "{url}");
+    assert!(!created.to_string().contains("evil.example"));
+    let id = created["id"].as_i64().unwrap();
+    // A revision is read on the reader's base, whoever wrote it.
+    let rev: Value = app
+        .as_admin(Method::GET, &format!("/api/v1/activities/{id}/revisions/1"))
+        .header("X-Forwarded-Host", "other.example")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rev["state"]["photos"][0]["url"], url, "{rev}");
+    assert_eq!(
+        rev["state"]["photos"][0]["srcset"],
+        created["photos"][0]["srcset"]
+    );
+    // The export writes them as they are kept: paths from the root, portable.
+    let archive = app
+        .as_admin(Method::GET, "/api/v1/export?revisions=true")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line: Value = archive
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["type"] == "activity")
+        .unwrap();
+    let kept = line["revisions"][0]["state"]["photos"][0]["url"]
+        .as_str()
+        .unwrap();
+    assert!(kept.starts_with("/media/"), "{kept}");
+    assert_eq!(
+        line["photos"][0]["media"],
+        format!("media/{}", lib.photo["id"])
+    );
+}
+
+#[actix_web::test]
+async fn a_conflict_names_only_the_activities_the_caller_may_see() {
+    let app = spawn_app().await;
+    let lib = library(&app).await;
+    let other = app
+        .create_org(json!({"name": "Chi đoàn Bên cạnh", "kind": "branch"}))
+        .await;
+    // An admin's draft in another unit uses the editor's photo.
+    create_activity(
+        &app,
+        json!({"title": "Bản nháp bí mật", "slug": "ban-nhap-bi-mat", "occurred_on": "2023-09-20",
+            "category": "other", "organizer_id": other["id"],
+            "photos": [{"media_id": lib.photo["id"]}]}),
+    )
+    .await;
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/media/{}", lib.photo["id"]),
+        )
+        .bearer_auth(&lib.editor)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 409).await;
+    assert!(!problem.to_string().contains("bi-mat"), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 of other units"),
+        "{problem}"
+    );
+    assert_eq!(error_fields(&problem), Vec::<String>::new());
+    // The admin sees it named.
+    let res = app
+        .delete(&format!("/api/v1/media/{}", lib.photo["id"]))
+        .await;
+    let problem = assert_problem(res, 409).await;
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("ban-nhap-bi-mat"));
+}
+
+#[actix_web::test]
+async fn a_revision_whose_medium_is_gone_is_restored_without_it() {
+    let app = spawn_app().await;
+    let lib = library(&app).await;
+    let created = create_activity(
+        &app,
+        json!({"title": "Tin có lịch sử", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": lib.org["id"],
+            "photos": [{"media_id": lib.photo["id"], "caption": "Ảnh cũ"}],
+            "documents": [{"media_id": lib.pdf["id"]}]}),
+    )
+    .await;
+    let path = format!("/api/v1/activities/{}", created["id"]);
+    let res = patch_as_admin(&app, &path, json!({"photos": [], "documents": []})).await;
+    assert_eq!(res.status(), 200);
+    // Both unused now: deleted without force.
+    for m in [&lib.photo, &lib.pdf] {
+        let res = app.delete(&format!("/api/v1/media/{}", m["id"])).await;
+        assert_eq!(res.status(), 204);
+    }
+    let res = app.as_admin(Method::GET, &path).send().await.unwrap();
+    let etag = header(&res, "etag").unwrap();
+    let res = app
+        .as_admin(Method::POST, &format!("{path}/revisions/1/restore"))
+        .header("If-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let restored: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["photos"][0]["media_id"], Value::Null);
+    assert_eq!(restored["photos"][0]["caption"], "Ảnh cũ");
+    assert_eq!(restored["documents"][0]["media_id"], Value::Null);
+    assert_eq!(
+        restored["documents"][0]["raw"],
+        created["documents"][0]["raw"]
+    );
+}
+
+#[actix_web::test]
+async fn describing_a_medium_again_does_not_change_the_activities_using_it() {
+    let app = spawn_app().await;
+    let lib = library(&app).await;
+    let created = create_activity(
+        &app,
+        json!({"title": "Tin đã duyệt", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": lib.org["id"], "status": "published",
+            "photos": [{"media_id": lib.photo["id"]}]}),
+    )
+    .await;
+    let media_path = format!("/api/v1/media/{}", lib.photo["id"]);
+    let res = patch_as_admin(&app, &media_path, json!({"alt": "Chữ thay thế mới"})).await;
+    assert_eq!(res.status(), 200);
+    let path = format!("/api/v1/activities/{}", created["id"]);
+    let after = app.get_json(&path).await;
+    assert_eq!(after["photos"][0]["alt"], "Toàn cảnh cuộc họp");
+    assert_eq!(after["version"], created["version"]);
+    // The activity's own alt text, when it is changed there.
+    let res = patch_as_admin(
+        &app,
+        &path,
+        json!({"photos": [{"media_id": lib.photo["id"], "alt": "Chữ thay thế của tin"}]}),
+    )
+    .await;
+    let patched: Value = res.json().await.unwrap();
+    assert_eq!(patched["photos"][0]["alt"], "Chữ thay thế của tin");
+}
+
+#[actix_web::test]
+async fn media_gc_refuses_an_age_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for age in ["7д", "soon", "-1h", "", "h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_doan-api"))
+            .args(["media", "gc", &format!("--older-than={age}"), "--database"])
+            .arg(dir.path().join("d.db"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{age}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("48h or 7d"),
+            "{age}"
+        );
+    }
+}
