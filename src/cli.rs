@@ -35,6 +35,29 @@ pub enum Command {
     /// Look after the media library.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Copy the database (one consistent snapshot, while the server serves writes) to FILE and
+    /// its uploaded files to FILE.media/.
+    Backup(BackupArgs),
+    /// Replace the database with a backup (the server stopped): the file is checked first
+    /// (integrity, a schema this version knows), the old database is kept aside.
+    Restore(BackupArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Folder of uploaded media files; default: `media` beside the database.
+    #[arg(long, env = "DOAN_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// The backup file (a new one for `backup`).
+    pub file: PathBuf,
+}
+
+impl BackupArgs {
+    pub fn media_dir(&self) -> PathBuf {
+        media_dir_beside(&self.db.database, self.media_dir.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -62,6 +62,14 @@ fn main() -> ExitCode {
             let _log = telemetry::init(LogFormat::Text);
             doan_api::media::gc::run(&args)
         }
+        Command::Backup(args) => {
+            let _log = telemetry::init(LogFormat::Text);
+            doan_api::backup::cli::backup(&args)
+        }
+        Command::Restore(args) => {
+            let _log = telemetry::init(LogFormat::Text);
+            doan_api::backup::cli::restore(&args)
+        }
         Command::Migrate(args) => {
             let _log = telemetry::init(LogFormat::Text);
             db::connect(&args.database, 1).map(|_| {

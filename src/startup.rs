@@ -37,6 +37,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     webhooks::configure(cfg);
     transfer::configure(cfg);
     media::configure(cfg);
+    cfg.service(crate::backup::handlers::backup_database);
 }
 
 /// Every route of the spec: the API, the health checks, the feeds.
@@ -74,11 +75,14 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: DbPool,
+    /// Held shared while serving: `doan-api restore` refuses to replace the database under it.
+    _lock: std::fs::File,
 }
 
 impl Application {
     /// Open the database (migrating it), load the demo data if asked, bind, and build the server.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        let lock = crate::backup::hold_shared(&args.db.database)?;
         let database = args.db.database.clone();
         let pool_size = args.pool_size;
         let pool = web::block(move || db::connect(&database, pool_size))
@@ -232,6 +236,7 @@ impl Application {
             server: server.run(),
             port,
             pool,
+            _lock: lock,
         })
     }
 

@@ -4,6 +4,7 @@
 mod activities;
 mod audit;
 mod auth;
+mod backup;
 mod cli;
 mod clusters;
 mod feeds;
