@@ -232,6 +232,17 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_WORKERS")]
     pub workers: Option<usize>,
 
+    /// On SIGTERM or SIGINT: seconds `/health/ready` answers 503 before the server stops
+    /// accepting (for a load balancer to take it out of rotation; 0 by default).
+    #[arg(long, env = "DOAN_DRAIN_SECONDS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub drain_seconds: u64,
+
+    /// Then: seconds in-flight requests have to finish before they are dropped.
+    #[arg(long, env = "DOAN_SHUTDOWN_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub shutdown_timeout: u64,
+
     /// Pooled SQLite connections (1 to 64). Reads run in parallel on them; writes queue on
     /// SQLite's one write lock whatever the size.
     #[arg(long, env = "DOAN_POOL_SIZE", default_value_t = 8,
@@ -316,6 +327,8 @@ impl ServeArgs {
             log_format: LogFormat::Text,
             demo: false,
             workers: Some(2),
+            drain_seconds: 0,
+            shutdown_timeout: 10,
             pool_size: 8,
             jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
             token_ttl: 3600,

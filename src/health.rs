@@ -25,16 +25,38 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
+/// Set when the server is shutting down (SIGTERM): readiness answers 503.
+#[derive(Debug, Clone, Default)]
+pub struct Draining(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Readiness
 ///
-/// The database answers a query.
+/// The database answers a query, and the server is not shutting down (503 while it drains).
 #[utoipa::path(tag = "health", operation_id = "health_ready",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer, or the server is shutting down", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/ready")]
-pub async fn ready(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn ready(
+    pool: web::Data<DbPool>,
+    draining: web::Data<Draining>,
+) -> ApiResult<HttpResponse> {
+    if draining.is_on() {
+        return Err(crate::error::AppError::Unavailable(
+            "the server is shutting down".into(),
+        ));
+    }
     db::run(&pool, |conn| {
         conn.batch_execute("SELECT 1 FROM organizations LIMIT 1")
             .map_err(|e| crate::error::AppError::Unavailable(format!("database check failed: {e}")))

@@ -75,14 +75,14 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: DbPool,
-    /// Held shared while serving: `doan-api restore` refuses to replace the database under it.
-    _lock: std::fs::File,
+    /// Set on SIGTERM/SIGINT: `/health/ready` answers 503.
+    draining: health::Draining,
+    drain: std::time::Duration,
 }
 
 impl Application {
     /// Open the database (migrating it), load the demo data if asked, bind, and build the server.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
-        let lock = crate::backup::hold_shared(&args.db.database)?;
         let database = args.db.database.clone();
         let pool_size = args.pool_size;
         let pool = web::block(move || db::connect(&database, pool_size))
@@ -171,6 +171,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let routes = Arc::new(RouteTable::from_openapi(&openapi_spec()));
         let public_url = PublicUrl(args.public_url.clone());
+        let draining = health::Draining::default();
+        let draining_data = web::Data::new(draining.clone());
         let origins = args.cors_origins();
         let data_pool = web::Data::new(pool.clone());
         let keys = web::Data::new(keys);
@@ -192,6 +194,7 @@ impl Application {
                     .app_data(keys.clone())
                     .app_data(throttle.clone())
                     .app_data(web::Data::new(public_url.clone()))
+                    .app_data(draining_data.clone())
                     .app_data(feed_settings.clone())
                     .app_data(webhook_settings.clone())
                     .app_data(media_settings.clone())
@@ -222,7 +225,9 @@ impl Application {
             .wrap(from_fn(middleware::request_context))
         })
         .listen(listener)?
-        .shutdown_timeout(10);
+        // Signals are ours (see `run_until_stopped`): readiness turns 503 first.
+        .disable_signals()
+        .shutdown_timeout(args.shutdown_timeout);
         let workers = args.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -236,7 +241,8 @@ impl Application {
             server: server.run(),
             port,
             pool,
-            _lock: lock,
+            draining,
+            drain: std::time::Duration::from_secs(args.drain_seconds),
         })
     }
 
@@ -249,8 +255,30 @@ impl Application {
     }
 
     /// Serve until SIGINT/SIGTERM (actix-web then drains in-flight requests).
+    /// Serve until SIGTERM or SIGINT: then `/health/ready` turns 503 (for `--drain-seconds`),
+    /// the server stops accepting, in-flight requests finish (within `--shutdown-timeout`),
+    /// and the WAL is checkpointed into the database file.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let draining = self.draining.clone();
+        let drain = self.drain;
+        actix_web::rt::spawn(async move {
+            if shutdown_signal().await.is_err() {
+                return;
+            }
+            draining.start();
+            tracing::info!(drain_seconds = drain.as_secs(), "shutting down: draining");
+            actix_web::rt::time::sleep(drain).await;
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        let pool = self.pool.clone();
+        match web::block(move || db::checkpoint(&pool)).await {
+            Ok(Ok(())) => tracing::info!("the WAL is checkpointed into the database"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
+            Err(e) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
+        }
+        Ok(())
     }
 }
 
@@ -295,4 +323,14 @@ fn cors(origins: &[String]) -> Cors {
         }
     }
     cors
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        r = tokio::signal::ctrl_c() => r?,
+    }
+    Ok(())
 }

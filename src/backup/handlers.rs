@@ -1,7 +1,7 @@
 //! `GET /api/v1/admin/backup`: the database as one consistent snapshot, streamed.
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpResponse};
 
 use crate::auth::Admin;
 use crate::db::{self, DbPool};
@@ -19,52 +19,72 @@ use crate::error::{ApiResult, AppError, Problem};
         (status = 200, description = "The database file", content_type = "application/vnd.sqlite3", body = Vec<u8>,
          headers(("Content-Disposition" = String))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json")))]
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A backup is being made already", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = i64)))))]
 #[get("/admin/backup")]
-pub async fn backup_database(
-    req: HttpRequest,
-    pool: web::Data<DbPool>,
-    _admin: Admin,
-) -> ApiResult<HttpResponse> {
-    let path = std::env::temp_dir().join(format!(
-        "doan-backup-{}.db",
+pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResult<HttpResponse> {
+    // One at a time: each is a full copy of the database on disk for a moment.
+    static ONE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let permit = ONE
+        .try_acquire()
+        .map_err(|_| AppError::TooManyRequests { retry_after: 30 })?;
+    // Beside the database (the same file system, not a RAM disk), removed on every way out:
+    // the snapshot is written, opened and unlinked in one go, then read from the open file.
+    let path = pool.path.with_file_name(format!(
+        ".backup-{}.tmp",
         hex::encode(rand::random::<[u8; 12]>())
     ));
-    let dest = path.clone();
-    db::run(&pool, move |conn| {
+    let file = db::run(&pool, move |conn| {
         use diesel::prelude::*;
-        let dest = dest
+        struct Remove(std::path::PathBuf);
+        impl Drop for Remove {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+        let guard = Remove(path);
+        let dest = guard
+            .0
             .to_str()
             .ok_or_else(|| AppError::internal("the temporary path is not UTF-8"))?
             .to_string();
         diesel::sql_query("VACUUM INTO ?")
             .bind::<diesel::sql_types::Text, _>(dest)
             .execute(conn)?;
-        Ok(())
+        let file = std::fs::File::open(&guard.0).map_err(AppError::internal)?;
+        let size = file.metadata().map_err(AppError::internal)?.len();
+        Ok((file, size))
     })
     .await?;
-    let file = actix_files::NamedFile::open_async(&path)
-        .await
-        .map_err(AppError::internal);
-    // The open file is read to its end; its name goes now (no copy is left behind).
-    let _ = std::fs::remove_file(&path);
+    let (file, size) = file;
+    // Read in blocking chunks; the whole file (a Range would stitch two snapshots together).
+    let chunks = futures_util::stream::unfold((Some(file), permit), |(file, permit)| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 256 * 1024];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((file, buf))) => Some((
+                Ok::<_, std::io::Error>(web::Bytes::from(buf)),
+                (Some(file), permit),
+            )),
+            Ok(Err(e)) => Some((Err(e), (None, permit))),
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), (None, permit))),
+        }
+    });
     let name = format!("doan-{}.db", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
-    let mut res = file?
-        .use_etag(false)
-        .use_last_modified(false)
-        .set_content_type(
-            "application/vnd.sqlite3"
-                .parse()
-                .unwrap_or(mime::APPLICATION_OCTET_STREAM),
-        )
-        .set_content_disposition(header::ContentDisposition {
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.sqlite3")
+        .insert_header(header::ContentDisposition {
             disposition: header::DispositionType::Attachment,
             parameters: vec![header::DispositionParam::Filename(name)],
         })
-        .into_response(&req);
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(actix_web::body::SizedStream::new(size, chunks)))
 }

@@ -35,9 +35,16 @@ pub fn hold_shared(database: &Path) -> anyhow::Result<std::fs::File> {
         .truncate(false)
         .write(true)
         .open(lock_path(database))?;
-    file.lock_shared()
-        .map_err(|e| anyhow::anyhow!("cannot lock {}: {e}", lock_path(database).display()))?;
-    Ok(file)
+    match file.try_lock_shared() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "{} is being restored (its lock is held): wait for the restore to finish",
+            database.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", lock_path(database).display())
+        }
+    }
 }
 
 /// The folder a backup's media files go to.
@@ -47,14 +54,33 @@ pub fn media_beside(file: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+fn utf8(path: &Path) -> anyhow::Result<&str> {
+    path.to_str()
+        .ok_or_else(|| anyhow::anyhow!("the path {} is not valid UTF-8", path.display()))
+}
+
+/// A live database, which must exist (a mistyped path is an error, not a new empty database).
 fn open(path: &Path) -> anyhow::Result<SqliteConnection> {
-    let url = path
-        .to_str()
-        .ok_or_else(|| anyhow::anyhow!("the path {} is not valid UTF-8", path.display()))?;
-    let mut conn = SqliteConnection::establish(url)
+    if !path.is_file() {
+        anyhow::bail!("there is no database at {}", path.display());
+    }
+    let mut conn = SqliteConnection::establish(utf8(path)?)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
     Ok(conn)
+}
+
+/// A file that nothing writes (a backup): read as it is, no lock, no journal beside it.
+fn open_unchanging(path: &Path) -> anyhow::Result<SqliteConnection> {
+    let uri = format!(
+        "file:{}?immutable=1",
+        utf8(path)?
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23")
+    );
+    SqliteConnection::establish(&uri)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
 #[derive(QueryableByName)]
@@ -101,8 +127,16 @@ pub fn snapshot(
         progress(written.min(expected), expected);
         std::thread::sleep(Duration::from_millis(100));
     }
-    copy.join()
-        .map_err(|_| anyhow::anyhow!("the backup thread failed"))??;
+    let done = copy
+        .join()
+        .map_err(|_| anyhow::anyhow!("the backup thread failed"))
+        .and_then(|r| r)
+        .and_then(|()| Ok(std::fs::File::open(dest)?.sync_all()?));
+    if let Err(e) = done {
+        // No half-written backup is left to be taken for a whole one.
+        let _ = std::fs::remove_file(dest);
+        return Err(e);
+    }
     progress(expected, expected);
     Ok(())
 }
@@ -154,7 +188,7 @@ pub fn check(file: &Path) -> anyhow::Result<usize> {
     if &head != b"SQLite format 3\0" {
         anyhow::bail!("{} is not an SQLite database", file.display());
     }
-    let mut conn = open(file)?;
+    let mut conn = open_unchanging(file)?;
     #[derive(QueryableByName)]
     struct Line {
         #[diesel(sql_type = Text)]
@@ -204,11 +238,38 @@ pub fn check(file: &Path) -> anyhow::Result<usize> {
     Ok(known.len().saturating_sub(applied.len()))
 }
 
-/// Replace `database` with the backup `file` (the server stopped: its lock is free). The old
-/// database (with its WAL) is kept aside as `{database}.before-restore-{time}`; the backup's
-/// media files are added to `media_dir`. Returns where the old database went.
+/// `{database}{suffix}`.
+fn beside(database: &Path, suffix: &str) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Copy `from` into a new file `to` (mode rw-r--r--, whatever `from`'s), flushed to disk.
+fn copy_into_new(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let mut source = std::fs::File::open(from)?;
+    let mut target = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)?;
+    std::io::copy(&mut source, &mut target)?;
+    target.sync_all()?;
+    Ok(())
+}
+
+/// Replace `database` with the backup `file` (no process has the database open: its lock is
+/// free). The backup is copied beside the database and checked there first; only then is the
+/// old database — its WAL folded in — moved aside as `{database}.before-restore-{time}`, and
+/// the copy renamed into place. The backup's media files are added to `media_dir`. Returns
+/// where the old database went.
 pub fn restore(file: &Path, database: &Path, media_dir: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let behind = check(file)?;
+    check(file)?;
+    if database.exists() && same_file(file, database)? {
+        anyhow::bail!(
+            "{} is the database itself: restore from a backup elsewhere",
+            file.display()
+        );
+    }
     if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -217,46 +278,73 @@ pub fn restore(file: &Path, database: &Path, media_dir: &Path) -> anyhow::Result
         .truncate(false)
         .write(true)
         .open(lock_path(database))?;
-    if lock.try_lock().is_err() {
-        anyhow::bail!(
-            "a doan-api server is using {} (it holds {}): stop it first",
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "a doan-api process is using {} (it holds {}): stop it first",
             database.display(),
             lock_path(database).display()
-        );
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", lock_path(database).display())
+        }
     }
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    // The new database first, whole and checked, beside the old one.
+    let incoming = beside(database, ".restoring");
+    let _ = std::fs::remove_file(&incoming);
+    let staged = copy_into_new(file, &incoming).and_then(|()| check(&incoming).map(|_| ()));
+    if let Err(e) = staged {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(e);
+    }
+    // The old one, its WAL folded into it, aside under a name no other restore took.
     let kept = if database.exists() {
-        let mut aside = database.as_os_str().to_owned();
-        aside.push(format!(".before-restore-{stamp}"));
-        let aside = PathBuf::from(aside);
-        std::fs::rename(database, &aside)?;
-        for suffix in ["-wal", "-shm"] {
-            let mut from = database.as_os_str().to_owned();
-            from.push(suffix);
-            let from = PathBuf::from(from);
-            if from.exists() {
-                let mut to = aside.as_os_str().to_owned();
-                to.push(suffix);
-                std::fs::rename(&from, PathBuf::from(to))?;
+        if let Ok(mut old) = open(database) {
+            if let Err(e) = old.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);") {
+                tracing::warn!(error = %e, "the old database's WAL could not be checkpointed: it is kept beside it");
             }
         }
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
+        let mut aside = beside(database, &format!(".before-restore-{stamp}"));
+        let mut n = 1;
+        while aside.exists() {
+            n += 1;
+            aside = beside(database, &format!(".before-restore-{stamp}-{n}"));
+        }
+        std::fs::rename(database, &aside)?;
         Some(aside)
     } else {
         None
     };
-    let mut tmp = database.as_os_str().to_owned();
-    tmp.push(".restoring");
-    let tmp = PathBuf::from(tmp);
-    std::fs::copy(file, &tmp)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, database)?;
-    copy_media(&media_beside(file), media_dir)?;
-    if behind > 0 {
-        tracing::info!(
-            migrations = behind,
-            "the backup is older than this binary: its migrations run on the next start"
-        );
+    // What SQLite keeps beside a database goes with the old one (or, without one, is stale):
+    // it must never be replayed into the restored file.
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let stray = beside(database, suffix);
+        if stray.exists() {
+            let to = match &kept {
+                Some(aside) => beside(aside, suffix),
+                None => beside(database, &format!("{suffix}.stale")),
+            };
+            std::fs::rename(&stray, &to)?;
+        }
+    }
+    std::fs::rename(&incoming, database)?;
+    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
     }
     drop(lock);
+    if let Err(e) = copy_media(&media_beside(file), media_dir) {
+        anyhow::bail!(
+            "the database is restored, but the backup's media files could not all be copied to {}: {e}",
+            media_dir.display()
+        );
+    }
     Ok(kept)
+}
+
+/// Are `a` and `b` the same file (device and inode)?
+fn same_file(a: &Path, b: &Path) -> anyhow::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (std::fs::metadata(a)?, std::fs::metadata(b)?);
+    Ok(a.dev() == b.dev() && a.ino() == b.ino())
 }

@@ -31,6 +31,11 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub struct DbPool {
     pool: Pool<ConnectionManager<SqliteConnection>>,
     gate: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The database file.
+    pub path: std::path::PathBuf,
+    /// `{database}.lock`, held shared while the pool lives: `doan-api restore` refuses to
+    /// replace a database any process (server or command) has open.
+    _lock: std::sync::Arc<std::fs::File>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -83,6 +88,7 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     let url = path
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the database path is not valid UTF-8"))?;
+    let lock = crate::backup::hold_shared(path)?;
     // One connection first: switch to WAL (persistent in the file) and migrate, before the pool
     // opens others — a journal-mode change competing with a migration would fail with BUSY.
     {
@@ -117,7 +123,12 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
         .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
     let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(max_size as usize));
-    Ok(DbPool { pool, gate })
+    Ok(DbPool {
+        pool,
+        gate,
+        path: path.to_path_buf(),
+        _lock: std::sync::Arc::new(lock),
+    })
 }
 
 /// Apply every pending embedded migration.
@@ -186,6 +197,17 @@ pub fn now() -> chrono::NaiveDateTime {
 /// A timestamp as Diesel stores it in SQLite (`%F %T%.f`), for binding keyset values.
 pub fn ts_text(ts: chrono::NaiveDateTime) -> String {
     ts.format("%F %T%.f").to_string()
+}
+
+/// Move the WAL's pages into the database file and empty it (at shutdown: the file alone is
+/// then the whole database).
+pub fn checkpoint(pool: &DbPool) -> anyhow::Result<()> {
+    let mut conn = pool.pool.get()?;
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut *conn,
+        "PRAGMA wal_checkpoint(TRUNCATE);",
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -79,12 +79,14 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
         .await;
     // Writers: four at a time, creating activities until told to stop.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut writers = Vec::new();
     for w in 0..4 {
         let client = app.client.clone();
         let url = app.url("/api/v1/activities");
         let token = app.admin_token.clone();
         let stop = stop.clone();
+        let written = written.clone();
         let org_id = org["id"].clone();
         writers.push(actix_web::rt::spawn(async move {
             let mut acknowledged = 0;
@@ -102,11 +104,21 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
                     .unwrap();
                 assert_eq!(res.status(), 201);
                 acknowledged += 1;
+                written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             acknowledged
         }));
     }
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let at_least = |n: usize| {
+        let written = written.clone();
+        async move {
+            while written.load(std::sync::atomic::Ordering::SeqCst) < n {
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            written.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    };
+    at_least(8).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sao-luu.db");
     let (db, f) = (app.db_path.clone(), file.clone());
@@ -119,7 +131,9 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Writes go on after the snapshot too.
+    let after = written.load(std::sync::atomic::Ordering::SeqCst);
+    at_least(after + 8).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut acknowledged = 0;
     for w in writers {
@@ -201,13 +215,9 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
         .unwrap()
         .to_string();
     assert_eq!(app.client.get(&photo).send().await.unwrap().status(), 200);
-    // Restoring again keeps what it replaces.
+    // The server on it holds its lock: no restore under it.
     let out = doan(&["restore", "--database"], &[&restored, &file]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "the server on it holds the lock"
-    );
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[actix_web::test]
@@ -256,7 +266,7 @@ async fn restore_checks_the_file_before_replacing_anything() {
     let before = std::fs::read(&target).unwrap();
     for (file, why) in [
         (&text, "not an SQLite database"),
-        (&damaged, ""),
+        (&damaged, "malformed|integrity"),
         (&newer, "newer doan-api"),
         (&foreign, "not a doan-api database"),
         (&dir.path().join("absent.db"), "is not a file"),
@@ -264,7 +274,11 @@ async fn restore_checks_the_file_before_replacing_anything() {
         let out = doan(&["restore", "--database"], &[&target, file]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {stderr}", file.display());
-        assert!(stderr.contains(why), "{}: {stderr}", file.display());
+        assert!(
+            why.split('|').any(|w| stderr.contains(w)),
+            "{}: {stderr}",
+            file.display()
+        );
         assert_eq!(
             std::fs::read(&target).unwrap(),
             before,
@@ -272,19 +286,49 @@ async fn restore_checks_the_file_before_replacing_anything() {
             file.display()
         );
     }
-    // A good one replaces it, the old one kept aside.
-    let out = doan(&["restore", "--database"], &[&target, &good]);
+    // The database itself is no backup of itself.
+    let out = doan(&["restore", "--database"], &[&target, &target]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the database itself"));
+    assert_eq!(std::fs::read(&target).unwrap(), before);
+    // A good one replaces it, twice in a row: each old one kept aside under its own name.
+    for _ in 0..2 {
+        let out = doan(&["restore", "--database"], &[&target, &good]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let kept: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains(".before-restore-") && !n.ends_with("-wal") && !n.ends_with("-shm"))
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    // A stale WAL where there is no database is never replayed into the restored one.
+    let fresh = dir.path().join("fresh").join("doan.db");
+    std::fs::create_dir_all(fresh.parent().unwrap()).unwrap();
+    std::fs::write(fresh.with_file_name("doan.db-wal"), vec![7u8; 4096]).unwrap();
+    let out = doan(&["restore", "--database"], &[&fresh, &good]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let kept: Vec<_> = std::fs::read_dir(target.parent().unwrap())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".before-restore-"))
-        .collect();
-    assert_eq!(kept.len(), 1);
+    assert!(!fresh.with_file_name("doan.db-wal").exists());
+    assert_eq!(
+        std::fs::read(&fresh).unwrap(),
+        std::fs::read(&good).unwrap()
+    );
+    // A mistyped database is an error for a backup, not an empty copy.
+    let out = doan(
+        &["backup", "--database"],
+        &[&dir.path().join("nowhere.db"), &dir.path().join("x.db")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("x.db").exists() && !dir.path().join("nowhere.db").exists());
 }
 
 #[actix_web::test]

@@ -21,6 +21,7 @@ mod publishing;
 mod query_counts;
 mod query_plans;
 mod security;
+mod shutdown;
 mod stats;
 mod totals;
 mod transfer;
