@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document to standard output.
@@ -220,6 +220,11 @@ pub struct ServeArgs {
     )]
     pub cors_origins: Vec<String>,
 
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (comma-separated IPs;
+    /// default none: the socket's peer is the client, whatever a request says).
+    #[arg(long, env = "DOAN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Log line format.
     #[arg(long, env = "DOAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -324,6 +329,7 @@ impl ServeArgs {
             organization_url_template: "{public_url}/to-chuc/{slug}".into(),
             sitemap_urls_per_file: 50_000,
             cors_origins: vec![],
+            trusted_proxies: vec![],
             log_format: LogFormat::Text,
             demo: false,
             workers: Some(2),

@@ -79,7 +79,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => {
             let _log = telemetry::init(args.log_format);
             actix_web::rt::System::new().block_on(async move {
-                let app = startup::Application::build(args.clone()).await?;
+                let app = startup::Application::build((*args).clone()).await?;
                 tracing::info!(bind = %args.bind, port = app.port(), database = %args.db.database.display(), "listening");
                 app.run_until_stopped().await?;
                 tracing::info!("stopped");

@@ -172,6 +172,9 @@ impl Application {
         let routes = Arc::new(RouteTable::from_openapi(&openapi_spec()));
         let public_url = PublicUrl(args.public_url.clone());
         let draining = health::Draining::default();
+        let trusted_proxies = web::Data::new(crate::http::links::TrustedProxies(
+            args.trusted_proxies.clone(),
+        ));
         let draining_data = web::Data::new(draining.clone());
         let origins = args.cors_origins();
         let data_pool = web::Data::new(pool.clone());
@@ -195,6 +198,7 @@ impl Application {
                     .app_data(throttle.clone())
                     .app_data(web::Data::new(public_url.clone()))
                     .app_data(draining_data.clone())
+                    .app_data(trusted_proxies.clone())
                     .app_data(feed_settings.clone())
                     .app_data(webhook_settings.clone())
                     .app_data(media_settings.clone())

@@ -48,6 +48,38 @@ pub fn own_base(req: &HttpRequest) -> String {
     format!("{scheme}://{host}")
 }
 
+/// Reverse proxies whose `X-Forwarded-For` is believed (shared app data).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
+
+/// The client's address: the socket's peer, unless that peer is a trusted proxy — then the
+/// nearest address in `X-Forwarded-For` that is not one (what a client writes there itself is
+/// further left, and never read).
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<TrustedProxies>>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .unwrap_or(peer),
+    )
+}
+
 /// Absolute URL of a path on this API.
 pub fn absolute(req: &HttpRequest, path: &str) -> String {
     format!("{}{}", base(req), path)

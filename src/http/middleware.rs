@@ -55,7 +55,7 @@ pub async fn request_context(
     // not dropped with an empty reply); the log has the panic message.
     let meta = crate::audit::context::RequestMeta {
         request_id: Some(id.clone()),
-        client_addr: req.peer_addr().map(|a| a.ip().to_string()),
+        client_addr: crate::http::links::client_ip(req.request()).map(|a| a.to_string()),
         actor: None,
         base_url: Some(crate::http::links::own_base(req.request())),
     };

@@ -158,8 +158,8 @@ pub async fn delete_user(
 }
 
 fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+    crate::http::links::client_ip(req)
+        .map(|a| a.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

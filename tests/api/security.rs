@@ -926,3 +926,68 @@ async fn restoring_a_version_that_does_not_exist_is_a_404_before_if_match() {
         );
     }
 }
+
+/// Five wrong guesses at different usernames, each "from" `forwarded` (an X-Forwarded-For).
+async fn guesses_from(app: &TestApp, forwarded: &str, prefix: &str) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let res = app
+            .request(Method::POST, "/api/v1/auth/token")
+            .header("X-Forwarded-For", forwarded)
+            .json(&json!({"username": format!("{prefix}{i}"), "password": "Đoán thử 12345"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    statuses
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address() {
+    // The test client connects from 127.0.0.1: here that is the proxy.
+    let app =
+        crate::helpers::spawn_with(|a| a.trusted_proxies = vec!["127.0.0.1".parse().unwrap()])
+            .await;
+    // One client's guesses are throttled after five…
+    assert_eq!(
+        guesses_from(&app, "203.0.113.7", "a").await,
+        [401, 401, 401, 401, 401, 429]
+    );
+    // …another client behind the same proxy is not, and one who writes a fake address of its
+    // own further left is still known by the address the proxy saw.
+    assert_eq!(guesses_from(&app, "198.51.100.9", "b").await[0], 401);
+    assert_eq!(
+        guesses_from(&app, "198.51.100.9, 203.0.113.8", "c").await[0],
+        401,
+        "the rightmost address (added by the proxy) is the client"
+    );
+    // The audit log names the client, not the proxy.
+    let audit: serde_json::Value = app
+        .as_admin(Method::GET, "/api/v1/audit?action=login_failed")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(audit.to_string().contains("203.0.113.7"), "{audit}");
+}
+
+#[actix_web::test]
+async fn without_a_trusted_proxy_x_forwarded_for_is_ignored() {
+    let app = spawn_app().await;
+    // Every guess names a new address; all come from the same socket: throttled after five.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let res = app
+            .request(Method::POST, "/api/v1/auth/token")
+            .header("X-Forwarded-For", format!("203.0.113.{i}"))
+            .json(&json!({"username": format!("d{i}"), "password": "Đoán thử 12345"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+}
