@@ -36,6 +36,9 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
     ));
     let file = db::run(&pool, move |conn| {
         use diesel::prelude::*;
+        // Held until the download ends (it moves into the stream), even if the client goes
+        // away while the snapshot is being written.
+        let permit = permit;
         struct Remove(std::path::PathBuf);
         impl Drop for Remove {
             fn drop(&mut self) {
@@ -53,10 +56,10 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
             .execute(conn)?;
         let file = std::fs::File::open(&guard.0).map_err(AppError::internal)?;
         let size = file.metadata().map_err(AppError::internal)?.len();
-        Ok((file, size))
+        Ok((file, size, permit))
     })
     .await?;
-    let (file, size) = file;
+    let (file, size, permit) = file;
     // Read in blocking chunks; the whole file (a Range would stitch two snapshots together).
     let chunks = futures_util::stream::unfold((Some(file), permit), |(file, permit)| async move {
         let mut file = file?;

@@ -110,6 +110,11 @@ pub fn snapshot(
     if dest.exists() {
         anyhow::bail!("{} exists already: choose a new file", dest.display());
     }
+    if !database.is_file() {
+        anyhow::bail!("there is no database at {}", database.display());
+    }
+    // Held like any process that has the database open: no restore moves it meanwhile.
+    let lock = hold_shared(database)?;
     let mut conn = open(database)?;
     let expected = used_bytes(&mut conn)?;
     let dest_str = dest
@@ -138,6 +143,7 @@ pub fn snapshot(
         return Err(e);
     }
     progress(expected, expected);
+    drop(lock);
     Ok(())
 }
 

@@ -56,28 +56,32 @@ pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
 /// nearest address in `X-Forwarded-For` that is not one (what a client writes there itself is
 /// further left, and never read).
 pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    let trusted = req
+    // `::ffff:127.0.0.1` (an IPv4 peer on an IPv6 socket) is 127.0.0.1.
+    let peer = req.peer_addr()?.ip().to_canonical();
+    let trusted: Vec<std::net::IpAddr> = req
         .app_data::<web::Data<TrustedProxies>>()
-        .map(|t| t.0.clone())
+        .map(|t| t.0.iter().map(|a| a.to_canonical()).collect())
         .unwrap_or_default();
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded: Vec<std::net::IpAddr> = req
+    let entries: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    Some(
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|a| !trusted.contains(a))
-            .unwrap_or(peer),
-    )
+    // From the right: past each trusted proxy to the first address that is not one. An entry
+    // that is not an address stops the walk (what lies left of it is not vouched for).
+    for entry in entries.into_iter().rev() {
+        match entry.parse::<std::net::IpAddr>().map(|a| a.to_canonical()) {
+            Ok(a) if trusted.contains(&a) => continue,
+            Ok(a) => return Some(a),
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
 }
 
 /// Absolute URL of a path on this API.

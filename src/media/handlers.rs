@@ -349,7 +349,8 @@ pub async fn delete_media(
 /// immutable`, `X-Content-Type-Options: nosniff`, range requests (`Accept-Ranges: bytes`), PDFs
 /// as attachments.
 #[utoipa::path(tag = "media", operation_id = "get_media_file", params(MediaFilePath),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The file, by its extension: a photo's rendition or original, a WebP rendition, a PDF",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "application/pdf"))),
         (status = 206, description = "The range asked for"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json")))]
 #[get("/media/{name}")]

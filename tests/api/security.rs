@@ -991,3 +991,25 @@ async fn without_a_trusted_proxy_x_forwarded_for_is_ignored() {
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
 }
+
+#[actix_web::test]
+async fn an_entry_that_is_no_address_stops_the_walk_at_the_proxy() {
+    let app = crate::helpers::spawn_with(|a| {
+        a.trusted_proxies = vec!["::ffff:127.0.0.1".parse().unwrap()]
+    })
+    .await;
+    // The peer (127.0.0.1, trusted in its IPv4-mapped form) wrote "unknown" rightmost: the
+    // client-written address left of it is not believed; all guesses count for the proxy.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let res = app
+            .request(Method::POST, "/api/v1/auth/token")
+            .header("X-Forwarded-For", format!("203.0.113.{i}, unknown"))
+            .json(&json!({"username": format!("e{i}"), "password": "Đoán thử 12345"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+}
