@@ -20,21 +20,24 @@ pub mod handlers;
 
 /// The lock file beside a database: a serving process holds it shared, a restore exclusively.
 pub fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+    beside(database, ".lock")
+}
+
+/// The lock file, opened (created when missing, its folder too).
+fn open_lock(database: &Path) -> anyhow::Result<std::fs::File> {
+    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(database))?)
 }
 
 /// Held by a serving process for its lifetime: a restore refuses to run while it is.
 pub fn hold_shared(database: &Path) -> anyhow::Result<std::fs::File> {
-    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(database))?;
+    let file = open_lock(database)?;
     match file.try_lock_shared() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
@@ -49,9 +52,7 @@ pub fn hold_shared(database: &Path) -> anyhow::Result<std::fs::File> {
 
 /// The folder a backup's media files go to.
 pub fn media_beside(file: &Path) -> PathBuf {
-    let mut name = file.as_os_str().to_owned();
-    name.push(".media");
-    PathBuf::from(name)
+    beside(file, ".media")
 }
 
 fn utf8(path: &Path) -> anyhow::Result<&str> {
@@ -276,14 +277,7 @@ pub fn restore(file: &Path, database: &Path, media_dir: &Path) -> anyhow::Result
             file.display()
         );
     }
-    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(database))?;
+    let lock = open_lock(database)?;
     match lock.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(

@@ -49,16 +49,20 @@ pub(super) fn check_references(conn: &mut SqliteConnection, f: &ActivityFields) 
     }
 }
 
-/// Each `media_id` names a medium of the right kind: a photo for `photos`, a PDF for
-/// `documents`.
-fn media_errors(conn: &mut SqliteConnection, f: &ActivityFields) -> QueryResult<Vec<FieldError>> {
-    let ids: Vec<i32> = f
-        .photos
+/// The media `f`'s photos and documents name (ids beyond i32 name none).
+fn media_ids(f: &ActivityFields) -> Vec<i32> {
+    f.photos
         .iter()
         .filter_map(|p| p.media_id)
         .chain(f.documents.iter().filter_map(|d| d.media_id))
         .filter_map(|id| i32::try_from(id).ok())
-        .collect();
+        .collect()
+}
+
+/// Each `media_id` names a medium of the right kind: a photo for `photos`, a PDF for
+/// `documents`.
+fn media_errors(conn: &mut SqliteConnection, f: &ActivityFields) -> QueryResult<Vec<FieldError>> {
+    let ids = media_ids(f);
     let found = crate::media::repo::by_ids(conn, &ids)?;
     let mut errors = Vec::new();
     let wanted = [
@@ -100,13 +104,7 @@ pub(super) fn resolve_media(
     user: &AuthUser,
 ) -> ApiResult<ActivityFields> {
     let mut f = f.clone();
-    let ids: Vec<i32> = f
-        .photos
-        .iter()
-        .filter_map(|p| p.media_id)
-        .chain(f.documents.iter().filter_map(|d| d.media_id))
-        .filter_map(|id| i32::try_from(id).ok())
-        .collect();
+    let ids = media_ids(&f);
     if ids.is_empty() {
         return Ok(f);
     }
