@@ -248,6 +248,50 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub shutdown_timeout: u64,
 
+    /// Serve `/metrics` (Prometheus text) without a token on this separate address, e.g.
+    /// `127.0.0.1:9464` (keep it off the public network); default: no such listener.
+    #[arg(long, env = "DOAN_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+
+    /// Serve `/metrics` on the API's own address to a scraper sending this bearer token (at
+    /// least 16 characters); default: not served there (404).
+    #[arg(long, env = "DOAN_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
+    pub metrics_token: Option<String>,
+
+    /// Seconds a read (GET/HEAD) may take to produce its response before a 503 (writes are
+    /// never cut short: a change answered 503 must not commit afterwards).
+    #[arg(long, env = "DOAN_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// Most open client connections, all workers together; past it new connections wait in
+    /// the listen backlog until one closes.
+    #[arg(long, env = "DOAN_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// Seconds a client has to send a request's headers (a slow client is then answered 408
+    /// and disconnected).
+    #[arg(long, env = "DOAN_CLIENT_HEADER_TIMEOUT", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub client_header_timeout: u64,
+
+    /// Anonymous reads allowed per client address (an IPv6 /64) per minute, in bursts of as
+    /// many; 0 (default): no limit.
+    #[arg(long, env = "DOAN_RATE_LIMIT_READS", default_value_t = 0)]
+    pub rate_limit_reads: u32,
+
+    /// Writes (POST, PUT, PATCH, DELETE, logins included) allowed per client address per
+    /// minute, in bursts of as many; 0 (default): no limit.
+    #[arg(long, env = "DOAN_RATE_LIMIT_WRITES", default_value_t = 0)]
+    pub rate_limit_writes: u32,
+
+    /// Seconds between passive WAL checkpoints (they never wait for readers or writers; SQLite
+    /// also checkpoints after a commit leaves 1,000 pages in the WAL); 0: only SQLite's.
+    #[arg(long, env = "DOAN_CHECKPOINT_INTERVAL", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub checkpoint_interval: u64,
+
     /// Pooled SQLite connections (1 to 64). Reads run in parallel on them; writes queue on
     /// SQLite's one write lock whatever the size.
     #[arg(long, env = "DOAN_POOL_SIZE", default_value_t = 8,
@@ -349,6 +393,14 @@ impl ServeArgs {
             media_dir: None,
             media_max_bytes: 25 * 1024 * 1024,
             media_max_pixels: 50_000_000,
+            metrics_bind: None,
+            metrics_token: None,
+            request_timeout: 30,
+            max_connections: 10_000,
+            client_header_timeout: 5,
+            rate_limit_reads: 0,
+            rate_limit_writes: 0,
+            checkpoint_interval: 300,
         }
     }
 
@@ -392,4 +444,14 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
         return Err("must not have a query or fragment".into());
     }
     Ok(raw.trim_end_matches('/').to_string())
+}
+
+fn parse_metrics_token(raw: &str) -> Result<String, String> {
+    if raw.chars().count() < 16 {
+        return Err("must be at least 16 characters".into());
+    }
+    if !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be printable ASCII without spaces".into());
+    }
+    Ok(raw.to_string())
 }

@@ -80,9 +80,13 @@ pub enum AppError {
     /// 403: the caller may see this but not do it.
     #[error("forbidden: {0}")]
     Forbidden(String),
-    /// 429: too many failed logins; try again after this many seconds.
-    #[error("too many requests")]
-    TooManyRequests { retry_after: u64 },
+    /// 429: too many requests of a kind (`reason`: failed logins, requests from one address,
+    /// backups at once); try again after this many seconds.
+    #[error("too many requests: {reason}")]
+    TooManyRequests {
+        retry_after: u64,
+        reason: &'static str,
+    },
     /// 404: no such resource, route, or referenced filter value.
     #[error("not found: {0}")]
     NotFound(String),
@@ -169,12 +173,13 @@ impl AppError {
                 vec![],
             ),
             AppError::Forbidden(detail) => ("forbidden", "Forbidden", Some(detail.clone()), vec![]),
-            AppError::TooManyRequests { retry_after } => (
+            AppError::TooManyRequests {
+                retry_after,
+                reason,
+            } => (
                 "too-many-requests",
                 "Too many requests",
-                Some(format!(
-                    "too many failed logins; try again in {retry_after} seconds"
-                )),
+                Some(format!("{reason}; try again in {retry_after} seconds")),
                 vec![],
             ),
             AppError::NotFound(what) => ("not-found", "Not found", Some(what.clone()), vec![]),
@@ -316,7 +321,7 @@ impl ResponseError for AppError {
                     header::HeaderValue::from_static("Bearer realm=\"doan-api\""),
                 );
             }
-            AppError::TooManyRequests { retry_after } => {
+            AppError::TooManyRequests { retry_after, .. } => {
                 if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -337,6 +342,10 @@ impl From<diesel::result::Error> for AppError {
             }
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::conflict(
                 "the change would break a reference between resources (a referenced row is missing or still referenced)",
+            ),
+            // Another writer held SQLite's write lock longer than the busy timeout.
+            ref busy if crate::db::stats::is_busy(busy) => AppError::Unavailable(
+                "the database is busy with other writes; try again".into(),
             ),
             other => AppError::Internal(anyhow::Error::new(other)),
         }

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod health;
 pub mod http;
 pub mod media;
+pub mod metrics;
 pub mod openapi;
 pub mod organizations;
 pub mod seed;

@@ -207,6 +207,116 @@ pub fn add_common_responses(spec: &mut Spec) {
                     .or_insert_with(|| problem_ref(status));
             }
             op.responses.responses = responses;
+            cap_query_parameters(op);
         }
     }
+    add_links(spec);
+}
+
+/// Every query parameter's documented limits, as `http::query` enforces them: a string at most
+/// `MAX_PARAM_CHARS` characters (a shorter limit already documented, such as `q`'s, stays), a
+/// list at most `MAX_LIST_ITEMS` items (of at most `MAX_LIST_ITEM_CHARS`, so that the longest
+/// list documented fits in the value's limit).
+fn cap_query_parameters(op: &mut Operation) {
+    use crate::http::query::{MAX_LIST_ITEMS, MAX_LIST_ITEM_CHARS, MAX_PARAM_CHARS};
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    let is_string = |t: &SchemaType| match t {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    let cap =
+        |max: &mut Option<usize>, limit: usize| *max = Some(max.map_or(limit, |m| m.min(limit)));
+    for param in op.parameters.iter_mut().flatten() {
+        let RefOr::T(param) = param else { continue };
+        if !matches!(param.parameter_in, ParameterIn::Query) {
+            continue;
+        }
+        match param.schema.as_mut() {
+            Some(RefOr::T(Schema::Object(object))) if is_string(&object.schema_type) => {
+                cap(&mut object.max_length, MAX_PARAM_CHARS);
+            }
+            Some(RefOr::T(Schema::Array(array))) => {
+                cap(&mut array.max_items, MAX_LIST_ITEMS);
+                if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                    if let RefOr::T(Schema::Object(item)) = item.as_mut() {
+                        if is_string(&item.schema_type) && item.enum_values.is_none() {
+                            cap(&mut item.max_length, MAX_LIST_ITEM_CHARS);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The resources a client (or a stateful fuzzer) can follow from creation to deletion:
+/// (name in link names, collection path, the create operation's id, operation-id stem).
+const LINKED: [(&str, &str, &str); 6] = [
+    ("Activity", "/api/v1/activities", "activity"),
+    ("Cluster", "/api/v1/clusters", "cluster"),
+    ("Organization", "/api/v1/organizations", "organization"),
+    ("User", "/api/v1/users", "user"),
+    ("Media", "/api/v1/media", "media"),
+    ("Webhook", "/api/v1/webhooks", "webhook"),
+];
+
+/// OpenAPI links: from a created, read or updated resource to reading, changing and deleting
+/// it — the id from the response body, `If-Match` from its `ETag` (a 412 otherwise). They
+/// document the workflow and drive schemathesis's stateful phase (create → get → patch →
+/// delete, with what the server answered).
+fn add_links(spec: &mut Spec) {
+    for (name, collection, stem) in LINKED {
+        let item = format!("{collection}/{{id}}");
+        let targets: [(&str, HttpMethod, &str, [&str; 3]); 3] = [
+            (
+                collection,
+                HttpMethod::Post,
+                "201",
+                ["get", "update", "delete"],
+            ),
+            (&item, HttpMethod::Get, "200", ["update", "delete", ""]),
+            (&item, HttpMethod::Patch, "200", ["get", "delete", ""]),
+        ];
+        for (path, method, status, verbs) in targets {
+            let Some(item) = spec.paths.paths.get_mut(path) else {
+                continue;
+            };
+            let op = match method {
+                HttpMethod::Post => item.post.as_mut(),
+                HttpMethod::Get => item.get.as_mut(),
+                _ => item.patch.as_mut(),
+            };
+            let Some(RefOr::T(response)) = op.and_then(|op| op.responses.responses.get_mut(status))
+            else {
+                continue;
+            };
+            for verb in verbs.into_iter().filter(|v| !v.is_empty()) {
+                let (key, link) = link_to(verb, name, stem);
+                response.links.insert(key, link);
+            }
+        }
+    }
+}
+
+/// The link named `{Verb}{Name}` to operation `{verb}_{stem}`: the id from the response body;
+/// for a change or a deletion, `If-Match` from the response's `ETag`.
+fn link_to(verb: &str, name: &str, stem: &str) -> (String, RefOr<utoipa::openapi::link::Link>) {
+    let mut link = utoipa::openapi::link::LinkBuilder::new()
+        .operation_id(format!("{verb}_{stem}"))
+        .parameter("id", "$response.body#/id");
+    let mut title = verb.to_string();
+    title[..1].make_ascii_uppercase();
+    let description = if verb == "get" {
+        format!("Read this {stem}")
+    } else {
+        link = link.parameter("If-Match", "$response.header.ETag");
+        format!("{title} this {stem} (If-Match: its ETag)")
+    };
+    (
+        format!("{title}{name}"),
+        RefOr::T(link.description(description).build()),
+    )
 }

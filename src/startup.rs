@@ -73,6 +73,9 @@ pub fn openapi_json() -> String {
 /// A running server and where it listens.
 pub struct Application {
     server: Server,
+    /// The `--metrics-bind` listener, stopped with the API.
+    metrics_server: Option<Server>,
+    metrics_port: Option<u16>,
     port: u16,
     pool: DbPool,
     /// Set on SIGTERM/SIGINT: `/health/ready` answers 503.
@@ -179,14 +182,42 @@ impl Application {
         let origins = args.cors_origins();
         let data_pool = web::Data::new(pool.clone());
         let keys = web::Data::new(keys);
-        let throttle = web::Data::new(LoginThrottle::default());
+        let login_counters = crate::metrics::LoginCounters::default();
+        let throttle = web::Data::new(LoginThrottle::with_counters(login_counters.clone()));
+        let metrics = web::Data::new(
+            crate::metrics::Metrics::new(&pool, &login_counters)
+                .map_err(|e| anyhow::anyhow!("cannot set up the metrics: {e}"))?,
+        );
+        let metrics_data = metrics.clone();
+        let metrics_access = args.metrics_token.clone();
+        let request_timeout = web::Data::new(middleware::RequestTimeout(
+            std::time::Duration::from_secs(args.request_timeout),
+        ));
+        let rate_limits = web::Data::new(crate::http::limits::RateLimits::new(
+            args.rate_limit_reads,
+            args.rate_limit_writes,
+        ));
+        if !rate_limits.is_off() {
+            let limits = rate_limits.clone();
+            actix_web::rt::spawn(async move {
+                let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    limits.forget_idle();
+                }
+            });
+        }
+        if args.checkpoint_interval > 0 {
+            let every = std::time::Duration::from_secs(args.checkpoint_interval);
+            actix_web::rt::spawn(checkpoints(pool.clone(), every));
+        }
         let feed_settings = web::Data::new(FeedSettings {
             activity_url_template: args.activity_url_template.clone(),
             organization_url_template: args.organization_url_template.clone(),
             sitemap_urls_per_file: args.sitemap_urls_per_file as usize,
         });
         let mut server = HttpServer::new(move || {
-            let (app, spec) =
+            let (mut app, spec) =
                 App::new()
                     .into_utoipa_app()
                     .openapi({
@@ -196,6 +227,9 @@ impl Application {
                     .app_data(data_pool.clone())
                     .app_data(keys.clone())
                     .app_data(throttle.clone())
+                    .app_data(metrics.clone())
+                    .app_data(request_timeout.clone())
+                    .app_data(rate_limits.clone())
                     .app_data(web::Data::new(public_url.clone()))
                     .app_data(draining_data.clone())
                     .app_data(trusted_proxies.clone())
@@ -214,6 +248,13 @@ impl Application {
                     .split_for_parts();
             let mut spec = spec;
             openapi::add_common_responses(&mut spec);
+            if let Some(token) = &metrics_access {
+                app = app
+                    .app_data(web::Data::new(crate::metrics::Access {
+                        token: Some(token.clone()),
+                    }))
+                    .service(web::resource("/metrics").get(crate::metrics::on_api));
+            }
             app.service(web::resource("/swagger-ui").get(|| async {
                 HttpResponse::MovedPermanently()
                     .insert_header((header::LOCATION, "/swagger-ui/"))
@@ -221,6 +262,7 @@ impl Application {
             }))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
             .default_service(web::to(middleware::fallback))
+            .wrap(from_fn(crate::http::limits::rate_limit))
             .wrap(from_fn(middleware::head_as_get))
             .wrap(from_fn(middleware::read_only_docs))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
@@ -235,13 +277,42 @@ impl Application {
         let workers = args.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
+        // actix-web counts connections per worker.
+        let per_worker = usize::try_from(args.max_connections.div_ceil(workers as u64))
+            .unwrap_or(usize::MAX)
+            .max(1);
+        server = server
+            .max_connections(per_worker)
+            .client_request_timeout(std::time::Duration::from_secs(args.client_header_timeout));
         // Each worker runs Diesel work on blocking threads of its own; together no more of
         // them than connections (more would only wait at db::run's gate, each keeping its
         // allocator's memory: 49 threads and 560 MB at 100k without this cap).
         server = server
             .workers(workers)
             .worker_max_blocking_threads((pool_size as usize).div_ceil(workers));
+        let (metrics_server, metrics_port) = match &args.metrics_bind {
+            None => (None, None),
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (metrics): {e}"))?;
+                let port = listener.local_addr()?.port();
+                let metrics = metrics_data.clone();
+                let server = HttpServer::new(move || {
+                    App::new().app_data(metrics.clone()).route(
+                        "/metrics",
+                        web::get().to(crate::metrics::on_metrics_address),
+                    )
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)?
+                .run();
+                (Some(server), Some(port))
+            }
+        };
         Ok(Self {
+            metrics_server,
+            metrics_port,
             server: server.run(),
             port,
             pool,
@@ -252,6 +323,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the `--metrics-bind` listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn pool(&self) -> DbPool {
@@ -275,14 +351,38 @@ impl Application {
             actix_web::rt::time::sleep(drain).await;
             handle.stop(true).await;
         });
+        let metrics_handle = self.metrics_server.map(|metrics| {
+            let handle = metrics.handle();
+            actix_web::rt::spawn(metrics);
+            handle
+        });
         self.server.await?;
+        if let Some(metrics) = metrics_handle {
+            metrics.stop(true).await;
+        }
         let pool = self.pool.clone();
-        match web::block(move || db::checkpoint(&pool)).await {
+        match web::block(move || db::checkpoint(&pool, db::Checkpoint::Truncate)).await {
             Ok(Ok(())) => tracing::info!("the WAL is checkpointed into the database"),
             Ok(Err(e)) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
             Err(e) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
         }
         Ok(())
+    }
+}
+
+/// A passive checkpoint every `every` (counted in the metrics; a failure is logged and the
+/// next one tried as planned).
+async fn checkpoints(pool: DbPool, every: std::time::Duration) {
+    let mut tick = actix_web::rt::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let pool = pool.clone();
+        match web::block(move || db::checkpoint(&pool, db::Checkpoint::Passive)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "a periodic checkpoint failed"),
+            Err(e) => tracing::warn!(error = %e, "a periodic checkpoint failed"),
+        }
     }
 }
 

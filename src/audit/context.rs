@@ -41,6 +41,14 @@ pub async fn scope<F: std::future::Future>(meta: RequestMeta, f: F) -> F::Output
     REQUEST.scope(Arc::new(Mutex::new(meta)), f).await
 }
 
+/// As [`scope`], the caller keeping a handle on the context (to read who was authenticated).
+pub async fn scope_shared<F: std::future::Future>(
+    meta: Arc<Mutex<RequestMeta>>,
+    f: F,
+) -> F::Output {
+    REQUEST.scope(meta, f).await
+}
+
 /// The caller is known (the bearer token checked): its changes name it.
 pub fn authenticated(user: &AuthUser) {
     let _ = REQUEST.try_with(|meta| {

@@ -117,7 +117,9 @@ fn insert(
 /// Remove the entries older than `days` days (at least one); returns how many.
 pub fn purge_older_than(conn: &mut SqliteConnection, days: u32) -> QueryResult<usize> {
     let cutoff: NaiveDateTime = db::now() - chrono::Duration::days(i64::from(days.max(1)));
-    diesel::delete(audit_log::table.filter(audit_log::at.lt(cutoff))).execute(conn)
+    db::stats::write(conn, |conn| {
+        diesel::delete(audit_log::table.filter(audit_log::at.lt(cutoff))).execute(conn)
+    })
 }
 
 /// Remove what is past the retention now and every hour after, while the server runs.

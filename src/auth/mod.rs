@@ -73,7 +73,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 
 /// Equal bytes, compared without an early exit (the key is checked after the signature, so
 /// this is belt and braces).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

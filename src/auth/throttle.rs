@@ -22,6 +22,8 @@ const MAX_KEYS: usize = 50_000;
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
+    /// Failures and refusals, for `/metrics`.
+    counters: crate::metrics::LoginCounters,
 }
 
 /// A login attempt already counted as a failure; [`Attempt::succeeded`] un-counts it.
@@ -32,9 +34,27 @@ pub struct Attempt<'a> {
     user_key: String,
     addr_key: String,
     at: Instant,
+    succeeded: bool,
+}
+
+impl Drop for Attempt<'_> {
+    /// An attempt that ends without [`Attempt::succeeded`] is a failed login.
+    fn drop(&mut self) {
+        if !self.succeeded {
+            self.throttle.counters.failed.inc();
+        }
+    }
 }
 
 impl LoginThrottle {
+    /// A throttle counting into `counters` (registered with the server's metrics).
+    pub fn with_counters(counters: crate::metrics::LoginCounters) -> Self {
+        Self {
+            counters,
+            ..Self::default()
+        }
+    }
+
     fn user_key(username: &str) -> String {
         format!("user:{}", username.to_lowercase())
     }
@@ -86,6 +106,7 @@ impl LoginThrottle {
             }
         }
         if let Some(wait) = wait {
+            self.counters.throttled.inc();
             return Err(wait);
         }
         for key in [&user_key, &addr_key] {
@@ -96,6 +117,7 @@ impl LoginThrottle {
             user_key,
             addr_key,
             at: now,
+            succeeded: false,
         })
     }
 }
@@ -103,7 +125,8 @@ impl LoginThrottle {
 impl Attempt<'_> {
     /// The password was right: this attempt is no failure, and the username starts afresh. The
     /// address keeps its other failures.
-    pub fn succeeded(self) {
+    pub fn succeeded(mut self) {
+        self.succeeded = true;
         let mut map = self
             .throttle
             .failures

@@ -25,9 +25,10 @@ use crate::error::{ApiResult, AppError, Problem};
 pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResult<HttpResponse> {
     // One at a time: each is a full copy of the database on disk for a moment.
     static ONE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-    let permit = ONE
-        .try_acquire()
-        .map_err(|_| AppError::TooManyRequests { retry_after: 30 })?;
+    let permit = ONE.try_acquire().map_err(|_| AppError::TooManyRequests {
+        retry_after: 30,
+        reason: "a backup is already being made",
+    })?;
     // Beside the database (the same file system, not a RAM disk), removed on every way out:
     // the snapshot is written, opened and unlinked in one go, then read from the open file.
     let path = pool.path.with_file_name(format!(

@@ -8,6 +8,7 @@ pub mod precondition;
 pub mod schema;
 pub mod search;
 pub mod slugs;
+pub mod stats;
 pub mod tree;
 
 use std::path::Path;
@@ -33,6 +34,8 @@ pub struct DbPool {
     gate: std::sync::Arc<tokio::sync::Semaphore>,
     /// The database file.
     pub path: std::path::PathBuf,
+    /// What the pool and SQLite count, for `/metrics`.
+    pub stats: std::sync::Arc<stats::DbStats>,
     /// `{database}.lock`, held shared while the pool lives: `doan-api restore` refuses to
     /// replace a database any process (server or command) has open.
     _lock: std::sync::Arc<std::fs::File>,
@@ -127,6 +130,7 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
         pool,
         gate,
         path: path.to_path_buf(),
+        stats: Default::default(),
         _lock: std::sync::Arc::new(lock),
     })
 }
@@ -145,10 +149,27 @@ where
     F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let permit = tokio::time::timeout(CONNECTION_TIMEOUT, pool.gate.clone().acquire_owned())
-        .await
-        .map_err(|_| AppError::Unavailable("database connection unavailable: timed out".into()))?
-        .map_err(|e| AppError::internal(format!("the database gate is closed: {e}")))?;
+    let permit = match pool.gate.clone().try_acquire_owned() {
+        Ok(permit) => permit,
+        Err(_) => {
+            // Every connection is in use: wait (asynchronously), counted and timed.
+            pool.stats.pool_waits.inc();
+            let waited = std::time::Instant::now();
+            let permit =
+                tokio::time::timeout(CONNECTION_TIMEOUT, pool.gate.clone().acquire_owned())
+                    .await
+                    .map_err(|_| {
+                        pool.stats.pool_timeouts.inc();
+                        AppError::Unavailable("database connection unavailable: timed out".into())
+                    })?
+                    .map_err(|e| AppError::internal(format!("the database gate is closed: {e}")))?;
+            pool.stats
+                .pool_wait_seconds
+                .observe(waited.elapsed().as_secs_f64());
+            permit
+        }
+    };
+    let stats = pool.stats.clone();
     let pool = pool.pool.clone();
     // The request's span (with its id) follows the work onto the blocking thread, so what is
     // logged there says which request it served.
@@ -159,11 +180,13 @@ where
         let _permit = permit;
         span.in_scope(|| {
             crate::audit::context::with(meta, || {
-                let mut conn = pool.get()?;
-                let result = f(&mut conn);
-                // Its transaction is over: an event it enqueued can be sent now.
-                crate::webhooks::wake_if_enqueued();
-                result
+                stats::with(stats, || {
+                    let mut conn = pool.get()?;
+                    let result = f(&mut conn);
+                    // Its transaction is over: an event it enqueued can be sent now.
+                    crate::webhooks::wake_if_enqueued();
+                    result
+                })
             })
         })
     })
@@ -199,14 +222,59 @@ pub fn ts_text(ts: chrono::NaiveDateTime) -> String {
     ts.format("%F %T%.f").to_string()
 }
 
-/// Move the WAL's pages into the database file and empty it (at shutdown: the file alone is
-/// then the whole database).
-pub fn checkpoint(pool: &DbPool) -> anyhow::Result<()> {
+/// How a checkpoint runs: `Passive` never waits for readers or writers (the periodic one);
+/// `Truncate` waits for them and empties the WAL (at shutdown: the file alone is then the
+/// whole database).
+#[derive(Debug, Clone, Copy)]
+pub enum Checkpoint {
+    Passive,
+    Truncate,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CheckpointRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    checkpointed: i32,
+}
+
+/// Move the WAL's pages into the database file, counted in the pool's figures.
+pub fn checkpoint(pool: &DbPool, mode: Checkpoint) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    let (sql, label) = match mode {
+        Checkpoint::Passive => ("PRAGMA wal_checkpoint(PASSIVE)", "passive"),
+        Checkpoint::Truncate => ("PRAGMA wal_checkpoint(TRUNCATE)", "truncate"),
+    };
     let mut conn = pool.pool.get()?;
-    diesel::connection::SimpleConnection::batch_execute(
-        &mut *conn,
-        "PRAGMA wal_checkpoint(TRUNCATE);",
-    )?;
+    let row = match diesel::sql_query(sql).get_result::<CheckpointRow>(&mut *conn) {
+        Ok(row) => row,
+        Err(e) => {
+            pool.stats
+                .checkpoints
+                .with_label_values(&[label, "error"])
+                .inc();
+            return Err(e.into());
+        }
+    };
+    // `busy`: it could not finish (a reader or writer in the way); `log` is -1 when the
+    // database is not in WAL mode.
+    let outcome = if row.busy != 0 { "busy" } else { "done" };
+    pool.stats
+        .checkpoints
+        .with_label_values(&[label, outcome])
+        .inc();
+    pool.stats.wal_frames.set(i64::from(row.log.max(0)));
+    pool.stats
+        .wal_frames_checkpointed
+        .set(i64::from(row.checkpointed.max(0)));
+    if row.busy == 0 {
+        pool.stats
+            .last_checkpoint
+            .set(chrono::Utc::now().timestamp());
+    }
     Ok(())
 }
 

@@ -32,7 +32,19 @@ fn new_id() -> String {
     hex::encode(rand::random::<[u8; 12]>())
 }
 
-/// Outermost: assign the request id, run the request in a span carrying it, log one line.
+/// How long a read may take to produce its response head (`--request-timeout`); writes are
+/// never cut short (a change answered 503 must not commit afterwards).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub std::time::Duration);
+
+/// Reads the timeout does not cover: their response is a snapshot made before it starts.
+fn untimed(path: &str) -> bool {
+    path == "/api/v1/admin/backup" || path == "/api/v1/export"
+}
+
+/// Outermost: assign the request id, run the request in a span carrying it (under the read
+/// timeout), count it in the metrics, log one line: request id, method, path, route template,
+/// status, latency, and the user id when a token was accepted (never the token).
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -48,31 +60,79 @@ pub async fn request_context(
     let path = req.path().to_string();
     let span = tracing::info_span!("request", request_id = %id);
     let started = Instant::now();
+    let metrics = req
+        .app_data::<web::Data<crate::metrics::Metrics>>()
+        .cloned();
+    let _in_flight = metrics.as_ref().map(|m| m.started());
+    let timeout = req
+        .app_data::<web::Data<RequestTimeout>>()
+        .map(|t| t.0)
+        .filter(|_| matches!(method, Method::GET | Method::HEAD) && !untimed(&path));
     // Handlers and extractors turn their errors into responses; an `Err` here can only come
     // from a middleware, and actix-web renders it. (Cloning the request to build a response
     // here would break routing, which needs the request uniquely owned.)
     // A panic anywhere below becomes a 500 problem carrying the request id (the connection is
     // not dropped with an empty reply); the log has the panic message.
-    let meta = crate::audit::context::RequestMeta {
+    let meta = std::sync::Arc::new(std::sync::Mutex::new(crate::audit::context::RequestMeta {
         request_id: Some(id.clone()),
         client_addr: crate::http::links::client_ip(req.request()).map(|a| a.to_string()),
         actor: None,
         base_url: Some(crate::http::links::own_base(req.request())),
+    }));
+    let handled = std::panic::AssertUnwindSafe(crate::audit::context::scope_shared(
+        meta.clone(),
+        next.call(req).instrument(span.clone()),
+    ))
+    .catch_unwind();
+    let outcome = match timeout {
+        None => Ok(handled.await),
+        Some(limit) => tokio::time::timeout(limit, handled).await,
     };
-    let handled = crate::audit::context::scope(meta, next.call(req).instrument(span.clone()));
-    let outcome = std::panic::AssertUnwindSafe(handled).catch_unwind().await;
+    let user_id = meta
+        .lock()
+        .ok()
+        .and_then(|m| m.actor.as_ref().map(|a| a.id));
+    let log = |status: u16, route: Option<&str>| {
+        let took = started.elapsed();
+        if let Some(metrics) = &metrics {
+            metrics.answered(method.as_str(), route, status, took);
+        }
+        let latency_ms = format!("{:.2}", took.as_secs_f64() * 1000.0);
+        let route = route.unwrap_or(crate::metrics::UNMATCHED);
+        span.in_scope(|| {
+            tracing::info!(%method, %path, route, status, latency_ms, user_id, "request");
+        });
+    };
     let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(panic) => {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(panic)) => {
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(no message)".into());
             span.in_scope(|| tracing::error!(%method, %path, panic = %message, "handler panicked"));
-            return Err(Panicked {
+            log(500, None);
+            return Err(Aborted {
                 request_id: id,
                 path,
+                why: Why::Panicked,
+            }
+            .into());
+        }
+        Err(_elapsed) => {
+            let limit = timeout.unwrap_or_default();
+            span.in_scope(|| {
+                tracing::warn!(%method, %path, limit_seconds = limit.as_secs_f64(), "request timed out")
+            });
+            if let Some(metrics) = &metrics {
+                metrics.timed_out();
+            }
+            log(503, None);
+            return Err(Aborted {
+                request_id: id,
+                path,
+                why: Why::TimedOut(limit),
             }
             .into());
         }
@@ -83,14 +143,14 @@ pub async fn request_context(
             span.in_scope(
                 || tracing::warn!(%method, %path, error = %err, "request failed in a middleware"),
             );
+            log(err.as_response_error().status_code().as_u16(), None);
             return Err(err);
         }
     };
-    let status = res.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        tracing::info!(%method, %path, status, elapsed_ms = format!("{elapsed_ms:.2}"), "request");
-    });
+    log(
+        res.status().as_u16(),
+        res.request().match_pattern().as_deref(),
+    );
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID), value);
@@ -98,32 +158,57 @@ pub async fn request_context(
     Ok(res)
 }
 
-/// A request whose handling panicked: answered as a 500 problem naming the request id. (The
-/// request itself is gone with the unwound handler, so this error renders its own response,
-/// `instance` and `X-Request-Id` included.)
-#[derive(Debug, thiserror::Error)]
-#[error("the handler of {path} panicked (request {request_id})")]
-pub struct Panicked {
-    request_id: String,
-    path: String,
+#[derive(Debug)]
+enum Why {
+    Panicked,
+    TimedOut(std::time::Duration),
 }
 
-impl actix_web::ResponseError for Panicked {
+/// A request whose handling panicked (500) or ran past the read timeout (503): answered with
+/// a problem naming the request id. (The request itself is gone with the unwound or dropped
+/// handler, so this error renders its own response, `instance` and `X-Request-Id` included.)
+#[derive(Debug, thiserror::Error)]
+#[error("the handler of {path} was aborted ({why:?}, request {request_id})")]
+pub struct Aborted {
+    request_id: String,
+    path: String,
+    why: Why,
+}
+
+impl actix_web::ResponseError for Aborted {
     fn status_code(&self) -> actix_web::http::StatusCode {
-        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+        match self.why {
+            Why::Panicked => actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            Why::TimedOut(_) => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut problem = AppError::internal("panic").problem();
-        problem.detail = Some(format!(
-            "an unexpected error occurred; it has been logged with request id {}",
-            self.request_id
-        ));
+        let mut problem = match self.why {
+            Why::Panicked => {
+                let mut problem = AppError::internal("panic").problem();
+                problem.detail = Some(format!(
+                    "an unexpected error occurred; it has been logged with request id {}",
+                    self.request_id
+                ));
+                problem
+            }
+            Why::TimedOut(limit) => AppError::Unavailable(format!(
+                "the request took longer than {} seconds (request id {}); try again, or narrow it",
+                limit.as_secs_f64(),
+                self.request_id
+            ))
+            .problem(),
+        };
         problem.instance = Some(self.path.clone());
         let mut res = problem_response(&problem, None);
         if let Ok(value) = HeaderValue::from_str(&self.request_id) {
             res.headers_mut()
                 .insert(HeaderName::from_static(REQUEST_ID), value);
+        }
+        if let Why::TimedOut(_) = self.why {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         res
     }

@@ -4,6 +4,7 @@ pub mod body;
 pub mod csv;
 pub mod dates;
 pub mod etag;
+pub mod limits;
 pub mod links;
 pub mod list;
 pub mod middleware;

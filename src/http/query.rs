@@ -24,8 +24,31 @@ impl<T> Qs<T> {
     }
 }
 
+/// Longest value of any query parameter, in characters (`q` has its own, shorter limit): a
+/// `cursor` carries sort keys such as a 300-character title; a list at most
+/// [`MAX_LIST_ITEMS`] items of up to [`MAX_LIST_ITEM_CHARS`] characters fits.
+pub const MAX_PARAM_CHARS: usize = 4096;
+/// Most items in a comma-separated list parameter.
+pub const MAX_LIST_ITEMS: usize = 100;
+/// The longest list item the spec documents (so that a list of the most items fits).
+pub const MAX_LIST_ITEM_CHARS: usize = 40;
+
+/// Every parameter's value within its length limit: a 400 naming the first that is not.
+fn check_lengths(query: &str) -> Result<(), AppError> {
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if value.chars().count() > MAX_PARAM_CHARS {
+            return Err(AppError::bad_param(
+                &key,
+                format!("must be at most {MAX_PARAM_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parse a raw query string into `T` (used by [`Qs`] and by tests of the parser).
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    check_lengths(query)?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -81,6 +104,7 @@ pub struct Split<A, B>(pub A, pub B);
 pub fn parse_split<A: DeserializeOwned, B: DeserializeOwned>(
     query: &str,
 ) -> Result<Split<A, B>, AppError> {
+    check_lengths(query)?;
     let (a_fields, b_fields) = (field_names::<A>(), field_names::<B>());
     let mut a = form_urlencoded::Serializer::new(String::new());
     let mut b = form_urlencoded::Serializer::new(String::new());
@@ -216,6 +240,9 @@ where
             f.write_str("a comma-separated list")
         }
         fn visit_str<E: de::Error>(self, s: &str) -> Result<Vec<T>, E> {
+            if s.split(',').count() > MAX_LIST_ITEMS {
+                return Err(E::custom(format!("has more than {MAX_LIST_ITEMS} items")));
+            }
             s.split(',')
                 .map(|item| {
                     let item = item.trim();
@@ -330,5 +357,29 @@ mod tests {
             field_of(parse_query::<Q>("active=yes").unwrap_err()),
             "active"
         );
+    }
+
+    #[test]
+    fn long_values_and_long_lists_are_refused_by_name() {
+        let long = "a".repeat(MAX_PARAM_CHARS + 1);
+        let err = parse_query::<Q>(&format!("color={long}")).unwrap_err();
+        assert_eq!(field_of(err), "color");
+        // Characters, not bytes: 4,096 Vietnamese letters pass the length check.
+        let letters = "ư".repeat(MAX_PARAM_CHARS);
+        let err = parse_query::<Q>(&format!("color={letters}")).unwrap_err();
+        assert!(format!("{err:?}").contains("red"), "{err:?}");
+        let many = vec!["red"; MAX_LIST_ITEMS + 1].join(",");
+        let err = parse_query::<Q>(&format!("color={many}")).unwrap_err();
+        assert!(
+            format!("{err:?}").contains("more than 100 items"),
+            "{err:?}"
+        );
+        let enough = vec!["red"; MAX_LIST_ITEMS].join(",");
+        assert!(parse_query::<Q>(&format!("color={enough}")).is_ok());
+        // A split query checks its values before splitting them.
+        let err = parse_split::<Q, Q>(&format!("page=1&color={long}"))
+            .err()
+            .unwrap();
+        assert_eq!(field_of(err), "color");
     }
 }

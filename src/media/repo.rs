@@ -314,7 +314,7 @@ pub fn insert(
     } else {
         MediaKind::Image
     };
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         for (_, f) in &p.files {
             store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
         }
@@ -439,7 +439,7 @@ pub fn update(
     patch: UpdateMedia,
     if_match: Option<String>,
 ) -> ApiResult<MediaRow> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = find(conn, user, id)?;
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
@@ -527,15 +527,12 @@ pub fn delete(
             "only an admin may delete a medium that activities use (force=true)".into(),
         ));
     }
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = find(conn, user, id)?;
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of(&row.to_dto(organization))?,
-        )?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(organization))?)?;
         let users = uses(conn, row.id)?;
         if !users.is_empty() && !force {
             // Those the caller may see are named; the others (another unit's drafts, say)
@@ -596,7 +593,11 @@ pub fn delete(
         if !users.is_empty() {
             entry.detail = Some(format!(
                 "forced: removed from activities {}",
-                users.iter().map(|u| u.id.to_string()).collect::<Vec<_>>().join(", ")
+                users
+                    .iter()
+                    .map(|u| u.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         crate::audit::record(conn, entry)?;
@@ -628,7 +629,7 @@ pub fn remove_unlisted(
     if names.is_empty() {
         return Ok(());
     }
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let listed = listed_files(conn)?;
         for name in names.iter().filter(|n| !listed.contains(*n)) {
             store.delete(name).map_err(AppError::internal)?;
@@ -658,7 +659,7 @@ pub fn collect_garbage(
     let cutoff = std::time::SystemTime::UNIX_EPOCH
         + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
     let on_disk = store.list().map_err(AppError::internal)?;
-    let (collected, freed) = conn.immediate_transaction(|conn| -> ApiResult<_> {
+    let (collected, freed) = crate::db::stats::write(conn, |conn| -> ApiResult<_> {
         let rows: Vec<MediaRow> = diesel::sql_query(format!(
             "SELECT m.* FROM media m WHERE m.created_at < ? AND {UNATTACHED} ORDER BY m.id"
         ))

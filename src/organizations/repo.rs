@@ -421,7 +421,7 @@ pub fn create(
             return Err(AppError::Validation(errors));
         }
     }
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         check_references(conn, None, &fields)?;
         let slug = crate::db::slugs::choose(conn, "organizations", slug, &fields.name)?;
         let now = db::now();
@@ -462,7 +462,7 @@ pub fn update(
     expected: Precondition<OrganizationDetail>,
     renamed: RenameHook,
 ) -> ApiResult<OrganizationDetail> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let current = detail(conn, id)?;
         expected.check(&current)?;
@@ -512,7 +512,7 @@ pub fn delete(
     key: &str,
     expected: Precondition<OrganizationDetail>,
 ) -> ApiResult<()> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let current = detail(conn, id)?;
         expected.check(&current)?;

@@ -190,6 +190,7 @@ pub async fn create_token(
             .begin(&input.username, &address)
             .map_err(|wait| AppError::TooManyRequests {
                 retry_after: wait.as_secs().max(1),
+                reason: "too many failed logins",
             })?;
     let username = input.username.clone();
     let row = db::run(&pool, move |conn| repo::by_username(conn, &username)).await?;
@@ -274,6 +275,7 @@ pub async fn change_password(
         .begin(&user.username, &client_address(&req))
         .map_err(|wait| AppError::TooManyRequests {
             retry_after: wait.as_secs().max(1),
+            reason: "too many failed logins",
         })?;
     let user_id = user.id;
     let current = db::run(&pool, move |conn| repo::load(conn, user_id)).await?;

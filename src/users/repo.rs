@@ -162,7 +162,7 @@ pub fn create(
     password_hash: String,
 ) -> ApiResult<User> {
     let username = input.username.to_lowercase();
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let org = check_organization(conn, input.organization_id)?;
         let taken: bool = diesel::select(diesel::dsl::exists(
             users::table.filter(users::username.eq(&username)),
@@ -217,7 +217,7 @@ pub fn update(
     new_hash: Option<String>,
     if_match: Option<String>,
 ) -> ApiResult<User> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
@@ -282,7 +282,7 @@ pub fn update(
 
 /// Delete a user (its tokens die with it); never the last active admin.
 pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) -> ApiResult<()> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
@@ -332,7 +332,7 @@ pub fn logged_in(
     keys: &TokenKeys,
     row: &UserRow,
 ) -> ApiResult<String> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         diesel::update(users::table.find(row.id))
             .set(users::last_login_at.eq(db::now()))
             .execute(conn)?;
@@ -351,7 +351,7 @@ pub fn change_password(
     checked: &UserRow,
     new_hash: String,
 ) -> ApiResult<String> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = load(conn, checked.id)?;
         if row.version != checked.version || row.token_version != checked.token_version {
             return Err(AppError::conflict(

@@ -152,7 +152,7 @@ pub fn create(
         check_url(&input.url, settings.allow_private).map_err(|e| AppError::Validation(vec![e]))?;
     let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>()));
     let now = db::now();
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let id: i32 = diesel::insert_into(webhooks::table)
             .values((
                 webhooks::url.eq(&url),
@@ -183,7 +183,7 @@ pub fn update(
     if_match: Option<String>,
     settings: &Settings,
 ) -> ApiResult<Webhook> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = find(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
         let url = match &patch.url {
@@ -239,7 +239,7 @@ pub fn update(
 }
 
 pub fn delete(conn: &mut SqliteConnection, id: i64, if_match: Option<String>) -> ApiResult<()> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = find(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
         diesel::delete(webhooks::table.find(row.id)).execute(conn)?;
@@ -351,7 +351,7 @@ pub fn redeliver(
     webhook_id: i64,
     delivery: i64,
 ) -> ApiResult<Delivery> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = find(conn, webhook_id)?;
         let not_found =
             || AppError::not_found(format!("webhook {webhook_id} has no delivery {delivery}"));
@@ -431,7 +431,7 @@ pub fn claim_due(
     now: NaiveDateTime,
     limit: i64,
 ) -> ApiResult<Vec<Attempt>> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let due: Vec<Due> = webhook_deliveries::table
             .inner_join(webhooks::table)
             .inner_join(webhook_events::table)
@@ -524,7 +524,7 @@ pub fn record(
     settings: &Settings,
 ) -> ApiResult<()> {
     let now = db::now();
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let attempts = attempt.attempts + 1;
         let ok = outcome.succeeded();
         let (status, next) = if ok {

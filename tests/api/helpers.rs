@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: DbPool,
     pub db_path: std::path::PathBuf,
+    /// `http://127.0.0.1:port` of the `--metrics-bind` listener, when set.
+    pub metrics_address: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -40,6 +42,9 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
     // The same key the app uses (configured, or the file it created beside the database).
     let keys = TokenKeys::load(secret.as_deref(), &db_path, ttl).expect("token keys");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let pool = app.pool();
     actix_web::rt::spawn(app.run_until_stopped());
     let admin_token = {
@@ -65,6 +70,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
             .expect("client"),
         pool,
         db_path,
+        metrics_address,
         _dir: dir,
     }
 }

@@ -16,6 +16,7 @@ mod media;
 mod media_use;
 mod migrations;
 mod openapi;
+mod operations;
 mod organizations;
 mod publishing;
 mod query_counts;

@@ -20,7 +20,7 @@ pub fn review(
             "is required to return an activity: say what to change",
         ));
     }
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_row(conn, key)?;
         if row.deleted_at.is_some() || !viewer.may_see(&row) {
@@ -79,7 +79,12 @@ pub fn review(
         let activity = detail(conn, &updated)?;
         record_revision(conn, &activity, Some(&user.username), now, Some(&note))?;
         if activity.status == Status::Published {
-            webhooks::enqueue(conn, webhooks::Event::ActivityPublished, activity.id, &activity)?;
+            webhooks::enqueue(
+                conn,
+                webhooks::Event::ActivityPublished,
+                activity.id,
+                &activity,
+            )?;
         }
         audit::record(
             conn,

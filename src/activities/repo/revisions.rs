@@ -106,7 +106,7 @@ pub fn restore_revision(
     n: i64,
     if_match: Option<String>,
 ) -> ApiResult<Activity> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         // A version that does not exist is a 404 whatever the If-Match says.

@@ -63,7 +63,7 @@ pub fn put_roster(
     year: i32,
     input: &PutRoster,
 ) -> ApiResult<Roster> {
-    conn.immediate_transaction(|conn| {
+    crate::db::stats::write(conn, |conn| {
         let row = find(conn, key)?;
         let below: Vec<i32> = tree::descendants(conn, row.bloc_id)?;
         let mut errors = Vec::new();
