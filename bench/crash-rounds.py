@@ -151,6 +151,9 @@ class Writer(threading.Thread):
                     return
                 self.errors.append(f"writer {self.w}: connection error before the kill: {e!r}")
                 time.sleep(0.05)
+            except Exception as e:  # anything else (a missing ETag…) fails the round, loudly
+                self.errors.append(f"writer {self.w}: {e!r}")
+                return
 
 
 def integrity(db, work):

@@ -321,6 +321,10 @@ impl ResponseError for AppError {
                     header::HeaderValue::from_static("Bearer realm=\"doan-api\""),
                 );
             }
+            AppError::Unavailable(_) => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            }
             AppError::TooManyRequests { retry_after, .. } => {
                 if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -214,11 +214,12 @@ pub fn add_common_responses(spec: &mut Spec) {
 }
 
 /// Every query parameter's documented limits, as `http::query` enforces them: a string at most
-/// `MAX_PARAM_CHARS` characters (a shorter limit already documented, such as `q`'s, stays), a
-/// list at most `MAX_LIST_ITEMS` items (of at most `MAX_LIST_ITEM_CHARS`, so that the longest
-/// list documented fits in the value's limit).
+/// `MAX_PARAM_CHARS` characters, a `cursor` `MAX_CURSOR_CHARS` of base64url, a list at most
+/// `MAX_LIST_ITEMS` items of at most `MAX_LIST_ITEM_CHARS`.
 fn cap_query_parameters(op: &mut Operation) {
-    use crate::http::query::{MAX_LIST_ITEMS, MAX_LIST_ITEM_CHARS, MAX_PARAM_CHARS};
+    use crate::http::query::{
+        MAX_CURSOR_CHARS, MAX_LIST_ITEMS, MAX_LIST_ITEM_CHARS, MAX_PARAM_CHARS,
+    };
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
     let is_string = |t: &SchemaType| match t {
@@ -233,9 +234,15 @@ fn cap_query_parameters(op: &mut Operation) {
         if !matches!(param.parameter_in, ParameterIn::Query) {
             continue;
         }
+        let cursor = param.name == "cursor";
         match param.schema.as_mut() {
             Some(RefOr::T(Schema::Object(object))) if is_string(&object.schema_type) => {
-                cap(&mut object.max_length, MAX_PARAM_CHARS);
+                if cursor {
+                    cap(&mut object.max_length, MAX_CURSOR_CHARS);
+                    object.pattern = Some("^[A-Za-z0-9_-]*$".into());
+                } else {
+                    cap(&mut object.max_length, MAX_PARAM_CHARS);
+                }
             }
             Some(RefOr::T(Schema::Array(array))) => {
                 cap(&mut array.max_items, MAX_LIST_ITEMS);
@@ -293,8 +300,9 @@ fn add_links(spec: &mut Spec) {
             else {
                 continue;
             };
+            let etag = response.headers.contains_key("ETag");
             for verb in verbs.into_iter().filter(|v| !v.is_empty()) {
-                let (key, link) = link_to(verb, name, stem);
+                let (key, link) = link_to(verb, name, stem, etag);
                 response.links.insert(key, link);
             }
         }
@@ -302,18 +310,25 @@ fn add_links(spec: &mut Spec) {
 }
 
 /// The link named `{Verb}{Name}` to operation `{verb}_{stem}`: the id from the response body;
-/// for a change or a deletion, `If-Match` from the response's `ETag`.
-fn link_to(verb: &str, name: &str, stem: &str) -> (String, RefOr<utoipa::openapi::link::Link>) {
+/// for a change or a deletion, `If-Match` from the response's `ETag` (when it sends one).
+fn link_to(
+    verb: &str,
+    name: &str,
+    stem: &str,
+    etag: bool,
+) -> (String, RefOr<utoipa::openapi::link::Link>) {
     let mut link = utoipa::openapi::link::LinkBuilder::new()
         .operation_id(format!("{verb}_{stem}"))
         .parameter("id", "$response.body#/id");
     let mut title = verb.to_string();
     title[..1].make_ascii_uppercase();
-    let description = if verb == "get" {
-        format!("Read this {stem}")
-    } else {
-        link = link.parameter("If-Match", "$response.header.ETag");
-        format!("{title} this {stem} (If-Match: its ETag)")
+    let description = match verb {
+        "get" => format!("Read this {stem}"),
+        _ if etag => {
+            link = link.parameter("If-Match", "$response.header.ETag");
+            format!("{title} this {stem} (If-Match: its ETag)")
+        }
+        _ => format!("{title} this {stem}"),
     };
     (
         format!("{title}{name}"),

@@ -304,6 +304,8 @@ impl Application {
                     )
                 })
                 .workers(1)
+                // Stopped after the API: a scraper's open connection must not hold the exit.
+                .shutdown_timeout(1)
                 .disable_signals()
                 .listen(listener)?
                 .run();

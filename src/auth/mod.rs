@@ -63,7 +63,7 @@ struct TokenUser {
     token_key: String,
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
@@ -132,6 +132,10 @@ async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
         .app_data::<web::Data<DbPool>>()
         .ok_or_else(|| AppError::internal("database pool is not configured"))?
         .clone();
+    // A token whose signature fails never costs a database connection.
+    if keys.verify(&token).is_none() {
+        return Err(AppError::Unauthorized);
+    }
     let user = db::run(&pool, move |conn| authenticate(conn, &keys, &token)).await?;
     // What this request changes is recorded as done by this user.
     crate::audit::context::authenticated(&user);

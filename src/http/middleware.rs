@@ -58,6 +58,9 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_string();
+    // The route template, for the metrics of a request that never returns its response (a
+    // panic, a timeout).
+    let pattern = req.match_pattern();
     let span = tracing::info_span!("request", request_id = %id);
     let started = Instant::now();
     let metrics = req
@@ -112,7 +115,7 @@ pub async fn request_context(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(no message)".into());
             span.in_scope(|| tracing::error!(%method, %path, panic = %message, "handler panicked"));
-            log(500, None);
+            log(500, pattern.as_deref());
             return Err(Aborted {
                 request_id: id,
                 path,
@@ -128,7 +131,7 @@ pub async fn request_context(
             if let Some(metrics) = &metrics {
                 metrics.timed_out();
             }
-            log(503, None);
+            log(503, pattern.as_deref());
             return Err(Aborted {
                 request_id: id,
                 path,
@@ -143,7 +146,10 @@ pub async fn request_context(
             span.in_scope(
                 || tracing::warn!(%method, %path, error = %err, "request failed in a middleware"),
             );
-            log(err.as_response_error().status_code().as_u16(), None);
+            log(
+                err.as_response_error().status_code().as_u16(),
+                pattern.as_deref(),
+            );
             return Err(err);
         }
     };

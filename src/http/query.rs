@@ -24,22 +24,32 @@ impl<T> Qs<T> {
     }
 }
 
-/// Longest value of any query parameter, in characters (`q` has its own, shorter limit): a
-/// `cursor` carries sort keys such as a 300-character title; a list at most
-/// [`MAX_LIST_ITEMS`] items of up to [`MAX_LIST_ITEM_CHARS`] characters fits.
-pub const MAX_PARAM_CHARS: usize = 4096;
-/// Most items in a comma-separated list parameter.
-pub const MAX_LIST_ITEMS: usize = 100;
-/// The longest list item the spec documents (so that a list of the most items fits).
-pub const MAX_LIST_ITEM_CHARS: usize = 40;
+/// Longest value of a query parameter, in characters (`q` and keys fit: slugs are at most 100).
+pub const MAX_PARAM_CHARS: usize = 200;
+/// Longest `cursor`: base64url of the sort keys it carries (a 300-character title in any
+/// script fits).
+pub const MAX_CURSOR_CHARS: usize = 8192;
+/// Most items in a comma-separated list parameter (an activity has at most 20 tags).
+pub const MAX_LIST_ITEMS: usize = 20;
+/// Longest item of a list parameter (tag names are at most 60 characters, slugs 100).
+pub const MAX_LIST_ITEM_CHARS: usize = 100;
+/// The parameters that are comma-separated lists somewhere: [`de_list`] checks their items
+/// (where one of these names is a single value, it is a code, which a long value is not: it is
+/// refused by name all the same).
+pub const LIST_PARAMS: [&str; 6] = ["category", "tag", "status", "kind", "role", "group_by"];
 
 /// Every parameter's value within its length limit: a 400 naming the first that is not.
 fn check_lengths(query: &str) -> Result<(), AppError> {
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if value.chars().count() > MAX_PARAM_CHARS {
+        let limit = match key.as_ref() {
+            "cursor" => MAX_CURSOR_CHARS,
+            k if LIST_PARAMS.contains(&k) => MAX_LIST_ITEMS * (MAX_LIST_ITEM_CHARS + 1),
+            _ => MAX_PARAM_CHARS,
+        };
+        if value.chars().count() > limit {
             return Err(AppError::bad_param(
                 &key,
-                format!("must be at most {MAX_PARAM_CHARS} characters"),
+                format!("must be at most {limit} characters"),
             ));
         }
     }
@@ -243,6 +253,13 @@ where
             if s.split(',').count() > MAX_LIST_ITEMS {
                 return Err(E::custom(format!("has more than {MAX_LIST_ITEMS} items")));
             }
+            if s.split(',')
+                .any(|item| item.trim().chars().count() > MAX_LIST_ITEM_CHARS)
+            {
+                return Err(E::custom(format!(
+                    "has an item longer than {MAX_LIST_ITEM_CHARS} characters"
+                )));
+            }
             s.split(',')
                 .map(|item| {
                     let item = item.trim();
@@ -362,24 +379,23 @@ mod tests {
     #[test]
     fn long_values_and_long_lists_are_refused_by_name() {
         let long = "a".repeat(MAX_PARAM_CHARS + 1);
-        let err = parse_query::<Q>(&format!("color={long}")).unwrap_err();
-        assert_eq!(field_of(err), "color");
-        // Characters, not bytes: 4,096 Vietnamese letters pass the length check.
+        let err = parse_query::<Q>(&format!("page={long}")).unwrap_err();
+        assert_eq!(field_of(err), "page");
+        // Characters, not bytes: 200 Vietnamese letters pass the length check (and then
+        // are no number).
         let letters = "ư".repeat(MAX_PARAM_CHARS);
-        let err = parse_query::<Q>(&format!("color={letters}")).unwrap_err();
-        assert!(format!("{err:?}").contains("red"), "{err:?}");
+        let err = parse_query::<Q>(&format!("page={letters}")).unwrap_err();
+        assert!(!format!("{err:?}").contains("characters"), "{err:?}");
         let many = vec!["red"; MAX_LIST_ITEMS + 1].join(",");
         let err = parse_query::<Q>(&format!("color={many}")).unwrap_err();
-        assert!(
-            format!("{err:?}").contains("more than 100 items"),
-            "{err:?}"
-        );
+        assert!(format!("{err:?}").contains("more than 20 items"), "{err:?}");
         let enough = vec!["red"; MAX_LIST_ITEMS].join(",");
         assert!(parse_query::<Q>(&format!("color={enough}")).is_ok());
+        let item = "r".repeat(MAX_LIST_ITEM_CHARS + 1);
+        let err = parse_query::<Q>(&format!("color=red,{item}")).unwrap_err();
+        assert!(format!("{err:?}").contains("longer than 100"), "{err:?}");
         // A split query checks its values before splitting them.
-        let err = parse_split::<Q, Q>(&format!("page=1&color={long}"))
-            .err()
-            .unwrap();
-        assert_eq!(field_of(err), "color");
+        let err = parse_split::<Q, Q>(&format!("page={long}")).err().unwrap();
+        assert_eq!(field_of(err), "page");
     }
 }

@@ -250,6 +250,7 @@ async fn a_write_that_cannot_get_the_lock_is_a_503_and_nothing_is_written() {
             &json!({"name": "Chi đoàn Bảo hiểm xã hội", "kind": "branch"}),
         )
         .await;
+    assert_eq!(header(&res, "retry-after").as_deref(), Some("5"));
     let problem = assert_problem(res, 503).await;
     assert!(
         problem["detail"].as_str().unwrap().contains("busy"),
@@ -296,6 +297,7 @@ async fn a_read_past_the_timeout_is_a_503_with_retry_after() {
     let app = spawn_with(|a| {
         a.request_timeout = 1;
         a.pool_size = 1;
+        a.metrics_token = Some(TOKEN.into());
     })
     .await;
     // The one connection is taken by a write waiting 3 s for the lock: a read waits for it
@@ -340,6 +342,17 @@ async fn a_read_past_the_timeout_is_a_503_with_retry_after() {
     // The write is not cut short: it waits for the lock and commits.
     assert_eq!(write.await.unwrap(), 201);
     holder.join().unwrap();
+    // Counted under its route, as a timeout.
+    let text = scrape(&app).await;
+    assert_eq!(
+        value(
+            &text,
+            r#"http_requests_total{method="GET",route="/api/v1/organizations",status="503"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(value(&text, "http_request_timeouts_total"), Some(1.0));
 }
 
 #[actix_web::test]
@@ -357,13 +370,25 @@ async fn per_address_rate_limits_answer_429_with_retry_after() {
     assert!((1..=20).contains(&wait), "{wait}");
     let problem = assert_problem(res, 429).await;
     assert!(problem["detail"].as_str().unwrap().contains("this address"));
-    // An authenticated read is not an anonymous one.
+    // Any Authorization header is not a way around it: only a token whose signature holds.
+    for header_value in ["x", "Bearer not-a-token"] {
+        let res = app
+            .client
+            .get(app.url("/feeds/activities.rss"))
+            .header("Authorization", header_value)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 429).await;
+    }
+    // A signed-in read is not an anonymous one; the probes are never refused.
     let res = app
         .as_admin(reqwest::Method::GET, "/api/v1/organizations")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    assert_eq!(app.get("/health/ready").await.status(), 200);
     // Writes have their own allowance, whoever sends them.
     for n in 0..2 {
         let res = app
@@ -398,14 +423,22 @@ async fn per_address_rate_limits_answer_429_with_retry_after() {
 #[actix_web::test]
 async fn long_parameters_are_refused_by_name() {
     let app = spawn_with(|_| {}).await;
-    let long = "a".repeat(4097);
     for (path, param) in [
-        (format!("/api/v1/activities?tag={long}"), "tag"),
-        (format!("/api/v1/organizations?q={}", "đ".repeat(201)), "q"),
-        (format!("/api/v1/activities?cursor={long}"), "cursor"),
-        (format!("/feeds/activities.rss?category={long}"), "category"),
         (
-            format!("/api/v1/activities?tag={}", vec!["a"; 101].join(",")),
+            format!("/api/v1/activities?organizer={}", "a".repeat(201)),
+            "organizer",
+        ),
+        (format!("/api/v1/organizations?q={}", "đ".repeat(201)), "q"),
+        (
+            format!("/api/v1/activities?cursor={}", "A".repeat(8193)),
+            "cursor",
+        ),
+        (
+            format!("/feeds/activities.rss?tag={}", "a".repeat(101)),
+            "tag",
+        ),
+        (
+            format!("/api/v1/activities?tag={}", vec!["a"; 21].join(",")),
             "tag",
         ),
     ] {
@@ -413,6 +446,17 @@ async fn long_parameters_are_refused_by_name() {
         let problem = assert_problem(res, 400).await;
         assert_eq!(problem["errors"][0]["field"], param, "{path}: {problem}");
     }
+    // At the limits: answered (no such unit, no such tags).
+    let res = app
+        .get(&format!("/api/v1/activities?organizer={}", "a".repeat(100)))
+        .await;
+    assert_eq!(res.status(), 404);
+    let tags = (0..20)
+        .map(|n| format!("tag-{n}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let res = app.get(&format!("/api/v1/activities?tag={tags}")).await;
+    assert_eq!(res.status(), 404);
 }
 
 /// Open a connection to `address` (http://host:port).
