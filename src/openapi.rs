@@ -245,6 +245,15 @@ fn cap_query_parameters(op: &mut Operation) {
                 }
             }
             Some(RefOr::T(Schema::Array(array))) => {
+                let said = param.description.get_or_insert_with(String::new);
+                if !said.is_empty() {
+                    said.push_str("\n\n");
+                }
+                said.push_str(&format!(
+                    "Comma-separated (`{0}=a,b`), or the parameter repeated (`{0}=a&{0}=b`, what \
+                     most clients send); at most {MAX_LIST_ITEMS} items.",
+                    param.name
+                ));
                 cap(&mut array.max_items, MAX_LIST_ITEMS);
                 if let ArrayItems::RefOrSchema(item) = &mut array.items {
                     if let RefOr::T(Schema::Object(item)) = item.as_mut() {

@@ -59,12 +59,39 @@ fn check_lengths(query: &str) -> Result<(), AppError> {
 /// Parse a raw query string into `T` (used by [`Qs`] and by tests of the parser).
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
     check_lengths(query)?;
+    let query = join_repeated_lists(query);
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
         query_error(&path, &message)
     })
+}
+
+/// A list parameter given once per item (`tag=a&tag=b`, what most clients send by default)
+/// becomes the comma-separated form (`tag=a,b`) the spec documents; both are accepted. Any
+/// other parameter given twice stays so (a 400 naming it).
+fn join_repeated_lists(query: &str) -> std::borrow::Cow<'_, str> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let repeated = |key: &str| pairs.iter().filter(|(k, _)| k == key).count() > 1;
+    if !LIST_PARAMS.iter().any(|key| repeated(key)) {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    let mut joined: Vec<(String, String)> = Vec::new();
+    for (key, value) in pairs {
+        match joined.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) if LIST_PARAMS.contains(&key.as_str()) => {
+                values.push(',');
+                values.push_str(&value);
+            }
+            _ => joined.push((key, value)),
+        }
+    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    out.extend_pairs(joined);
+    std::borrow::Cow::Owned(out.finish())
 }
 
 fn query_error(path: &str, message: &str) -> AppError {
@@ -373,6 +400,29 @@ mod tests {
         assert_eq!(
             field_of(parse_query::<Q>("active=yes").unwrap_err()),
             "active"
+        );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Listed {
+        #[serde(default, deserialize_with = "de_list")]
+        category: Option<Vec<Color>>,
+        #[serde(default)]
+        q: Option<String>,
+    }
+
+    #[test]
+    fn a_list_parameter_may_be_repeated_a_scalar_may_not() {
+        let both = parse_query::<Listed>("category=red&q=x&category=green").unwrap();
+        assert_eq!(both.category, Some(vec![Color::Red, Color::Green]));
+        assert_eq!(both.q.as_deref(), Some("x"));
+        let mixed = parse_query::<Listed>("category=red,green&category=red").unwrap();
+        assert_eq!(mixed.category.map(|c| c.len()), Some(3));
+        assert_eq!(field_of(parse_query::<Listed>("q=a&q=b").unwrap_err()), "q");
+        assert_eq!(
+            field_of(parse_query::<Listed>("category=red&category=").unwrap_err()),
+            "category"
         );
     }
 

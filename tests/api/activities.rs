@@ -1021,6 +1021,11 @@ async fn category_filter_takes_a_list_of_codes() {
         titles_of(&app, "category=volunteering,culture_sports").await,
         sorted(&["A tổ chức", "Chi đoàn dưới A tổ chức"])
     );
+    // The parameter repeated, as openapi-fetch, axios/qs and most generators send a list.
+    assert_eq!(
+        titles_of(&app, "category=volunteering&category=culture_sports").await,
+        sorted(&["A tổ chức", "Chi đoàn dưới A tổ chức"])
+    );
     assert!(titles_of(&app, "category=environment").await.is_empty());
     let problem = assert_problem(
         app.get(&format!("{ACTIVITIES}?category=volunteering,picnic"))
@@ -1029,6 +1034,16 @@ async fn category_filter_takes_a_list_of_codes() {
     )
     .await;
     assert_eq!(problem["errors"][0]["field"], "category");
+    // A single-valued parameter given twice is still a 400 naming it.
+    let problem = assert_problem(
+        app.get(&format!(
+            "{ACTIVITIES}?category=volunteering&organizer=1&organizer=2"
+        ))
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "organizer");
 }
 
 #[actix_web::test]

@@ -1,0 +1,31 @@
+# Everyday commands (each is what README.md and .ci/run use). `make help` lists them.
+.PHONY: help run test lint fmt openapi bench crash ci
+
+help:
+	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+run: ## Serve the demo data on http://127.0.0.1:8080 (embedded SQLite in data/)
+	cargo run --release -- serve --demo
+
+test: ## The test suite (unit tests, then the API over HTTP against real SQLite files)
+	cargo test
+
+lint: ## Formatting and lints, as CI checks them
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all
+
+openapi: ## Regenerate the committed spec from the code (a test compares them)
+	cargo run --quiet -- openapi > openapi/openapi.json
+
+bench: ## The side-by-side benchmark, smoke size (see BENCHMARKS.md for the full run)
+	bash bench/compare.sh --smoke
+
+crash: ## 10 rounds of SIGKILL under write load against the release build
+	cargo build --release
+	python3 bench/crash-rounds.py --rounds 10
+
+ci: ## Everything CI runs, from this checkout
+	bash .ci/run
