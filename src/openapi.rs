@@ -31,6 +31,7 @@ times shown to people are in Asia/Ho_Chi_Minh (UTC+7)."
         (name = "webhooks", description = "Subscriptions told of each publication and change, signed, retried (admins only)"),
         (name = "media", description = "Photos and documents of a unit: upload, renditions, files"),
         (name = "transfer", description = "Import and export of the whole archive as NDJSON (admins only)"),
+        (name = "vocabularies", description = "Every code list with its Vietnamese and English labels"),
         (name = "health", description = "Probes for orchestration"),
     ),
     components(schemas(
@@ -211,6 +212,41 @@ pub fn add_common_responses(spec: &mut Spec) {
         }
     }
     add_links(spec);
+    document_labels(spec);
+}
+
+/// Each code list's schema lists its codes with their labels (`GET /api/v1/vocabularies` serves
+/// the same, for programs).
+fn document_labels(spec: &mut Spec) {
+    use utoipa::openapi::schema::Schema;
+    let vocab = crate::vocab::Vocabularies::all();
+    let lists = [
+        ("OrgKind", &vocab.organization_kinds),
+        ("PartnerRole", &vocab.partner_roles),
+        ("Category", &vocab.categories),
+        ("Status", &vocab.statuses),
+        ("DatePrecision", &vocab.date_precisions),
+        ("PartOfDay", &vocab.parts_of_day),
+        ("MemberRole", &vocab.member_roles),
+        ("Grade", &vocab.grades),
+        ("Award", &vocab.awards),
+    ];
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for (name, terms) in lists {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) else {
+            continue;
+        };
+        let said = object.description.get_or_insert_with(String::new);
+        said.push_str("\n\nLabels:");
+        for term in terms {
+            said.push_str(&format!(
+                "\n- `{}`: {} ({})",
+                term.code, term.label, term.label_en
+            ));
+        }
+    }
 }
 
 /// Every query parameter's documented limits, as `http::query` enforces them: a string at most

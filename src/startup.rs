@@ -38,6 +38,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     transfer::configure(cfg);
     media::configure(cfg);
     cfg.service(crate::backup::handlers::backup_database);
+    cfg.service(crate::vocab::list_vocabularies);
 }
 
 /// Every route of the spec: the API, the health checks, the feeds.

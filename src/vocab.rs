@@ -2,6 +2,7 @@
 //! ([`string_enum!`](crate::string_enum)), and the `{id, slug, name}` references that several
 //! resources embed. Above `text`, `error`, `db`, `http` and `auth`; below every resource.
 
+use actix_web::get;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -139,24 +140,6 @@ string_enum! {
     }
 }
 
-impl Category {
-    /// The Vietnamese label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::Volunteering => "Tình nguyện",
-            Category::ThematicSession => "Sinh hoạt chuyên đề",
-            Category::Conference => "Hội nghị, sơ kết, tổng kết",
-            Category::EducationOutreach => "Học tập, tuyên truyền",
-            Category::CultureSports => "Văn hóa, văn nghệ, thể thao",
-            Category::SocialWelfare => "An sinh xã hội",
-            Category::DigitalTransformation => "Chuyển đổi số",
-            Category::Innovation => "Tuổi trẻ sáng tạo, khởi nghiệp",
-            Category::Environment => "Bảo vệ môi trường",
-            Category::Other => "Khác",
-        }
-    }
-}
-
 string_enum! {
     /// Where an activity is in its life.
     pub enum Status {
@@ -226,6 +209,182 @@ string_enum! {
 pub struct TagRef {
     pub slug: String,
     pub name: String,
+}
+
+/// Each code's label, in Vietnamese (what the seed page writes) and in English: `label()` and
+/// `label_en()`, exhaustive (a new code without labels does not compile).
+macro_rules! labelled {
+    ($name:ident { $($variant:ident => ($vi:literal, $en:literal),)* }) => {
+        impl $name {
+            /// The Vietnamese label.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $vi,)* }
+            }
+            /// The English label.
+            pub fn label_en(self) -> &'static str {
+                match self { $($name::$variant => $en,)* }
+            }
+        }
+    };
+}
+
+labelled!(OrgKind {
+    ProvincialUnion => ("Tỉnh đoàn", "Provincial Youth Union"),
+    BlocUnion => ("Đoàn khối", "Bloc Youth Union"),
+    DistrictUnion => ("Huyện đoàn, Thành đoàn", "District or city Youth Union"),
+    GrassrootsUnion => ("Đoàn cơ sở", "Grassroots Youth Union"),
+    GrassrootsBranch => ("Chi đoàn cơ sở", "Grassroots branch"),
+    BranchFederation => ("Liên chi đoàn", "Branch federation"),
+    Branch => ("Chi đoàn", "Branch"),
+    Partner => ("Đơn vị phối hợp", "Partner body"),
+});
+
+labelled!(MemberRole {
+    Head => ("Cụm trưởng", "Cluster head"),
+    StandingDeputy => ("Cụm phó thường trực", "Standing deputy head"),
+    Deputy => ("Cụm phó", "Deputy head"),
+    Member => ("Thành viên", "Member"),
+});
+
+labelled!(Grade {
+    Excellent => ("Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
+    Good => ("Hoàn thành tốt nhiệm vụ", "Good"),
+    Average => ("Hoàn thành nhiệm vụ", "Average"),
+    Weak => ("Không hoàn thành nhiệm vụ", "Weak"),
+});
+
+labelled!(Award {
+    EmulationFlag => ("Cờ thi đua", "Emulation flag"),
+    MeritCertificate => ("Bằng khen", "Certificate of merit"),
+    Commendation => ("Giấy khen", "Commendation"),
+});
+
+labelled!(Category {
+    Volunteering => ("Tình nguyện", "Volunteering"),
+    ThematicSession => ("Sinh hoạt chuyên đề", "Thematic session"),
+    Conference => ("Hội nghị, sơ kết, tổng kết", "Review conference"),
+    EducationOutreach => ("Học tập, tuyên truyền", "Education and outreach"),
+    CultureSports => ("Văn hóa, văn nghệ, thể thao", "Culture, arts and sports"),
+    SocialWelfare => ("An sinh xã hội", "Social welfare"),
+    DigitalTransformation => ("Chuyển đổi số", "Digital transformation"),
+    Innovation => ("Tuổi trẻ sáng tạo, khởi nghiệp", "Youth innovation and start-ups"),
+    Environment => ("Bảo vệ môi trường", "Environmental protection"),
+    Other => ("Khác", "Other"),
+});
+
+labelled!(Status {
+    Draft => ("Bản nháp", "Draft"),
+    PendingReview => ("Chờ duyệt", "Pending review"),
+    Scheduled => ("Hẹn giờ đăng", "Scheduled"),
+    Published => ("Đã đăng", "Published"),
+    Archived => ("Lưu trữ", "Archived"),
+});
+
+labelled!(DatePrecision {
+    Day => ("Ngày", "Day"),
+    Month => ("Tháng", "Month"),
+    Year => ("Năm", "Year"),
+});
+
+labelled!(PartOfDay {
+    Morning => ("Sáng", "Morning"),
+    Afternoon => ("Chiều", "Afternoon"),
+    Evening => ("Tối", "Evening"),
+});
+
+labelled!(PartnerRole {
+    CoOrganizer => ("Phối hợp", "Co-organizer"),
+    Chair => ("Chủ trì", "Chair"),
+    Host => ("Đơn vị đăng cai", "Host"),
+    Participant => ("Tham gia", "Participant"),
+    Beneficiary => ("Đơn vị nhận hỗ trợ", "Beneficiary"),
+});
+
+/// One code and its labels.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Term {
+    /// The code, as the API sends and accepts it.
+    #[schema(example = "co_organizer")]
+    pub code: &'static str,
+    /// Its Vietnamese label.
+    #[schema(example = "Phối hợp")]
+    pub label: &'static str,
+    /// Its English label.
+    #[schema(example = "Co-organizer")]
+    pub label_en: &'static str,
+}
+
+/// Every code list of the API with its labels, so that no frontend hard-codes Vietnamese.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Vocabularies {
+    /// `kind` of organizations.
+    pub organization_kinds: Vec<Term>,
+    /// `role` of a partner of an activity.
+    pub partner_roles: Vec<Term>,
+    /// `category` of activities.
+    pub categories: Vec<Term>,
+    /// `status` of activities.
+    pub statuses: Vec<Term>,
+    /// `date_precision` of an activity's `occurred_on`.
+    pub date_precisions: Vec<Term>,
+    /// `part_of_day` of an activity.
+    pub parts_of_day: Vec<Term>,
+    /// `role` of a unit in a cluster's roster.
+    pub member_roles: Vec<Term>,
+    /// `grade` in a cluster's year-end results.
+    pub grades: Vec<Term>,
+    /// `award` in a cluster's year-end results.
+    pub awards: Vec<Term>,
+}
+
+macro_rules! terms {
+    ($name:ident) => {
+        $name::ALL
+            .iter()
+            .map(|v| Term {
+                code: v.as_str(),
+                label: v.label(),
+                label_en: v.label_en(),
+            })
+            .collect()
+    };
+}
+
+impl Vocabularies {
+    pub fn all() -> Self {
+        Self {
+            organization_kinds: terms!(OrgKind),
+            partner_roles: terms!(PartnerRole),
+            categories: terms!(Category),
+            statuses: terms!(Status),
+            date_precisions: terms!(DatePrecision),
+            parts_of_day: terms!(PartOfDay),
+            member_roles: terms!(MemberRole),
+            grades: terms!(Grade),
+            awards: terms!(Award),
+        }
+    }
+}
+
+/// Code lists and their labels
+///
+/// Every code list of the API (organization kinds, partner and cluster roles, categories,
+/// statuses, date precision, part of day, grades, awards) with each code's Vietnamese and
+/// English label. The same for everyone and for as long as this version runs: cache it.
+#[utoipa::path(tag = "vocabularies", operation_id = "list_vocabularies",
+    responses((status = 200, description = "Every code list", body = Vocabularies,
+        headers(("ETag" = String, description = "Validator (If-None-Match → 304)"))),
+        (status = 304, description = "Not modified")))]
+#[get("/vocabularies")]
+pub async fn list_vocabularies(
+    req: actix_web::HttpRequest,
+) -> crate::error::ApiResult<actix_web::HttpResponse> {
+    crate::http::etag::json_response(
+        &req,
+        actix_web::http::StatusCode::OK,
+        &Vocabularies::all(),
+        |_| {},
+    )
 }
 
 #[cfg(test)]

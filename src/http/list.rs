@@ -245,7 +245,8 @@ pub fn respond<T: Serialize>(
             let links = ListLinks {
                 self_: url.current(),
                 first: page_url(1),
-                prev: (page > 1).then(|| page_url(page - 1)),
+                // Past the end, the page before is the last one there is.
+                prev: (page > 1 && total_pages > 0).then(|| page_url((page - 1).min(total_pages))),
                 next: (page < total_pages).then(|| page_url(page + 1)),
                 last: (total_pages > 0).then(|| page_url(total_pages)),
             };

@@ -451,3 +451,83 @@ async fn links_and_location_use_the_configured_public_url() {
         "https://api.example.vn/api/v1/organizations?per_page=5&page=1"
     );
 }
+
+#[actix_web::test]
+async fn vocabularies_label_every_code_the_spec_lists() {
+    let app = crate::helpers::spawn_app().await;
+    let res = app.get("/api/v1/vocabularies").await;
+    assert_eq!(res.status(), 200);
+    let etag = crate::helpers::header(&res, "etag").expect("an ETag");
+    let vocab: serde_json::Value = res.json().await.unwrap();
+    let spec: serde_json::Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (list, schema) in [
+        ("organization_kinds", "OrgKind"),
+        ("partner_roles", "PartnerRole"),
+        ("categories", "Category"),
+        ("statuses", "Status"),
+        ("date_precisions", "DatePrecision"),
+        ("parts_of_day", "PartOfDay"),
+        ("member_roles", "MemberRole"),
+        ("grades", "Grade"),
+        ("awards", "Award"),
+    ] {
+        let codes: Vec<&str> = vocab[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}: {vocab}"))
+            .iter()
+            .map(|t| {
+                assert!(!t["label"].as_str().unwrap().is_empty(), "{t}");
+                assert!(!t["label_en"].as_str().unwrap().is_empty(), "{t}");
+                t["code"].as_str().unwrap()
+            })
+            .collect();
+        let documented: Vec<&str> = spec["components"]["schemas"][schema]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no enum {schema}"))
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(codes, documented, "{list}");
+    }
+    let label = |list: &str, code: &str| {
+        vocab[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["code"] == code)
+            .unwrap()["label"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(label("partner_roles", "co_organizer"), "Phối hợp");
+    assert_eq!(label("partner_roles", "chair"), "Chủ trì");
+    assert_eq!(label("partner_roles", "host"), "Đơn vị đăng cai");
+    assert_eq!(
+        label("member_roles", "standing_deputy"),
+        "Cụm phó thường trực"
+    );
+    assert_eq!(label("parts_of_day", "afternoon"), "Chiều");
+    assert_eq!(
+        label("organization_kinds", "grassroots_union"),
+        "Đoàn cơ sở"
+    );
+    assert_eq!(
+        label("categories", "conference"),
+        "Hội nghị, sơ kết, tổng kết"
+    );
+    // Cacheable: the same ETag answers 304.
+    let res = app
+        .client
+        .get(app.url("/api/v1/vocabularies"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+}

@@ -373,3 +373,26 @@ async fn cursor_is_bound_to_sort_filters_and_q_but_not_per_page() {
         assert_eq!(problem["errors"][0]["field"], "cursor", "{other}");
     }
 }
+
+#[actix_web::test]
+async fn a_page_past_the_end_links_back_to_the_last_page() {
+    let app = crate::helpers::spawn_demo_app().await;
+    let page = |n: i64| format!("/api/v1/organizations?per_page=5&page={n}");
+    let first = app.get_json(&page(1)).await;
+    let last_page = first["meta"]["total_pages"].as_i64().unwrap();
+    assert!(last_page >= 2, "{first}");
+    let past = app.get_json(&page(last_page + 7)).await;
+    assert_eq!(past["data"].as_array().map(Vec::len), Some(0));
+    assert_eq!(past["links"]["prev"], past["links"]["last"], "{past}");
+    assert!(past["links"]["prev"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("page={last_page}")));
+    assert!(past["links"]["next"].is_null());
+    let second = app.get_json(&page(2)).await;
+    assert!(second["links"]["prev"].as_str().unwrap().contains("page=1"));
+    let none = app
+        .get_json("/api/v1/organizations?q=khong-co-don-vi-nao&page=3")
+        .await;
+    assert!(none["links"]["prev"].is_null(), "{none}");
+}

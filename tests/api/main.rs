@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod cli;
 mod clusters;
+mod cookbook;
 mod feeds;
 mod helpers;
 mod http_contract;

@@ -1,0 +1,119 @@
+//! `docs/cookbook.md` runs: every ```http block, in order, against a fresh demo server, must
+//! get the status it says — so the recipes frontends copy never lie.
+
+use std::collections::HashMap;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::helpers::spawn_demo_app;
+
+const COOKBOOK: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cookbook.md"));
+
+/// One recipe block: the request, and the status it expects.
+struct Recipe {
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    status: u16,
+}
+
+fn recipes(text: &str) -> Vec<Recipe> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("```http\n") {
+        let block = &rest[start + 8..];
+        let end = block.find("```").expect("a closed block");
+        let lines: Vec<&str> = block[..end].lines().collect();
+        rest = &block[end + 3..];
+        let status_line = lines
+            .iter()
+            .rposition(|l| l.starts_with("HTTP/1.1 "))
+            .expect("each block ends with the status it gets");
+        let status = lines[status_line]["HTTP/1.1 ".len()..]
+            .trim()
+            .parse()
+            .unwrap();
+        let (method, path) = lines[0].split_once(' ').expect("METHOD /path");
+        let mut headers = Vec::new();
+        let mut i = 1;
+        while i < status_line && !lines[i].is_empty() {
+            let (name, value) = lines[i].split_once(": ").expect("Name: value");
+            headers.push((name.to_string(), value.to_string()));
+            i += 1;
+        }
+        let body = lines[i..status_line].join("\n").trim().to_string();
+        found.push(Recipe {
+            method: method.parse().unwrap(),
+            path: path.to_string(),
+            headers,
+            body: (!body.is_empty()).then_some(body),
+            status,
+        });
+    }
+    found
+}
+
+fn fill(text: &str, values: &HashMap<&'static str, String>) -> String {
+    let mut out = text.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    assert!(!out.contains("{{"), "a value no earlier answer gave: {out}");
+    out
+}
+
+#[actix_web::test]
+async fn every_recipe_of_the_cookbook_gets_the_status_it_shows() {
+    let app = spawn_demo_app().await;
+    let password = std::fs::read_to_string(
+        app.db_path
+            .parent()
+            .unwrap()
+            .join(doan_api::demo::ADMIN_PASSWORD_FILE),
+    )
+    .expect("the demo admin's password file");
+    let mut values: HashMap<&'static str, String> = HashMap::new();
+    values.insert("password", password.trim().to_string());
+    let recipes = recipes(COOKBOOK);
+    assert!(recipes.len() >= 10, "{} recipes", recipes.len());
+    for recipe in recipes {
+        let path = fill(&recipe.path, &values);
+        let mut request = app.client.request(recipe.method.clone(), app.url(&path));
+        for (name, value) in &recipe.headers {
+            request = request.header(name.as_str(), fill(value, &values));
+        }
+        if let Some(body) = &recipe.body {
+            request = request.body(fill(body, &values));
+        }
+        let res = request.send().await.unwrap();
+        let status = res.status().as_u16();
+        if let Some(etag) = crate::helpers::header(&res, "etag") {
+            values.insert("etag", etag);
+        }
+        let is_json = crate::helpers::header(&res, "content-type")
+            .is_some_and(|t| t.starts_with("application/json"));
+        let text = res.text().await.unwrap();
+        assert_eq!(
+            status, recipe.status,
+            "{} {path} answered {status}: {text}",
+            recipe.method
+        );
+        if status == 200 {
+            assert!(!text.is_empty(), "{path}: an empty 200");
+        }
+        if is_json {
+            let json: Value = serde_json::from_str(&text).unwrap();
+            if let Some(token) = json["access_token"].as_str() {
+                values.insert("token", token.to_string());
+            }
+            if let Some(id) = json["id"].as_i64() {
+                values.insert("id", id.to_string());
+            }
+            if let Some(cursor) = json["meta"]["next_cursor"].as_str() {
+                values.insert("next_cursor", cursor.to_string());
+            }
+        }
+    }
+}
