@@ -1,4 +1,5 @@
-# Everyday commands (each is what README.md and .ci/run use). `make help` lists them.
+# Everyday commands (the same cargo commands README.md gives; .ci/run adds --locked).
+# `make help` lists them.
 .PHONY: help run test lint fmt openapi bench crash ci
 
 help:
@@ -18,7 +19,8 @@ fmt: ## Format the code
 	cargo fmt --all
 
 openapi: ## Regenerate the committed spec from the code (a test compares them)
-	cargo run --quiet -- openapi > openapi/openapi.json
+	cargo run --quiet -- openapi > openapi/openapi.json.new
+	mv openapi/openapi.json.new openapi/openapi.json
 
 bench: ## The side-by-side benchmark, smoke size (see BENCHMARKS.md for the full run)
 	bash bench/compare.sh --smoke

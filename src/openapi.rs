@@ -286,8 +286,8 @@ fn cap_query_parameters(op: &mut Operation) {
                     said.push_str("\n\n");
                 }
                 said.push_str(&format!(
-                    "Comma-separated (`{0}=a,b`), or the parameter repeated (`{0}=a&{0}=b`, what \
-                     most clients send); at most {MAX_LIST_ITEMS} items.",
+                    "Comma-separated (`{0}=a,b`), or the parameter repeated (`{0}=a&{0}=b`, as \
+                     openapi-fetch sends it; `{0}[]=a&{0}[]=b` too, as axios does).",
                     param.name
                 ));
                 cap(&mut array.max_items, MAX_LIST_ITEMS);

@@ -247,10 +247,10 @@ labelled!(MemberRole {
 });
 
 labelled!(Grade {
-    Excellent => ("Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
-    Good => ("Hoàn thành tốt nhiệm vụ", "Good"),
-    Average => ("Hoàn thành nhiệm vụ", "Average"),
-    Weak => ("Không hoàn thành nhiệm vụ", "Weak"),
+    Excellent => ("Xuất sắc", "Excellent"),
+    Good => ("Tốt", "Good"),
+    Average => ("Khá, trung bình", "Fair or average"),
+    Weak => ("Yếu", "Weak"),
 });
 
 labelled!(Award {
@@ -314,7 +314,8 @@ pub struct Term {
     pub label_en: &'static str,
 }
 
-/// Every code list of the API with its labels, so that no frontend hard-codes Vietnamese.
+/// The code lists of organizations, activities and clusters with their labels, so that no
+/// frontend hard-codes Vietnamese.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Vocabularies {
     /// `kind` of organizations.
@@ -368,9 +369,9 @@ impl Vocabularies {
 
 /// Code lists and their labels
 ///
-/// Every code list of the API (organization kinds, partner and cluster roles, categories,
-/// statuses, date precision, part of day, grades, awards) with each code's Vietnamese and
-/// English label. The same for everyone and for as long as this version runs: cache it.
+/// The code lists of organizations, activities and clusters (organization kinds, partner and
+/// cluster roles, categories, statuses, date precision, part of day, grades, awards) with each
+/// code's Vietnamese and English label. The same for everyone and for as long as this version runs: cache it.
 #[utoipa::path(tag = "vocabularies", operation_id = "list_vocabularies",
     responses((status = 200, description = "Every code list", body = Vocabularies,
         headers(("ETag" = String, description = "Validator (If-None-Match → 304)"))),

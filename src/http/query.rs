@@ -29,6 +29,8 @@ pub const MAX_PARAM_CHARS: usize = 200;
 /// Longest `cursor`: base64url of the sort keys it carries (a 300-character title in any
 /// script fits).
 pub const MAX_CURSOR_CHARS: usize = 8192;
+/// Most parameters in one query string (a list given item by item counts each item).
+pub const MAX_PARAMS: usize = 64;
 /// Most items in a comma-separated list parameter (an activity has at most 20 tags).
 pub const MAX_LIST_ITEMS: usize = 20;
 /// Longest item of a list parameter (tag names are at most 60 characters, slugs 100).
@@ -40,6 +42,12 @@ pub const LIST_PARAMS: [&str; 6] = ["category", "tag", "status", "kind", "role",
 
 /// Every parameter's value within its length limit: a 400 naming the first that is not.
 fn check_lengths(query: &str) -> Result<(), AppError> {
+    if form_urlencoded::parse(query.as_bytes()).count() > MAX_PARAMS {
+        return Err(AppError::bad_param(
+            "query",
+            format!("has more than {MAX_PARAMS} parameters"),
+        ));
+    }
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         let limit = match key.as_ref() {
             "cursor" => MAX_CURSOR_CHARS,
@@ -68,25 +76,35 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
     })
 }
 
-/// A list parameter given once per item (`tag=a&tag=b`, what most clients send by default)
-/// becomes the comma-separated form (`tag=a,b`) the spec documents; both are accepted. Any
-/// other parameter given twice stays so (a 400 naming it).
+/// A list parameter given once per item (`tag=a&tag=b`, openapi-fetch's default; also
+/// `tag[]=a&tag[]=b`, axios's) becomes the comma-separated form (`tag=a,b`) the spec documents.
+/// Any other parameter given twice stays so (a 400 naming it).
 fn join_repeated_lists(query: &str) -> std::borrow::Cow<'_, str> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let repeated = |key: &str| pairs.iter().filter(|(k, _)| k == key).count() > 1;
-    if !LIST_PARAMS.iter().any(|key| repeated(key)) {
+    let list_key = |key: &str| {
+        let bare = key.strip_suffix("[]").unwrap_or(key);
+        LIST_PARAMS.iter().copied().find(|k| *k == bare)
+    };
+    let mut seen = std::collections::HashSet::new();
+    let rewrite = form_urlencoded::parse(query.as_bytes())
+        .any(|(key, _)| list_key(&key).is_some_and(|k| key.ends_with("[]") || !seen.insert(k)));
+    if !rewrite {
         return std::borrow::Cow::Borrowed(query);
     }
     let mut joined: Vec<(String, String)> = Vec::new();
-    for (key, value) in pairs {
-        match joined.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) if LIST_PARAMS.contains(&key.as_str()) => {
-                values.push(',');
-                values.push_str(&value);
-            }
-            _ => joined.push((key, value)),
+    let mut at: std::collections::HashMap<&'static str, usize> = std::collections::HashMap::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match list_key(&key) {
+            Some(k) => match at.get(k) {
+                Some(&i) => {
+                    joined[i].1.push(',');
+                    joined[i].1.push_str(&value);
+                }
+                None => {
+                    at.insert(k, joined.len());
+                    joined.push((k.to_string(), value.into_owned()));
+                }
+            },
+            None => joined.push((key.into_owned(), value.into_owned())),
         }
     }
     let mut out = form_urlencoded::Serializer::new(String::new());
@@ -146,6 +164,11 @@ pub fn parse_split<A: DeserializeOwned, B: DeserializeOwned>(
     let mut a = form_urlencoded::Serializer::new(String::new());
     let mut b = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        // `tag[]` (axios's list form) is `tag`.
+        let key = match key.strip_suffix("[]") {
+            Some(bare) if LIST_PARAMS.contains(&bare) => std::borrow::Cow::Owned(bare.to_string()),
+            _ => key,
+        };
         if a_fields.contains(&key.as_ref()) {
             a.append_pair(&key, &value);
         } else if b_fields.contains(&key.as_ref()) {
@@ -417,9 +440,16 @@ mod tests {
         let both = parse_query::<Listed>("category=red&q=x&category=green").unwrap();
         assert_eq!(both.category, Some(vec![Color::Red, Color::Green]));
         assert_eq!(both.q.as_deref(), Some("x"));
+        let brackets = parse_query::<Listed>("category[]=red&category[]=green").unwrap();
+        assert_eq!(brackets.category, Some(vec![Color::Red, Color::Green]));
         let mixed = parse_query::<Listed>("category=red,green&category=red").unwrap();
         assert_eq!(mixed.category.map(|c| c.len()), Some(3));
         assert_eq!(field_of(parse_query::<Listed>("q=a&q=b").unwrap_err()), "q");
+        let flood = vec!["category=red"; MAX_PARAMS + 1].join("&");
+        assert_eq!(
+            field_of(parse_query::<Listed>(&flood).unwrap_err()),
+            "query"
+        );
         assert_eq!(
             field_of(parse_query::<Listed>("category=red&category=").unwrap_err()),
             "category"

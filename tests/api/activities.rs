@@ -1021,7 +1021,11 @@ async fn category_filter_takes_a_list_of_codes() {
         titles_of(&app, "category=volunteering,culture_sports").await,
         sorted(&["A tổ chức", "Chi đoàn dưới A tổ chức"])
     );
-    // The parameter repeated, as openapi-fetch, axios/qs and most generators send a list.
+    // The parameter repeated, as openapi-fetch sends a list, or with brackets, as axios does.
+    assert_eq!(
+        titles_of(&app, "category[]=volunteering&category[]=culture_sports").await,
+        sorted(&["A tổ chức", "Chi đoàn dưới A tổ chức"])
+    );
     assert_eq!(
         titles_of(&app, "category=volunteering&category=culture_sports").await,
         sorted(&["A tổ chức", "Chi đoàn dưới A tổ chức"])

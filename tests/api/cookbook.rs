@@ -20,6 +20,11 @@ struct Recipe {
 }
 
 fn recipes(text: &str) -> Vec<Recipe> {
+    // Every fence tagged http (any case, any info after it) must be read as a recipe.
+    let fences = text
+        .lines()
+        .filter(|l| l.trim_start().to_lowercase().starts_with("```http"))
+        .count();
     let mut found = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("```http\n") {
@@ -31,6 +36,10 @@ fn recipes(text: &str) -> Vec<Recipe> {
             .iter()
             .rposition(|l| l.starts_with("HTTP/1.1 "))
             .expect("each block ends with the status it gets");
+        assert!(
+            lines[status_line + 1..].iter().all(|l| l.trim().is_empty()),
+            "nothing may follow the status line: {lines:?}"
+        );
         let status = lines[status_line]["HTTP/1.1 ".len()..]
             .trim()
             .parse()
@@ -52,6 +61,11 @@ fn recipes(text: &str) -> Vec<Recipe> {
             status,
         });
     }
+    assert_eq!(
+        found.len(),
+        fences,
+        "a ```http block was not read as a recipe"
+    );
     found
 }
 
