@@ -47,6 +47,18 @@ fn hold_write_lock(path: &std::path::Path, hold: Duration) -> std::thread::JoinH
     })
 }
 
+/// Create a unit as admin on a task of its own (while the test holds the write lock); the
+/// handle answers its status.
+fn create_unit_in_background(
+    app: &TestApp,
+    name: &str,
+) -> actix_web::rt::task::JoinHandle<reqwest::StatusCode> {
+    let request = app
+        .as_admin(reqwest::Method::POST, "/api/v1/organizations")
+        .json(&json!({"name": name, "kind": "branch"}));
+    actix_web::rt::spawn(async move { request.send().await.unwrap().status() })
+}
+
 #[actix_web::test]
 async fn metrics_are_not_served_by_default() {
     let app = spawn_with(|_| {}).await;
@@ -209,23 +221,7 @@ async fn waits_for_the_write_lock_and_for_a_connection_are_counted() {
     // Another process holds the write lock for 600 ms: the write waits (retrying), then
     // succeeds; a read meanwhile waits for the one pooled connection.
     let holder = hold_write_lock(&app.db_path, Duration::from_millis(600));
-    let write = {
-        let (client, url, token) = (
-            app.client.clone(),
-            app.url("/api/v1/organizations"),
-            app.admin_token.clone(),
-        );
-        actix_web::rt::spawn(async move {
-            client
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({"name": "Chi đoàn Kho bạc", "kind": "branch"}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-    };
+    let write = create_unit_in_background(&app, "Chi đoàn Kho bạc");
     actix_web::rt::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(app.get("/api/v1/organizations").await.status(), 200);
     assert_eq!(write.await.unwrap(), 201);
@@ -303,23 +299,7 @@ async fn a_read_past_the_timeout_is_a_503_with_retry_after() {
     // The one connection is taken by a write waiting 3 s for the lock: a read waits for it
     // past its 1 s.
     let holder = hold_write_lock(&app.db_path, Duration::from_millis(3000));
-    let write = {
-        let (client, url, token) = (
-            app.client.clone(),
-            app.url("/api/v1/organizations"),
-            app.admin_token.clone(),
-        );
-        actix_web::rt::spawn(async move {
-            client
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({"name": "Chi đoàn Cục Thuế", "kind": "branch"}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-    };
+    let write = create_unit_in_background(&app, "Chi đoàn Cục Thuế");
     actix_web::rt::time::sleep(Duration::from_millis(150)).await;
     let started = Instant::now();
     let res = app
