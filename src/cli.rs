@@ -188,7 +188,8 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
-    /// Canonical URL of an activity's page, for feeds: `{public_url}` and `{slug}` are replaced.
+    /// Canonical URL of an activity's page, for feeds and the `url` of activities in the JSON:
+    /// `{public_url}` and `{slug}` are replaced.
     #[arg(
         long,
         env = "DOAN_ACTIVITY_URL_TEMPLATE",

@@ -11,6 +11,7 @@ use crate::error::{ApiResult, Problem};
 /// Probe result.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// Always `ok`: a probe that fails answers 503 with a problem document instead.
     #[schema(example = "ok")]
     pub status: &'static str,
 }

@@ -208,19 +208,150 @@ pub fn add_common_responses(spec: &mut Spec) {
                     .or_insert_with(|| problem_ref(status));
             }
             op.responses.responses = responses;
+            type_sort_parameter(op);
             cap_query_parameters(op);
         }
     }
     add_links(spec);
     document_labels(spec);
+    lift_property_descriptions(spec);
 }
 
-/// Each code list's schema lists its codes with their labels (`GET /api/v1/vocabularies` serves
-/// the same, for programs).
+/// The sort fields of each list, from the repositories' own `Sortable`s (what the server
+/// accepts is what the spec says).
+fn sortable(operation_id: &str) -> Option<&'static crate::db::list::Sortable> {
+    use crate::{activities, audit, clusters, media, organizations, users, webhooks};
+    Some(match operation_id {
+        "list_activities" | "list_organization_activities" => &activities::repo::SORTS,
+        "list_trash" => &activities::repo::TRASH_SORTS,
+        "review_queue" => &activities::repo::REVIEW_SORTS,
+        "list_organizations" => &organizations::repo::SORTS,
+        "list_clusters" => &clusters::repo::SORTS,
+        "list_users" => &users::repo::SORTS,
+        "list_audit" => &audit::handlers::SORTS,
+        "list_media" => &media::repo::SORTS,
+        "list_webhooks" => &webhooks::repo::SORTS,
+        "list_webhook_deliveries" => &webhooks::repo::DELIVERY_SORTS,
+        _ => return None,
+    })
+}
+
+/// A list's `sort`: an array of its fields, each ascending (`name`) or descending (`-name`),
+/// each at most once.
+fn type_sort_parameter(op: &mut Operation) {
+    use utoipa::openapi::path::ParameterStyle;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let Some(sortable) = op.operation_id.as_deref().and_then(sortable) else {
+        return;
+    };
+    for param in op.parameters.iter_mut().flatten() {
+        let RefOr::T(param) = param else { continue };
+        if param.name != "sort" {
+            continue;
+        }
+        let values: Vec<String> = sortable
+            .fields
+            .iter()
+            .flat_map(|(name, _)| [name.to_string(), format!("-{name}")])
+            .collect();
+        let mut said = param.description.clone().unwrap_or_default();
+        said.push_str(" A field given twice (`name,-name`) is a 400.");
+        *param = utoipa::openapi::path::ParameterBuilder::from(param.clone())
+            .schema(Some(
+                ArrayBuilder::new()
+                    .items(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(values)),
+                    )
+                    .unique_items(true)
+                    .min_items(Some(1)),
+            ))
+            .style(Some(ParameterStyle::Form))
+            .explode(Some(false))
+            .example(Some(serde_json::json!(sortable
+                .default
+                .split(',')
+                .collect::<Vec<_>>())))
+            .description(Some(said))
+            .build();
+    }
+}
+
+/// utoipa puts the description of an optional property whose type is a schema of its own
+/// (`oneOf: [null, $ref]`) on the `$ref`, where readers and tools do not look for it: move
+/// it to the property.
+fn lift_property_descriptions(spec: &mut Spec) {
+    use utoipa::openapi::schema::Schema;
+    fn walk(schema: &mut Schema) {
+        match schema {
+            Schema::Object(object) => {
+                for (name, property) in object.properties.iter_mut() {
+                    let RefOr::T(property) = property else {
+                        continue;
+                    };
+                    // The tag serde adds to each variant of an internally tagged enum.
+                    if let Schema::Object(tag) = property {
+                        let single = tag.enum_values.as_ref().filter(|v| v.len() == 1);
+                        if let (Some(value), None) = (single, &tag.description) {
+                            tag.description = Some(format!(
+                                "Which kind of {name} this is: always `{}`.",
+                                value[0].as_str().unwrap_or_default()
+                            ));
+                        }
+                    }
+                    if let Schema::OneOf(one_of) = property {
+                        if one_of.description.is_none() {
+                            for item in &mut one_of.items {
+                                if let RefOr::Ref(r) = item {
+                                    if !r.description.is_empty() {
+                                        one_of.description =
+                                            Some(std::mem::take(&mut r.description));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    walk(property);
+                }
+            }
+            Schema::Array(array) => {
+                if let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut array.items {
+                    if let RefOr::T(item) = item.as_mut() {
+                        walk(item);
+                    }
+                }
+            }
+            Schema::AllOf(all) => all.items.iter_mut().for_each(|i| {
+                if let RefOr::T(i) = i {
+                    walk(i)
+                }
+            }),
+            Schema::OneOf(one) => one.items.iter_mut().for_each(|i| {
+                if let RefOr::T(i) = i {
+                    walk(i)
+                }
+            }),
+            _ => {}
+        }
+    }
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        if let RefOr::T(schema) = schema {
+            walk(schema);
+        }
+    }
+}
+
+/// Each code list's schema lists its codes: with their labels (`GET /api/v1/vocabularies`
+/// serves the same, for programs), or what each means. A test fails on an enum of the spec
+/// whose values are not all described.
 fn document_labels(spec: &mut Spec) {
     use utoipa::openapi::schema::Schema;
     let vocab = crate::vocab::Vocabularies::all();
-    let lists = [
+    let labelled = [
         ("OrgKind", &vocab.organization_kinds),
         ("PartnerRole", &vocab.partner_roles),
         ("Category", &vocab.categories),
@@ -231,20 +362,65 @@ fn document_labels(spec: &mut Spec) {
         ("Grade", &vocab.grades),
         ("Award", &vocab.awards),
     ];
+    // (schema name, heading, each code with what is said of it)
+    type Described = Vec<(String, String)>;
+    let mut lists: Vec<(&str, &str, Described)> = labelled
+        .into_iter()
+        .map(|(name, terms)| {
+            let described = terms
+                .iter()
+                .map(|t| (t.code.to_string(), format!("{} ({})", t.label, t.label_en)))
+                .collect();
+            (name, "Labels:", described)
+        })
+        .collect();
+    let docs = |d: &[(&str, &str)]| -> Vec<(String, String)> {
+        d.iter()
+            .map(|(code, doc)| {
+                let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+                (code.to_string(), doc)
+            })
+            .collect()
+    };
+    lists.extend([
+        ("Role", "Values:", docs(crate::auth::Role::DOCS)),
+        (
+            "MediaKind",
+            "Values:",
+            docs(crate::media::dto::MediaKind::DOCS),
+        ),
+        (
+            "Decision",
+            "Values:",
+            docs(crate::activities::dto::Decision::DOCS),
+        ),
+        ("Dimension", "Values:", docs(crate::stats::Dimension::DOCS)),
+        (
+            "TagSort",
+            "Values:",
+            docs(crate::activities::dto::TagSort::DOCS),
+        ),
+        (
+            "Event",
+            "Values:",
+            crate::webhooks::Event::ALL
+                .iter()
+                .map(|e| (e.as_str().to_string(), e.describe().to_string()))
+                .collect(),
+        ),
+    ]);
     let Some(components) = spec.components.as_mut() else {
         return;
     };
-    for (name, terms) in lists {
+    for (name, heading, terms) in lists {
         let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) else {
             continue;
         };
         let said = object.description.get_or_insert_with(String::new);
-        said.push_str("\n\nLabels:");
-        for term in terms {
-            said.push_str(&format!(
-                "\n- `{}`: {} ({})",
-                term.code, term.label, term.label_en
-            ));
+        said.push_str("\n\n");
+        said.push_str(heading);
+        for (code, text) in terms {
+            said.push_str(&format!("\n- `{code}`: {text}"));
         }
     }
 }

@@ -150,6 +150,7 @@ impl Application {
                 .public_url
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_string()),
+            activity_url_template: Some(args.activity_url_template.as_str().into()),
             ..Default::default()
         };
         actix_web::rt::spawn(audit::context::scope(
@@ -212,6 +213,9 @@ impl Application {
             let every = std::time::Duration::from_secs(args.checkpoint_interval);
             actix_web::rt::spawn(checkpoints(pool.clone(), every));
         }
+        let activity_page = web::Data::new(crate::http::links::ActivityPageTemplate(
+            args.activity_url_template.as_str().into(),
+        ));
         let feed_settings = web::Data::new(FeedSettings {
             activity_url_template: args.activity_url_template.clone(),
             organization_url_template: args.organization_url_template.clone(),
@@ -235,6 +239,7 @@ impl Application {
                     .app_data(draining_data.clone())
                     .app_data(trusted_proxies.clone())
                     .app_data(feed_settings.clone())
+                    .app_data(activity_page.clone())
                     .app_data(webhook_settings.clone())
                     .app_data(media_settings.clone())
                     .app_data(web::Data::new(organizations::Hooks {

@@ -10,14 +10,17 @@ use utoipa::ToSchema;
 /// (Exported at the crate root so that `auth::Role`, below this module, is one too.)
 #[macro_export]
 macro_rules! string_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $text:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant,)* }
+        pub enum $name { $($(#[doc = $vdoc])* $variant,)* }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            /// Each code with its doc comment (what the spec says of it).
+            pub const DOCS: &'static [(&'static str, &'static str)] =
+                &[$(($text, concat!($($vdoc, "\n",)* "")),)*];
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text,)* }
             }
@@ -55,10 +58,14 @@ string_enum! {
 /// A reference to another organization.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct OrgRef {
+    /// The organization's id (`GET /api/v1/organizations/{id}`).
     #[schema(example = 2)]
     pub id: i64,
+    /// Its current slug (the organization's path takes it too; a former slug answers 301 to the
+    /// current one).
     #[schema(example = "doan-khoi-cac-co-quan-tinh-lang-son")]
     pub slug: String,
+    /// Its full name.
     #[schema(example = "Đoàn khối các cơ quan tỉnh Lạng Sơn")]
     pub name: String,
 }
@@ -108,8 +115,11 @@ string_enum! {
 /// A cluster reference.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct ClusterRef {
+    /// The cluster's id (`GET /api/v1/clusters/{id}`).
     pub id: i64,
+    /// Its slug (the cluster's path takes it too; it never changes).
     pub slug: String,
+    /// Its name ("Cụm thi đua số 4").
     pub name: String,
 }
 
@@ -182,8 +192,11 @@ string_enum! {
 string_enum! {
     /// Buổi: sáng, chiều, tối.
     pub enum PartOfDay {
+        /// Sáng: in the morning.
         Morning = "morning",
+        /// Chiều: in the afternoon.
         Afternoon = "afternoon",
+        /// Tối: in the evening.
         Evening = "evening",
     }
 }
@@ -207,7 +220,10 @@ string_enum! {
 /// A tag.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct TagRef {
+    /// The tag's slug, made from its name: what the `tag` filter of the activity lists takes.
     pub slug: String,
+    /// The tag's name as first written ("Tháng Thanh niên"); a later spelling with the same slug is
+    /// the same tag.
     pub name: String,
 }
 

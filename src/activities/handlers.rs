@@ -186,6 +186,12 @@ pub async fn delete_activity(
 }
 
 /// Restore an activity from the trash
+///
+/// For admins and the editors of the organizing unit (or of a unit above it). The activity
+/// comes back as it was deleted: same status, content and `version` (only `updated_at` and
+/// `updated_by` change; no new revision). A public one is public again and webhooks get
+/// `activity.restored`. 404 when it is not in the trash (or not visible to the caller); 403
+/// for a reviewer.
 #[utoipa::path(tag = "activities", operation_id = "restore_activity", params(ActivityPath),
     security(("bearer" = [])),
     responses((status = 200, description = "Restored", body = Activity, headers(("ETag" = String)))))]

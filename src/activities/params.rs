@@ -99,10 +99,15 @@ pub struct RevisionPath {
 /// One saved state of an activity (without the state itself).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RevisionInfo {
+    /// The activity's version this state was saved as (1 is the creation): the `{n}` of
+    /// `GET /api/v1/activities/{id}/revisions/{n}`.
     pub version: i64,
     /// Username of whoever saved it.
     pub changed_by: Option<String>,
+    /// When it was saved (UTC, RFC 3339).
     pub changed_at: DateTime<Utc>,
+    /// What the server noted about this version ("restored from version 3", "returned: …",
+    /// "imported", a scheduled publication); null for an ordinary edit.
     pub note: Option<String>,
 }
 
@@ -118,9 +123,13 @@ pub struct Revision {
 /// A category with its label and how many published activities it has.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryCount {
+    /// The category's code, as `category` filters and activities carry it.
     pub code: Category,
+    /// Its Vietnamese label, as a page shows it.
     #[schema(example = "Tình nguyện")]
     pub label: &'static str,
+    /// How many activities of this category are published (status `published`, not in the
+    /// trash; `archived` ones are not counted).
     #[schema(example = 2)]
     pub count: i64,
 }
@@ -128,10 +137,14 @@ pub struct CategoryCount {
 /// A tag with how many published activities carry it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TagCount {
+    /// The tag's slug: what the `tag` filter of the activity lists takes.
     #[schema(example = "thanh-nien-tinh-nguyen")]
     pub slug: String,
+    /// The tag's name as written ("Thanh niên tình nguyện").
     #[schema(example = "Thanh niên tình nguyện")]
     pub name: String,
+    /// How many activities carrying it are published (status `published`, not in the trash;
+    /// `archived` ones are not counted).
     pub count: i64,
 }
 
@@ -148,14 +161,14 @@ pub struct ListTagsQuery {
     pub sort: Option<TagSort>,
 }
 
-/// Order of `GET /tags`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TagSort {
-    /// Most used first.
-    Count,
-    /// Vietnamese order of the name.
-    Name,
+crate::string_enum! {
+    /// Order of `GET /tags`.
+    pub enum TagSort {
+        /// Most used first.
+        Count = "count",
+        /// Vietnamese order of the name.
+        Name = "name",
+    }
 }
 
 list_query! {

@@ -18,6 +18,9 @@ pub struct RequestMeta {
     /// Where this API is reached (the configured public URL, else the request's scheme and
     /// Host): file URLs in representations are built on it.
     pub base_url: Option<String>,
+    /// Where an activity's page lives on the portal (`{public_url}` and `{slug}` replaced):
+    /// the `url` of activities in representations.
+    pub activity_url_template: Option<Arc<str>>,
 }
 
 /// The authenticated caller.
@@ -95,4 +98,20 @@ pub fn current() -> Option<RequestMeta> {
 /// command line).
 pub fn base_url() -> Option<String> {
     current().and_then(|m| m.base_url)
+}
+
+/// The default page of an activity on the portal, when no template is configured.
+pub const DEFAULT_ACTIVITY_URL_TEMPLATE: &str = "{public_url}/hoat-dong/{slug}";
+
+/// The page of the activity `slug` on the portal, from the template of the request being
+/// served (the clock's, outside a request) on its base URL.
+pub fn activity_page_url(slug: &str) -> String {
+    let meta = current().unwrap_or_default();
+    let template = meta
+        .activity_url_template
+        .as_deref()
+        .unwrap_or(DEFAULT_ACTIVITY_URL_TEMPLATE);
+    template
+        .replace("{public_url}", meta.base_url.as_deref().unwrap_or_default())
+        .replace("{slug}", slug)
 }

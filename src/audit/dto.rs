@@ -10,13 +10,17 @@ use crate::list_query;
 /// One recorded change or login.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEntry {
+    /// Identifier of the entry, in recording order (never reused).
     pub id: i64,
+    /// When it happened (UTC, RFC 3339): the moment the change was written.
     pub at: DateTime<Utc>,
     /// The user's id (null: the clock or the command line; a failed login's unknown user).
     pub actor_id: Option<i64>,
     /// Username; for a failed login, the one tried.
     #[schema(example = "bientap")]
     pub actor: Option<String>,
+    /// The actor's role at that moment (`admin`, `editor`, `reviewer`); null for the clock,
+    /// the command line and a failed login.
     #[schema(example = "editor")]
     pub role: Option<String>,
     /// `create`, `update`, `delete`, `restore`, `purge`, `approve`, `return`, `publish`
@@ -27,6 +31,8 @@ pub struct AuditEntry {
     /// `activities`, `organizations`, `clusters`, `users`, `auth`.
     #[schema(example = "activities")]
     pub resource: String,
+    /// The id of the row concerned, as text (for `auth`: the user's id); null when the action
+    /// concerns no single row (an import, a failed login).
     #[schema(example = "42")]
     pub resource_id: Option<String>,
     /// More about the change (a roster's year, a revision restored…).
@@ -35,7 +41,11 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
     /// The client's IP address as the server saw it (a proxy's, behind one).
     pub client_addr: Option<String>,
+    /// The row's `version` before the change; null for a creation and for actions that do not
+    /// touch a versioned row (logins, rosters, results, redeliveries, imports).
     pub version_before: Option<i64>,
+    /// The row's `version` after the change; null for a deletion (and as `version_before`).
+    /// Equal to `version_before` when the row changed without a new version (trash, restore).
     pub version_after: Option<i64>,
 }
 

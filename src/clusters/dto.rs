@@ -15,20 +15,35 @@ use crate::vocab::{Category, ClusterRef, OrgRef};
 /// An emulation cluster (cụm thi đua) of a bloc.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Cluster {
+    /// Identifier of the cluster (stable; `GET /api/v1/clusters/{id}` takes it or the slug).
     pub id: i64,
+    /// The cluster's name in URLs: made from the name when it was created (unless one was given),
+    /// and never changed afterwards, not even by a rename.
     #[schema(example = "cum-thi-dua-so-4")]
     pub slug: String,
+    /// The cluster's name, as written (1–200 characters).
     #[schema(example = "Cụm thi đua số 4")]
     pub name: String,
+    /// Its number within the bloc (1–1000, unique in the bloc): the default order of
+    /// `GET /api/v1/clusters`.
     #[schema(example = 4)]
     pub number: i64,
     /// The organization that groups the clusters (e.g. the Đoàn khối).
     pub bloc_id: i64,
+    /// The organization that groups the clusters (the one `bloc_id` names), embedded.
     pub bloc: OrgRef,
+    /// Free text about the cluster, as written (null: none).
     pub description: Option<String>,
+    /// Whether the cluster is still in use (true unless an admin set it false); what the `active`
+    /// filter of `GET /api/v1/clusters` reads. It changes nothing else: rosters, results and
+    /// activities may still name an inactive cluster.
     pub active: bool,
+    /// When the cluster was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// Its last change by `PATCH` (UTC); writing a roster or results does not change it.
     pub updated_at: DateTime<Utc>,
+    /// Its version: 1 when created, one more at each change by `PATCH` (rosters and results do not
+    /// count); the ETag changes with it.
     pub version: i64,
     /// Feeds of the activities the cluster ran.
     pub feeds: FeedLinks,
@@ -39,17 +54,27 @@ pub struct Cluster {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Cụm thi đua số 5", "number": 5, "bloc_id": 2}))]
 pub struct CreateCluster {
+    /// Optional explicit slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits;
+    /// 422 otherwise); one another cluster has is a 409. Default: made from the name (deduplicated
+    /// with `-2`, `-3`…). It cannot be changed later.
     #[serde(default)]
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
     pub slug: Option<String>,
+    /// The cluster's name, e.g. "Cụm thi đua số 5" (1–200 characters once trimmed).
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// Its number within the bloc (1–1000); a number another cluster of the same bloc has is a 409.
     #[schema(minimum = 1, maximum = 1000)]
     pub number: i64,
+    /// The id of the organization that groups the clusters (usually the Đoàn khối): an existing
+    /// organization (422 otherwise; its kind is not checked). Roster members must be units below
+    /// it. It cannot be changed later.
     pub bloc_id: i64,
+    /// Free text about the cluster (at most 2000 characters); empty: none.
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub description: Option<String>,
+    /// Whether the cluster is in use (default true).
     #[serde(default = "yes")]
     pub active: bool,
 }
@@ -67,15 +92,20 @@ impl BodySchema for CreateCluster {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCluster {
+    /// A new name (1–200 characters once trimmed); the slug stays as it is. Cannot be null.
     #[serde(default)]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     pub name: Patch<String>,
+    /// A new number within the bloc (1–1000); one another cluster of the same bloc has is a 409.
+    /// Cannot be null.
     #[serde(default)]
     #[schema(value_type = i64, required = false, minimum = 1, maximum = 1000)]
     pub number: Patch<i64>,
+    /// New free text (at most 2000 characters); null or an empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Patch<String>,
+    /// `false`: the cluster is no longer in use; `true`: in use again. Cannot be null.
     #[serde(default)]
     #[schema(value_type = bool, required = false)]
     pub active: Patch<bool>,
@@ -119,16 +149,26 @@ impl BodySchema for UpdateCluster {
 /// A member of a cluster in a year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Member {
+    /// The member unit.
     pub organization: OrgRef,
+    /// Its role in the cluster that year.
     pub role: MemberRole,
+    /// `role` in Vietnamese ("Cụm phó thường trực").
+    #[schema(example = "Cụm trưởng")]
+    pub role_label: String,
 }
 
 /// A roster: the members of a cluster in a year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Roster {
+    /// The cluster whose roster this is.
     pub cluster: ClusterRef,
+    /// The emulation year of the roster.
     #[schema(example = 2023)]
     pub year: i32,
+    /// The members that year: the head (Cụm trưởng) first, then the standing deputy, the deputies
+    /// and the members, each group in Vietnamese name order. Empty when no roster was recorded for
+    /// that year.
     pub members: Vec<Member>,
 }
 
@@ -136,7 +176,12 @@ pub struct Roster {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberInput {
+    /// The member unit: a unit below the cluster's bloc, at any depth, given once (422 otherwise).
+    /// A unit already in another cluster of the same bloc that year is a 409.
     pub organization_id: i64,
+    /// Its role that year: at most one `head` (Cụm trưởng) and one `standing_deputy` (Cụm phó
+    /// thường trực) per roster (422 otherwise); any number of `deputy` (Cụm phó) and `member`
+    /// (Thành viên).
     pub role: MemberRole,
 }
 
@@ -145,6 +190,8 @@ pub struct MemberInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"members": [{"organization_id": 10, "role": "standing_deputy"}]}))]
 pub struct PutRoster {
+    /// Every member of that year with its role, replacing the roster recorded (an empty list clears
+    /// it). The order given is not kept: a roster is shown by role, then name.
     pub members: Vec<MemberInput>,
 }
 
@@ -153,9 +200,16 @@ impl BodySchema for PutRoster {}
 /// A unit's cluster and role in one year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Membership {
+    /// The emulation year.
+    #[schema(example = 2023)]
     pub year: i32,
+    /// The cluster the unit belonged to that year.
     pub cluster: ClusterRef,
+    /// Its role in that cluster.
     pub role: MemberRole,
+    /// `role` in Vietnamese ("Thành viên").
+    #[schema(example = "Thành viên")]
+    pub role_label: String,
 }
 
 /// Counts of one member in a ranking.
@@ -163,8 +217,13 @@ pub struct Membership {
 pub struct RankingEntry {
     /// 1 is best; members with the same total share a rank.
     pub rank: i64,
+    /// The member unit.
     pub organization: OrgRef,
+    /// Its role in the cluster that year.
     pub role: MemberRole,
+    /// `role` in Vietnamese ("Cụm trưởng").
+    #[schema(example = "Cụm trưởng")]
+    pub role_label: String,
     /// Published activities it organized in the period.
     pub organized: i64,
     /// Published activities it took part in as a partner.
@@ -178,9 +237,14 @@ pub struct RankingEntry {
 /// A cluster's ranking for a year and period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Ranking {
+    /// The cluster ranked.
     pub cluster: ClusterRef,
+    /// The year whose roster is ranked (the `year` asked for, else the current year in
+    /// Asia/Ho_Chi_Minh).
     pub year: i32,
+    /// The first day of the period counted (`occurred_from`, default 1 January of `year`).
     pub occurred_from: NaiveDate,
+    /// The last day of the period counted (`occurred_to`, default 31 December of `year`).
     pub occurred_to: NaiveDate,
     /// Order: total (desc), then organized (desc), then name (Vietnamese order).
     pub members: Vec<RankingEntry>,
@@ -190,17 +254,26 @@ pub struct Ranking {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultInput {
+    /// The member reviewed: a unit of the cluster's roster for that year, given once (422
+    /// otherwise).
     pub organization_id: i64,
+    /// The score the unit gave itself (0–1000); null: not given.
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000)]
     pub self_score: Option<f64>,
+    /// The score agreed at the cluster's vote (bình xét) (0–1000); null: not given. Results are
+    /// listed by it, highest first.
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000)]
     pub agreed_score: Option<f64>,
+    /// The year-end grade (xếp loại); null: not decided.
     #[serde(default)]
     pub grade: Option<Grade>,
+    /// The award (khen thưởng); null: none. At most one `emulation_flag` (Cờ thi đua) per cluster
+    /// and year (422 otherwise).
     #[serde(default)]
     pub award: Option<Award>,
+    /// A remark of the review, as written (at most 1000 characters); empty: none.
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub note: Option<String>,
@@ -210,6 +283,8 @@ pub struct ResultInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutResults {
+    /// The results of that year, one per member reviewed, replacing those recorded (an empty list
+    /// clears them).
     pub results: Vec<ResultInput>,
 }
 
@@ -218,13 +293,28 @@ impl BodySchema for PutResults {}
 /// A recorded annual review.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResultEntry {
+    /// The emulation year reviewed.
     pub year: i32,
+    /// The cluster the unit was in that year.
     pub cluster: ClusterRef,
+    /// The member unit reviewed.
     pub organization: OrgRef,
+    /// The score the unit gave itself (0–1000), if recorded.
     pub self_score: Option<f64>,
+    /// The score agreed at the cluster's vote (bình xét) (0–1000), if recorded; within a year,
+    /// results are listed by it, highest first, then by name.
     pub agreed_score: Option<f64>,
+    /// The year-end grade (xếp loại), once decided.
     pub grade: Option<Grade>,
+    /// `grade` in Vietnamese ("Xuất sắc"); null with it.
+    #[schema(example = "Xuất sắc")]
+    pub grade_label: Option<String>,
+    /// The award (khen thưởng), if any.
     pub award: Option<Award>,
+    /// `award` in Vietnamese ("Cờ thi đua"); null with it.
+    #[schema(example = "Cờ thi đua")]
+    pub award_label: Option<String>,
+    /// A remark of the cluster's review, as written.
     pub note: Option<String>,
 }
 
@@ -241,6 +331,8 @@ list_query! {
         #[serde(default)]
         #[param(minimum = 1900, maximum = 2100)]
         pub year: Option<i32>,
+        /// `true`: only clusters in use; `false`: only those no longer in use (the cluster's
+        /// `active` flag); absent: both.
         #[serde(default, deserialize_with = "de_bool")]
         #[param(value_type = Option<bool>)]
         pub active: Option<bool>,
@@ -294,6 +386,8 @@ crate::key_path!(
 pub struct ClusterYearPath {
     /// Numeric id or slug.
     pub id: String,
+    /// The emulation year whose roster (or results) is replaced (1900–2100; outside that range is a
+    /// 404).
     #[param(minimum = 1900, maximum = 2100, example = 2023)]
     pub year: i32,
 }
@@ -303,6 +397,8 @@ pub struct ClusterYearPath {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
+    /// The emulation year (1900–2100; default: the current year in Asia/Ho_Chi_Minh); outside that
+    /// range is a 400.
     #[serde(default)]
     #[param(minimum = 1900, maximum = 2100, example = 2023)]
     pub year: Option<i32>,

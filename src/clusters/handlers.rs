@@ -17,6 +17,10 @@ use super::render;
 use super::repo::{self, ResultScope};
 
 /// List clusters
+///
+/// Public. The emulation clusters (cụm thi đua), by `number` unless `sort` says otherwise.
+/// Filters: `bloc` (the unit that groups them, by id or slug; 404 if there is none), `year`
+/// (only clusters with a roster that year), `active` and `q` (name and description).
 #[utoipa::path(tag = "clusters", operation_id = "list_clusters", params(ListClustersQuery),
     responses(
         (status = 200, description = "One page of clusters", body = ListResponse<Cluster>,
@@ -42,6 +46,10 @@ pub async fn list_clusters(
 }
 
 /// Get a cluster
+///
+/// Public, by numeric id or slug: the cluster with its bloc and the links to the feeds of the
+/// activities it ran. Its `ETag` answers `If-None-Match` (304) and guards a `PATCH` or `DELETE`
+/// (`If-Match`).
 #[utoipa::path(tag = "clusters", operation_id = "get_cluster", params(ClusterPath),
     responses((status = 200, description = "The cluster", body = Cluster, headers(("ETag" = String))),
         (status = 304, description = "Not modified")))]
@@ -62,6 +70,11 @@ pub async fn get_cluster(
 }
 
 /// Create a cluster
+///
+/// Admins only. `bloc_id` must name an existing organization (422); `number` is unique within
+/// the bloc (409). The slug is made from the name unless given, and a given one already taken
+/// is a 409; it does not change afterwards. Rosters and results are set year by year with
+/// `PUT /api/v1/clusters/{id}/members/{year}` and `PUT /api/v1/clusters/{id}/results/{year}`.
 #[utoipa::path(tag = "clusters", operation_id = "create_cluster", request_body = CreateCluster,
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Cluster, headers(("Location" = String), ("ETag" = String))),
@@ -87,6 +100,10 @@ pub async fn create_cluster(
 }
 
 /// Update a cluster
+///
+/// Admins only. Merge patch of `name`, `number`, `description` and `active`; the slug and the
+/// bloc cannot change. With `If-Match`, a stale ETag is a 412 and nothing is written. A
+/// number another cluster of the bloc has is a 409.
 #[utoipa::path(tag = "clusters", operation_id = "update_cluster",
     params(ClusterPath, ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
     request_body(content = UpdateCluster, content_type = "application/merge-patch+json"),
@@ -259,6 +276,10 @@ pub async fn put_results(
 }
 
 /// Annual results of a cluster
+///
+/// Public. The year-end review (bình xét) of each member in `year` (default: the current year
+/// in Vietnam): scores, grade and award, the highest `agreed_score` first, then by name. An
+/// empty list when that year's results were not recorded.
 #[utoipa::path(tag = "clusters", operation_id = "get_cluster_results", params(ClusterPath, YearQuery),
     responses((status = 200, description = "The results of that year", body = Vec<ResultEntry>)))]
 #[get("/{id}/results")]
@@ -294,6 +315,9 @@ pub async fn list_organization_clusters(
 }
 
 /// Results history of an organization
+///
+/// Public. Every year-end result recorded for the unit (by numeric id or slug), whichever
+/// cluster it was in that year: newest year first. 404 for an unknown unit.
 #[utoipa::path(tag = "clusters", operation_id = "list_organization_results", params(OrganizationPath),
     responses((status = 200, description = "Annual results, newest first", body = Vec<ResultEntry>)))]
 #[get("/organizations/{id}/results")]

@@ -231,7 +231,7 @@ pub async fn feed_atom(
 /// (`status=archived` for archived ones; never drafts).
 #[utoipa::path(tag = "feeds", operation_id = "feed_json", params(ActivityFilters, FeedOptions),
     responses(
-        (status = 200, description = "JSON Feed 1.1", content_type = "application/feed+json", body = Object,
+        (status = 200, description = "JSON Feed 1.1", content_type = "application/feed+json", body = render::JsonFeed,
          headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified (If-None-Match / If-Modified-Since)"),
         (status = 404, description = "A filter names an unknown organization, cluster or tag", body = Problem, content_type = "application/problem+json")))]

@@ -2,7 +2,8 @@
 //! text (escaping, dates within the documented range, enclosures).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::activities::repo::FeedItem;
 
@@ -343,51 +344,127 @@ pub(super) fn atom(feed: &Feed) -> String {
     out
 }
 
+/// A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/), as this API writes it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JsonFeed {
+    /// The format's version URL: `https://jsonfeed.org/version/1.1`.
+    #[schema(example = "https://jsonfeed.org/version/1.1")]
+    pub version: &'static str,
+    /// The feed's title: the unit, cluster or tag it is filtered to, if any.
+    #[schema(example = "Hoạt động của các tổ chức cơ sở Đoàn")]
+    pub title: String,
+    /// The portal's home page.
+    pub home_page_url: String,
+    /// This feed's own URL (with its query).
+    pub feed_url: String,
+    /// What the feed holds.
+    pub description: String,
+    /// Always `vi`.
+    #[schema(example = "vi")]
+    pub language: &'static str,
+    /// The newest published activities first.
+    pub items: Vec<JsonFeedItem>,
+}
+
+/// One activity in a JSON Feed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JsonFeedItem {
+    /// Unique and stable: the activity's page URL.
+    pub id: String,
+    /// The activity's page on the portal (as its `url` in the API).
+    #[schema(example = "https://doankhoi.langson.gov.vn/hoat-dong/dem-hoi-trang-ram")]
+    pub url: String,
+    /// The headline.
+    #[schema(example = "Đêm hội Trăng rằm")]
+    pub title: String,
+    /// The lead paragraph, plain text (empty when the activity has none).
+    pub summary: String,
+    /// The article as sanitised HTML (the lead paragraph when there is no body).
+    pub content_html: String,
+    /// When it was published (RFC 3339, UTC).
+    pub date_published: String,
+    /// Its last change (RFC 3339, UTC).
+    pub date_modified: String,
+    /// The byline (or the organizer when there is none).
+    pub authors: Vec<JsonFeedAuthor>,
+    /// The category's Vietnamese label, then the campaign tags' names.
+    pub tags: Vec<String>,
+    /// Always `vi`.
+    pub language: &'static str,
+    /// The first photo, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The first photo as a file, when its size is known (an uploaded photo).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<JsonFeedAttachment>>,
+}
+
+/// An author of a JSON Feed item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JsonFeedAuthor {
+    /// As the page signs it.
+    #[schema(example = "Hoàng Bích Liên – Bí thư Chi đoàn Văn phòng Tỉnh uỷ")]
+    pub name: String,
+}
+
+/// A file of a JSON Feed item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JsonFeedAttachment {
+    /// Where the file is.
+    pub url: String,
+    /// Its media type.
+    #[schema(example = "image/jpeg")]
+    pub mime_type: String,
+    /// Its size in bytes.
+    pub size_in_bytes: i64,
+    /// The photo's alt text, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
 pub(super) fn json_feed(feed: &Feed) -> String {
-    let items: Vec<serde_json::Value> = feed
+    let items: Vec<JsonFeedItem> = feed
         .entries
         .iter()
         .map(|e| {
             let mut tags = vec![e.category_label.to_string()];
             tags.extend(e.tags.iter().map(|(_, name)| name.clone()));
-            let mut item = json!({
-                "id": e.url,
-                "url": e.url,
-                "title": e.title,
-                "summary": e.summary,
-                "content_html": e.content_html,
-                "date_published": rfc3339(e.published),
-                "date_modified": rfc3339(e.updated),
-                "authors": [{"name": e.author}],
-                "tags": tags,
-                "language": "vi",
-            });
-            if let Some(image) = &e.image {
-                item["image"] = json!(image.url);
-                if let Some(length) = image.length {
-                    let mut attachment = json!({
-                        "url": image.url,
-                        "mime_type": image.content_type,
-                        "size_in_bytes": length,
-                    });
-                    if let Some(alt) = &image.alt {
-                        attachment["title"] = json!(alt);
-                    }
-                    item["attachments"] = json!([attachment]);
-                }
+            JsonFeedItem {
+                id: e.url.clone(),
+                url: e.url.clone(),
+                title: e.title.clone(),
+                summary: e.summary.clone(),
+                content_html: e.content_html.clone(),
+                date_published: rfc3339(e.published),
+                date_modified: rfc3339(e.updated),
+                authors: vec![JsonFeedAuthor {
+                    name: e.author.clone(),
+                }],
+                tags,
+                language: "vi",
+                image: e.image.as_ref().map(|i| i.url.clone()),
+                attachments: e.image.as_ref().and_then(|image| {
+                    image.length.map(|length| {
+                        vec![JsonFeedAttachment {
+                            url: image.url.clone(),
+                            mime_type: image.content_type.to_string(),
+                            size_in_bytes: length,
+                            title: image.alt.clone(),
+                        }]
+                    })
+                }),
             }
-            item
         })
         .collect();
-    let doc = json!({
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": feed.title,
-        "home_page_url": feed.home,
-        "feed_url": feed.self_url,
-        "description": feed.description,
-        "language": "vi",
-        "items": items,
-    });
+    let doc = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: feed.title.clone(),
+        home_page_url: feed.home.clone(),
+        feed_url: feed.self_url.clone(),
+        description: feed.description.clone(),
+        language: "vi",
+        items,
+    };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text

@@ -7,6 +7,11 @@ use actix_web::{web, HttpRequest};
 #[derive(Debug, Clone, Default)]
 pub struct PublicUrl(pub Option<String>);
 
+/// Where the portal's page of an activity lives (`{public_url}` and `{slug}` replaced; shared
+/// app data): the `url` of activities in representations, as in the feeds.
+#[derive(Debug, Clone)]
+pub struct ActivityPageTemplate(pub std::sync::Arc<str>);
+
 /// `scheme://host[:port]` (or the configured public URL), without a trailing slash.
 pub fn base(req: &HttpRequest) -> String {
     if let Some(configured) = req
@@ -158,11 +163,15 @@ impl RequestUrl {
 /// Links to the feeds of one organization's or cluster's activities.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FeedLinks {
+    /// RSS 2.0 feed of the newest published activities (absolute URL): `?organization={slug}`
+    /// for a unit (as organizer or partner), `?cluster={slug}` for a cluster.
     #[schema(
         example = "https://api.example.vn/feeds/activities.rss?organization=chi-doan-van-phong-ubnd-tinh"
     )]
     pub rss: String,
+    /// The same feed as Atom 1.0 (absolute URL).
     pub atom: String,
+    /// The same feed as JSON Feed 1.1 (absolute URL).
     pub json: String,
 }
 

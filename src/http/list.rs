@@ -208,13 +208,21 @@ pub struct ListMeta {
 /// `links` of a list response: absolute URLs; absent where there is no such page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListLinks {
+    /// This page: the URL as requested, made absolute.
     #[serde(rename = "self")]
     pub self_: String,
+    /// The first page, with the same filters, sort and `per_page` (`page=1`; without `cursor`).
+    /// Always present.
     pub first: String,
+    /// The page before (page mode only): absent on page 1, on an empty list and in cursor mode
+    /// (cursors only go forward). Past the end, the last page there is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
+    /// The page after: `page + 1` in page mode, `cursor={meta.next_cursor}` in cursor mode;
+    /// absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// The last page (page mode only): absent on an empty list and in cursor mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
 }
@@ -222,8 +230,14 @@ pub struct ListLinks {
 /// The list envelope.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse<T> {
+    /// The items of this page, in the order of `sort` (at most `meta.per_page`; empty past
+    /// the end).
     pub data: Vec<T>,
+    /// Counts and paging state: `total` and `per_page`; `page` and `total_pages` in page
+    /// mode; `next_cursor` whenever there is a next page.
     pub meta: ListMeta,
+    /// Absolute URLs of this page and its neighbours (all but `self` also sent in the `Link`
+    /// header).
     pub links: ListLinks,
 }
 

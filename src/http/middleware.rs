@@ -81,6 +81,9 @@ pub async fn request_context(
         client_addr: crate::http::links::client_ip(req.request()).map(|a| a.to_string()),
         actor: None,
         base_url: Some(crate::http::links::own_base(req.request())),
+        activity_url_template: req
+            .app_data::<web::Data<crate::http::links::ActivityPageTemplate>>()
+            .map(|t| t.0.clone()),
     }));
     let handled = std::panic::AssertUnwindSafe(crate::audit::context::scope_shared(
         meta.clone(),

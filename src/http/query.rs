@@ -38,7 +38,9 @@ pub const MAX_LIST_ITEM_CHARS: usize = 100;
 /// The parameters that are comma-separated lists somewhere: [`de_list`] checks their items
 /// (where one of these names is a single value, it is a code, which a long value is not: it is
 /// refused by name all the same).
-pub const LIST_PARAMS: [&str; 6] = ["category", "tag", "status", "kind", "role", "group_by"];
+pub const LIST_PARAMS: [&str; 7] = [
+    "category", "tag", "status", "kind", "role", "group_by", "sort",
+];
 
 /// Every parameter's value within its length limit: a 400 naming the first that is not.
 fn check_lengths(query: &str) -> Result<(), AppError> {

@@ -23,13 +23,18 @@ crate::string_enum! {
 /// and size.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Rendition {
+    /// Absolute URL of the file (`…/media/{sha256}.{ext}` on the API's base URL).
     #[schema(
         example = "https://api.doankhoi.langson.gov.vn/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"
     )]
     pub src: String,
+    /// Width in pixels (null only for a file that is not a picture).
     pub width: Option<u32>,
+    /// Height in pixels (null only for a file that is not a picture).
     pub height: Option<u32>,
+    /// Size of the file in bytes.
     pub bytes: i64,
+    /// `image/jpeg`, or `image/png` for a photo with transparency.
     #[schema(example = "image/jpeg")]
     pub content_type: String,
 }
@@ -37,7 +42,10 @@ pub struct Rendition {
 /// An uploaded photo or document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Media {
+    /// Identifier of the medium (never reused): the `media_id` an activity's photos and
+    /// documents give to use it.
     pub id: i64,
+    /// `image` (a photo) or `document` (a PDF), decided from the file's content.
     pub kind: MediaKind,
     /// The unit it belongs to.
     pub organization: OrgRef,
@@ -47,9 +55,14 @@ pub struct Media {
     pub srcset: Option<String>,
     /// Photos: the same widths as WebP (smaller), for `<picture><source type="image/webp" srcset>`.
     pub webp_srcset: Option<String>,
+    /// Media type of `src`: `image/jpeg`, or `image/png` for a photo with transparency (a WebP
+    /// upload is re-encoded as one of them), or `application/pdf`.
     pub content_type: String,
+    /// Size of `src` in bytes.
     pub bytes: i64,
+    /// Photos: the original's width in pixels, upright (null for a document).
     pub width: Option<u32>,
+    /// Photos: the original's height in pixels, upright (null for a document).
     pub height: Option<u32>,
     /// Photos: a placeholder to show while loading (https://blurha.sh).
     pub blurhash: Option<String>,
@@ -62,13 +75,21 @@ pub struct Media {
     /// Text in place of the photo (required for photos).
     #[schema(example = "Toàn cảnh cuộc họp")]
     pub alt: Option<String>,
+    /// Text to show with it (at most 2000 characters); an activity that uses the medium
+    /// without a caption of its own copies it.
     #[schema(example = "Đồng chí Bí thư Chi đoàn phát biểu tại cuộc họp")]
     pub caption: Option<String>,
+    /// Who took the photo or holds its rights (at most 200 characters); copied like `caption`.
     #[schema(example = "Ảnh: Chi đoàn Văn phòng UBND tỉnh")]
     pub credit: Option<String>,
+    /// Id of the user who uploaded it (null: imported, or uploaded by a user since deleted).
     pub created_by: Option<i64>,
+    /// When it was uploaded (UTC, RFC 3339).
     pub created_at: DateTime<Utc>,
+    /// Its last change of `alt`, `caption` or `credit` (UTC, RFC 3339).
     pub updated_at: DateTime<Utc>,
+    /// Its version: 1 when uploaded, one more at each change. The ETag changes with it; send
+    /// the ETag back in `If-Match` to change or delete the medium.
     pub version: i64,
 }
 
@@ -95,12 +116,18 @@ pub struct UploadMedia {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMedia {
+    /// New text in place of the photo (trimmed); null or empty removes it, except from a
+    /// photo, which must keep one (422).
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub alt: Patch<String>,
+    /// New caption (trimmed); null or empty removes it. Activities that copied the old one
+    /// keep it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub caption: Patch<String>,
+    /// New credit (trimmed); null or empty removes it. Activities that copied the old one
+    /// keep it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub credit: Patch<String>,

@@ -260,6 +260,11 @@ async fn one(pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
 }
 
 /// A medium
+///
+/// For any signed-in user: admins see every medium, editors and reviewers those of their unit
+/// and of the units below it (any other is a 404, as an unknown id would be). With the URLs
+/// of its files (`src`, `srcset`, `webp_srcset`, `renditions`, `thumbnail`). Its `ETag`
+/// answers `If-None-Match` (304) and guards a `PATCH` or `DELETE` (`If-Match`).
 #[utoipa::path(tag = "media", operation_id = "get_media", params(MediaPath),
     security(("bearer" = [])),
     responses((status = 200, description = "The medium", body = Media, headers(("ETag" = String)))))]

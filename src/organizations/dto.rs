@@ -15,31 +15,44 @@ pub use crate::vocab::{OrgKind, OrgRef};
 /// An organization: a Youth Union unit or a partner body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
+    /// Identifier of the unit (stable; the slug may change, the id does not).
     #[schema(example = 6)]
     pub id: i64,
     /// URL-safe identifier, generated from the name on create; never changes on rename, only
     /// when set (the old one keeps resolving).
     #[schema(example = "chi-doan-so-giao-thong-van-tai")]
     pub slug: String,
+    /// The full name, as written (1–200 characters).
     #[schema(example = "Chi đoàn Sở Giao thông vận tải")]
     pub name: String,
+    /// The abbreviated name, as the unit writes it (null: none).
     #[schema(example = "CĐ Sở GTVT")]
     pub short_name: Option<String>,
+    /// What kind of unit it is: a level of the Youth Union hierarchy, or `partner` for a body
+    /// outside it. The kind does not constrain the parent's kind.
     pub kind: OrgKind,
+    /// `kind` in Vietnamese ("Chi đoàn cơ sở").
+    #[schema(example = "Chi đoàn")]
+    pub kind_label: String,
     /// The unit directly above.
     #[schema(example = 2)]
     pub parent_id: Option<i64>,
     /// Bí thư (secretary).
     #[schema(example = "Hoàng Bích Liên")]
     pub secretary_name: Option<String>,
+    /// Postal address, as written (null: none).
     #[schema(example = "Số 1 đường Hùng Vương, thành phố Lạng Sơn")]
     pub address: Option<String>,
+    /// Contact phone number, as written: digits, spaces and `+ ( ) . -` (null: none).
     #[schema(example = "0205 3812 345")]
     pub phone: Option<String>,
+    /// Contact e-mail address (null: none).
     #[schema(example = "chidoan.sgtvt@langson.gov.vn")]
     pub email: Option<String>,
+    /// The unit's website: an absolute http(s) URL (null: none).
     #[schema(example = "https://sogtvt.langson.gov.vn")]
     pub website: Option<String>,
+    /// The day the unit was founded (null: not known).
     pub established_on: Option<NaiveDate>,
     /// Set when the unit was dissolved or merged (see `successor_id`).
     pub dissolved_on: Option<NaiveDate>,
@@ -50,7 +63,9 @@ pub struct Organization {
     /// Duyệt tin: the news of this unit and of every unit below it waits for a reviewer
     /// before it is public (an editor's `published` becomes `pending_review`).
     pub requires_review: bool,
+    /// When the record was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// Its last change (UTC).
     pub updated_at: DateTime<Utc>,
     /// Incremented on every change.
     #[schema(example = 1)]
@@ -62,6 +77,7 @@ pub struct Organization {
 /// An organization with its place in the hierarchy.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrganizationDetail {
+    /// Every field of the organization itself, flattened into this object.
     #[serde(flatten)]
     pub organization: Organization,
     /// The unit directly above.
@@ -90,33 +106,53 @@ pub struct CreateOrganization {
     #[serde(default)]
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
     pub slug: Option<String>,
+    /// The full name, e.g. "Chi đoàn Sở Giao thông vận tải" (1–200 characters once trimmed); the
+    /// slug is made from it unless `slug` is given.
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// The abbreviated name, e.g. "CĐ Sở GTVT" (at most 100 characters); empty: none.
     #[serde(default)]
     #[schema(max_length = 100)]
     pub short_name: Option<String>,
+    /// What kind of unit it is (codes and labels: `organization_kinds` of
+    /// `GET /api/v1/vocabularies`); it does not constrain the parent.
     pub kind: OrgKind,
+    /// The unit directly above: an existing organization (422 otherwise). Null or absent: a
+    /// top-level unit.
     #[serde(default)]
     pub parent_id: Option<i64>,
+    /// The name of the Bí thư (secretary), at most 100 characters; empty: none. Searched by `q`.
     #[serde(default)]
     #[schema(max_length = 100)]
     pub secretary_name: Option<String>,
+    /// Postal address, as written (at most 300 characters); empty: none.
     #[serde(default)]
     #[schema(max_length = 300)]
     pub address: Option<String>,
+    /// Contact phone number: digits, spaces and `+ ( ) . -` only, at least 3 digits, at most 30
+    /// characters (422 otherwise); empty: none.
     #[serde(default)]
     #[schema(pattern = "^(|[0-9 +().-]{3,30})$", max_length = 30)]
     pub phone: Option<String>,
+    /// Contact e-mail address (`local@domain`, the domain with a dot; no spaces or commas; at most
+    /// 254 characters; 422 otherwise); empty: none.
     #[serde(default)]
     #[schema(pattern = "^(|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$", max_length = 254)]
     pub email: Option<String>,
+    /// The unit's website: an absolute http(s) URL with a host, at most 500 characters (422
+    /// otherwise); empty: none.
     #[serde(default)]
     #[schema(pattern = "^(|https?://[^\\s/]+.*)$", max_length = 500)]
     pub website: Option<String>,
+    /// The day the unit was founded (`YYYY-MM-DD`, year 1900–2100).
     #[serde(default)]
     pub established_on: Option<NaiveDate>,
+    /// The day the unit was dissolved or merged (year 1900–2100, not before `established_on`); once
+    /// set, the unit is no longer `active`.
     #[serde(default)]
     pub dissolved_on: Option<NaiveDate>,
+    /// The unit that took over after a merger: an existing organization (422 otherwise); only with
+    /// `dissolved_on`.
     #[serde(default)]
     pub successor_id: Option<i64>,
     /// Default false.
@@ -140,6 +176,7 @@ pub struct UpdateOrganization {
     #[serde(default)]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     pub name: Patch<String>,
+    /// A new abbreviated name (at most 100 characters); null or an empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 100)]
     pub short_name: Patch<String>,
@@ -147,33 +184,51 @@ pub struct UpdateOrganization {
     #[serde(default)]
     #[schema(value_type = OrgKind, required = false)]
     pub kind: Patch<OrgKind>,
+    /// A new unit directly above: an existing organization that is neither this unit nor one below
+    /// it (422 otherwise); null makes it a top-level unit.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Patch<i64>,
+    /// A new Bí thư (secretary) name (at most 100 characters); null or an empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 100)]
     pub secretary_name: Patch<String>,
+    /// A new postal address (at most 300 characters); null or an empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 300)]
     pub address: Patch<String>,
+    /// A new phone number (digits, spaces and `+ ( ) . -` only, at least 3 digits, at most 30
+    /// characters); null or an empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = "^(|[0-9 +().-]{3,30})$", max_length = 30)]
     pub phone: Patch<String>,
+    /// A new e-mail address (`local@domain`, the domain with a dot; at most 254 characters); null
+    /// or an empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = "^(|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$", max_length = 254)]
     pub email: Patch<String>,
+    /// A new website (an absolute http(s) URL with a host, at most 500 characters); null or an
+    /// empty string clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = "^(|https?://[^\\s/]+.*)$", max_length = 500)]
     pub website: Patch<String>,
+    /// A new founding day (year 1900–2100, not after `dissolved_on`); null clears it.
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
     pub established_on: Patch<NaiveDate>,
+    /// The day the unit was dissolved or merged (year 1900–2100, not before `established_on`): the
+    /// unit is no longer `active`. Null: active again (only if it has no `successor_id`, or the
+    /// patch clears it too).
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
     pub dissolved_on: Patch<NaiveDate>,
+    /// The unit that took over after a merger: an existing organization other than this one, only
+    /// for a unit with `dissolved_on` (given or stored); null clears it.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub successor_id: Patch<i64>,
+    /// Duyệt tin: `true` makes the news of this unit and of every unit below it wait for a reviewer
+    /// before it is public; `false` stops that (a unit above may still require it). Cannot be null.
     #[serde(default)]
     #[schema(value_type = bool, required = false)]
     pub requires_review: Patch<bool>,

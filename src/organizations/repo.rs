@@ -114,12 +114,14 @@ impl KeysetRow for OrganizationRow {
 
 impl OrganizationRow {
     pub fn to_dto(&self) -> Organization {
+        let kind = OrgKind::parse(&self.kind).unwrap_or(OrgKind::Partner);
         Organization {
             id: i64::from(self.id),
             slug: self.slug.clone(),
             name: self.name.clone(),
             short_name: self.short_name.clone(),
-            kind: OrgKind::parse(&self.kind).unwrap_or(OrgKind::Partner),
+            kind,
+            kind_label: kind.label().to_string(),
             parent_id: self.parent_id.map(i64::from),
             secretary_name: self.secretary_name.clone(),
             address: self.address.clone(),

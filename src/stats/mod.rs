@@ -2,8 +2,6 @@
 //! month, category, organization, cluster or tag (one or two of them), under the same filters
 //! as the activities list. JSON for charts, or CSV.
 
-use std::collections::BTreeMap;
-
 use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,29 +17,25 @@ use crate::http::query::{de_list, Split};
 mod render;
 mod repo;
 
-/// A dimension to count by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    /// `YYYY-MM` of `occurred_on`.
-    Month,
-    Category,
-    /// The organizer.
-    Organization,
-    Cluster,
-    /// Each tag of the activity (an activity with two tags counts under both).
-    Tag,
+crate::string_enum! {
+    /// A dimension to count by.
+    pub enum Dimension {
+        /// `YYYY-MM` of `occurred_on`.
+        Month = "month",
+        /// The category (its code; the label beside it).
+        Category = "category",
+        /// The organizer.
+        Organization = "organization",
+        /// The emulation cluster (activities without one form a group of their own).
+        Cluster = "cluster",
+        /// Each tag of the activity (an activity with two tags counts under both).
+        Tag = "tag",
+    }
 }
 
 impl Dimension {
     fn name(self) -> &'static str {
-        match self {
-            Dimension::Month => "month",
-            Dimension::Category => "category",
-            Dimension::Organization => "organization",
-            Dimension::Cluster => "cluster",
-            Dimension::Tag => "tag",
-        }
+        self.as_str()
     }
 
     /// (key expression, label expression, join).
@@ -79,26 +73,89 @@ pub struct StatsOptions {
     pub group_by: Option<Vec<Dimension>>,
 }
 
+/// One value per dimension grouped by: a dimension not in `group_by` is absent, so a client
+/// reads `keys.month` (or `labels.category`) after asking for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StatsKeys {
+    /// `YYYY-MM` of `occurred_on`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false, example = "2023-09")]
+    pub month: Option<Option<String>>,
+    /// The category: its code in `keys`, its Vietnamese label in `labels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false, example = "volunteering")]
+    pub category: Option<Option<String>>,
+    /// The organizer: its slug in `keys`, its name in `labels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false, example = "chi-doan-van-phong-tinh-uy")]
+    pub organization: Option<Option<String>>,
+    /// The cluster: its slug in `keys`, its name in `labels`; `null` for the activities that
+    /// count for no cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, required = false, example = "cum-thi-dua-so-1")]
+    pub cluster: Option<Option<String>>,
+    /// A tag: its slug in `keys`, its name in `labels` (an activity with two tags counts under
+    /// both; one without tags under none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false, example = "thang-thanh-nien")]
+    pub tag: Option<Option<String>>,
+}
+
+impl StatsKeys {
+    fn slot(&mut self, dim: Dimension) -> &mut Option<Option<String>> {
+        match dim {
+            Dimension::Month => &mut self.month,
+            Dimension::Category => &mut self.category,
+            Dimension::Organization => &mut self.organization,
+            Dimension::Cluster => &mut self.cluster,
+            Dimension::Tag => &mut self.tag,
+        }
+    }
+
+    /// Set the value of `dim` (`None`: the group of activities without one).
+    pub fn set(&mut self, dim: Dimension, value: Option<String>) {
+        *self.slot(dim) = Some(value);
+    }
+
+    /// The value of `dim`, if grouped by it and not null.
+    pub fn get(&self, dim: Dimension) -> Option<&str> {
+        let value = match dim {
+            Dimension::Month => &self.month,
+            Dimension::Category => &self.category,
+            Dimension::Organization => &self.organization,
+            Dimension::Cluster => &self.cluster,
+            Dimension::Tag => &self.tag,
+        };
+        value.as_ref().and_then(|v| v.as_deref())
+    }
+}
+
 /// One group and its count.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatsRow {
-    /// The group's key per dimension (`month`: `2023-09`, `category`: code, others: slug;
-    /// `null` for activities without a cluster).
-    #[schema(value_type = Object, example = json!({"month": "2023-09", "category": "volunteering"}))]
-    pub keys: BTreeMap<String, Option<String>>,
-    /// Human labels per dimension (Vietnamese).
-    #[schema(value_type = Object, example = json!({"month": "2023-09", "category": "Tình nguyện"}))]
-    pub labels: BTreeMap<String, Option<String>>,
+    /// The group's key per dimension of `group_by` (`month`: `2023-09`, `category`: its code,
+    /// the others: a slug; `cluster` is `null` for activities without a cluster).
+    #[schema(example = json!({"month": "2023-09", "category": "volunteering"}))]
+    pub keys: StatsKeys,
+    /// What people read per dimension: Vietnamese category labels, names of units, clusters
+    /// and tags (`month` as in `keys`).
+    #[schema(example = json!({"month": "2023-09", "category": "Tình nguyện"}))]
+    pub labels: StatsKeys,
+    /// Number of matching activities in this group.
+    #[schema(example = 2)]
     pub count: i64,
 }
 
 /// Counts by group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Stats {
+    /// The dimensions asked for, in order (the CSV's columns follow it).
     #[schema(example = json!(["month", "category"]))]
     pub group_by: Vec<Dimension>,
     /// Number of matching activities (equals the list's `meta.total` for the same filters).
     pub total: i64,
+    /// One row per group that has activities (groups without any are not listed), ordered by
+    /// the dimensions' keys.
     pub data: Vec<StatsRow>,
 }
 

@@ -20,15 +20,9 @@ pub fn csv_table(stats: &Stats) -> (Vec<String>, Vec<Vec<String>>) {
         .map(|r| {
             let mut row = Vec::new();
             for d in dims {
-                row.push(r.keys.get(d.name()).cloned().flatten().unwrap_or_default());
+                row.push(r.keys.get(*d).unwrap_or_default().to_string());
                 if *d != Dimension::Month {
-                    row.push(
-                        r.labels
-                            .get(d.name())
-                            .cloned()
-                            .flatten()
-                            .unwrap_or_default(),
-                    );
+                    row.push(r.labels.get(*d).unwrap_or_default().to_string());
                 }
             }
             row.push(r.count.to_string());

@@ -1,8 +1,6 @@
 //! The counting query of the stats: the activities list's SQL (filters and visibility, one
 //! definition) grouped by one or two dimensions, with the labels people read.
 
-use std::collections::BTreeMap;
-
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::SqliteConnection;
 
@@ -12,7 +10,7 @@ use crate::db::list as sql;
 use crate::db::memo::Memo;
 use crate::error::ApiResult;
 
-use super::{Dimension, Stats, StatsRow};
+use super::{Dimension, Stats, StatsKeys, StatsRow};
 
 #[derive(diesel::QueryableByName)]
 struct GroupRow {
@@ -75,12 +73,12 @@ fn grouped(rows: Vec<GroupRow>, dims: &[Dimension], total: i64) -> Stats {
     let data = rows
         .into_iter()
         .map(|r| {
-            let mut keys = BTreeMap::new();
-            let mut labels = BTreeMap::new();
+            let mut keys = StatsKeys::default();
+            let mut labels = StatsKeys::default();
             for (i, (k, l)) in [(r.k1, r.l1), (r.k2, r.l2)].into_iter().enumerate() {
                 if let Some(dim) = dims.get(i) {
-                    labels.insert(dim.name().to_string(), label(*dim, &k, l));
-                    keys.insert(dim.name().to_string(), k);
+                    labels.set(*dim, label(*dim, &k, l));
+                    keys.set(*dim, k);
                 }
             }
             StatsRow {

@@ -25,15 +25,24 @@ use super::records::*;
 pub struct LineProblem {
     /// 1 is the first line.
     pub line: usize,
+    /// What is wrong with it, naming the field where there is one ("slug: 'x' is on an
+    /// earlier line too").
     pub problem: String,
 }
 
 /// What an import did (or, dry, would do), by resource.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Imported {
+    /// Lines that made a new row (organizations, clusters, media and activities together); 0 with
+    /// `dry_run`.
     pub created: usize,
+    /// Lines that changed an existing row: the one an earlier import made from the same
+    /// `external_id` (for a medium, also the one it was exported from); 0 with `dry_run`.
     pub updated: usize,
+    /// Lines whose row was already exactly as the line says (importing a file again changes
+    /// nothing); 0 with `dry_run`.
     pub unchanged: usize,
+    /// Records read (blank lines are skipped): `created + updated + unchanged` once imported.
     pub lines: usize,
 }
 

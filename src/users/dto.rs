@@ -13,21 +13,38 @@ use crate::list_query;
 /// An account that may write.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
+    /// Identifier of the account (stable; ids are never reused, even after a deletion).
+    /// `GET /api/v1/users/{id}` takes it or the username.
     #[schema(example = 2)]
     pub id: i64,
     /// Lower case; unique regardless of case.
     #[schema(example = "bientap.vpubnd")]
     pub username: String,
+    /// Name to show for the account (at most 100 characters); null when none was given
+    /// (show `username` then).
     #[schema(example = "Biên tập viên Chi đoàn Văn phòng UBND tỉnh")]
     pub display_name: Option<String>,
+    /// What the account may do: `admin` everything, `editor` write the activities of its unit
+    /// (`organization_id`) and the units below, `reviewer` approve or return their news
+    /// (duyệt tin).
     pub role: Role,
     /// The unit whose activities an editor may write (and the units below it).
     #[schema(example = 4)]
     pub organization_id: Option<i64>,
+    /// False: deactivated by an admin. It cannot log in and its earlier tokens are refused;
+    /// the account and its history stay (`true` again switches it back on).
     pub active: bool,
+    /// When the account was created (UTC, RFC 3339).
     pub created_at: DateTime<Utc>,
+    /// Its last change by an admin or by a password change (UTC, RFC 3339); a login does not
+    /// change it.
     pub updated_at: DateTime<Utc>,
+    /// Its last successful login (`POST /api/v1/auth/token`), UTC, RFC 3339; null if it never
+    /// logged in.
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Its version: 1 when created, one more at each change of the account (a login only sets
+    /// `last_login_at`). The ETag changes with it; send the ETag back in `If-Match` to change
+    /// or delete the user.
     #[schema(example = 1)]
     pub version: i64,
 }
@@ -60,18 +77,24 @@ pub fn valid_username(u: &str) -> bool {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "bientap.vpubnd", "password": "Lang Son 2023!", "role": "editor", "organization_id": 4}))]
 pub struct CreateUser {
+    /// Login name: 3 to 50 characters among letters a-z, digits, `.`, `_` and `-`. Stored
+    /// lower case; unique regardless of case (409 if taken). It cannot be changed later.
     #[schema(pattern = "^[A-Za-z0-9._-]{3,50}$")]
     pub username: String,
     /// At least 10 characters mixing two of: lower case, upper case, digits, symbols.
     #[schema(min_length = 10, max_length = 200, format = Password)]
     pub password: String,
+    /// Name to show for the account (trimmed; empty means none).
     #[serde(default)]
     #[schema(max_length = 100)]
     pub display_name: Option<String>,
+    /// `admin`, `editor` or `reviewer`; an editor or a reviewer needs `organization_id`.
     pub role: Role,
     /// Required for editors.
     #[serde(default)]
     pub organization_id: Option<i64>,
+    /// Default true; false creates the account deactivated (it cannot log in until an admin
+    /// sets `active: true`).
     #[serde(default = "default_true")]
     pub active: bool,
 }
@@ -109,18 +132,27 @@ impl BodySchema for CreateUser {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
 pub struct UpdateUser {
+    /// A new display name (trimmed; empty or null removes it).
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 100)]
     pub display_name: Patch<String>,
+    /// A new role; cannot be null. An editor or a reviewer needs a unit (`organization_id`,
+    /// kept or given: else 422); demoting the last active admin is a 409.
     #[serde(default)]
     #[schema(value_type = Role, required = false)]
     pub role: Patch<Role>,
+    /// The id of an existing organization (else 422): the unit an editor writes for or a
+    /// reviewer reviews, with the units below it. Null only for an admin.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub organization_id: Patch<i64>,
+    /// `false` deactivates the account (no more logins), `true` switches it on again; cannot
+    /// be null. Deactivating the last active admin is a 409.
     #[serde(default)]
     #[schema(value_type = bool, required = false)]
     pub active: Patch<bool>,
+    /// A new password, set by the admin: at least 10 characters mixing two of lower case,
+    /// upper case, digits and symbols, not containing the username. Cannot be null.
     #[serde(default)]
     #[schema(value_type = String, required = false, min_length = 10, max_length = 200, format = Password)]
     pub password: Patch<String>,
@@ -157,8 +189,10 @@ impl BodySchema for UpdateUser {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "admin", "password": "••••••••••"}))]
 pub struct TokenRequest {
+    /// The account's username, in any case (usernames are case-insensitive).
     #[schema(max_length = 100)]
     pub username: String,
+    /// The account's password. A wrong one (or an unknown or deactivated username) is a 401.
     #[schema(max_length = 200, format = Password)]
     pub password: String,
 }
@@ -189,6 +223,7 @@ impl BodySchema for TokenRequest {
 pub struct TokenResponse {
     /// JWT (HS256) to send as `Authorization: Bearer <token>`.
     pub access_token: String,
+    /// Always `Bearer`: the scheme to put before the token in `Authorization`.
     #[schema(example = "Bearer")]
     pub token_type: &'static str,
     /// Seconds until it expires.
@@ -200,6 +235,8 @@ pub struct TokenResponse {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    /// The caller's current password; a wrong one is a 422 on this field and counts as a
+    /// failed login (429 after too many).
     #[schema(format = Password, max_length = 200)]
     pub current_password: String,
     /// At least 10 characters mixing two of: lower case, upper case, digits, symbols.

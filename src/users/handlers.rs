@@ -27,6 +27,10 @@ async fn hash(password: String) -> ApiResult<String> {
 }
 
 /// List users
+///
+/// Admins only. Filters: `role` (one or more), `organization` (the users of exactly that
+/// unit, by id or slug; not those of the units below it) and `active`. By `username` unless
+/// `sort` says `created_at`.
 #[utoipa::path(tag = "users", operation_id = "list_users", params(ListUsersQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "One page of users", body = ListResponse<User>,
@@ -74,6 +78,9 @@ pub async fn create_user(
 }
 
 /// Get a user
+///
+/// Admins only, by numeric id or username (any case). Its `ETag` answers `If-None-Match`
+/// (304) and guards a `PATCH` or `DELETE` (`If-Match`).
 #[utoipa::path(tag = "users", operation_id = "get_user", params(UserPath),
     security(("bearer" = [])),
     responses(
@@ -239,6 +246,10 @@ pub async fn create_token(
 }
 
 /// Who am I
+///
+/// The account the bearer token belongs to, whatever its role: a client learns from it the
+/// caller's role and unit (`organization_id`). 401 without a valid token (expired, revoked
+/// by a password or role change, or of a deactivated account).
 #[utoipa::path(tag = "auth", operation_id = "get_me", security(("bearer" = [])),
     responses((status = 200, description = "The caller's account", body = User)))]
 #[get("/me")]

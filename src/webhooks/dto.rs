@@ -8,23 +8,17 @@ use crate::error::FieldError;
 use crate::http::body::{BodySchema, Patch};
 use crate::list_query;
 
-/// What happened.
+/// What happened (the spec lists each event with [`Event::describe`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum Event {
-    /// An activity became public: published by its editor or approved by a reviewer, its
-    /// scheduled time came, or a draft was published again.
     #[serde(rename = "activity.published")]
     ActivityPublished,
-    /// A public activity changed (and is still public).
     #[serde(rename = "activity.updated")]
     ActivityUpdated,
-    /// A public activity went back to draft, review or schedule.
     #[serde(rename = "activity.unpublished")]
     ActivityUnpublished,
-    /// A public activity was moved to the trash.
     #[serde(rename = "activity.deleted")]
     ActivityDeleted,
-    /// A public activity came back from the trash.
     #[serde(rename = "activity.restored")]
     ActivityRestored,
     #[serde(rename = "organization.created")]
@@ -60,6 +54,25 @@ impl Event {
         }
     }
 
+    /// When it is sent.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Event::ActivityPublished => {
+                "An activity became public: published by its editor or approved by a reviewer, \
+                 its scheduled time came, or a draft was published again."
+            }
+            Event::ActivityUpdated => "A public activity changed (and is still public).",
+            Event::ActivityUnpublished => {
+                "A public activity went back to draft, review or schedule."
+            }
+            Event::ActivityDeleted => "A public activity was moved to the trash.",
+            Event::ActivityRestored => "A public activity came back from the trash.",
+            Event::OrganizationCreated => "An organization was created.",
+            Event::OrganizationUpdated => "An organization changed (a rename, a new parent…).",
+            Event::OrganizationDeleted => "An organization was deleted.",
+        }
+    }
+
     /// The kind of row it is about.
     pub fn resource(self) -> &'static str {
         if self.as_str().starts_with("activity.") {
@@ -73,18 +86,31 @@ impl Event {
 /// A subscription (its secret is shown only once, when it is created).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Webhook {
+    /// Identifier of the subscription (never reused); its deliveries are under
+    /// `/api/v1/webhooks/{id}/deliveries`.
     pub id: i64,
+    /// Where each event is POSTed (http or https).
     #[schema(example = "https://congthongtin.langson.gov.vn/hooks/doan")]
     pub url: String,
+    /// The events sent to it, without duplicates, in the order of `Event`'s list.
     pub events: Vec<Event>,
+    /// The admins' note on what it is for (null: none).
     pub description: Option<String>,
     /// False when switched off, by an admin or after repeated failures (`disabled_reason`).
     pub active: bool,
     /// Failed attempts in a row.
     pub failures: i64,
+    /// Why the server switched it off by itself: the number of failed attempts in a row and
+    /// the last error. Null while it is active, and when an admin switched it off.
     pub disabled_reason: Option<String>,
+    /// When it was created (UTC, RFC 3339).
     pub created_at: DateTime<Utc>,
+    /// Its last change, by an admin or by the automatic switch-off (UTC, RFC 3339); a failed
+    /// or successful attempt alone does not change it.
     pub updated_at: DateTime<Utc>,
+    /// Its version: 1 when created, one more at each change by an admin and at the automatic
+    /// switch-off. The ETag changes with it (and with `failures`); send the ETag back in
+    /// `If-Match` to change or delete the subscription.
     pub version: i64,
 }
 
@@ -109,6 +135,7 @@ pub struct CreateWebhook {
     /// At least one event.
     #[schema(min_items = 1)]
     pub events: Vec<Event>,
+    /// A note for admins on what it is for (trimmed; empty means none).
     #[serde(default)]
     #[schema(max_length = 500)]
     pub description: Option<String>,
@@ -122,15 +149,21 @@ pub struct CreateWebhook {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
+    /// A new URL, under the rules of `POST /webhooks` (422 otherwise); cannot be null.
     #[serde(default)]
     #[schema(value_type = String, required = false)]
     pub url: Patch<String>,
+    /// The events to send from now on, replacing the list (at least one); cannot be null.
     #[serde(default)]
     #[schema(value_type = Vec<Event>, required = false, min_items = 1)]
     pub events: Patch<Vec<Event>>,
+    /// A new note (trimmed); null or empty removes it.
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub description: Patch<String>,
+    /// `false` switches it off: no new event is queued for it and its pending deliveries
+    /// wait. `true` switches it on again, `failures` back to 0 and `disabled_reason` cleared.
+    /// Cannot be null.
     #[serde(default)]
     #[schema(value_type = bool, required = false)]
     pub active: Patch<bool>,
@@ -202,14 +235,24 @@ impl BodySchema for UpdateWebhook {
 /// One event's delivery to one subscription: its state and its last attempt.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Delivery {
+    /// Identifier of the delivery (one per subscription and event): the `{delivery}` of
+    /// `POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver`.
     pub id: i64,
+    /// The event delivered: the payload's `id` and the `Webhook-Id` header, the same on every
+    /// attempt and for every subscription (receivers deduplicate on it).
     pub event_id: i64,
+    /// What happened (also sent as the `Webhook-Event` header).
     pub event: Event,
     /// `pending` (tried at `next_attempt_at`), `delivered`, or `failed` (retries used up).
     #[schema(example = "delivered")]
     pub status: String,
+    /// Attempts made so far: 0 before the first; a redelivery starts again from 0.
     pub attempts: i64,
+    /// When it is tried next (UTC, RFC 3339); null once `delivered` or `failed`. While an
+    /// attempt is under way, the end of its lease (at most 2 minutes ahead). The deliveries of
+    /// a switched-off subscription wait past it until it is switched on again.
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When the last attempt was made (UTC, RFC 3339); null before the first.
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// The receiver's HTTP status at the last attempt (none: no answer).
     pub response_code: Option<i64>,
@@ -217,6 +260,8 @@ pub struct Delivery {
     pub latency_ms: Option<i64>,
     /// Why the last attempt failed.
     pub error: Option<String>,
+    /// When the event was queued for this subscription (UTC, RFC 3339): in the transaction of
+    /// the change itself.
     pub created_at: DateTime<Utc>,
 }
 
@@ -229,6 +274,7 @@ pub struct Delivery {
 pub struct WebhookPayload {
     /// The event's id.
     pub id: i64,
+    /// What happened (the `Webhook-Event` header says the same).
     pub event: Event,
     /// When the change was made.
     pub created_at: DateTime<Utc>,

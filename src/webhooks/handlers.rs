@@ -69,6 +69,10 @@ pub async fn create_webhook(
 }
 
 /// A subscription
+///
+/// Admins only. Its URL, events and state (`active`, `failures`, `disabled_reason`); the
+/// signing secret is never shown again. Its `ETag` answers `If-None-Match` (304) and guards
+/// a `PATCH` or `DELETE` (`If-Match`).
 #[utoipa::path(tag = "webhooks", operation_id = "get_webhook", params(WebhookPath),
     security(("bearer" = [])),
     responses((status = 200, description = "The subscription (without its secret)", body = Webhook,

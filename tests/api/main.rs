@@ -8,6 +8,7 @@ mod backup;
 mod cli;
 mod clusters;
 mod cookbook;
+mod dx;
 mod feeds;
 mod helpers;
 mod http_contract;

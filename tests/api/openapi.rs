@@ -90,3 +90,158 @@ fn every_reference_in_the_spec_resolves() {
         assert!(spec.pointer(pointer).is_some(), "dangling $ref {r}");
     }
 }
+
+/// What the walk of the spec found: how many things it checked, and those without a
+/// description (by their place in the document).
+#[derive(Default)]
+struct Blanks {
+    checked: usize,
+    missing: Vec<String>,
+}
+
+impl Blanks {
+    fn said(&mut self, what: String, text: Option<&str>) {
+        self.checked += 1;
+        if text.is_none_or(|t| t.trim().is_empty()) {
+            self.missing.push(what);
+        }
+    }
+
+    /// Each value of `enum` is named (in backquotes, without a leading `-`) in `described`.
+    fn enum_values(&mut self, at: &str, schema: &Value, described: &str) {
+        for value in schema["enum"].as_array().into_iter().flatten() {
+            let Some(code) = value.as_str() else { continue };
+            self.checked += 1;
+            if !described.contains(&format!("`{}`", code.trim_start_matches('-'))) {
+                self.missing.push(format!("{at}: enum value {code}"));
+            }
+        }
+    }
+
+    /// A schema: its properties (each with a description), and the schemas inside it.
+    fn schema(&mut self, at: &str, schema: &Value, outer: &str) {
+        let own = schema["description"].as_str().unwrap_or_default();
+        let described = format!("{outer}\n{own}");
+        if schema.get("enum").is_some() {
+            self.enum_values(at, schema, &described);
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, property) in properties {
+                let place = format!("{at}.{name}");
+                self.said(place.clone(), property["description"].as_str());
+                self.schema(
+                    &place,
+                    property,
+                    property["description"].as_str().unwrap_or_default(),
+                );
+            }
+        }
+        for key in ["items", "additionalProperties"] {
+            if schema[key].is_object() {
+                self.schema(&format!("{at}[]"), &schema[key], &described);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for (i, part) in schema[key].as_array().into_iter().flatten().enumerate() {
+                self.schema(&format!("{at}/{key}{i}"), part, &described);
+            }
+        }
+    }
+
+    fn operation(&mut self, at: &str, op: &Value) {
+        self.said(format!("{at} summary"), op["summary"].as_str());
+        self.said(format!("{at} description"), op["description"].as_str());
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let place = format!("{at} parameter {}", param["name"]);
+            let described = param["description"].as_str();
+            self.said(place.clone(), described);
+            self.schema(&place, &param["schema"], described.unwrap_or_default());
+        }
+        for (kind, content) in op["requestBody"]["content"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            self.schema(&format!("{at} body {kind}"), &content["schema"], "");
+        }
+        for (status, response) in op["responses"].as_object().into_iter().flatten() {
+            if response.get("$ref").is_some() {
+                continue; // a shared response, checked among the components
+            }
+            self.said(
+                format!("{at} response {status}"),
+                response["description"].as_str(),
+            );
+            for (kind, content) in response["content"].as_object().into_iter().flatten() {
+                self.schema(&format!("{at} {status} {kind}"), &content["schema"], "");
+            }
+        }
+    }
+}
+
+/// No blank spots: every operation (and webhook) has a summary and a description; every
+/// parameter, response, schema and property a description; every value of an enum is named
+/// in its description (or its parameter's).
+#[test]
+fn every_operation_parameter_property_and_enum_value_is_described() {
+    let spec: Value = serde_json::from_str(&committed()).unwrap();
+    let mut blanks = Blanks::default();
+    for group in ["paths", "webhooks"] {
+        for (path, item) in spec[group].as_object().expect("paths") {
+            for (method, op) in item.as_object().unwrap() {
+                blanks.operation(&format!("{method} {path}"), op);
+            }
+        }
+    }
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        blanks.said(format!("schema {name}"), schema["description"].as_str());
+        blanks.schema(name, schema, "");
+    }
+    for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        blanks.said(format!("response {name}"), response["description"].as_str());
+    }
+    eprintln!(
+        "spec walk: {} descriptions checked, {} missing",
+        blanks.checked,
+        blanks.missing.len()
+    );
+    assert!(blanks.checked > 1000, "the walk reached the whole spec");
+    assert!(
+        blanks.missing.is_empty(),
+        "{} without a description:\n{}",
+        blanks.missing.len(),
+        blanks.missing.join("\n")
+    );
+}
+
+/// `sort` of every list is an array of its fields, ascending or descending (what the server
+/// accepts), and a list sent in either form is read.
+#[test]
+fn every_list_sort_is_typed() {
+    let spec: Value = serde_json::from_str(&committed()).unwrap();
+    let mut lists = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let Some(sort) = params.iter().find(|p| p["name"] == "sort") else {
+                continue;
+            };
+            let schema = &sort["schema"];
+            if schema.get("$ref").is_some() {
+                continue; // a single choice, an enum of its own (tags)
+            }
+            lists += 1;
+            assert_eq!(schema["type"], "array", "{method} {path}: sort is an array");
+            let values = schema["items"]["enum"]
+                .as_array()
+                .expect("an enum of fields");
+            assert!(
+                values
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|v| v.starts_with('-'))),
+                "{method} {path}: descending fields listed"
+            );
+        }
+    }
+    assert!(lists >= 10, "{lists} lists");
+}

@@ -180,6 +180,10 @@ pub(super) fn summaries(
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let organizer_ids: Vec<i32> = rows.iter().map(|r| r.organizer_id).collect();
     let orgs = orgs::refs(conn, &organizer_ids)?;
+    let mut cluster_ids: Vec<i32> = rows.iter().filter_map(|r| r.cluster_id).collect();
+    cluster_ids.sort_unstable();
+    cluster_ids.dedup();
+    let clusters = clusters_of(conn, &cluster_ids)?;
     let mut tags = tags_of(conn, &ids)?;
     let mut photos = photos_of(conn, &ids, true)?;
     let bodies = match terms {
@@ -213,9 +217,13 @@ pub(super) fn summaries(
                     terms,
                 )
             });
+            let category = parse_enum(&r.category, Category::parse, Category::Other);
+            let status = parse_enum(&r.status, Status::parse, Status::Draft);
+            let part_of_day = r.part_of_day.as_deref().and_then(PartOfDay::parse);
             ActivitySummary {
                 id: i64::from(r.id),
                 slug: r.slug.clone(),
+                url: crate::audit::context::activity_page_url(&r.slug),
                 title: r.title.clone(),
                 summary: r.summary.clone(),
                 occurred_on: r.occurred_on,
@@ -225,18 +233,23 @@ pub(super) fn summaries(
                     DatePrecision::Day,
                 ),
                 ends_on: r.ends_on,
-                part_of_day: r.part_of_day.as_deref().and_then(PartOfDay::parse),
+                part_of_day,
+                part_of_day_label: part_of_day.map(|p| p.label().to_string()),
                 location: r.location.clone(),
-                category: parse_enum(&r.category, Category::parse, Category::Other),
+                category,
+                category_label: category.label().to_string(),
                 organizer,
+                cluster: r.cluster_id.and_then(|c| clusters.get(&c).cloned()),
                 cluster_id: r.cluster_id.map(i64::from),
                 tags: tag_list,
                 photo: photos.remove(&r.id).and_then(|p| p.into_iter().next()),
-                status: parse_enum(&r.status, Status::parse, Status::Draft),
+                status,
+                status_label: status.label().to_string(),
                 published_at: r.published_at.map(utc),
                 featured: r.featured,
                 updated_at: utc(r.updated_at),
                 version: i64::from(r.version),
+                links: ActivityLinks::of(i64::from(r.id)),
                 highlight,
             }
         })
@@ -390,6 +403,7 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
                     name: p.name,
                 },
                 role: parse_enum(&p.role, PartnerRole::parse, PartnerRole::Participant),
+                role_label: String::new(),
             })
             .collect(),
         cluster,
@@ -431,5 +445,34 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
         created_by: row.created_by.map(i64::from),
         updated_by: row.updated_by.map(i64::from),
         version: i64::from(row.version),
-    })
+        url: String::new(),
+        links: ActivityLinks::default(),
+        category_label: String::new(),
+        status_label: String::new(),
+        part_of_day_label: None,
+    }
+    .derive())
+}
+
+/// The clusters named by `ids`, for list items.
+fn clusters_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, ClusterRef>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(clusters::table
+        .filter(clusters::id.eq_any(ids))
+        .select((clusters::id, clusters::slug, clusters::name))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, slug, name)| {
+            (
+                id,
+                ClusterRef {
+                    id: i64::from(id),
+                    slug,
+                    name,
+                },
+            )
+        })
+        .collect())
 }

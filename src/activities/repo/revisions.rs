@@ -92,6 +92,7 @@ pub fn revision(
         .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
     let mut state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
     state.map_file_urls(&crate::media::repo::absolute_file_url);
+    let state = state.derive();
     Ok(Revision {
         info: rev.info(),
         state,

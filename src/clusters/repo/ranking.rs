@@ -99,6 +99,7 @@ pub fn ranking(conn: &mut SqliteConnection, key: &str, q: &RankingQuery) -> ApiR
                     rank: 0,
                     organization: m.organization,
                     role: m.role,
+                    role_label: m.role.label().to_string(),
                     organized,
                     partnered,
                     total: organized + partnered,

@@ -152,23 +152,28 @@ pub fn results(conn: &mut SqliteConnection, scope: ResultScope) -> ApiResult<Vec
     let award = |s: &str| Award::parse(s).unwrap_or(Award::Commendation);
     Ok(rows
         .into_iter()
-        .map(|r| ResultEntry {
-            year: r.year,
-            cluster: ClusterRef {
-                id: i64::from(r.cluster_id),
-                slug: r.cluster_slug,
-                name: r.cluster_name,
-            },
-            organization: OrgRef {
-                id: i64::from(r.org_id),
-                slug: r.org_slug,
-                name: r.org_name,
-            },
-            self_score: r.self_score,
-            agreed_score: r.agreed_score,
-            grade: r.grade.as_deref().map(grade),
-            award: r.award.as_deref().map(award),
-            note: r.note,
+        .map(|r| {
+            let (grade, award) = (r.grade.as_deref().map(grade), r.award.as_deref().map(award));
+            ResultEntry {
+                year: r.year,
+                cluster: ClusterRef {
+                    id: i64::from(r.cluster_id),
+                    slug: r.cluster_slug,
+                    name: r.cluster_name,
+                },
+                organization: OrgRef {
+                    id: i64::from(r.org_id),
+                    slug: r.org_slug,
+                    name: r.org_name,
+                },
+                self_score: r.self_score,
+                agreed_score: r.agreed_score,
+                grade,
+                grade_label: grade.map(|g| g.label().to_string()),
+                award,
+                award_label: award.map(|a| a.label().to_string()),
+                note: r.note,
+            }
         })
         .collect())
 }

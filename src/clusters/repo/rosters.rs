@@ -36,13 +36,17 @@ pub(super) fn members(
     .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| Member {
-            organization: OrgRef {
-                id: i64::from(r.id),
-                slug: r.slug,
-                name: r.name,
-            },
-            role: MemberRole::parse(&r.role).unwrap_or(MemberRole::Member),
+        .map(|r| {
+            let role = MemberRole::parse(&r.role).unwrap_or(MemberRole::Member);
+            Member {
+                organization: OrgRef {
+                    id: i64::from(r.id),
+                    slug: r.slug,
+                    name: r.name,
+                },
+                role,
+                role_label: role.label().to_string(),
+            }
         })
         .collect())
 }
@@ -176,14 +180,18 @@ pub fn memberships(conn: &mut SqliteConnection, org_key: &str) -> ApiResult<Vec<
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(year, role, id, slug, name)| Membership {
-            year,
-            cluster: ClusterRef {
-                id: i64::from(id),
-                slug,
-                name,
-            },
-            role: MemberRole::parse(&role).unwrap_or(MemberRole::Member),
+        .map(|(year, role, id, slug, name)| {
+            let role = MemberRole::parse(&role).unwrap_or(MemberRole::Member);
+            Membership {
+                year,
+                cluster: ClusterRef {
+                    id: i64::from(id),
+                    slug,
+                    name,
+                },
+                role,
+                role_label: role.label().to_string(),
+            }
         })
         .collect())
 }
