@@ -13,7 +13,8 @@
 #                     script never rots (figures from it mean nothing)
 # Environment: DURATION (10s), CONNS (32), THREADS (2), WARMUP (2s), ONLY (comma-separated
 #   query names), PEERS (the peer kit, default ../shared/peers next to the clone),
-#   BENCH_NO_WRK=1 (smoke only: fetch every path once with curl, as when wrk cannot be installed).
+#   BENCH_NO_WRK=1 (smoke only: fetch every path once with curl, as when wrk cannot be installed),
+#   BENCH_BIN (a doan-api binary to run instead of building the release one: CI's smoke).
 # The server and wrk share this machine's cores: the figures compare servers measured the
 # same way in one run, not absolute capacity.
 set -euo pipefail
@@ -55,8 +56,12 @@ if [[ -n "${BENCH_NO_WRK:-}" ]] || ! command -v wrk >/dev/null; then
 fi
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP) on the same cores as the server, over loopback"
-cargo build --release --locked --quiet
-BIN="$TARGET/release/doan-api"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+  BIN=$BENCH_BIN   # a binary already built (CI's smoke uses the test build's)
+else
+  cargo build --release --locked --quiet
+  BIN="$TARGET/release/doan-api"
+fi
 DB="$WORK/doan-$N.db"
 if [[ ! -f "$DB" ]]; then
   started=$(date +%s%N)

@@ -451,7 +451,8 @@ fn cap_query_parameters(op: &mut Operation) {
             Some(RefOr::T(Schema::Object(object))) if is_string(&object.schema_type) => {
                 if cursor {
                     cap(&mut object.max_length, MAX_CURSOR_CHARS);
-                    object.pattern = Some("^[A-Za-z0-9_-]*$".into());
+                    object.min_length = Some(1);
+                    object.pattern = Some("^[A-Za-z0-9_-]+$".into());
                 } else {
                     cap(&mut object.max_length, MAX_PARAM_CHARS);
                 }
@@ -471,6 +472,8 @@ fn cap_query_parameters(op: &mut Operation) {
                     if let RefOr::T(Schema::Object(item)) = item.as_mut() {
                         if is_string(&item.schema_type) && item.enum_values.is_none() {
                             cap(&mut item.max_length, MAX_LIST_ITEM_CHARS);
+                            // `tag=a,,b` is a 400: an item is never empty.
+                            item.min_length = Some(1);
                         }
                     }
                 }

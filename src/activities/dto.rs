@@ -468,7 +468,10 @@ pub struct CreateActivity {
     /// 422 otherwise); one taken now or before by another activity is a 409. Default: made from the
     /// title (deduplicated with `-2`, `-3`…).
     #[serde(default)]
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
+    #[schema(
+        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$",
+        max_length = 100
+    )]
     pub slug: Option<String>,
     /// The headline (1–300 characters once trimmed).
     #[schema(min_length = 1, max_length = 300)]
@@ -556,7 +559,13 @@ pub struct UpdateActivity {
     /// taken now or before by another activity; 409 if it is). The old one keeps resolving: a
     /// GET by it answers 301 to the current one. Cannot be null.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    #[schema(
+        value_type = String,
+        required = false,
+        min_length = 1,
+        max_length = 100,
+        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$"
+    )]
     pub slug: Patch<String>,
     /// A new headline (1–300 characters once trimmed). Cannot be null.
     #[serde(default)]

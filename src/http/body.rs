@@ -188,6 +188,16 @@ fn normalise(value: &mut Value, pointer: &mut String, errors: &mut Vec<FieldErro
                 pointer.truncate(len);
             }
         }
+        // An integral number written with a fraction or an exponent (`1082.0`, `1e3`) is the
+        // integer JSON Schema says it is: read as one where an integer is expected.
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+                if f.fract() == 0.0 && f.abs() <= EXACT {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
         _ => {}
     }
 }

@@ -104,7 +104,10 @@ pub struct OrganizationDetail {
 pub struct CreateOrganization {
     /// Optional explicit slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits); a taken one is a 409.
     #[serde(default)]
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
+    #[schema(
+        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$",
+        max_length = 100
+    )]
     pub slug: Option<String>,
     /// The full name, e.g. "Chi đoàn Sở Giao thông vận tải" (1–200 characters once trimmed); the
     /// slug is made from it unless `slug` is given.
@@ -170,7 +173,13 @@ pub struct UpdateOrganization {
     /// taken now or before by another unit; 409 if it is). The old one keeps resolving: a GET
     /// by it answers 301 to the current one, filters and feeds accept it. Cannot be null.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    #[schema(
+        value_type = String,
+        required = false,
+        min_length = 1,
+        max_length = 100,
+        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$"
+    )]
     pub slug: Patch<String>,
     /// Cannot be null.
     #[serde(default)]

@@ -13,6 +13,7 @@ use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::csv;
 use crate::http::query::{de_list, Split};
+use crate::vocab::Category;
 
 mod render;
 mod repo;
@@ -74,61 +75,83 @@ pub struct StatsOptions {
 }
 
 /// One value per dimension grouped by: a dimension not in `group_by` is absent, so a client
-/// reads `keys.month` (or `labels.category`) after asking for it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct StatsKeys {
-    /// `YYYY-MM` of `occurred_on`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = false, example = "2023-09")]
-    pub month: Option<Option<String>>,
-    /// The category: its code in `keys`, its Vietnamese label in `labels`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = false, example = "volunteering")]
-    pub category: Option<Option<String>>,
-    /// The organizer: its slug in `keys`, its name in `labels`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = false, example = "chi-doan-van-phong-tinh-uy")]
-    pub organization: Option<Option<String>>,
-    /// The cluster: its slug in `keys`, its name in `labels`; `null` for the activities that
-    /// count for no cluster.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, required = false, example = "cum-thi-dua-so-1")]
-    pub cluster: Option<Option<String>>,
-    /// A tag: its slug in `keys`, its name in `labels` (an activity with two tags counts under
-    /// both; one without tags under none).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = false, example = "thang-thanh-nien")]
-    pub tag: Option<Option<String>>,
-}
-
-impl StatsKeys {
-    fn slot(&mut self, dim: Dimension) -> &mut Option<Option<String>> {
-        match dim {
-            Dimension::Month => &mut self.month,
-            Dimension::Category => &mut self.category,
-            Dimension::Organization => &mut self.organization,
-            Dimension::Cluster => &mut self.cluster,
-            Dimension::Tag => &mut self.tag,
+/// reads `keys.month` (or `labels.category`) after asking for it. `keys` and `labels` have the
+/// same shape; only the category differs (a code in `keys`, its label in `labels`).
+macro_rules! per_dimension {
+    ($(#[$meta:meta])* $name:ident, $category:ty, $category_example:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+        pub struct $name {
+            /// `YYYY-MM` of `occurred_on`.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(value_type = String, required = false, example = "2023-09")]
+            pub month: Option<Option<String>>,
+            /// The category.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(value_type = $category, required = false, example = $category_example)]
+            pub category: Option<Option<String>>,
+            /// The organizer (a slug in `keys`, its name in `labels`).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(value_type = String, required = false, example = "chi-doan-van-phong-tinh-uy")]
+            pub organization: Option<Option<String>>,
+            /// The cluster (a slug in `keys`, its name in `labels`); `null` for the activities
+            /// that count for no cluster.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(value_type = Option<String>, required = false, example = "cum-thi-dua-so-4")]
+            pub cluster: Option<Option<String>>,
+            /// A tag (a slug in `keys`, its name in `labels`): an activity with two tags counts
+            /// under both, one without tags under none.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(value_type = String, required = false, example = "thang-thanh-nien")]
+            pub tag: Option<Option<String>>,
         }
-    }
 
-    /// Set the value of `dim` (`None`: the group of activities without one).
-    pub fn set(&mut self, dim: Dimension, value: Option<String>) {
-        *self.slot(dim) = Some(value);
-    }
+        impl $name {
+            fn slot(&mut self, dim: Dimension) -> &mut Option<Option<String>> {
+                match dim {
+                    Dimension::Month => &mut self.month,
+                    Dimension::Category => &mut self.category,
+                    Dimension::Organization => &mut self.organization,
+                    Dimension::Cluster => &mut self.cluster,
+                    Dimension::Tag => &mut self.tag,
+                }
+            }
 
-    /// The value of `dim`, if grouped by it and not null.
-    pub fn get(&self, dim: Dimension) -> Option<&str> {
-        let value = match dim {
-            Dimension::Month => &self.month,
-            Dimension::Category => &self.category,
-            Dimension::Organization => &self.organization,
-            Dimension::Cluster => &self.cluster,
-            Dimension::Tag => &self.tag,
-        };
-        value.as_ref().and_then(|v| v.as_deref())
-    }
+            /// Set the value of `dim` (`None`: the group of activities without one).
+            pub fn set(&mut self, dim: Dimension, value: Option<String>) {
+                *self.slot(dim) = Some(value);
+            }
+
+            /// The value of `dim`, if grouped by it and not null.
+            pub fn get(&self, dim: Dimension) -> Option<&str> {
+                let value = match dim {
+                    Dimension::Month => &self.month,
+                    Dimension::Category => &self.category,
+                    Dimension::Organization => &self.organization,
+                    Dimension::Cluster => &self.cluster,
+                    Dimension::Tag => &self.tag,
+                };
+                value.as_ref().and_then(|v| v.as_deref())
+            }
+        }
+    };
 }
+
+per_dimension!(
+    /// A group's key per dimension of `group_by` (absent: not grouped by it): the month, the
+    /// category's code, the slug of the unit, cluster or tag.
+    StatsKeys,
+    Category,
+    "volunteering"
+);
+
+per_dimension!(
+    /// What people read per dimension of `group_by` (absent: not grouped by it): the month,
+    /// the category's Vietnamese label, the name of the unit, cluster or tag.
+    StatsLabels,
+    String,
+    "Tình nguyện"
+);
 
 /// One group and its count.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -140,7 +163,7 @@ pub struct StatsRow {
     /// What people read per dimension: Vietnamese category labels, names of units, clusters
     /// and tags (`month` as in `keys`).
     #[schema(example = json!({"month": "2023-09", "category": "Tình nguyện"}))]
-    pub labels: StatsKeys,
+    pub labels: StatsLabels,
     /// Number of matching activities in this group.
     #[schema(example = 2)]
     pub count: i64,

@@ -10,7 +10,7 @@ use crate::db::list as sql;
 use crate::db::memo::Memo;
 use crate::error::ApiResult;
 
-use super::{Dimension, Stats, StatsKeys, StatsRow};
+use super::{Dimension, Stats, StatsKeys, StatsLabels, StatsRow};
 
 #[derive(diesel::QueryableByName)]
 struct GroupRow {
@@ -74,7 +74,7 @@ fn grouped(rows: Vec<GroupRow>, dims: &[Dimension], total: i64) -> Stats {
         .into_iter()
         .map(|r| {
             let mut keys = StatsKeys::default();
-            let mut labels = StatsKeys::default();
+            let mut labels = StatsLabels::default();
             for (i, (k, l)) in [(r.k1, r.l1), (r.k2, r.l2)].into_iter().enumerate() {
                 if let Some(dim) = dims.get(i) {
                     labels.set(*dim, label(*dim, &k, l));

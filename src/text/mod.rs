@@ -216,6 +216,11 @@ pub fn slugify(s: &str) -> String {
     slug
 }
 
+/// [`is_valid_slug`] as a regular expression (the spec's `pattern` of every slug; ECMA-262 and
+/// every common dialect, no look-around): several parts joined by `-`, or one part with a
+/// letter — so never all digits. A unit test checks both agree.
+pub const SLUG_PATTERN: &str = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$";
+
 /// What [`is_valid_slug`] asks, as a field error says it.
 pub const SLUG_RULE: &str =
     "must match ^[a-z0-9]+(-[a-z0-9]+)*$, be at most 100 characters and not all digits";
@@ -655,6 +660,32 @@ mod tests {
         let long = "a".repeat(100);
         let deduped = unique_slug(&long, |s| s == long);
         assert!(is_valid_slug(&deduped) && deduped.ends_with("-2"));
+    }
+
+    #[test]
+    fn the_slug_pattern_is_the_slug_rule() {
+        let pattern = regex::Regex::new(SLUG_PATTERN).unwrap();
+        // Every string of up to 5 characters over an alphabet that reaches each case.
+        let alphabet = ['a', 'z', '0', '9', '-', 'A', '_'];
+        let mut words = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..5 {
+            let mut longer = Vec::new();
+            for w in &words {
+                for c in alphabet {
+                    let word = format!("{w}{c}");
+                    // Up to 100 bytes, which the pattern leaves to maxLength.
+                    assert_eq!(pattern.is_match(&word), is_valid_slug(&word), "{word:?}");
+                    checked += 1;
+                    longer.push(word);
+                }
+            }
+            words = longer;
+        }
+        assert!(checked > 19_000);
+        for s in ["2023", "2023-10", "n-2023", "a", "1a1", "cum-thi-dua-so-4"] {
+            assert_eq!(pattern.is_match(s), is_valid_slug(s), "{s}");
+        }
     }
 
     fn assert_sorted(names: &[&str]) {

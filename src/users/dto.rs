@@ -49,7 +49,8 @@ pub struct User {
     pub version: i64,
 }
 
-pub const USERNAME_RULE: &str = "must be 3 to 50 characters: letters a-z, digits, '.', '_' or '-'";
+pub const USERNAME_RULE: &str =
+    "must be 3 to 50 characters: letters a-z, digits, '.', '_' or '-', and not all digits";
 
 /// The longest display name.
 const DISPLAY_NAME_MAX: usize = 100;
@@ -67,7 +68,9 @@ fn display_name_problem(name: Option<&String>) -> Option<FieldError> {
 
 /// Is this a valid username (before lower-casing)?
 pub fn valid_username(u: &str) -> bool {
+    // All digits would read as an id in `/users/{id}`.
     (3..=50).contains(&u.len())
+        && !u.bytes().all(|b| b.is_ascii_digit())
         && u.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
@@ -77,9 +80,14 @@ pub fn valid_username(u: &str) -> bool {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "bientap.vpubnd", "password": "Lang Son 2023!", "role": "editor", "organization_id": 4}))]
 pub struct CreateUser {
-    /// Login name: 3 to 50 characters among letters a-z, digits, `.`, `_` and `-`. Stored
-    /// lower case; unique regardless of case (409 if taken). It cannot be changed later.
-    #[schema(pattern = "^[A-Za-z0-9._-]{3,50}$")]
+    /// Login name: 3 to 50 characters among letters a-z, digits, `.`, `_` and `-`, not all
+    /// digits (`/users/{id}` would read it as an id). Stored lower case; unique regardless of
+    /// case (409 if taken). It cannot be changed later.
+    #[schema(
+        pattern = "^[A-Za-z0-9._-]*[A-Za-z._-][A-Za-z0-9._-]*$",
+        min_length = 3,
+        max_length = 50
+    )]
     pub username: String,
     /// At least 10 characters mixing two of: lower case, upper case, digits, symbols.
     #[schema(min_length = 10, max_length = 200, format = Password)]

@@ -329,3 +329,60 @@ async fn sort_is_read_in_the_comma_and_the_repeated_forms() {
         );
     }
 }
+
+#[actix_web::test]
+async fn integral_numbers_with_a_fraction_are_integers() {
+    let app = spawn_app().await;
+    let parent = app
+        .create_org(json!({"name": "Đoàn khối các cơ quan tỉnh", "kind": "bloc_union"}))
+        .await;
+    let id = parent["id"].as_i64().unwrap();
+    // What JSON Schema calls an integer: 2.0 and 2e0 are the number 2.
+    for written in [format!("{id}.0"), format!("{id}e0")] {
+        let body = format!(
+            r#"{{"name": "Chi đoàn {written}", "kind": "branch", "parent_id": {written}}}"#
+        );
+        let res = app
+            .as_admin(Method::POST, "/api/v1/organizations")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{written}");
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["parent_id"], id);
+    }
+    // A fraction is not an integer: a 422 naming the field.
+    let res = app
+        .as_admin(Method::POST, "/api/v1/organizations")
+        .header("Content-Type", "application/json")
+        .body(format!(
+            r#"{{"name": "Chi đoàn lẻ", "kind": "branch", "parent_id": {id}.5}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(error_fields(&problem), ["/parent_id"]);
+}
+
+#[actix_web::test]
+async fn a_username_of_digits_only_is_refused() {
+    let app = spawn_app().await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            &json!({"username": "2023", "password": "Lang Son xanh!", "role": "admin"}),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(error_fields(&problem), ["/username"]);
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            &json!({"username": "bt2023", "password": "Lang Son 2023!", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}

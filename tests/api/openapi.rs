@@ -245,3 +245,39 @@ fn every_list_sort_is_typed() {
     }
     assert!(lists >= 10, "{lists} lists");
 }
+
+/// Every slug a client may write has the server's rule as its pattern (not all digits
+/// included), and cursors and list items are never empty.
+#[test]
+fn the_spec_is_as_strict_as_the_server() {
+    let text = committed();
+    let spec: Value = serde_json::from_str(&text).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let mut slugs = 0;
+    for name in [
+        "CreateActivity",
+        "UpdateActivity",
+        "CreateOrganization",
+        "UpdateOrganization",
+        "CreateCluster",
+    ] {
+        let slug = &schemas[name]["properties"]["slug"];
+        let pattern = slug["pattern"]
+            .as_str()
+            .or(slug["oneOf"][1]["pattern"].as_str())
+            .or(slug["oneOf"][0]["pattern"].as_str())
+            .unwrap_or_else(|| panic!("{name}.slug has a pattern: {slug}"));
+        assert_eq!(pattern, doan_api::text::SLUG_PATTERN, "{name}");
+        slugs += 1;
+    }
+    assert_eq!(slugs, 5);
+    let list = &spec["paths"]["/api/v1/activities"]["get"]["parameters"];
+    for param in list.as_array().unwrap() {
+        if param["name"] == "cursor" {
+            assert_eq!(param["schema"]["minLength"], 1);
+        }
+        if param["name"] == "tag" {
+            assert_eq!(param["schema"]["items"]["minLength"], 1);
+        }
+    }
+}
