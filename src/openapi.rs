@@ -91,7 +91,7 @@ impl utoipa::Modify for Webhooks {
             let operation = OperationBuilder::new()
                 .summary(Some(format!("{} (sent to subscribers)", event.as_str())))
                 .description(Some(
-                    "POSTed to each active subscription that asked for this event, after the                      change committed (at least once: deduplicate on `Webhook-Id`). Verify                      `Webhook-Signature` — `v1=` and the hex HMAC-SHA256, keyed with the                      subscription's secret, of `{Webhook-Timestamp}.{raw body}` — and refuse                      timestamps more than 5 minutes away. Answer 2xx within the timeout;                      anything else is retried with exponential backoff.",
+                    "POSTed to each active subscription that asked for this event, after the change committed (at least once: deduplicate on `Webhook-Id`). Verify `Webhook-Signature` — `v1=` and the hex HMAC-SHA256, keyed with the subscription's secret, of `{Webhook-Timestamp}.{raw body}` — and refuse timestamps more than 5 minutes away. Answer 2xx within the timeout; anything else is retried with exponential backoff.",
                 ))
                 .tag("webhooks")
                 .operation_id(Some(format!("webhook_{}", event.as_str().replace('.', "_"))))
@@ -215,6 +215,76 @@ pub fn add_common_responses(spec: &mut Spec) {
     add_links(spec);
     document_labels(spec);
     lift_property_descriptions(spec);
+    limit_lists(spec);
+}
+
+/// The limits of an activity's lists and counts, as the server checks them (a 422 beyond).
+fn limit_lists(spec: &mut Spec) {
+    use crate::activities::fields::{
+        MAX_DOCUMENTS, MAX_PARTICIPANTS, MAX_PARTNERS, MAX_PHOTOS, MAX_TAGS, MAX_TAG_CHARS,
+    };
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    // The array of a property: itself, or the non-null branch of `oneOf` (a nullable patch).
+    fn arrays(schema: &mut Schema) -> Vec<&mut utoipa::openapi::schema::Array> {
+        match schema {
+            Schema::Array(array) => vec![array],
+            Schema::OneOf(one) => one
+                .items
+                .iter_mut()
+                .filter_map(|i| match i {
+                    RefOr::T(Schema::Array(array)) => Some(array),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for name in ["CreateActivity", "UpdateActivity"] {
+        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(name) else {
+            continue;
+        };
+        for (field, max) in [
+            ("tags", MAX_TAGS),
+            ("documents", MAX_DOCUMENTS),
+            ("photos", MAX_PHOTOS),
+            ("partners", MAX_PARTNERS),
+        ] {
+            let Some(RefOr::T(property)) = body.properties.get_mut(field) else {
+                continue;
+            };
+            for array in arrays(property) {
+                array.max_items = Some(max);
+                if field == "tags" {
+                    if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                        if let RefOr::T(Schema::Object(item)) = item.as_mut() {
+                            item.min_length = Some(1);
+                            item.max_length = Some(MAX_TAG_CHARS);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(RefOr::T(property)) = body.properties.get_mut("participants_count") {
+            let objects: Vec<&mut utoipa::openapi::schema::Object> = match property {
+                Schema::Object(o) => vec![o],
+                Schema::OneOf(one) => one
+                    .items
+                    .iter_mut()
+                    .filter_map(|i| match i {
+                        RefOr::T(Schema::Object(o)) => Some(o),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for o in objects {
+                o.maximum = Some(utoipa::Number::Int(MAX_PARTICIPANTS as isize));
+            }
+        }
+    }
 }
 
 /// The sort fields of each list, from the repositories' own `Sortable`s (what the server

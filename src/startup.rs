@@ -118,30 +118,6 @@ impl Application {
             Arc::new(media::store::LocalStore::open(&media_dir).map_err(|e| {
                 anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
             })?);
-        if args.demo {
-            let demo_pool = pool.clone();
-            let demo_store = media_store.clone();
-            let admin_password = args.admin_password.clone();
-            let database = args.db.database.clone();
-            let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
-                let mut conn = demo_pool.get()?;
-                demo::load(
-                    &mut conn,
-                    admin_password.as_deref(),
-                    &database,
-                    demo_store.as_ref(),
-                )
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))??;
-            tracing::info!(
-                organizations = loaded.organizations,
-                clusters = loaded.clusters,
-                activities = loaded.activities,
-                activities_updated = loaded.activities_updated,
-                "demo data loaded where missing (and brought up to date where unedited)"
-            );
-        }
         // Scheduled publications and featured flags that end, done when they fall due.
         // What the clock publishes is sent to subscribers with file URLs on the public URL
         // (paths from the root without one).
@@ -153,6 +129,35 @@ impl Application {
             activity_url_template: Some(args.activity_url_template.as_str().into()),
             ..Default::default()
         };
+        if args.demo {
+            let demo_pool = pool.clone();
+            let demo_store = media_store.clone();
+            let admin_password = args.admin_password.clone();
+            let database = args.db.database.clone();
+            // As the clock: what the demo publishes reaches subscribers with the configured
+            // URLs.
+            let meta = clock.clone();
+            let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
+                let mut conn = demo_pool.get()?;
+                audit::context::with(Some(meta), || {
+                    demo::load(
+                        &mut conn,
+                        admin_password.as_deref(),
+                        &database,
+                        demo_store.as_ref(),
+                    )
+                })
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))??;
+            tracing::info!(
+                organizations = loaded.organizations,
+                clusters = loaded.clusters,
+                activities = loaded.activities,
+                activities_updated = loaded.activities_updated,
+                "demo data loaded where missing (and brought up to date where unedited)"
+            );
+        }
         actix_web::rt::spawn(audit::context::scope(
             clock,
             activities::schedule::run(pool.clone()),

@@ -61,7 +61,8 @@ pub struct Photo {
     /// Uploaded photos: a placeholder to show while loading (https://blurha.sh).
     #[serde(default)]
     pub blurhash: Option<String>,
-    /// Uploaded photos: 320, 640 and 1280 px wide (those narrower than the original).
+    /// Uploaded photos: 320, 640 and 1280 px wide, those narrower than the original (a photo
+    /// at most 320 px wide gets one, at its own width).
     #[serde(default)]
     pub renditions: Vec<crate::media::dto::Rendition>,
     /// Uploaded photos: 160 px square.
@@ -122,7 +123,8 @@ impl PhotoInput {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct ActivityLinks {
     /// This activity in the API (by id, so it stays valid when the slug changes): `GET` it
-    /// for the full activity, `PATCH` or `DELETE` it with a token.
+    /// for the full activity, `PATCH` or `DELETE` it with a token. In the trash it answers
+    /// 404 until restored (`POST /api/v1/activities/{id}/restore`).
     #[serde(rename = "self")]
     #[schema(example = "https://api.doankhoi.langson.gov.vn/api/v1/activities/3")]
     pub self_: String,
@@ -228,6 +230,7 @@ pub struct Activity {
     /// Its page on the portal (the server's `--activity-url-template`, as in the feeds).
     #[serde(default)]
     #[schema(
+        required = true,
         example = "https://doankhoi.langson.gov.vn/hoat-dong/chi-doan-van-phong-ubnd-tinh-so-ket-cong-tac-doan-9-thang-nam-2023"
     )]
     pub url: String,
@@ -253,7 +256,7 @@ pub struct Activity {
     pub part_of_day: Option<PartOfDay>,
     /// `part_of_day` in Vietnamese ("Sáng"); null with it.
     #[serde(default)]
-    #[schema(example = "Sáng")]
+    #[schema(required = true, example = "Sáng")]
     pub part_of_day_label: Option<String>,
     /// Where it took place, as written.
     #[schema(example = "Hội trường Văn phòng UBND tỉnh")]
@@ -262,7 +265,7 @@ pub struct Activity {
     pub category: Category,
     /// `category` in Vietnamese, as a page shows it.
     #[serde(default)]
-    #[schema(example = "Hội nghị, sơ kết, tổng kết")]
+    #[schema(required = true, example = "Hội nghị, sơ kết, tổng kết")]
     pub category_label: String,
     /// The unit that organised it (đơn vị tổ chức).
     pub organizer: OrgRef,
@@ -286,7 +289,7 @@ pub struct Activity {
     pub status: Status,
     /// `status` in Vietnamese ("Đã đăng").
     #[serde(default)]
-    #[schema(example = "Đã đăng")]
+    #[schema(required = true, example = "Đã đăng")]
     pub status_label: String,
     /// When it is (or, `scheduled`, will be) public. Times are UTC; people are shown them in
     /// Asia/Ho_Chi_Minh (UTC+7).
@@ -315,6 +318,7 @@ pub struct Activity {
     pub version: i64,
     /// Where it is in the API.
     #[serde(default)]
+    #[schema(required = true)]
     pub links: ActivityLinks,
 }
 
@@ -378,7 +382,7 @@ pub struct Partner {
     pub role: PartnerRole,
     /// `role` in Vietnamese ("Phối hợp").
     #[serde(default)]
-    #[schema(example = "Phối hợp")]
+    #[schema(required = true, example = "Phối hợp")]
     pub role_label: String,
 }
 

@@ -319,18 +319,18 @@ impl ActivityFields {
         }
         if self
             .participants_count
-            .is_some_and(|n| !(0..=10_000_000).contains(&n))
+            .is_some_and(|n| !(0..=MAX_PARTICIPANTS).contains(&n))
         {
             errors.push(FieldError::new(
                 "/participants_count",
-                "must be between 0 and 10000000",
+                format!("must be between 0 and {MAX_PARTICIPANTS}"),
             ));
         }
         errors.extend(list_errors(&self.tags, &self.documents, &self.photos));
-        if self.partners.len() > 50 {
+        if self.partners.len() > MAX_PARTNERS {
             errors.push(FieldError::new(
                 "/partners",
-                "must have at most 50 partners",
+                format!("must have at most {MAX_PARTNERS} partners"),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -352,14 +352,25 @@ impl ActivityFields {
 }
 
 /// The rules of the inline lists (tags, documents, photos), on cleaned values.
+/// Limits of an activity's lists and counts (the spec states them: `openapi::limit_lists`).
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 60;
+pub const MAX_DOCUMENTS: usize = 20;
+pub const MAX_PHOTOS: usize = 50;
+pub const MAX_PARTNERS: usize = 50;
+pub const MAX_PARTICIPANTS: i64 = 10_000_000;
+
 pub(super) fn list_errors(
     tags: &[String],
     documents: &[DocumentInput],
     photos: &[PhotoInput],
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if tags.len() > 20 {
-        errors.push(FieldError::new("/tags", "must have at most 20 tags"));
+    if tags.len() > MAX_TAGS {
+        errors.push(FieldError::new(
+            "/tags",
+            format!("must have at most {MAX_TAGS} tags"),
+        ));
     }
     for (i, tag) in tags.iter().enumerate() {
         if let Some(why) = tag_name_problem(tag) {
@@ -372,10 +383,10 @@ pub(super) fn list_errors(
             errors.push(FieldError::new(format!("/tags/{i}"), "is given twice"));
         }
     }
-    if documents.len() > 20 {
+    if documents.len() > MAX_DOCUMENTS {
         errors.push(FieldError::new(
             "/documents",
-            "must have at most 20 documents",
+            format!("must have at most {MAX_DOCUMENTS} documents"),
         ));
     }
     for (i, d) in documents.iter().enumerate() {
@@ -391,8 +402,11 @@ pub(super) fn list_errors(
             _ => {}
         }
     }
-    if photos.len() > 50 {
-        errors.push(FieldError::new("/photos", "must have at most 50 photos"));
+    if photos.len() > MAX_PHOTOS {
+        errors.push(FieldError::new(
+            "/photos",
+            format!("must have at most {MAX_PHOTOS} photos"),
+        ));
     }
     for (i, p) in photos.iter().enumerate() {
         let ok = p.url.as_deref().is_none_or(|url| {
@@ -448,8 +462,8 @@ pub fn tag_name_problem(tag: &str) -> Option<String> {
     if tag.is_empty() {
         return Some("must not be empty".into());
     }
-    if tag.chars().count() > 60 {
-        return Some("must be at most 60 characters".into());
+    if tag.chars().count() > MAX_TAG_CHARS {
+        return Some(format!("must be at most {MAX_TAG_CHARS} characters"));
     }
     if let Some(bad) = tag.chars().find(|c| {
         !(c.is_alphanumeric()

@@ -14,7 +14,8 @@ pub struct AuditEntry {
     pub id: i64,
     /// When it happened (UTC, RFC 3339): the moment the change was written.
     pub at: DateTime<Utc>,
-    /// The user's id (null: the clock or the command line; a failed login's unknown user).
+    /// The user's id (null: the clock or the command line, and every failed login — the
+    /// username tried is in `actor`).
     pub actor_id: Option<i64>,
     /// Username; for a failed login, the one tried.
     #[schema(example = "bientap")]
@@ -25,10 +26,11 @@ pub struct AuditEntry {
     pub role: Option<String>,
     /// `create`, `update`, `delete`, `restore`, `purge`, `approve`, `return`, `publish`
     /// (a scheduled activity's time came), `unfeature`, `login`, `login_failed`,
-    /// `password_change`.
+    /// `password_change`, `redeliver` (a webhook delivery sent again), `import`.
     #[schema(example = "update")]
     pub action: String,
-    /// `activities`, `organizations`, `clusters`, `users`, `auth`.
+    /// `activities`, `organizations`, `clusters`, `users`, `media`, `webhooks`, `auth`
+    /// (logins), `archive` (imports).
     #[schema(example = "activities")]
     pub resource: String,
     /// The id of the row concerned, as text (for `auth`: the user's id); null when the action

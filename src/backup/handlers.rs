@@ -16,7 +16,7 @@ use crate::error::{ApiResult, AppError, Problem};
 #[utoipa::path(tag = "transfer", operation_id = "backup_database",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The database file", content_type = "application/vnd.sqlite3", body = Vec<u8>,
+        (status = 200, description = "The database file", content_type = "application/vnd.sqlite3", body = crate::http::BinaryFile,
          headers(("Content-Disposition" = String))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),

@@ -156,7 +156,7 @@ pub struct Member {
     pub organization: OrgRef,
     /// Its role in the cluster that year.
     pub role: MemberRole,
-    /// `role` in Vietnamese ("Cụm phó thường trực").
+    /// `role` in Vietnamese ("Cụm trưởng", "Cụm phó thường trực"…).
     #[schema(example = "Cụm trưởng")]
     pub role_label: String,
 }

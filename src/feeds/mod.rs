@@ -115,8 +115,9 @@ async fn serve(
     if limit > 200 {
         return Err(AppError::bad_param("limit", "must be at most 200"));
     }
-    let base = links::base(&req);
-    let public = base.clone();
+    // Item links (and the home page) as the API's `url` of the same activity: on the request's
+    // own Host, never a forwarded one (a shared cache keeps the feed).
+    let public = links::own_base(&req);
     let self_url = links::RequestUrl::of(&req).current();
     let template = settings.activity_url_template.clone();
     let (items, parts, last_change) = db::run(&pool, move |conn| {

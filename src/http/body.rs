@@ -188,8 +188,16 @@ fn normalise(value: &mut Value, pointer: &mut String, errors: &mut Vec<FieldErro
                 pointer.truncate(len);
             }
         }
-        // An integral number written with a fraction or an exponent (`1082.0`, `1e3`) is the
-        // integer JSON Schema says it is: read as one where an integer is expected.
+        Value::Number(_) => integral_numbers(value),
+        _ => {}
+    }
+}
+
+/// An integral number written with a fraction or an exponent (`1082.0`, `1e3`) is the integer
+/// JSON Schema says it is: made one, here and in everything inside `value`, so that it is read
+/// where an integer is expected (a float field reads an integer all the same).
+pub fn integral_numbers(value: &mut Value) {
+    match value {
         Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
                 const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
@@ -198,6 +206,8 @@ fn normalise(value: &mut Value, pointer: &mut String, errors: &mut Vec<FieldErro
                 }
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
         _ => {}
     }
 }

@@ -60,3 +60,20 @@ macro_rules! list_query {
         }
     };
 }
+
+/// A file's bytes as a response body, for the spec: `type: string, format: binary` (what
+/// generators read as a Blob), rather than an array of integers.
+pub struct BinaryFile;
+
+impl utoipa::PartialSchema for BinaryFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The file's bytes."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BinaryFile {}

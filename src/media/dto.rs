@@ -66,7 +66,8 @@ pub struct Media {
     pub height: Option<u32>,
     /// Photos: a placeholder to show while loading (https://blurha.sh).
     pub blurhash: Option<String>,
-    /// Photos: 320, 640 and 1280 px wide (those narrower than the photo).
+    /// Photos: 320, 640 and 1280 px wide, those narrower than the photo (a photo at most
+    /// 320 px wide gets one, at its own width).
     pub renditions: Vec<Rendition>,
     /// Photos: 160 px square.
     pub thumbnail: Option<Rendition>,

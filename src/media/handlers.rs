@@ -355,7 +355,7 @@ pub async fn delete_media(
 /// as attachments.
 #[utoipa::path(tag = "media", operation_id = "get_media_file", params(MediaFilePath),
     responses((status = 200, description = "The file, by its extension: a photo's rendition or original, a WebP rendition, a PDF",
-            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "application/pdf"))),
+            content((crate::http::BinaryFile = "image/jpeg"), (crate::http::BinaryFile = "image/png"), (crate::http::BinaryFile = "image/webp"), (crate::http::BinaryFile = "application/pdf"))),
         (status = 206, description = "The range asked for"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json")))]
 #[get("/media/{name}")]

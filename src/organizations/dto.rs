@@ -31,7 +31,7 @@ pub struct Organization {
     /// What kind of unit it is: a level of the Youth Union hierarchy, or `partner` for a body
     /// outside it. The kind does not constrain the parent's kind.
     pub kind: OrgKind,
-    /// `kind` in Vietnamese ("Chi đoàn cơ sở").
+    /// `kind` in Vietnamese ("Chi đoàn", "Đoàn cơ sở"…).
     #[schema(example = "Chi đoàn")]
     pub kind_label: String,
     /// The unit directly above.

@@ -30,7 +30,7 @@ pub struct LineProblem {
     pub problem: String,
 }
 
-/// What an import did (or, dry, would do), by resource.
+/// What an import did (or, dry, would do): totals over every line of the archive.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Imported {
     /// Lines that made a new row (organizations, clusters, media and activities together); 0 with
@@ -74,7 +74,8 @@ pub fn parse(input: &str) -> (Vec<(usize, Record)>, Vec<LineProblem>) {
         if raw.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<serde_json::Value>(raw).and_then(|value| {
+        let parsed = serde_json::from_str::<serde_json::Value>(raw).and_then(|mut value| {
+            crate::http::body::integral_numbers(&mut value);
             let forbidden = forbidden_text(&value);
             serde_json::from_value::<Record>(value).map(|r| (r, forbidden))
         });

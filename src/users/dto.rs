@@ -98,7 +98,8 @@ pub struct CreateUser {
     pub display_name: Option<String>,
     /// `admin`, `editor` or `reviewer`; an editor or a reviewer needs `organization_id`.
     pub role: Role,
-    /// Required for editors.
+    /// Required for editors and reviewers: the unit they act for (and the units below it); an
+    /// existing organization (422 otherwise). Not for admins.
     #[serde(default)]
     pub organization_id: Option<i64>,
     /// Default true; false creates the account deactivated (it cannot log in until an admin

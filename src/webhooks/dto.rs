@@ -278,8 +278,9 @@ pub struct WebhookPayload {
     pub event: Event,
     /// When the change was made.
     pub created_at: DateTime<Utc>,
-    /// The public representation at that moment: an [`crate::activities::dto::Activity`] for
-    /// `activity.*`, an [`crate::organizations::dto::Organization`] for `organization.*`.
+    /// The public representation at that moment: an `Activity` (as `GET
+    /// /api/v1/activities/{id}` shows it) for `activity.*`, an `Organization` for
+    /// `organization.*`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }

@@ -215,6 +215,8 @@ async function main(): Promise<void> {
     fail(`create activity: expected status draft, got ${draft.status}`);
   }
   step("d", `created #${draft.id} "${draft.slug}" for ${organizer.name} (#${organizer.id}): ${draft.status}, version ${draft.version}, ETag ${etag}`);
+  // Derived fields a page shows are always there (required in the spec): no `?.` needed.
+  step("d", `  ${draft.status_label} · ${draft.category_label}; page ${draft.url}; api ${draft.links.self}`);
 
   // ---- e. publish it with If-Match ------------------------------------------------------
   const id = String(draft.id);
