@@ -1,6 +1,6 @@
 # Everyday commands (the same cargo commands README.md gives; .ci/run adds --locked).
 # `make help` lists them.
-.PHONY: help run test lint fmt openapi bench crash ci
+.PHONY: help run test lint fmt openapi bench crash client browser ci
 
 help:
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -28,6 +28,16 @@ bench: ## The side-by-side benchmark, smoke size (see BENCHMARKS.md for the full
 crash: ## 10 rounds of SIGKILL under write load against the release build
 	cargo build --release
 	python3 bench/crash-rounds.py --rounds 10
+
+# Against a server already running (`make run`): URL, and the demo admin's PASSWORD (in
+# data/admin-password) or a TOKEN.
+URL ?= http://127.0.0.1:8080
+
+client: ## The typed TypeScript client (examples/ts-client) against URL: make client PASSWORD=…
+	bash examples/ts-client/check.sh $(URL) admin "$(PASSWORD)"
+
+browser: ## Swagger UI in Debian's Chromium (tests/browser) against URL: make browser TOKEN=…
+	bash tests/browser/check.sh $(URL) "$(TOKEN)"
 
 ci: ## Everything CI runs, from this checkout
 	bash .ci/run
