@@ -29,12 +29,14 @@ crash: ## 10 rounds of SIGKILL under write load against the release build
 	cargo build --release
 	python3 bench/crash-rounds.py --rounds 10
 
-# Against a server already running (`make run`): URL, and the demo admin's PASSWORD (in
-# data/admin-password) or a TOKEN.
+# Against a server already running (`make run`): URL; `client` logs in as the demo admin with
+# PASSWORD (default: data/admin-password, which `make run` writes), `browser` takes a TOKEN.
 URL ?= http://127.0.0.1:8080
+PASSWORD ?= $(shell cat data/admin-password 2>/dev/null)
 
-client: ## The typed TypeScript client (examples/ts-client) against URL: make client PASSWORD=…
-	bash examples/ts-client/check.sh $(URL) admin "$(PASSWORD)"
+client: ## The typed TypeScript client (examples/ts-client) against URL, as the demo admin
+	@test -n '$(PASSWORD)' || { echo 'make client PASSWORD=… (or run `make run` first)'; exit 2; }
+	bash examples/ts-client/check.sh $(URL) admin '$(PASSWORD)'
 
 browser: ## Swagger UI in Debian's Chromium (tests/browser) against URL: make browser TOKEN=…
 	bash tests/browser/check.sh $(URL) "$(TOKEN)"

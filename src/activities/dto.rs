@@ -62,8 +62,9 @@ pub struct Photo {
     #[serde(default)]
     pub blurhash: Option<String>,
     /// Uploaded photos: 320, 640 and 1280 px wide, those narrower than the original (a photo
-    /// at most 320 px wide gets one, at its own width).
+    /// at most 320 px wide gets one, at its own width); empty for an external image.
     #[serde(default)]
+    #[schema(required = true)]
     pub renditions: Vec<crate::media::dto::Rendition>,
     /// Uploaded photos: 160 px square.
     #[serde(default)]
@@ -173,7 +174,7 @@ pub struct ActivitySummary {
     /// Morning, afternoon or evening, when the source says (null: not said).
     pub part_of_day: Option<PartOfDay>,
     /// `part_of_day` in Vietnamese ("Tối"); null with it.
-    #[schema(example = "Tối")]
+    #[schema(required = true, example = "Tối")]
     pub part_of_day_label: Option<String>,
     /// Where it took place, as written.
     #[schema(example = "xã Mẫu Sơn, huyện Cao Lộc")]
@@ -296,6 +297,7 @@ pub struct Activity {
     pub published_at: Option<DateTime<Utc>>,
     /// Tin nổi bật: listed first with `sort=-featured,-published_at`, and by `featured=true`.
     #[serde(default)]
+    #[schema(required = true)]
     pub featured: bool,
     /// The moment `featured` ends by itself (null: until changed).
     #[serde(default)]

@@ -115,9 +115,8 @@ async fn serve(
     if limit > 200 {
         return Err(AppError::bad_param("limit", "must be at most 200"));
     }
-    // Item links (and the home page) as the API's `url` of the same activity: on the request's
-    // own Host, never a forwarded one (a shared cache keeps the feed).
-    let public = links::own_base(&req);
+    // Item links (and the home page) as the API's `url` of the same activity.
+    let public = links::base(&req);
     let self_url = links::RequestUrl::of(&req).current();
     let template = settings.activity_url_template.clone();
     let (items, parts, last_change) = db::run(&pool, move |conn| {

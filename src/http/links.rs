@@ -12,7 +12,13 @@ pub struct PublicUrl(pub Option<String>);
 #[derive(Debug, Clone)]
 pub struct ActivityPageTemplate(pub std::sync::Arc<str>);
 
-/// `scheme://host[:port]` (or the configured public URL), without a trailing slash.
+/// `scheme://host[:port]` of this API as its clients reach it, without a trailing slash: the
+/// configured public URL; else, behind a trusted proxy (`--trusted-proxies`), the scheme and
+/// host it forwards (`Forwarded`, `X-Forwarded-Proto`/`-Host`); else the request's own `Host`
+/// header on this connection's scheme. Never the forwarded headers of any other client: URLs
+/// built on it are stored (revisions, webhook payloads) and kept by shared caches (feeds), and
+/// every URL of a response (envelope links, activities' `url` and `links.self`, file URLs,
+/// feed items) is built on this one base.
 pub fn base(req: &HttpRequest) -> String {
     if let Some(configured) = req
         .app_data::<web::Data<PublicUrl>>()
@@ -20,20 +26,9 @@ pub fn base(req: &HttpRequest) -> String {
     {
         return configured.trim_end_matches('/').to_string();
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
-/// `scheme://host[:port]` for URLs that are stored or shared (file URLs in representations,
-/// which revisions and webhook payloads keep, and shared caches hold): the configured public
-/// URL, else the request's own Host header on this connection's scheme — never the
-/// `X-Forwarded-Host` or `Forwarded` headers a client may send to any server.
-pub fn own_base(req: &HttpRequest) -> String {
-    if let Some(configured) = req
-        .app_data::<web::Data<PublicUrl>>()
-        .and_then(|p| p.0.clone())
-    {
-        return configured.trim_end_matches('/').to_string();
+    if via_trusted_proxy(req) {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
     }
     let scheme = if req.app_config().secure() {
         "https"
@@ -51,6 +46,15 @@ pub fn own_base(req: &HttpRequest) -> String {
         })
         .map_or_else(|| req.app_config().host().to_string(), str::to_string);
     format!("{scheme}://{host}")
+}
+
+/// Did the request come from one of the trusted proxies (whose forwarded headers are believed)?
+fn via_trusted_proxy(req: &HttpRequest) -> bool {
+    let Some(peer) = req.peer_addr().map(|a| a.ip().to_canonical()) else {
+        return false;
+    };
+    req.app_data::<web::Data<TrustedProxies>>()
+        .is_some_and(|t| t.0.iter().any(|a| a.to_canonical() == peer))
 }
 
 /// Reverse proxies whose `X-Forwarded-For` is believed (shared app data).

@@ -80,7 +80,7 @@ pub async fn request_context(
         request_id: Some(id.clone()),
         client_addr: crate::http::links::client_ip(req.request()).map(|a| a.to_string()),
         actor: None,
-        base_url: Some(crate::http::links::own_base(req.request())),
+        base_url: Some(crate::http::links::base(req.request())),
         activity_url_template: req
             .app_data::<web::Data<crate::http::links::ActivityPageTemplate>>()
             .map(|t| t.0.clone()),

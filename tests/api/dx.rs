@@ -386,3 +386,66 @@ async fn a_username_of_digits_only_is_refused() {
         .await;
     assert_eq!(res.status(), 201);
 }
+
+#[actix_web::test]
+async fn every_url_of_a_response_is_on_one_base_and_only_a_trusted_proxy_moves_it() {
+    let proxied = |app: &TestApp, path: &str| {
+        app.request(Method::GET, path)
+            .header("X-Forwarded-Proto", "https")
+            .header("X-Forwarded-Host", "doankhoi.example")
+            .send()
+    };
+    let urls = |list: &Value, feed: &Value| -> Vec<String> {
+        let mut all = vec![list["links"]["self"].as_str().unwrap().to_string()];
+        for item in list["data"].as_array().unwrap() {
+            all.push(item["url"].as_str().unwrap().into());
+            all.push(item["links"]["self"].as_str().unwrap().into());
+        }
+        all.push(feed["feed_url"].as_str().unwrap().into());
+        all.push(feed["home_page_url"].as_str().unwrap().into());
+        for item in feed["items"].as_array().unwrap() {
+            all.push(item["url"].as_str().unwrap().into());
+        }
+        all
+    };
+    // Forwarded headers from any client are not believed.
+    let direct = spawn_demo_app().await;
+    let list: Value = proxied(&direct, "/api/v1/activities")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let feed: Value = proxied(&direct, "/feeds/activities.json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for url in urls(&list, &feed) {
+        assert!(url.starts_with(&direct.address), "{url}");
+    }
+    // From a trusted proxy, they are: every URL on https://doankhoi.example.
+    let behind = spawn_with(|a| {
+        a.demo = true;
+        a.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let list: Value = proxied(&behind, "/api/v1/activities")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let feed: Value = proxied(&behind, "/feeds/activities.json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let all = urls(&list, &feed);
+    assert!(all.len() > 10);
+    for url in all {
+        assert!(url.starts_with("https://doankhoi.example/"), "{url}");
+    }
+}
