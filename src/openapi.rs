@@ -224,19 +224,18 @@ fn limit_lists(spec: &mut Spec) {
         MAX_DOCUMENTS, MAX_PARTICIPANTS, MAX_PARTNERS, MAX_PHOTOS, MAX_TAGS, MAX_TAG_CHARS,
     };
     use utoipa::openapi::schema::{ArrayItems, Schema};
-    // The array of a property: itself, or the non-null branch of `oneOf` (a nullable patch).
-    fn arrays(schema: &mut Schema) -> Vec<&mut utoipa::openapi::schema::Array> {
+    // A property's schema: itself, or each branch of its `oneOf` (a nullable patch field).
+    fn branches(schema: &mut Schema) -> Vec<&mut Schema> {
         match schema {
-            Schema::Array(array) => vec![array],
             Schema::OneOf(one) => one
                 .items
                 .iter_mut()
                 .filter_map(|i| match i {
-                    RefOr::T(Schema::Array(array)) => Some(array),
-                    _ => None,
+                    RefOr::T(s) => Some(s),
+                    RefOr::Ref(_) => None,
                 })
                 .collect(),
-            _ => Vec::new(),
+            other => vec![other],
         }
     }
     let Some(components) = spec.components.as_mut() else {
@@ -255,7 +254,10 @@ fn limit_lists(spec: &mut Spec) {
             let Some(RefOr::T(property)) = body.properties.get_mut(field) else {
                 continue;
             };
-            for array in arrays(property) {
+            for branch in branches(property) {
+                let Schema::Array(array) = branch else {
+                    continue;
+                };
                 array.max_items = Some(max);
                 if field == "tags" {
                     if let ArrayItems::RefOrSchema(item) = &mut array.items {
@@ -268,20 +270,10 @@ fn limit_lists(spec: &mut Spec) {
             }
         }
         if let Some(RefOr::T(property)) = body.properties.get_mut("participants_count") {
-            let objects: Vec<&mut utoipa::openapi::schema::Object> = match property {
-                Schema::Object(o) => vec![o],
-                Schema::OneOf(one) => one
-                    .items
-                    .iter_mut()
-                    .filter_map(|i| match i {
-                        RefOr::T(Schema::Object(o)) => Some(o),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for o in objects {
-                o.maximum = Some(utoipa::Number::Int(MAX_PARTICIPANTS as isize));
+            for branch in branches(property) {
+                if let Schema::Object(number) = branch {
+                    number.maximum = Some(utoipa::Number::Int(MAX_PARTICIPANTS as isize));
+                }
             }
         }
     }

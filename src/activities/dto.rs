@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 pub use super::fields::*;
 pub use super::params::*;
+pub use crate::audit::context::ActivityUrls;
 use crate::error::FieldError;
 use crate::http::body::{BodySchema, Patch};
 pub use crate::vocab::{
@@ -132,11 +133,10 @@ pub struct ActivityLinks {
 }
 
 impl ActivityLinks {
-    /// The links of activity `id` on the base URL of the request being served.
-    pub fn of(id: i64) -> Self {
-        let base = crate::audit::context::base_url().unwrap_or_default();
+    /// The links of activity `id`.
+    pub fn of(urls: &ActivityUrls, id: i64) -> Self {
         Self {
-            self_: format!("{base}/api/v1/activities/{id}"),
+            self_: urls.api(id),
         }
     }
 }
@@ -329,8 +329,9 @@ impl Activity {
     /// the request being served, and the labels of the codes (a revision kept before they
     /// existed, or on another base, is shown as today's).
     pub fn derive(mut self) -> Self {
-        self.url = crate::audit::context::activity_page_url(&self.slug);
-        self.links = ActivityLinks::of(self.id);
+        let urls = ActivityUrls::current();
+        self.url = urls.page(&self.slug);
+        self.links = ActivityLinks::of(&urls, self.id);
         self.category_label = self.category.label().to_string();
         self.status_label = self.status.label().to_string();
         self.part_of_day_label = self.part_of_day.map(|p| p.label().to_string());

@@ -103,15 +103,33 @@ pub fn base_url() -> Option<String> {
 /// The default page of an activity on the portal, when no template is configured.
 pub const DEFAULT_ACTIVITY_URL_TEMPLATE: &str = "{public_url}/hoat-dong/{slug}";
 
-/// The page of the activity `slug` on the portal, from the template of the request being
-/// served (the clock's, outside a request) on its base URL.
-pub fn activity_page_url(slug: &str) -> String {
-    let meta = current().unwrap_or_default();
-    let template = meta
-        .activity_url_template
-        .as_deref()
-        .unwrap_or(DEFAULT_ACTIVITY_URL_TEMPLATE);
-    template
-        .replace("{public_url}", meta.base_url.as_deref().unwrap_or_default())
-        .replace("{slug}", slug)
+/// Where activities are, as the request being served (the clock, outside a request) shows
+/// them: read from the context once, for a whole page of activities.
+pub struct ActivityUrls {
+    base: String,
+    template: Arc<str>,
+}
+
+impl ActivityUrls {
+    pub fn current() -> Self {
+        let meta = current().unwrap_or_default();
+        Self {
+            base: meta.base_url.unwrap_or_default(),
+            template: meta
+                .activity_url_template
+                .unwrap_or_else(|| DEFAULT_ACTIVITY_URL_TEMPLATE.into()),
+        }
+    }
+
+    /// The page of the activity `slug` on the portal (the URL template on the base URL).
+    pub fn page(&self, slug: &str) -> String {
+        self.template
+            .replace("{public_url}", &self.base)
+            .replace("{slug}", slug)
+    }
+
+    /// The activity `id` in the API.
+    pub fn api(&self, id: i64) -> String {
+        format!("{}/api/v1/activities/{id}", self.base)
+    }
 }

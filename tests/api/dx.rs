@@ -77,15 +77,7 @@ async fn activities_carry_their_page_url_link_cluster_and_labels() {
 
     // The vocabularies say the same as the labels in the resources.
     let vocab = app.get_json("/api/v1/vocabularies").await;
-    let label = |list: &str, code: &str| {
-        vocab[list]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["code"] == code)
-            .map(|t| t["label"].clone())
-            .unwrap()
-    };
+    let label = |list: &str, code: &str| vocab_label(&vocab, list, code);
     assert_eq!(
         evening["category_label"],
         label("categories", "culture_sports")
@@ -389,12 +381,17 @@ async fn a_username_of_digits_only_is_refused() {
 
 #[actix_web::test]
 async fn every_url_of_a_response_is_on_one_base_and_only_a_trusted_proxy_moves_it() {
-    let proxied = |app: &TestApp, path: &str| {
+    async fn proxied(app: &TestApp, path: &str) -> Value {
         app.request(Method::GET, path)
             .header("X-Forwarded-Proto", "https")
             .header("X-Forwarded-Host", "doankhoi.example")
             .send()
-    };
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
     let urls = |list: &Value, feed: &Value| -> Vec<String> {
         let mut all = vec![list["links"]["self"].as_str().unwrap().to_string()];
         for item in list["data"].as_array().unwrap() {
@@ -410,18 +407,8 @@ async fn every_url_of_a_response_is_on_one_base_and_only_a_trusted_proxy_moves_i
     };
     // Forwarded headers from any client are not believed.
     let direct = spawn_demo_app().await;
-    let list: Value = proxied(&direct, "/api/v1/activities")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let feed: Value = proxied(&direct, "/feeds/activities.json")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = proxied(&direct, "/api/v1/activities").await;
+    let feed = proxied(&direct, "/feeds/activities.json").await;
     for url in urls(&list, &feed) {
         assert!(url.starts_with(&direct.address), "{url}");
     }
@@ -431,18 +418,8 @@ async fn every_url_of_a_response_is_on_one_base_and_only_a_trusted_proxy_moves_i
         a.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     })
     .await;
-    let list: Value = proxied(&behind, "/api/v1/activities")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let feed: Value = proxied(&behind, "/feeds/activities.json")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = proxied(&behind, "/api/v1/activities").await;
+    let feed = proxied(&behind, "/feeds/activities.json").await;
     let all = urls(&list, &feed);
     assert!(all.len() > 10);
     for url in all {

@@ -268,3 +268,15 @@ pub async fn fetch_json(app: &TestApp, url: &str) -> Value {
         .await
         .expect("JSON")
 }
+
+/// The Vietnamese label of `code` in the list `list` of `GET /api/v1/vocabularies`.
+pub fn vocab_label<'a>(vocab: &'a Value, list: &str, code: &str) -> &'a str {
+    vocab[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no vocabulary {list}"))
+        .iter()
+        .find(|t| t["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {list}"))["label"]
+        .as_str()
+        .unwrap()
+}

@@ -7,7 +7,8 @@ use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, error_fields, header, spawn_app, spawn_demo_app, spawn_with, TestApp,
+    assert_problem, error_fields, header, spawn_app, spawn_demo_app, spawn_with, vocab_label,
+    TestApp,
 };
 
 const ORGS: &str = "/api/v1/organizations";
@@ -494,17 +495,7 @@ async fn vocabularies_label_every_code_the_spec_lists() {
             .collect();
         assert_eq!(codes, documented, "{list}");
     }
-    let label = |list: &str, code: &str| {
-        vocab[list]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["code"] == code)
-            .unwrap()["label"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let label = |list: &str, code: &str| vocab_label(&vocab, list, code);
     assert_eq!(label("partner_roles", "co_organizer"), "Phối hợp");
     assert_eq!(label("partner_roles", "chair"), "Chủ trì");
     assert_eq!(label("partner_roles", "host"), "Đơn vị đăng cai");

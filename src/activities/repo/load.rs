@@ -184,6 +184,7 @@ pub(super) fn summaries(
     cluster_ids.sort_unstable();
     cluster_ids.dedup();
     let clusters = clusters_of(conn, &cluster_ids)?;
+    let urls = ActivityUrls::current();
     let mut tags = tags_of(conn, &ids)?;
     let mut photos = photos_of(conn, &ids, true)?;
     let bodies = match terms {
@@ -223,7 +224,7 @@ pub(super) fn summaries(
             ActivitySummary {
                 id: i64::from(r.id),
                 slug: r.slug.clone(),
-                url: crate::audit::context::activity_page_url(&r.slug),
+                url: urls.page(&r.slug),
                 title: r.title.clone(),
                 summary: r.summary.clone(),
                 occurred_on: r.occurred_on,
@@ -249,7 +250,7 @@ pub(super) fn summaries(
                 featured: r.featured,
                 updated_at: utc(r.updated_at),
                 version: i64::from(r.version),
-                links: ActivityLinks::of(i64::from(r.id)),
+                links: ActivityLinks::of(&urls, i64::from(r.id)),
                 highlight,
             }
         })
@@ -347,16 +348,7 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
     .bind::<Integer, _>(row.id)
     .load(conn)?;
     let cluster = match row.cluster_id {
-        Some(cid) => clusters::table
-            .find(cid)
-            .select((clusters::id, clusters::slug, clusters::name))
-            .first::<(i32, String, String)>(conn)
-            .optional()?
-            .map(|(id, slug, name)| ClusterRef {
-                id: i64::from(id),
-                slug,
-                name,
-            }),
+        Some(cid) => clusters_of(conn, &[cid])?.remove(&cid),
         None => None,
     };
     let documents: Vec<DocumentRow> = activity_documents::table
