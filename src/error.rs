@@ -342,7 +342,7 @@ impl From<diesel::result::Error> for AppError {
         match err {
             Error::NotFound => AppError::NotFound("no such resource".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::conflict(format!("a unique value is already taken ({})", info.message()))
+                unique_conflict(info.message())
             }
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::conflict(
                 "the change would break a reference between resources (a referenced row is missing or still referenced)",
@@ -356,8 +356,85 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// The 409 of a unique constraint that refused a write, in the API's words: which field, never
+/// the database's own text (its tables and columns are logged, not sent). Most of these are
+/// checked before the write; this is what a concurrent writer that got there first meets.
+fn unique_conflict(message: &str) -> AppError {
+    tracing::info!(constraint = message, "a unique constraint refused a write");
+    // SQLite says `UNIQUE constraint failed: organizations.slug` (several columns comma-separated).
+    let columns: Vec<&str> = message
+        .rsplit_once(": ")
+        .map(|(_, cols)| cols.split(", ").map(str::trim).collect())
+        .unwrap_or_default();
+    let has = |column: &str| columns.iter().any(|c| *c == column);
+    let (field, why) = if has("slug_history.slug") {
+        (
+            "/slug",
+            "was another row's slug (old links keep their meaning)",
+        )
+    } else if columns.iter().any(|c| c.ends_with(".slug")) {
+        ("/slug", "is already taken")
+    } else if has("users.username") {
+        ("/username", "is already taken")
+    } else if has("clusters.number") {
+        ("/number", "another cluster of this bloc has this number")
+    } else if columns.iter().any(|c| c.starts_with("cluster_members.")) {
+        (
+            "/members",
+            "a unit is in at most one cluster of its bloc a year",
+        )
+    } else if columns.iter().any(|c| c.starts_with("cluster_results.")) {
+        ("/results", "names a unit twice")
+    } else if columns.iter().any(|c| c.starts_with("activity_partners.")) {
+        ("/partners", "names a unit twice")
+    } else if columns.iter().any(|c| c.starts_with("external_ids.")) {
+        ("/external_id", "is another row's already")
+    } else {
+        return AppError::conflict(
+            "the change conflicts with another resource (a value that must be unique is taken);              read the resource again and retry",
+        );
+    };
+    AppError::Conflict {
+        detail: format!("{} {why}", field.trim_start_matches('/')),
+        errors: vec![FieldError::new(field, why)],
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(err: diesel::r2d2::PoolError) -> Self {
         AppError::Unavailable(format!("database connection unavailable: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_name_the_field_never_the_table() {
+        let problem = |message: &str| unique_conflict(message).problem();
+        let slug = problem("UNIQUE constraint failed: organizations.slug");
+        assert_eq!(slug.errors[0].field, "/slug");
+        let number = problem("UNIQUE constraint failed: clusters.bloc_id, clusters.number");
+        assert_eq!(number.errors[0].field, "/number");
+        let username = problem("UNIQUE constraint failed: users.username");
+        assert_eq!(username.errors[0].field, "/username");
+        for message in [
+            "UNIQUE constraint failed: organizations.slug",
+            "UNIQUE constraint failed: users.username",
+            "UNIQUE constraint failed: webhook_deliveries.webhook_id, webhook_deliveries.event_id",
+            "something else entirely",
+        ] {
+            let text = serde_json::to_string(&problem(message)).unwrap();
+            for leak in [
+                "UNIQUE",
+                "constraint",
+                "organizations.",
+                "users.",
+                "webhook_",
+            ] {
+                assert!(!text.contains(leak), "{text}");
+            }
+        }
     }
 }

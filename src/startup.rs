@@ -273,6 +273,7 @@ impl Application {
             }))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
             .default_service(web::to(middleware::fallback))
+            .wrap(from_fn(crate::auth::identify))
             .wrap(from_fn(crate::http::limits::rate_limit))
             .wrap(from_fn(middleware::head_as_get))
             .wrap(from_fn(middleware::read_only_docs))

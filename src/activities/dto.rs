@@ -473,7 +473,9 @@ pub struct DocumentInput {
 pub struct CreateActivity {
     /// Optional explicit slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits;
     /// 422 otherwise); one taken now or before by another activity is a 409. Default: made from the
-    /// title (deduplicated with `-2`, `-3`…).
+    /// title (deduplicated with `-2`, `-3`…). The slug is fixed when the activity is made: an
+    /// approval or a publication never changes it (a draft's preview link keeps working), so
+    /// set the one the news should have before submitting it for review.
     #[serde(default)]
     #[schema(
         pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$",
@@ -564,7 +566,9 @@ pub struct CreateActivity {
 pub struct UpdateActivity {
     /// A new slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits; not
     /// taken now or before by another activity; 409 if it is). The old one keeps resolving: a
-    /// GET by it answers 301 to the current one. Cannot be null.
+    /// GET by it answers 301 to the current one. Cannot be null. A new address is a change
+    /// like any other: in a unit that requires review, an editor may not give one to news a
+    /// reviewer let through (403; take it down first, or ask an admin).
     #[serde(default)]
     #[schema(
         value_type = String,

@@ -66,12 +66,14 @@ pub struct ActivityFilters {
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Option<Vec<Status>>, style = Form, explode = false)]
     pub status: Option<Vec<Status>>,
-    /// Activities whose whole period starts on or after this day.
+    /// Activities whose whole period starts on or after this day (any day of years 0000–9999:
+    /// `0000-01-01` leaves it open).
     #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_from: Option<NaiveDate>,
     /// Activities whose whole period ends on or before this day (a month-precision activity
-    /// needs the range to cover its month).
+    /// needs the range to cover its month; any day of years 0000–9999: `9999-12-31` leaves it
+    /// open).
     #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_to: Option<NaiveDate>,

@@ -8,8 +8,11 @@ pub mod token;
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use diesel::prelude::*;
 
 use crate::db::schema::users;
@@ -117,29 +120,107 @@ pub fn authenticate(
     }
 }
 
-async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
-    let Some(token) = bearer(req) else {
-        if req.headers().contains_key(header::AUTHORIZATION) {
-            return Err(AppError::Unauthorized);
+/// Who sent a request, resolved once by [`identify`] before any handler runs.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// No `Authorization` header.
+    Anonymous,
+    /// A token of a live account.
+    User(AuthUser),
+    /// An `Authorization` header that does not authenticate: not a bearer token, a bad
+    /// signature, expired, or its account deactivated, deleted or signed out since (401).
+    Refused,
+}
+
+impl Caller {
+    /// Resolve the request's `Authorization` header: a token whose signature fails never costs
+    /// a database connection.
+    async fn of(req: &HttpRequest) -> Result<Caller, AppError> {
+        let Some(token) = bearer(req) else {
+            return Ok(if req.headers().contains_key(header::AUTHORIZATION) {
+                Caller::Refused
+            } else {
+                Caller::Anonymous
+            });
+        };
+        let keys = req
+            .app_data::<web::Data<TokenKeys>>()
+            .ok_or_else(|| AppError::internal("token keys are not configured"))?
+            .clone();
+        if keys.verify(&token).is_none() {
+            return Ok(Caller::Refused);
         }
-        return Ok(None);
-    };
-    let keys = req
-        .app_data::<web::Data<TokenKeys>>()
-        .ok_or_else(|| AppError::internal("token keys are not configured"))?
-        .clone();
-    let pool = req
-        .app_data::<web::Data<DbPool>>()
-        .ok_or_else(|| AppError::internal("database pool is not configured"))?
-        .clone();
-    // A token whose signature fails never costs a database connection.
-    if keys.verify(&token).is_none() {
-        return Err(AppError::Unauthorized);
+        let pool = req
+            .app_data::<web::Data<DbPool>>()
+            .ok_or_else(|| AppError::internal("database pool is not configured"))?
+            .clone();
+        match db::run(&pool, move |conn| authenticate(conn, &keys, &token)).await {
+            Ok(user) => Ok(Caller::User(user)),
+            Err(AppError::Unauthorized) => Ok(Caller::Refused),
+            Err(other) => Err(other),
+        }
     }
-    let user = db::run(&pool, move |conn| authenticate(conn, &keys, &token)).await?;
-    // What this request changes is recorded as done by this user.
-    crate::audit::context::authenticated(&user);
-    Ok(Some(user))
+}
+
+/// Paths whose `Authorization` header is not an account's token: the probes (a load balancer
+/// sends none), `/metrics` (its own `--metrics-token`), and the login, where a client whose
+/// token expired or was revoked goes for a new one.
+fn own_authorization(path: &str) -> bool {
+    path.starts_with("/health/") || path == "/metrics" || path == "/api/v1/auth/token"
+}
+
+/// Every request's caller, before any handler: a token either authenticates a live account
+/// or the request is refused with 401, on every route alike (see [`own_authorization`] for the
+/// three that read the header themselves). A refused token is charged to the anonymous read
+/// allowance of its address first (the outer limiter let it pass on its signature alone), so
+/// a revoked token is no way around the limit.
+pub async fn identify(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if own_authorization(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let caller = match Caller::of(req.request()).await {
+        Ok(caller) => caller,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    match &caller {
+        Caller::User(user) => {
+            // What this request changes is recorded as done by this user.
+            crate::audit::context::authenticated(user);
+        }
+        Caller::Refused => {
+            if let Some(limited) = crate::http::limits::charge_anonymous_read(req.request()) {
+                return Ok(req.error_response(limited));
+            }
+            return Ok(req.error_response(AppError::Unauthorized));
+        }
+        Caller::Anonymous => {}
+    }
+    req.extensions_mut().insert(caller);
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
+    // Resolved by `identify` (every request of the app); resolved here only where it did not
+    // run (a handler mounted without it).
+    let caller = req.extensions().get::<Caller>().cloned();
+    let caller = match caller {
+        Some(caller) => caller,
+        None => {
+            let caller = Caller::of(req).await?;
+            if let Caller::User(user) = &caller {
+                crate::audit::context::authenticated(user);
+            }
+            caller
+        }
+    };
+    match caller {
+        Caller::Anonymous => Ok(None),
+        Caller::User(user) => Ok(Some(user)),
+        Caller::Refused => Err(AppError::Unauthorized),
+    }
 }
 
 impl FromRequest for AuthUser {

@@ -227,9 +227,9 @@ pub struct RankingEntry {
     /// `role` in Vietnamese ("Cụm trưởng").
     #[schema(example = "Cụm trưởng")]
     pub role_label: String,
-    /// Published activities it organized in the period.
+    /// Public activities (published or archived) it organized in the period.
     pub organized: i64,
-    /// Published activities it took part in as a partner.
+    /// Public activities (published or archived) it took part in as a partner.
     pub partnered: i64,
     /// organized + partnered
     pub total: i64,
@@ -417,12 +417,12 @@ pub struct RankingQuery {
     #[param(minimum = 1900, maximum = 2100, example = 2023)]
     pub year: Option<i32>,
     /// Count activities whose whole period starts on or after this day (default: 1 January of
-    /// `year`).
+    /// `year`; any day of years 0000–9999).
     #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_from: Option<NaiveDate>,
     /// Count activities whose whole period ends on or before this day (default: 31 December of
-    /// `year`).
+    /// `year`; any day of years 0000–9999).
     #[serde(default, deserialize_with = "crate::http::query::de_day")]
     #[param(value_type = Option<NaiveDate>)]
     pub occurred_to: Option<NaiveDate>,

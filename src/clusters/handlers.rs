@@ -214,8 +214,9 @@ pub async fn put_members(
 
 /// Ranking of a cluster's members
 ///
-/// Per member of `year`'s roster: published activities it organized and took part in as a
-/// partner in the period (default: that year), by category, total and rank. Ties share a rank;
+/// Per member of `year`'s roster: public activities (published or archived: archived news
+/// still happened) it organized and took part in as a partner in the period (default: that
+/// year), by category, total and rank. Ties share a rank;
 /// ties are listed by organized count, then name. `Accept: text/csv` gives CSV (UTF-8, BOM).
 #[utoipa::path(tag = "clusters", operation_id = "get_cluster_ranking", params(ClusterPath, RankingQuery),
     responses((status = 200, description = "The ranking", content(

@@ -30,6 +30,7 @@ diesel::table! {
         featured -> Bool,
         featured_until -> Nullable<Timestamp>,
         review_comment -> Nullable<Text>,
+        public_changed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -19,6 +19,14 @@ pub fn day_problem(day: NaiveDate) -> Option<String> {
     year_problem(day.year())
 }
 
+/// A filter's day bound as the stored range sees it: a day before 1900 is 1899-12-31, one
+/// after 2100 is 2101-01-01 (no stored day lies beyond either, so the selection is the same).
+pub fn clamp_bound(day: NaiveDate) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(MIN_YEAR - 1, 12, 31).expect("a valid day");
+    let last = NaiveDate::from_ymd_opt(MAX_YEAR + 1, 1, 1).expect("a valid day");
+    day.clamp(first, last)
+}
+
 /// What is wrong with a timestamp, if anything.
 pub fn instant_problem(at: DateTime<Utc>) -> Option<String> {
     year_problem(at.year())
@@ -36,6 +44,9 @@ mod tests {
         assert!(day_problem(day("9999-12-31")).is_some());
         assert!(day_problem(day("1900-01-01")).is_none());
         assert!(day_problem(day("2100-12-31")).is_none());
+        assert_eq!(clamp_bound(day("0000-01-01")), day("1899-12-31"));
+        assert_eq!(clamp_bound(day("9999-12-31")), day("2101-01-01"));
+        assert_eq!(clamp_bound(day("2023-09-25")), day("2023-09-25"));
         let at = "+10000-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert!(instant_problem(at).is_some());
     }

@@ -50,6 +50,18 @@ pub fn json_response<T: Serialize>(
 ) -> Result<HttpResponse, AppError> {
     let body = serde_json::to_vec(value).map_err(AppError::internal)?;
     let etag = of_bytes(&body);
+    tagged_response(req, status, body, etag, extra)
+}
+
+/// Send a JSON body with an ETag its resource computes itself (over what its writes are
+/// based on), or 304 when the client has it already.
+pub fn tagged_response(
+    req: &HttpRequest,
+    status: StatusCode,
+    body: Vec<u8>,
+    etag: String,
+    extra: impl FnOnce(&mut HttpResponseBuilder),
+) -> Result<HttpResponse, AppError> {
     if status == StatusCode::OK && none_match_hits(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))

@@ -11,7 +11,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -73,42 +73,67 @@ pub async fn rate_limit(
     let limits = req.app_data::<web::Data<RateLimits>>().cloned();
     if let Some(limits) = limits.filter(|l| !l.is_off()) {
         let method = req.method();
-        let (kind, limiter) = if req.path().starts_with("/health/") {
-            // A load balancer's probes are never refused.
-            ("none", None)
+        let kind = if req.path().starts_with("/health/") || *method == Method::OPTIONS {
+            // A load balancer's probes are never refused, nor preflights.
+            None
         } else if matches!(*method, Method::GET | Method::HEAD) {
-            // Reads by a caller with a genuine token are not limited; any other header (or a
-            // token whose signature fails) counts as anonymous.
-            let signed_in = crate::auth::bearer(req.request()).is_some_and(|token| {
+            // Reads with a token whose signature holds pass here; `auth::identify` then checks
+            // the account behind it and charges this allowance if it does not authenticate.
+            // Any other header (or a token whose signature fails) counts as anonymous.
+            let signed = crate::auth::bearer(req.request()).is_some_and(|token| {
                 req.app_data::<web::Data<crate::auth::TokenKeys>>()
                     .is_some_and(|keys| keys.verify(&token).is_some())
             });
-            ("read", limits.reads.as_ref().filter(|_| !signed_in))
-        } else if *method == Method::OPTIONS {
-            ("none", None)
+            (!signed).then_some(Kind::Read)
         } else {
-            ("write", limits.writes.as_ref())
+            Some(Kind::Write)
         };
-        let address = crate::http::links::client_ip(req.request()).map(network);
-        if let (Some(limiter), Some(address)) = (limiter, address) {
-            if let Err(not_until) = limiter.check_key(&address) {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                if let Some(metrics) = req.app_data::<web::Data<crate::metrics::Metrics>>() {
-                    metrics.rate_limited(kind);
-                }
-                let error = AppError::TooManyRequests {
-                    retry_after: retry_after(wait),
-                    reason: if kind == "read" {
-                        "too many requests from this address"
-                    } else {
-                        "too many changes from this address"
-                    },
-                };
-                return Ok(req.error_response(error));
-            }
+        if let Some(refused) = kind.and_then(|kind| limits.charge(req.request(), kind)) {
+            return Ok(req.error_response(refused));
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Which allowance a request is charged to.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Read,
+    Write,
+}
+
+impl RateLimits {
+    /// Charge one request of `kind` to its address: the 429 to answer when over the allowance.
+    fn charge(&self, req: &HttpRequest, kind: Kind) -> Option<AppError> {
+        let limiter = match kind {
+            Kind::Read => self.reads.as_ref(),
+            Kind::Write => self.writes.as_ref(),
+        }?;
+        let address = crate::http::links::client_ip(req).map(network)?;
+        let not_until = limiter.check_key(&address).err()?;
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let (label, reason) = match kind {
+            Kind::Read => ("read", "too many requests from this address"),
+            Kind::Write => ("write", "too many changes from this address"),
+        };
+        if let Some(metrics) = req.app_data::<web::Data<crate::metrics::Metrics>>() {
+            metrics.rate_limited(label);
+        }
+        Some(AppError::TooManyRequests {
+            retry_after: retry_after(wait),
+            reason,
+        })
+    }
+}
+
+/// A read whose token did not authenticate is an anonymous read: charged to its address's
+/// allowance (the 429 to answer instead of the 401, when over it). Writes were charged already.
+pub fn charge_anonymous_read(req: &HttpRequest) -> Option<AppError> {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    req.app_data::<web::Data<RateLimits>>()?
+        .charge(req, Kind::Read)
 }
 
 /// Whole seconds to wait, at least 1 (`Retry-After` has no fractions).

@@ -235,8 +235,9 @@ pub async fn head_as_get(
     next.call(req).await
 }
 
-/// Swagger UI and the spec are read-only: another method gets 405 with `Allow: GET, HEAD`
-/// (their service would answer 404, and the fallback never sees those paths).
+/// Swagger UI and the spec are read-only: another method (`OPTIONS` too, as on every API
+/// route; a CORS preflight is answered before this) gets 405 with `Allow: GET, HEAD` (their
+/// service would answer 404, and the fallback never sees those paths).
 pub async fn read_only_docs(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -245,7 +246,7 @@ pub async fn read_only_docs(
     let docs = path == "/swagger-ui"
         || path.starts_with("/swagger-ui/")
         || path == "/api-docs/openapi.json";
-    let read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let read = matches!(*req.method(), Method::GET | Method::HEAD);
     if docs && !read {
         let error = AppError::MethodNotAllowed {
             allow: vec![Method::GET, Method::HEAD],

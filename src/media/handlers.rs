@@ -104,6 +104,19 @@ fn clean_file_name(raw: Option<&str>) -> ApiResult<Option<String>> {
     Ok(Some(name).filter(|n| !n.is_empty()))
 }
 
+/// Media are written by those who write the news: admins and editors. A reviewer approves or
+/// returns news — it reads the media of its units to do so — and uploads, changes or deletes
+/// none (403, whatever the medium).
+fn may_write_media(user: &AuthUser) -> ApiResult<()> {
+    if user.role == crate::auth::Role::Reviewer {
+        return Err(AppError::Forbidden(
+            "a reviewer approves or returns news; uploading, describing and deleting media is for its editors and admins"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Upload a photo or a document
 ///
 /// `multipart/form-data` with `file` and its description. The kind is decided by the content:
@@ -111,7 +124,7 @@ fn clean_file_name(raw: Option<&str>) -> ApiResult<Option<String>> {
 /// position survives; renditions 320, 640 and 1280 px wide, a 160 px thumbnail, a blurhash),
 /// PDF a document (stored as sent). Anything else is a 415 (HEIC and SVG say why). Photos over
 /// the pixel limit are a 422, uploads over the size limit a 413. Editors upload for their own
-/// unit and the units below it. Example: `curl -F file=@anh.jpg -F 'alt=Toàn cảnh cuộc họp'
+/// unit and the units below it; reviewers do not upload (403). Example: `curl -F file=@anh.jpg -F 'alt=Toàn cảnh cuộc họp'
 /// -H "Authorization: Bearer $TOKEN" …/api/v1/media`.
 #[utoipa::path(tag = "media", operation_id = "upload_media",
     request_body(content = UploadMedia, content_type = "multipart/form-data"),
@@ -129,6 +142,7 @@ pub async fn upload_media(
     user: AuthUser,
     form: Multipart,
 ) -> ApiResult<HttpResponse> {
+    may_write_media(&user)?;
     let upload = read_upload(form, settings.max_bytes).await?;
     let bytes = upload
         .file
@@ -282,6 +296,7 @@ pub async fn get_media(
 /// Describe a medium
 ///
 /// Merge patch of `alt`, `caption`, `credit` under `If-Match` (a photo keeps an `alt`).
+/// Admins, and editors for their units; not reviewers (403).
 #[utoipa::path(tag = "media", operation_id = "update_media",
     params(MediaPath, ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
     request_body(content = UpdateMedia, content_type = "application/merge-patch+json"),
@@ -295,6 +310,7 @@ pub async fn update_media(
     path: web::Path<MediaPath>,
     body: JsonBody<UpdateMedia>,
 ) -> ApiResult<HttpResponse> {
+    may_write_media(&user)?;
     let id = path.into_inner().id;
     let patch = body.0;
     let if_match = etag::if_match(&req);
@@ -312,12 +328,13 @@ pub async fn update_media(
 /// The row goes, and its files unless another upload of the same bytes still uses them. A
 /// medium that activities use is a 409 naming them; an admin may force the deletion
 /// (`force=true`): their photos keep the caption without the picture, their documents the
-/// title without the file, and each gets a new version.
+/// title without the file, and each gets a new version. Admins, and editors for their units;
+/// not reviewers (403).
 #[utoipa::path(tag = "media", operation_id = "delete_media",
     params(MediaPath, DeleteMediaQuery, ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
     security(("bearer" = [])),
     responses((status = 204, description = "Deleted"),
-        (status = 403, description = "`force` by someone other than an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A reviewer, or `force` by someone other than an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Activities use it (named in the problem's `errors`)", body = Problem, content_type = "application/problem+json")))]
 #[delete("/{id}")]
 pub async fn delete_media(
@@ -328,6 +345,7 @@ pub async fn delete_media(
     path: web::Path<MediaPath>,
     query: Qs<DeleteMediaQuery>,
 ) -> ApiResult<HttpResponse> {
+    may_write_media(&user)?;
     let id = path.into_inner().id;
     let force = query.into_inner().force == Some(true);
     let if_match = etag::if_match(&req);

@@ -28,7 +28,8 @@ pub struct User {
     /// (`organization_id`) and the units below, `reviewer` approve or return their news
     /// (duyệt tin).
     pub role: Role,
-    /// The unit whose activities an editor may write (and the units below it).
+    /// The unit whose activities an editor writes or a reviewer reviews (and the units below
+    /// it); null for an admin.
     #[schema(example = 4)]
     pub organization_id: Option<i64>,
     /// False: deactivated by an admin. It cannot log in and its earlier tokens are refused;
@@ -43,7 +44,9 @@ pub struct User {
     /// logged in.
     pub last_login_at: Option<DateTime<Utc>>,
     /// Its version: 1 when created, one more at each change of the account (a login only sets
-    /// `last_login_at`). The ETag changes with it; send the ETag back in `If-Match` to change
+    /// `last_login_at`). The ETag changes with it and covers every field but `last_login_at`
+    /// (a login is not a change of the account: it never fails an admin's `If-Match`, and a
+    /// 304 may stand for an older `last_login_at`); send the ETag back in `If-Match` to change
     /// or delete the user.
     #[schema(example = 1)]
     pub version: i64,
@@ -99,7 +102,8 @@ pub struct CreateUser {
     /// `admin`, `editor` or `reviewer`; an editor or a reviewer needs `organization_id`.
     pub role: Role,
     /// Required for editors and reviewers: the unit they act for (and the units below it); an
-    /// existing organization (422 otherwise). Not for admins.
+    /// existing organization (422 otherwise). Absent or null for an admin (422 otherwise: an
+    /// admin acts for every unit).
     #[serde(default)]
     pub organization_id: Option<i64>,
     /// Default true; false creates the account deactivated (it cannot log in until an admin
@@ -110,6 +114,18 @@ pub struct CreateUser {
 
 fn default_true() -> bool {
     true
+}
+
+impl User {
+    /// The ETag of the account: of its representation without `last_login_at` (see
+    /// `version`), the same for a read and for a write's `If-Match`.
+    pub fn etag(&self) -> Result<String, crate::error::AppError> {
+        let account = User {
+            last_login_at: None,
+            ..self.clone()
+        };
+        crate::db::precondition::of(&account)
+    }
 }
 
 impl BodySchema for CreateUser {
@@ -151,7 +167,8 @@ pub struct UpdateUser {
     #[schema(value_type = Role, required = false)]
     pub role: Patch<Role>,
     /// The id of an existing organization (else 422): the unit an editor writes for or a
-    /// reviewer reviews, with the units below it. Null only for an admin.
+    /// reviewer reviews, with the units below it. Null only for an admin, and only null (422
+    /// otherwise): a user made an admin loses its unit.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub organization_id: Patch<i64>,

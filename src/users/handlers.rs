@@ -72,9 +72,20 @@ pub async fn create_user(
     let hashed = hash(input.password.clone()).await?;
     let user = db::run(&pool, move |conn| repo::create(conn, &input, hashed)).await?;
     let location = links::absolute(&req, &format!("/api/v1/users/{}", user.id));
-    etag::json_response(&req, StatusCode::CREATED, &user, |res| {
+    respond(&req, StatusCode::CREATED, &user, |res| {
         res.insert_header((header::LOCATION, location));
     })
+}
+
+/// A user with its ETag ([`User::etag`]: a login does not move it).
+fn respond(
+    req: &HttpRequest,
+    status: StatusCode,
+    user: &User,
+    extra: impl FnOnce(&mut actix_web::HttpResponseBuilder),
+) -> ApiResult<HttpResponse> {
+    let body = serde_json::to_vec(user).map_err(AppError::internal)?;
+    etag::tagged_response(req, status, body, user.etag()?, extra)
 }
 
 /// Get a user
@@ -96,7 +107,7 @@ pub async fn get_user(
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let user = db::run(&pool, move |conn| repo::get(conn, &key)).await?;
-    etag::json_response(&req, StatusCode::OK, &user, |_| {})
+    respond(&req, StatusCode::OK, &user, |_| {})
 }
 
 /// Update a user
@@ -139,7 +150,7 @@ pub async fn update_user(
         repo::update(conn, &key, patch, new_hash, if_match)
     })
     .await?;
-    etag::json_response(&req, StatusCode::OK, &user, |_| {})
+    respond(&req, StatusCode::OK, &user, |_| {})
 }
 
 /// Delete a user

@@ -155,6 +155,10 @@ fn check_organization(conn: &mut SqliteConnection, org: Option<i64>) -> ApiResul
     }
 }
 
+/// Why an admin is given no `organization_id`.
+const ADMIN_HAS_NO_UNIT: &str =
+    "must be absent or null for an admin (an admin acts for every unit and has none of its own)";
+
 /// Insert a user whose password was hashed already.
 pub fn create(
     conn: &mut SqliteConnection,
@@ -162,6 +166,9 @@ pub fn create(
     password_hash: String,
 ) -> ApiResult<User> {
     let username = input.username.to_lowercase();
+    if !input.role.needs_unit() && input.organization_id.is_some() {
+        return Err(AppError::invalid("/organization_id", ADMIN_HAS_NO_UNIT));
+    }
     crate::db::stats::write(conn, |conn| {
         let org = check_organization(conn, input.organization_id)?;
         let taken: bool = diesel::select(diesel::dsl::exists(
@@ -220,15 +227,20 @@ pub fn update(
     crate::db::stats::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
+        etag::check_if_match(if_match.as_deref(), &row.to_dto().etag()?)?;
         let role = patch
             .role
             .as_value()
             .copied()
             .unwrap_or_else(|| Role::parse(&row.role).unwrap_or(Role::Editor));
         let org = match &patch.organization_id {
+            // Made an admin: the unit it acted for goes (an admin acts for every unit).
+            Patch::Absent if !role.needs_unit() => None,
             Patch::Absent => row.organization_id,
             Patch::Null => None,
+            Patch::Value(_) if !role.needs_unit() => {
+                return Err(AppError::invalid("/organization_id", ADMIN_HAS_NO_UNIT));
+            }
             Patch::Value(v) => check_organization(conn, Some(*v))?,
         };
         if role.needs_unit() && org.is_none() {
@@ -285,7 +297,7 @@ pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) 
     crate::db::stats::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
+        etag::check_if_match(if_match.as_deref(), &row.to_dto().etag()?)?;
         if row.role == "admin" && row.active && other_active_admins(conn, id)? == 0 {
             return Err(AppError::conflict(
                 "this is the last active admin; make another user admin first",

@@ -1163,6 +1163,28 @@ async fn a_month_precision_activity_is_in_date_ranges_that_cover_its_month() {
         titles_of(&app, "occurred_to=2023-08-31").await,
         sorted(&["Ngày 31/8"])
     );
+    // Open-ended bounds: any valid day, far outside the stored years (1900–2100).
+    let all = sorted(&[
+        "Ba ngày 29/9 – 1/10",
+        "Ngày 15/9",
+        "Ngày 31/8",
+        "Trong tháng 9",
+    ]);
+    assert_eq!(
+        titles_of(&app, &range("0000-01-01", "9999-12-31")).await,
+        all
+    );
+    assert_eq!(titles_of(&app, "occurred_to=9999-12-31").await, all);
+    assert_eq!(
+        titles_of(&app, &range("2023-09-01", "9999-12-31")).await,
+        sorted(&["Ba ngày 29/9 – 1/10", "Ngày 15/9", "Trong tháng 9"])
+    );
+    assert!(titles_of(&app, "occurred_from=9999-01-01").await.is_empty());
+    assert!(titles_of(&app, "occurred_to=0001-12-31").await.is_empty());
+    let stats = app
+        .get_json("/api/v1/stats/activities?occurred_from=0000-01-01&occurred_to=9999-12-31")
+        .await;
+    assert_eq!(stats["total"], 4, "{stats}");
     let problem = assert_problem(
         app.get(&format!("{ACTIVITIES}?occurred_from=2023-13-01"))
             .await,

@@ -15,6 +15,8 @@ enum Caller {
     Anonymous,
     Editor,
     Admin,
+    /// A reviewer of the editor's unit: approves or returns its news, writes nothing else.
+    Reviewer,
 }
 
 /// One write endpoint: how to prepare a target, and what each caller gets.
@@ -24,105 +26,134 @@ struct Row {
     anonymous: u16,
     editor: u16,
     admin: u16,
+    reviewer: u16,
 }
 
-const fn row(method: Method, path: &'static str, statuses: [u16; 3]) -> Row {
+/// Statuses for: anonymous, editor, admin, reviewer.
+const fn row(method: Method, path: &'static str, statuses: [u16; 4]) -> Row {
     Row {
         method,
         path,
         anonymous: statuses[0],
         editor: statuses[1],
         admin: statuses[2],
+        reviewer: statuses[3],
     }
 }
 
 /// Every write endpoint (and the admin-only reads) with the status each caller gets.
 fn matrix() -> Vec<Row> {
     vec![
-        row(Method::POST, "/api/v1/organizations", [401, 403, 201]),
-        row(Method::PATCH, "/api/v1/organizations/{id}", [401, 403, 200]),
+        row(Method::POST, "/api/v1/organizations", [401, 403, 201, 403]),
+        row(
+            Method::PATCH,
+            "/api/v1/organizations/{id}",
+            [401, 403, 200, 403],
+        ),
         row(
             Method::DELETE,
             "/api/v1/organizations/{id}",
-            [401, 403, 204],
+            [401, 403, 204, 403],
         ),
-        row(Method::POST, "/api/v1/users", [401, 403, 201]),
-        row(Method::PATCH, "/api/v1/users/{id}", [401, 403, 200]),
-        row(Method::DELETE, "/api/v1/users/{id}", [401, 403, 204]),
-        row(Method::GET, "/api/v1/users", [401, 403, 200]),
-        row(Method::GET, "/api/v1/users/{id}", [401, 403, 200]),
-        row(Method::GET, "/api/v1/auth/me", [401, 200, 200]),
-        row(Method::POST, "/api/v1/auth/password", [401, 200, 200]),
+        row(Method::POST, "/api/v1/users", [401, 403, 201, 403]),
+        row(Method::PATCH, "/api/v1/users/{id}", [401, 403, 200, 403]),
+        row(Method::DELETE, "/api/v1/users/{id}", [401, 403, 204, 403]),
+        row(Method::GET, "/api/v1/users", [401, 403, 200, 403]),
+        row(Method::GET, "/api/v1/users/{id}", [401, 403, 200, 403]),
+        row(Method::GET, "/api/v1/auth/me", [401, 200, 200, 200]),
+        row(Method::POST, "/api/v1/auth/password", [401, 200, 200, 200]),
         // Public by design: getting a token needs credentials, not a token.
-        row(Method::POST, "/api/v1/auth/token", [200, 200, 200]),
+        row(Method::POST, "/api/v1/auth/token", [200, 200, 200, 200]),
         // Activities of the editor's own unit: editors and admins may.
-        row(Method::POST, "/api/v1/activities", [401, 201, 201]),
-        row(Method::PATCH, "/api/v1/activities/{id}", [401, 200, 200]),
-        row(Method::DELETE, "/api/v1/activities/{id}", [401, 204, 204]),
+        row(Method::POST, "/api/v1/activities", [401, 201, 201, 403]),
+        row(
+            Method::PATCH,
+            "/api/v1/activities/{id}",
+            [401, 200, 200, 403],
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/activities/{id}",
+            [401, 204, 204, 403],
+        ),
         row(
             Method::POST,
             "/api/v1/activities/{id}/restore",
-            [401, 200, 200],
+            [401, 200, 200, 403],
         ),
         row(
             Method::POST,
             "/api/v1/activities/{id}/revisions/{n}/restore",
-            [401, 200, 200],
+            [401, 200, 200, 403],
         ),
         row(
             Method::GET,
             "/api/v1/activities/{id}/revisions",
-            [401, 200, 200],
+            [401, 200, 200, 200],
         ),
-        // Review is for reviewers (tests/api/publishing.rs) and admins, never the editor.
+        // Review is for reviewers and admins, never the editor.
         row(
             Method::POST,
             "/api/v1/activities/{id}/review",
-            [401, 403, 200],
+            [401, 403, 200, 200],
         ),
-        row(Method::GET, "/api/v1/review-queue", [401, 403, 200]),
-        row(Method::GET, "/api/v1/trash/activities", [401, 200, 200]),
+        row(Method::GET, "/api/v1/review-queue", [401, 403, 200, 200]),
+        row(
+            Method::GET,
+            "/api/v1/trash/activities",
+            [401, 200, 200, 200],
+        ),
         // Removing for good is for admins only.
         row(
             Method::DELETE,
             "/api/v1/trash/activities/{id}",
-            [401, 403, 204],
+            [401, 403, 204, 403],
         ),
-        // The media library: a unit's editors and admins.
-        row(Method::POST, "/api/v1/media", [401, 201, 201]),
-        row(Method::PATCH, "/api/v1/media/{id}", [401, 200, 200]),
-        row(Method::DELETE, "/api/v1/media/{id}", [401, 204, 204]),
+        // The media library: a unit's editors and admins (a reviewer reads what it reviews,
+        // writes none of it).
+        row(Method::POST, "/api/v1/media", [401, 201, 201, 403]),
+        row(Method::PATCH, "/api/v1/media/{id}", [401, 200, 200, 403]),
+        row(Method::DELETE, "/api/v1/media/{id}", [401, 204, 204, 403]),
         // Webhooks and the audit log are for admins.
-        row(Method::POST, "/api/v1/webhooks", [401, 403, 201]),
-        row(Method::PATCH, "/api/v1/webhooks/{id}", [401, 403, 200]),
-        row(Method::DELETE, "/api/v1/webhooks/{id}", [401, 403, 204]),
+        row(Method::POST, "/api/v1/webhooks", [401, 403, 201, 403]),
+        row(Method::PATCH, "/api/v1/webhooks/{id}", [401, 403, 200, 403]),
+        row(
+            Method::DELETE,
+            "/api/v1/webhooks/{id}",
+            [401, 403, 204, 403],
+        ),
         row(
             Method::POST,
             "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
-            [401, 403, 202],
+            [401, 403, 202, 403],
         ),
-        row(Method::GET, "/api/v1/audit", [401, 403, 200]),
-        row(Method::POST, "/api/v1/import", [401, 403, 200]),
-        row(Method::GET, "/api/v1/export", [401, 403, 200]),
+        row(Method::GET, "/api/v1/audit", [401, 403, 200, 403]),
+        row(Method::POST, "/api/v1/import", [401, 403, 200, 403]),
+        row(Method::GET, "/api/v1/export", [401, 403, 200, 403]),
         // Clusters are for admins.
-        row(Method::POST, "/api/v1/clusters", [401, 403, 201]),
-        row(Method::PATCH, "/api/v1/clusters/{id}", [401, 403, 200]),
-        row(Method::DELETE, "/api/v1/clusters/{id}", [401, 403, 204]),
+        row(Method::POST, "/api/v1/clusters", [401, 403, 201, 403]),
+        row(Method::PATCH, "/api/v1/clusters/{id}", [401, 403, 200, 403]),
+        row(
+            Method::DELETE,
+            "/api/v1/clusters/{id}",
+            [401, 403, 204, 403],
+        ),
         row(
             Method::PUT,
             "/api/v1/clusters/{id}/members/{year}",
-            [401, 403, 200],
+            [401, 403, 200, 403],
         ),
         row(
             Method::PUT,
             "/api/v1/clusters/{id}/results/{year}",
-            [401, 403, 200],
+            [401, 403, 200, 403],
         ),
     ]
 }
 
 struct World {
     editor_token: String,
+    reviewer_token: String,
     editor_org: i64,
     counter: std::cell::Cell<u32>,
 }
@@ -307,6 +338,7 @@ async fn call(app: &TestApp, world: &World, row: &Row, caller: Caller) -> Status
         Caller::Anonymous => None,
         Caller::Editor => Some(world.editor_token.clone()),
         Caller::Admin => Some(app.admin_token.clone()),
+        Caller::Reviewer => Some(world.reviewer_token.clone()),
     };
     if row.path == "/api/v1/auth/password" {
         let (_, own) = app
@@ -352,8 +384,12 @@ async fn every_role_gets_exactly_what_it_may_on_every_write_endpoint() {
     let (_, editor_token) = app
         .user_with_token("bientap", Role::Editor, Some(editor_org))
         .await;
+    let (_, reviewer_token) = app
+        .user_with_token("duyettin", Role::Reviewer, Some(editor_org))
+        .await;
     let world = World {
         editor_token,
+        reviewer_token,
         editor_org,
         counter: Default::default(),
     };
@@ -364,6 +400,7 @@ async fn every_role_gets_exactly_what_it_may_on_every_write_endpoint() {
             (Caller::Anonymous, row.anonymous),
             (Caller::Editor, row.editor),
             (Caller::Admin, row.admin),
+            (Caller::Reviewer, row.reviewer),
         ] {
             let got = call(&app, &world, &row, caller).await;
             cells += 1;
@@ -796,4 +833,80 @@ async fn the_demo_admin_password_is_written_to_a_private_file() {
     })
     .await;
     app.login("admin", "Cấu hình 2023!").await;
+}
+
+#[actix_web::test]
+async fn an_admin_has_no_unit_of_its_own() {
+    let app = spawn_app().await;
+    let unit = app
+        .create_org(json!({"name": "Chi đoàn thử", "kind": "branch"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            &json!({"username": "quantri2", "password": TEST_PASSWORD, "role": "admin",
+                "organization_id": unit}),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "/organization_id");
+    // An editor made an admin loses its unit; giving an admin one is refused.
+    let (id, _) = app
+        .user_with_token("bientap", Role::Editor, Some(unit))
+        .await;
+    let path = format!("/api/v1/users/{id}");
+    let res = app.patch_json(&path, &json!({"role": "admin"})).await;
+    assert_eq!(res.status(), 200);
+    let promoted: Value = res.json().await.unwrap();
+    assert_eq!(promoted["role"], "admin");
+    assert_eq!(promoted["organization_id"], Value::Null);
+    let res = app
+        .patch_json(&path, &json!({"organization_id": unit}))
+        .await;
+    assert_problem(res, 422).await;
+}
+
+#[actix_web::test]
+async fn a_login_changes_neither_the_version_nor_the_etag_of_the_account() {
+    let app = spawn_app().await;
+    let unit = app
+        .create_org(json!({"name": "Chi đoàn thử", "kind": "branch"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (id, _) = app
+        .user_with_token("bientap", Role::Editor, Some(unit))
+        .await;
+    let path = format!("/api/v1/users/{id}");
+    let read = |app: &TestApp| {
+        let req = app.as_admin(Method::GET, &path);
+        async move {
+            let res = req.send().await.unwrap();
+            let etag = res.headers()["etag"].to_str().unwrap().to_string();
+            (etag, res.json::<Value>().await.unwrap())
+        }
+    };
+    let (etag, before) = read(&app).await;
+    app.login("bientap", TEST_PASSWORD).await;
+    let (etag_after, after) = read(&app).await;
+    assert_ne!(after["last_login_at"], before["last_login_at"]);
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(etag_after, etag, "a login is not a change of the account");
+    // So an admin's change based on the earlier read still applies.
+    let res = app
+        .as_admin(Method::PATCH, &path)
+        .header("If-Match", &etag)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(json!({"display_name": "Biên tập viên"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_ne!(
+        res.headers()["etag"].to_str().unwrap(),
+        etag,
+        "a change moves it"
+    );
 }

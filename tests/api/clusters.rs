@@ -594,7 +594,7 @@ async fn putting_a_roster_replaces_that_year_only() {
 // --- ranking --------------------------------------------------------------------------------
 
 #[actix_web::test]
-async fn ranking_counts_published_activities_organized_and_partnered_in_the_roster_year() {
+async fn ranking_counts_public_activities_organized_and_partnered_in_the_roster_year() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let id = id_of(&create_cluster(&app, "Cụm thi đua số 4", 4, w.bloc).await);
@@ -644,6 +644,15 @@ async fn ranking_counts_published_activities_organized_and_partnered_in_the_rost
         ),
     )
     .await;
+    // Archived news still happened: it counts (radio, below).
+    create_activity(
+        &app,
+        with(
+            activity("Lưu trữ", w.radio, "2023-06-01", "other"),
+            json!({"status": "archived"}),
+        ),
+    )
+    .await;
     // None of these count: a draft, a trashed one, one in 2024 and one in 2022.
     create_activity(
         &app,
@@ -682,11 +691,7 @@ async fn ranking_counts_published_activities_organized_and_partnered_in_the_rost
     assert_eq!(counts(&r, w.ksbt), (2, 0, 2));
     assert_eq!(counts(&r, w.gtvt), (1, 0, 1));
     assert_eq!(counts(&r, w.ubnd), (0, 2, 2));
-    assert_eq!(
-        counts(&r, w.radio),
-        (0, 0, 0),
-        "a member with nothing is listed"
-    );
+    assert_eq!(counts(&r, w.radio), (1, 0, 1), "archived news counts");
     assert_eq!(r["members"].as_array().unwrap().len(), 4, "only the roster");
 
     let ksbt = entry(&r, w.ksbt);
@@ -699,16 +704,13 @@ async fn ranking_counts_published_activities_organized_and_partnered_in_the_rost
     assert_eq!(ubnd["by_category"]["culture_sports"], 1);
     let radio = entry(&r, w.radio);
     assert_eq!(radio["by_category"].as_object().unwrap().len(), 10);
-    assert!(radio["by_category"]
-        .as_object()
-        .unwrap()
-        .values()
-        .all(|n| n == 0));
+    assert_eq!(radio["by_category"]["other"], 1);
 
-    // Order: total, then organized (ksbt 2+0 before ubnd 0+2), and both share rank 1.
+    // Order: total, then organized (ksbt 2+0 before ubnd 0+2), and both share rank 1; gtvt
+    // and radio share rank 3 (1 + 0 each), by name.
     assert_eq!(
         ranks(&r),
-        vec![(w.ksbt, 1), (w.ubnd, 1), (w.gtvt, 3), (w.radio, 4)]
+        vec![(w.ksbt, 1), (w.ubnd, 1), (w.radio, 3), (w.gtvt, 3)]
     );
 
     // The 2024 ranking counts against the 2024 roster (none yet: empty).
@@ -1440,4 +1442,44 @@ async fn if_match_guards_a_clusters_patch_and_delete_with_the_etag_a_get_sent() 
         .expect("DELETE");
     assert_eq!(res.status(), 204);
     assert_eq!(app.get(&path).await.status(), 404);
+}
+
+#[actix_web::test]
+async fn a_patch_that_changes_nothing_writes_no_new_version() {
+    let app = spawn_app().await;
+    let bloc = id_of(
+        &app.create_org(json!({"name": "Đoàn khối các cơ quan tỉnh", "kind": "bloc_union"}))
+            .await,
+    );
+    let created = create_cluster(&app, "Cụm thi đua số 3", 3, bloc).await;
+    let path = format!("{CLUSTERS}/{}", id_of(&created));
+    let res = app.get(&path).await;
+    let etag = header(&res, "etag").expect("ETag");
+    let before: Value = res.json().await.unwrap();
+    let res = app
+        .patch_json(
+            &path,
+            &json!({"name": before["name"], "number": before["number"], "active": before["active"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "etag").as_ref(), Some(&etag));
+    let after: Value = res.json().await.unwrap();
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(after["updated_at"], before["updated_at"]);
+    let audit = app
+        .as_admin(Method::GET, &format!("/api/v1/audit?resource=clusters"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let updates = audit["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "update")
+        .count();
+    assert_eq!(updates, 0, "{audit}");
 }

@@ -1290,3 +1290,68 @@ async fn past_the_urls_of_one_file_the_sitemap_is_an_index_of_numbered_files() {
         assert_problem(app.get(path).await, 400).await;
     }
 }
+
+#[actix_web::test]
+async fn last_modified_moves_only_with_what_the_public_can_see() {
+    let app = spawn_app().await;
+    let bloc = org(&app, "Đoàn khối các cơ quan tỉnh", "bloc_union", None).await;
+    let unit = org(&app, "Đoàn cơ sở Sở Y tế", "grassroots_union", Some(bloc)).await;
+    let other = org(&app, "Chi đoàn Sở Tư pháp", "grassroots_branch", Some(bloc)).await;
+    create_activity(&app, published(SO_KET, unit, json!({}))).await;
+    settle().await;
+    let paths = [
+        feed_path("rss", ""),
+        feed_path("rss", &format!("organization={unit}")),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200);
+        before.push((
+            header(&res, "last-modified").expect("Last-Modified"),
+            header(&res, "etag").expect("ETag"),
+        ));
+    }
+
+    // Work the public cannot see: a scheduled item, a draft in another unit, an edit of the
+    // scheduled one, a draft taken to review.
+    let ahead = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let scheduled = create_activity(
+        &app,
+        published(TRANG_RAM, unit, json!({"published_at": ahead})),
+    )
+    .await;
+    assert_eq!(scheduled["status"], "scheduled");
+    let mut draft = published(RA_QUAN, other, json!({}));
+    draft["status"] = json!("draft");
+    let draft = create_activity(&app, draft).await;
+    patch_activity(&app, &scheduled, json!({"summary": "Đổi giờ tổ chức"})).await;
+    patch_activity(&app, &draft, json!({"status": "pending_review"})).await;
+    settle().await;
+    for (path, (modified, etag)) in paths.iter().zip(&before) {
+        let res = app.get(path).await;
+        assert_eq!(
+            header(&res, "etag").as_ref(),
+            Some(etag),
+            "{path}: the body is the same"
+        );
+        assert_eq!(
+            header(&res, "last-modified").as_ref(),
+            Some(modified),
+            "{path}: hidden work moved Last-Modified"
+        );
+        let res = get_with(&app, path, "If-Modified-Since", modified).await;
+        assert_eq!(res.status(), 304, "{path}");
+    }
+
+    // What readers see moves it: the draft published, then taken down again.
+    patch_activity(&app, &draft, json!({"status": "published"})).await;
+    settle().await;
+    let res = get_with(&app, &paths[0], "If-Modified-Since", &before[0].0).await;
+    assert_eq!(res.status(), 200, "a new entry is a change");
+    let published_at = header(&res, "last-modified").unwrap();
+    patch_activity(&app, &draft, json!({"status": "draft"})).await;
+    settle().await;
+    let res = get_with(&app, &paths[0], "If-Modified-Since", &published_at).await;
+    assert_eq!(res.status(), 200, "an entry leaving the feed is a change");
+}

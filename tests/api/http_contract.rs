@@ -522,3 +522,19 @@ async fn vocabularies_label_every_code_the_spec_lists() {
         .unwrap();
     assert_eq!(res.status(), 304);
 }
+
+#[actix_web::test]
+async fn options_on_the_docs_answers_allow_like_every_other_route() {
+    let app = spawn_app().await;
+    for path in [
+        "/swagger-ui/",
+        "/swagger-ui/index.css",
+        "/api-docs/openapi.json",
+        "/api/v1/organizations",
+    ] {
+        let res = app.request(Method::OPTIONS, path).send().await.unwrap();
+        let allow = header(&res, "allow").unwrap_or_default();
+        assert!(allow.contains("GET"), "{path}: Allow {allow}");
+        assert_problem(res, 405).await;
+    }
+}

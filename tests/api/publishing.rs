@@ -850,3 +850,86 @@ async fn an_old_slug_still_resolves_to_the_current_one() {
         .await;
     assert_eq!(res["slug"], "chi-doan-so-tai-chinh-2");
 }
+
+#[actix_web::test]
+async fn reviewed_news_keeps_its_address_an_editor_cannot_move_it() {
+    let app = spawn_app().await;
+    let branch = app
+        .create_org(
+            json!({"name": "Chi đoàn duyệt tin", "kind": "branch", "requires_review": true}),
+        )
+        .await;
+    let branch_id = branch["id"].as_i64().unwrap();
+    let (_, editor) = app
+        .user_with_token("bientap", Role::Editor, Some(branch_id))
+        .await;
+    let (_, reviewer) = app
+        .user_with_token("duyettin", Role::Reviewer, Some(branch_id))
+        .await;
+    // A draft under a working title, retitled before it is submitted: its slug stays the
+    // first one (the preview link shared meanwhile keeps working), approval included.
+    let draft = json_of(
+        send(
+            &app,
+            &editor,
+            Method::POST,
+            "/api/v1/activities",
+            Some(
+                json!({"title": "Bản nháp hội nghị", "occurred_on": "2023-09-20",
+                "category": "conference", "organizer_id": branch_id, "status": "draft"}),
+            ),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/activities/{}", draft["id"]);
+    let submitted = json_of(
+        send(
+            &app,
+            &editor,
+            Method::PATCH,
+            &path,
+            Some(json!({"title": "Hội nghị sơ kết 9 tháng", "status": "published"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(submitted["status"], "pending_review");
+    let approved = json_of(
+        send(
+            &app,
+            &reviewer,
+            Method::POST,
+            &format!("{path}/review"),
+            Some(json!({"decision": "approve", "version": submitted["version"]})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(approved["status"], "published");
+    assert_eq!(approved["slug"], draft["slug"], "approval keeps the slug");
+
+    // The editor may not give it a new address, alone or with a take-down.
+    for body in [
+        json!({"slug": "hoi-nghi-so-ket-9-thang"}),
+        json!({"slug": "hoi-nghi-so-ket-9-thang", "status": "draft"}),
+    ] {
+        let problem = assert_problem(
+            send(&app, &editor, Method::PATCH, &path, Some(body)).await,
+            403,
+        )
+        .await;
+        assert!(problem["detail"].as_str().unwrap().contains("reviewed"));
+    }
+    let now = app.get_json(&path).await;
+    assert_eq!(now["slug"], draft["slug"]);
+    assert_eq!(now["version"], approved["version"], "nothing was written");
+    // An admin may.
+    let res = app
+        .patch_json(&path, &json!({"slug": "hoi-nghi-so-ket-9-thang"}))
+        .await;
+    assert_eq!(res.status(), 200);
+}

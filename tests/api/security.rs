@@ -1013,3 +1013,89 @@ async fn an_entry_that_is_no_address_stops_the_walk_at_the_proxy() {
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
 }
+
+/// Three tokens whose signature holds but which name no live account: of a deactivated user,
+/// of a deleted one (its `sub` names no user), and the admin's with another account key.
+async fn dead_tokens(app: &TestApp, unit: i64) -> Vec<(&'static str, String)> {
+    let (off_id, deactivated) = app.user_with_token("tat", Role::Editor, Some(unit)).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/users/{off_id}"),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (gone_id, deleted) = app.user_with_token("xoa", Role::Editor, Some(unit)).await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{gone_id}"))
+            .await
+            .status(),
+        204
+    );
+    let keys = doan_api::auth::TokenKeys::load(None, &app.db_path, 600).unwrap();
+    let mut conn = app.pool.get().unwrap();
+    let admin = doan_api::users::repo::by_username(&mut conn, "admin")
+        .unwrap()
+        .unwrap();
+    let mut claims = doan_api::users::repo::claims_for(&admin, 600);
+    claims.key = "0".repeat(32);
+    let wrong_key = keys.issue(&claims).unwrap();
+    vec![
+        ("deactivated", deactivated),
+        ("deleted", deleted),
+        ("wrong key", wrong_key),
+    ]
+}
+
+#[actix_web::test]
+async fn a_token_that_names_no_live_account_is_refused_everywhere_and_counts_as_anonymous() {
+    let app = crate::helpers::spawn_with(|a| a.rate_limit_reads = 40).await;
+    let unit = bloc(&app).await;
+    let tokens = dead_tokens(&app, unit).await;
+    let paths = [
+        "/api/v1/organizations".to_string(),
+        format!("/api/v1/organizations/{unit}"),
+        "/api/v1/clusters".into(),
+        "/feeds/activities.rss".into(),
+        "/sitemap.xml".into(),
+        "/api-docs/openapi.json".into(),
+        ACTIVITIES.into(),
+        "/api/v1/tags".into(),
+        "/api/v1/stats/activities".into(),
+        "/swagger-ui/".into(),
+    ];
+    // 30 refused reads: each a 401, none answered as if anonymous.
+    for (what, token) in &tokens {
+        for path in &paths {
+            let res = app
+                .request(Method::GET, path)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401, "{what} token on {path}");
+        }
+    }
+    // They were charged to the address's anonymous allowance (40 a minute): about 10 are left.
+    let mut anonymous = 0;
+    while app.get("/api/v1/organizations").await.status() == 200 {
+        anonymous += 1;
+        assert!(anonymous <= 15, "the refused tokens were not counted");
+    }
+    for (what, token) in &tokens {
+        let res = app
+            .request(Method::GET, "/api/v1/organizations")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 429, "{what} token past the allowance");
+    }
+    // A live account's token is not an anonymous read.
+    let res = app
+        .as_admin(Method::GET, "/api/v1/organizations")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

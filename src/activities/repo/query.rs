@@ -309,9 +309,9 @@ pub fn list(
     Ok((data, total, next))
 }
 
-/// The time of the latest change to any activity or organization (whatever its state): a
-/// feed's `Last-Modified`, which must move forward when an entry leaves a feed too. One index
-/// seek per state.
+/// The time of the latest public change: an activity arriving in, changing in or leaving public
+/// view, a unit or a cluster changing — a feed's `Last-Modified`, which must move forward when
+/// an entry leaves a feed too, and only with what readers can see. Three index seeks.
 pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
     // Names shown in a feed (its title, each entry's organizer) change with these rows too.
     let mut latest: Option<NaiveDateTime> = organizations::table
@@ -321,18 +321,12 @@ pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateT
         .select(diesel::dsl::max(clusters::updated_at))
         .first(conn)?;
     latest = latest.max(cluster);
-    for state in Status::ALL
-        .iter()
-        .map(|s| s.as_str())
-        .chain(std::iter::once("trash"))
-    {
-        let t: Option<NaiveDateTime> = activities::table
-            .filter(activities::state.eq(state))
-            .select(diesel::dsl::max(activities::updated_at))
-            .first(conn)?;
-        latest = latest.max(t);
-    }
-    Ok(latest)
+    // Only what the public saw or sees: an entry arriving, changing or leaving (a trigger
+    // stamps it); a draft, a scheduled item or a review in progress moves nothing.
+    let public: Option<NaiveDateTime> = activities::table
+        .select(diesel::dsl::max(activities::public_changed_at))
+        .first(conn)?;
+    Ok(latest.max(public))
 }
 
 /// An entry of a feed: the row (for the times), its body and its summary.

@@ -126,6 +126,7 @@ pub fn restore_revision(
             &row,
             &ActivityFields::from_activity(&current),
             &fields,
+            false,
         )?;
         // A unit, partner or cluster of the old state may be gone since: that is a 422.
         store(

@@ -586,7 +586,7 @@ pub fn update(
         if let Some(slug) = new_slug {
             if crate::db::slugs::change(conn, "activities", row.id, &row.slug, &slug)? {
                 // A new address alone is a change too: a version and a revision.
-                guard_reviewed(conn, user, &row, &before, &fields)?;
+                guard_reviewed(conn, user, &row, &before, &fields, true)?;
                 let note = format!("slug changed from {}", row.slug);
                 return store(conn, Some(&row), None, &fields, user, Some(&note));
             }
@@ -624,19 +624,21 @@ fn store_if_changed(
     if fields == before {
         return Ok(current);
     }
-    guard_reviewed(conn, user, row, before, fields)?;
+    guard_reviewed(conn, user, row, before, fields, false)?;
     store(conn, Some(row), None, fields, user, None)
 }
 
 /// An editor of a unit that requires review may not change news a reviewer let through
 /// (published, scheduled or archived): it may only take it down (`draft`, or `pending_review`
-/// to have it reviewed again); changing it is for an admin.
+/// to have it reviewed again); changing it — its address (`new_slug`) as much as its text —
+/// is for an admin.
 pub(super) fn guard_reviewed(
     conn: &mut SqliteConnection,
     user: &AuthUser,
     row: &ActivityRow,
     before: &ActivityFields,
     fields: &ActivityFields,
+    new_slug: bool,
 ) -> ApiResult<()> {
     let live = Status::parse(&row.status)
         .is_some_and(|s| matches!(s, Status::Published | Status::Scheduled | Status::Archived));
@@ -652,7 +654,7 @@ pub(super) fn guard_reviewed(
     let mut content = fields.clone();
     content.status = before.status;
     let takes_down = matches!(fields.status, Status::Draft | Status::PendingReview);
-    if content == *before && (takes_down || fields.status == before.status) {
+    if !new_slug && content == *before && (takes_down || fields.status == before.status) {
         return Ok(());
     }
     Err(AppError::Forbidden(

@@ -288,6 +288,14 @@ pub fn update(
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
+        let unchanged = name == row.name
+            && number == i64::from(row.number)
+            && description == row.description
+            && active == row.active;
+        if unchanged {
+            // Nothing to write: no new version, no audit entry, the same ETag.
+            return Ok(row);
+        }
         number_taken(conn, row.bloc_id, number as i32, Some(row.id))?;
         diesel::update(clusters::table.find(row.id))
             .set((

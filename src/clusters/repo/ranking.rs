@@ -1,8 +1,9 @@
-//! The ranking of a cluster's members by their published activities in a period.
+//! The ranking of a cluster's members by their public activities (published or archived:
+//! archived news still happened) in a period.
 
 use super::*;
 
-/// Counts per member of published activities organized / partnered in the period.
+/// Counts per member of public activities organized / partnered in the period.
 pub fn ranking(conn: &mut SqliteConnection, key: &str, q: &RankingQuery) -> ApiResult<Ranking> {
     let row = find(conn, key)?;
     let year = q.year.unwrap_or_else(current_year);
@@ -60,14 +61,14 @@ pub fn ranking(conn: &mut SqliteConnection, key: &str, q: &RankingQuery) -> ApiR
         sql: format!(
             "SELECT m.organization_id, a.category, 'organized' AS how, count(*) AS n \
              FROM cluster_members m JOIN activities a ON a.organizer_id = m.organization_id \
-             WHERE m.cluster_id = ? AND m.year = ? AND a.state = 'published' \
+             WHERE m.cluster_id = ? AND m.year = ? AND a.state IN ('published', 'archived') \
                AND a.occurred_on >= ? AND a.occurred_on <= ? AND a.period_end <= ?{category_clause} \
              GROUP BY 1, 2 \
              UNION ALL \
              SELECT m.organization_id, a.category, 'partnered', count(*) \
              FROM cluster_members m JOIN activity_partners p ON p.organization_id = m.organization_id \
                JOIN activities a ON a.id = p.activity_id \
-             WHERE m.cluster_id = ? AND m.year = ? AND a.state = 'published' \
+             WHERE m.cluster_id = ? AND m.year = ? AND a.state IN ('published', 'archived') \
                AND a.occurred_on >= ? AND a.occurred_on <= ? AND a.period_end <= ?{category_clause} \
              GROUP BY 1, 2"
         ),
