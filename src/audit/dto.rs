@@ -72,11 +72,12 @@ list_query! {
         #[serde(default, deserialize_with = "de_nonempty")]
         #[param(min_length = 1)]
         pub resource_id: Option<String>,
-        /// Entries at or after this instant.
+        /// Entries at or after this instant (any year 0000–9999).
         #[serde(default, deserialize_with = "crate::http::query::de_instant")]
         #[param(value_type = Option<DateTime<Utc>>)]
         pub from: Option<DateTime<Utc>>,
-        /// Entries before this instant.
+        /// Entries before this instant (any year 0000–9999: `9999-12-31T23:59:59Z` leaves it
+        /// open).
         #[serde(default, deserialize_with = "crate::http::query::de_instant")]
         #[param(value_type = Option<DateTime<Utc>>)]
         pub to: Option<DateTime<Utc>>,

@@ -27,6 +27,15 @@ pub fn clamp_bound(day: NaiveDate) -> NaiveDate {
     day.clamp(first, last)
 }
 
+/// A filter's instant bound as the stored range sees it (as [`clamp_bound`] for days).
+pub fn clamp_instant(at: DateTime<Utc>) -> DateTime<Utc> {
+    let day = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    at.clamp(
+        day(clamp_bound(NaiveDate::MIN)),
+        day(clamp_bound(NaiveDate::MAX)),
+    )
+}
+
 /// What is wrong with a timestamp, if anything.
 pub fn instant_problem(at: DateTime<Utc>) -> Option<String> {
     year_problem(at.year())
@@ -47,6 +56,15 @@ mod tests {
         assert_eq!(clamp_bound(day("0000-01-01")), day("1899-12-31"));
         assert_eq!(clamp_bound(day("9999-12-31")), day("2101-01-01"));
         assert_eq!(clamp_bound(day("2023-09-25")), day("2023-09-25"));
+        let instant = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            clamp_instant(instant("9999-12-31T23:59:59Z")),
+            instant("2101-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            clamp_instant(instant("0000-01-01T00:00:00Z")),
+            instant("1899-12-31T00:00:00Z")
+        );
         let at = "+10000-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
         assert!(instant_problem(at).is_some());
     }

@@ -237,7 +237,9 @@ pub fn de_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDat
     Ok(Some(crate::http::dates::clamp_bound(day)))
 }
 
-/// An RFC 3339 instant (`2023-09-20T08:00:00+07:00`) within the documented range.
+/// An RFC 3339 instant (`2023-09-20T08:00:00+07:00`) as a filter bound: any year 0000 to 9999
+/// (`9999-12-31T23:59:59Z` leaves it open), taken as the instant just outside the stored range
+/// when beyond it (see [`de_day`]).
 pub fn de_instant<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
@@ -249,10 +251,7 @@ pub fn de_instant<'de, D: Deserializer<'de>>(
             ))
         })?
         .with_timezone(&chrono::Utc);
-    match crate::http::dates::instant_problem(at) {
-        Some(why) => Err(de::Error::custom(why)),
-        None => Ok(Some(at)),
-    }
+    Ok(Some(crate::http::dates::clamp_instant(at)))
 }
 
 /// `1`, `2`, … — a positive 64-bit integer (rejects `0`, `-1`, `x` with one clear message).

@@ -1182,7 +1182,7 @@ async fn a_month_precision_activity_is_in_date_ranges_that_cover_its_month() {
     assert!(titles_of(&app, "occurred_from=9999-01-01").await.is_empty());
     assert!(titles_of(&app, "occurred_to=0001-12-31").await.is_empty());
     let stats = app
-        .get_json("/api/v1/stats/activities?occurred_from=0000-01-01&occurred_to=9999-12-31")
+        .get_json("/api/v1/stats/activities?group_by=month&occurred_from=0000-01-01&occurred_to=9999-12-31")
         .await;
     assert_eq!(stats["total"], 4, "{stats}");
     let problem = assert_problem(

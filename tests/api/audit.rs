@@ -126,6 +126,11 @@ async fn every_write_and_login_is_recorded_with_who_where_and_versions() {
         audit(&app, "?from=2099-01-01T00:00:00Z").await["meta"]["total"],
         0
     );
+    // Open-ended bounds are any valid instant, far outside the stored years.
+    assert_eq!(
+        audit(&app, "?from=0000-01-01T00:00:00Z&to=9999-12-31T23:59:59Z").await["meta"]["total"],
+        all["meta"]["total"]
+    );
     let oldest_first = audit(&app, "?sort=at").await;
     assert_eq!(
         entries(&oldest_first)[0]["id"],

@@ -579,8 +579,8 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     )
     .await;
     assert_eq!(trash["meta"]["total"], 0);
-    // A new address alone is not a change of content: it stays published.
-    let moved = json_of(
+    // A new address is a change like any other (reviewed_news_keeps_its_address_…).
+    assert_problem(
         send(
             &app,
             &editor,
@@ -589,10 +589,9 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
             Some(json!({"slug": "so-ket-9-thang-2023"})),
         )
         .await,
-        200,
+        403,
     )
     .await;
-    assert_eq!(moved["status"], "published");
     // What a reviewer let through, the editor may take down but not change.
     assert_problem(
         send(
@@ -635,7 +634,14 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     .await;
     assert_eq!(later["status"], "pending_review");
     let scheduled = json_of(
-        send(&app, &reviewer, Method::POST, &review, Some(approve(7))).await,
+        send(
+            &app,
+            &reviewer,
+            Method::POST,
+            &review,
+            Some(approve(later["version"].as_i64().unwrap())),
+        )
+        .await,
         200,
     )
     .await;
