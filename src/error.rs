@@ -366,7 +366,7 @@ fn unique_conflict(message: &str) -> AppError {
         .rsplit_once(": ")
         .map(|(_, cols)| cols.split(", ").map(str::trim).collect())
         .unwrap_or_default();
-    let has = |column: &str| columns.iter().any(|c| *c == column);
+    let has = |column: &str| columns.contains(&column);
     let (field, why) = if has("slug_history.slug") {
         (
             "/slug",

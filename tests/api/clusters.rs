@@ -1468,7 +1468,7 @@ async fn a_patch_that_changes_nothing_writes_no_new_version() {
     assert_eq!(after["version"], before["version"]);
     assert_eq!(after["updated_at"], before["updated_at"]);
     let audit = app
-        .as_admin(Method::GET, &format!("/api/v1/audit?resource=clusters"))
+        .as_admin(Method::GET, "/api/v1/audit?resource=clusters")
         .send()
         .await
         .unwrap()
