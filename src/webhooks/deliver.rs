@@ -328,10 +328,12 @@ pub async fn run(pool: DbPool, settings: Settings) {
                     }
                     if claimed < room {
                         let full = in_flight.full();
-                        let next = db::run(&pool, move |conn| Ok(repo::next_due(conn, &full)?))
-                            .await
-                            .ok()
-                            .flatten();
+                        let next =
+                            db::run(&pool, move |conn| Ok(repo::next_due(conn, &full)?)).await;
+                        let next = next.unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "the next webhook delivery could not be looked up");
+                            None
+                        });
                         if let Some(at) = next {
                             wait = (at - db::now())
                                 .to_std()

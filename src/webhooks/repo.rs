@@ -93,7 +93,8 @@ fn events_json(events: &[Event]) -> String {
         .filter(|e| events.contains(e))
         .map(|e| e.as_str())
         .collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+    // Never "[]" in its place: that would be a subscription to nothing.
+    serde_json::to_string(&list).expect("a list of strings always serializes")
 }
 
 /// A URL a subscription may have: http(s), a host, no credentials, at most 2000 characters,
@@ -303,12 +304,20 @@ impl KeysetRow for DeliveryRow {
 }
 
 impl DeliveryRow {
-    fn to_dto(&self) -> Delivery {
+    /// Its event is one the server knows (written from [`Event::as_str`]): another one (a row
+    /// damaged outside the API, or written by a later version) is a fault, never shown as some
+    /// other event.
+    fn to_dto(&self) -> ApiResult<Delivery> {
         let event = Event::ALL
             .into_iter()
             .find(|e| e.as_str() == self.event)
-            .unwrap_or(Event::ActivityUpdated);
-        Delivery {
+            .ok_or_else(|| {
+                AppError::internal(format!(
+                    "webhook delivery {} is of an unknown event {:?}",
+                    self.id, self.event
+                ))
+            })?;
+        Ok(Delivery {
             id: i64::from(self.id),
             event_id: i64::from(self.event_id),
             event,
@@ -320,7 +329,7 @@ impl DeliveryRow {
             latency_ms: self.latency_ms.map(i64::from),
             error: self.error.clone(),
             created_at: self.created_at.and_utc(),
-        }
+        })
     }
 }
 
@@ -357,7 +366,11 @@ pub fn deliveries(
     }
     let row = find(conn, webhook_id)?;
     let (rows, total, next) = page.load::<DeliveryRow>(conn, &deliveries_sql(row.id, status))?;
-    Ok((rows.iter().map(DeliveryRow::to_dto).collect(), total, next))
+    let deliveries = rows
+        .iter()
+        .map(DeliveryRow::to_dto)
+        .collect::<ApiResult<_>>()?;
+    Ok((deliveries, total, next))
 }
 
 /// Try a delivery again now (with its full count of retries).
@@ -401,7 +414,7 @@ pub fn redeliver(
             },
         );
         let rows: Vec<DeliveryRow> = crate::db::list::load(conn, &stmt)?;
-        rows.first().map(DeliveryRow::to_dto).ok_or_else(not_found)
+        rows.first().ok_or_else(not_found)?.to_dto()
     })
 }
 

@@ -828,4 +828,22 @@ async fn a_stored_event_list_that_cannot_be_read_is_shown_counted_and_repaired()
         .await;
     let got = damaged.wait_for(1).await;
     assert!(got[0].body.contains("Chu Văn An"));
+
+    // A delivery whose stored event the server does not know is a fault (500, logged), never
+    // shown as some other event.
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query("UPDATE webhook_events SET event = 'activity.liked'")
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let res = app
+        .as_admin(
+            Method::GET,
+            &format!("/api/v1/webhooks/{healthy_id}/deliveries"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 500).await;
+    assert!(!problem.to_string().contains("activity.liked"), "{problem}");
 }
