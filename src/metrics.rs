@@ -3,7 +3,7 @@
 //! Requests by route template and status, latency histograms by route, requests in flight,
 //! rate-limited requests, login failures and throttled logins, feed answers (304 or whole),
 //! the pool (size, idle, waits), SQLite (write-lock retries and waits, checkpoints, database
-//! and WAL size) and the process (CPU, memory, open files).
+//! and WAL size), the webhook outbox's errors and the process (CPU, memory, open files).
 //!
 //! Not public by default: served on the API's own address only with `--metrics-token` (as a
 //! bearer token), or without a token on a separate `--metrics-bind` address (loopback or a
@@ -71,6 +71,34 @@ impl Default for LoginCounters {
             .expect("valid"),
         }
     }
+}
+
+/// Kinds of [`webhook_errors`].
+pub const WEBHOOK_ERROR_KINDS: [&str; 2] = ["unreadable_events", "resource_id"];
+
+/// Errors of the webhook outbox, by kind: `unreadable_events` (an event a subscription missed
+/// because its stored event list cannot be read), `resource_id` (an event about a row whose id
+/// does not fit the outbox: the change failed).
+///
+/// One per process, registered into every server's registry: the outbox is written inside a
+/// write transaction (in [`crate::db`]'s blocking closures, reached from many resources),
+/// where no server's [`Metrics`] is at hand. Each kind is exposed from 0.
+pub fn webhook_errors() -> &'static IntCounterVec {
+    static ERRORS: std::sync::LazyLock<IntCounterVec> = std::sync::LazyLock::new(|| {
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "webhook_errors_total",
+                "Errors of the webhook outbox, by kind: unreadable_events (a subscription whose stored event list cannot be read missed an event), resource_id (an event about an id that does not fit)",
+            ),
+            &["kind"],
+        )
+        .expect("a valid counter");
+        for kind in WEBHOOK_ERROR_KINDS {
+            errors.with_label_values(&[kind]);
+        }
+        errors
+    });
+    &ERRORS
 }
 
 fn gauge(name: &str, help: &str) -> IntGauge {
@@ -151,6 +179,7 @@ impl Metrics {
         r.register(Box::new(metrics.wal_bytes.clone()))?;
         r.register(Box::new(logins.failed.clone()))?;
         r.register(Box::new(logins.throttled.clone()))?;
+        r.register(Box::new(webhook_errors().clone()))?;
         pool.stats.register(r)?;
         r.register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),

@@ -1,20 +1,27 @@
 //! The delivery worker: claims what is due, sends it signed, records the outcome, sleeps until
 //! the next due moment or an enqueue wakes it.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::db::{self, DbPool};
+use crate::error::FieldError;
 
 use super::repo::{self, Attempt, Outcome};
 use super::Settings;
 
-/// Attempts sent at once.
-const BATCH: i64 = 16;
+/// Attempts in flight at once, in all.
+const IN_FLIGHT: usize = 32;
+
+/// Attempts in flight at once to one subscription: a receiver that hangs holds this many of
+/// [`IN_FLIGHT`] at most, never the other subscriptions' turn.
+const PER_WEBHOOK: usize = 2;
 
 /// Is this address one a webhook must never reach (loopback, private, link-local, shared,
 /// multicast, unspecified, reserved — and IPv4 hidden in IPv6)?
@@ -77,6 +84,58 @@ impl reqwest::dns::Resolve for PublicOnly {
             Ok(addrs)
         })
     }
+}
+
+/// How long subscribing waits for a URL's host name to resolve.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where a subscription's URL (already through [`repo::check_url`]) points, checked when it is
+/// subscribed or changed, unless `allow_private`: a host name that resolves only to forbidden
+/// addresses is refused on `/url`. A name that does not resolve (now, or within
+/// [`RESOLVE_TIMEOUT`]) is accepted: it may be set up later, and every send resolves it again
+/// and refuses forbidden addresses then (as it does for a name changed to point inside).
+pub async fn check_host(url: &str, allow_private: bool) -> Result<(), FieldError> {
+    if allow_private {
+        return Ok(());
+    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(()); // check_url has refused it
+    };
+    let Some(url::Host::Domain(name)) = parsed.host() else {
+        return Ok(()); // a literal address: check_url has judged it
+    };
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let resolved =
+        tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port))).await;
+    let found: Vec<IpAddr> = match resolved {
+        Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
+        Ok(Err(e)) => {
+            tracing::info!(host = name, error = %e, "a webhook's host name does not resolve (accepted)");
+            return Ok(());
+        }
+        Err(_) => {
+            tracing::info!(
+                host = name,
+                "a webhook's host name did not resolve in time (accepted)"
+            );
+            return Ok(());
+        }
+    };
+    if found.is_empty() || !found.iter().all(|ip| forbidden(*ip)) {
+        return Ok(());
+    }
+    let mut shown: Vec<String> = found.iter().take(3).map(IpAddr::to_string).collect();
+    if found.len() > 3 {
+        shown.push("…".into());
+    }
+    Err(FieldError::new(
+        "/url",
+        format!(
+            "must not point to a loopback, link-local or private address: {name} resolves only \
+             to such addresses ({})",
+            shown.join(", ")
+        ),
+    ))
 }
 
 /// `v1=<hex>`: HMAC-SHA256 keyed with `secret` over `{timestamp}.{body}`.
@@ -159,7 +218,83 @@ async fn send(client: &reqwest::Client, attempt: &Attempt, settings: &Settings) 
     }
 }
 
-/// Run forever (until the runtime stops).
+/// Send one attempt and record its outcome (a task of its own).
+async fn attempt(client: reqwest::Client, pool: DbPool, settings: Arc<Settings>, attempt: Attempt) {
+    let outcome = send(&client, &attempt, &settings).await;
+    if !outcome.succeeded() {
+        tracing::info!(
+            delivery = attempt.delivery_id,
+            webhook = attempt.webhook_id,
+            code = ?outcome.response_code,
+            error = ?outcome.error,
+            "webhook attempt failed"
+        );
+    }
+    let recorded = db::run(&pool, move |conn| {
+        repo::record(conn, &attempt, &outcome, &settings)
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "a webhook attempt could not be recorded");
+    }
+}
+
+/// The attempts in flight: each a task, counted by subscription.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<()>,
+    webhook_of: HashMap<Id, i32>,
+    by_webhook: HashMap<i32, usize>,
+}
+
+impl InFlight {
+    fn start(
+        &mut self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+        webhook: i32,
+    ) {
+        let id = self.tasks.spawn(task).id();
+        self.webhook_of.insert(id, webhook);
+        *self.by_webhook.entry(webhook).or_default() += 1;
+    }
+
+    /// A task ended (panicked too: its subscription's slot is freed all the same; the delivery
+    /// is due again when its lease ends).
+    fn ended(&mut self, ended: Result<(Id, ()), JoinError>) {
+        let id = match ended {
+            Ok((id, ())) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "a webhook attempt's task failed");
+                e.id()
+            }
+        };
+        let Some(webhook) = self.webhook_of.remove(&id) else {
+            return;
+        };
+        if let Some(n) = self.by_webhook.get_mut(&webhook) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.by_webhook.remove(&webhook);
+            }
+        }
+    }
+
+    /// Subscriptions with [`PER_WEBHOOK`] attempts in flight.
+    fn full(&self) -> Vec<i32> {
+        self.by_webhook
+            .iter()
+            .filter(|(_, n)| **n >= PER_WEBHOOK)
+            .map(|(webhook, _)| *webhook)
+            .collect()
+    }
+}
+
+/// Run forever (until the runtime stops; the attempts in flight stop with it, their deliveries
+/// due again when their leases end).
+///
+/// Each attempt is a task of its own: while slow receivers keep theirs in flight, the loop goes
+/// on claiming what is due for the other subscriptions — at most [`PER_WEBHOOK`] attempts in
+/// flight per subscription and [`IN_FLIGHT`] in all.
 pub async fn run(pool: DbPool, settings: Settings) {
     let client = match client(&settings) {
         Ok(c) => c,
@@ -169,58 +304,56 @@ pub async fn run(pool: DbPool, settings: Settings) {
         }
     };
     let settings = Arc::new(settings);
+    let mut in_flight = InFlight::default();
     loop {
-        let claimed = db::run(&pool, |conn| repo::claim_due(conn, db::now(), BATCH)).await;
-        let attempts = match claimed {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook deliveries could not be claimed");
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                continue;
-            }
-        };
-        if attempts.is_empty() {
-            let next = db::run(&pool, |conn| Ok(repo::next_due(conn)?))
-                .await
-                .ok()
-                .flatten();
-            let wait = next.map_or(Duration::from_secs(5), |at| {
-                (at - db::now())
-                    .to_std()
-                    .unwrap_or(Duration::ZERO)
-                    .min(Duration::from_secs(5))
-            });
-            tokio::select! {
-                _ = super::WAKE.notified() => {}
-                _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
-            }
-            continue;
+        while let Some(ended) = in_flight.tasks.try_join_next_with_id() {
+            in_flight.ended(ended);
         }
-        let sends = attempts.into_iter().map(|attempt| {
-            let client = client.clone();
-            let pool = pool.clone();
-            let settings = settings.clone();
-            async move {
-                let outcome = send(&client, &attempt, &settings).await;
-                if !outcome.succeeded() {
-                    tracing::info!(
-                        delivery = attempt.delivery_id,
-                        webhook = attempt.webhook_id,
-                        code = ?outcome.response_code,
-                        error = ?outcome.error,
-                        "webhook attempt failed"
-                    );
+        let room = IN_FLIGHT.saturating_sub(in_flight.tasks.len());
+        // Until the next due moment (at most 5 s), an enqueue, or the end of an attempt.
+        let mut wait = Duration::from_secs(5);
+        if room > 0 {
+            let busy = in_flight.by_webhook.clone();
+            let claimed = db::run(&pool, move |conn| {
+                repo::claim_due(conn, db::now(), room, PER_WEBHOOK, &busy)
+            })
+            .await;
+            match claimed {
+                Ok(attempts) => {
+                    let claimed = attempts.len();
+                    for a in attempts {
+                        let webhook = a.webhook_id;
+                        let task = attempt(client.clone(), pool.clone(), settings.clone(), a);
+                        in_flight.start(task, webhook);
+                    }
+                    if claimed < room {
+                        let full = in_flight.full();
+                        let next =
+                            db::run(&pool, move |conn| Ok(repo::next_due(conn, &full)?)).await;
+                        let next = next.unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "the next webhook delivery could not be looked up");
+                            None
+                        });
+                        if let Some(at) = next {
+                            wait = (at - db::now())
+                                .to_std()
+                                .unwrap_or(Duration::ZERO)
+                                .min(wait);
+                        }
+                    }
                 }
-                let recorded = db::run(&pool, move |conn| {
-                    repo::record(conn, &attempt, &outcome, &settings)
-                })
-                .await;
-                if let Err(e) = recorded {
-                    tracing::warn!(error = %e, "a webhook attempt could not be recorded");
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook deliveries could not be claimed");
                 }
             }
-        });
-        futures_util::future::join_all(sends).await;
+        }
+        tokio::select! {
+            Some(ended) = in_flight.tasks.join_next_with_id(), if !in_flight.tasks.is_empty() => {
+                in_flight.ended(ended);
+            }
+            _ = super::WAKE.notified() => {}
+            _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+        }
     }
 }
 

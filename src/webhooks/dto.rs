@@ -92,8 +92,16 @@ pub struct Webhook {
     /// Where each event is POSTed (http or https).
     #[schema(example = "https://congthongtin.langson.gov.vn/hooks/doan")]
     pub url: String,
-    /// The events sent to it, without duplicates, in the order of `Event`'s list.
+    /// The events sent to it, without duplicates, in the order of `Event`'s list (empty when
+    /// its stored list cannot be read: see `problem`).
     pub events: Vec<Event>,
+    /// What is wrong with it as stored, that only an admin can repair (null: nothing): its
+    /// stored event list cannot be read (damaged outside the API), so it receives no event
+    /// (each one missed is logged and counted in `/metrics` as
+    /// `webhook_errors_total{kind="unreadable_events"}`) until `events` is set again with a
+    /// `PATCH`.
+    #[schema(required = true)]
+    pub problem: Option<String>,
     /// The admins' note on what it is for (null: none).
     pub description: Option<String>,
     /// False when switched off, by an admin or after repeated failures (`disabled_reason`).
@@ -130,7 +138,9 @@ pub struct CreatedWebhook {
 #[schema(example = json!({"url": "https://congthongtin.langson.gov.vn/hooks/doan", "events": ["activity.published", "activity.updated", "activity.deleted"]}))]
 pub struct CreateWebhook {
     /// http(s) URL, at most 2000 characters, without credentials; never a loopback, link-local
-    /// or private address (unless the server allows it).
+    /// or private address (unless the server allows it): a host name is resolved now and
+    /// refused (422) when it points only to such addresses. A name that does not resolve (yet)
+    /// is accepted; every delivery resolves it again and refuses such addresses then.
     pub url: String,
     /// At least one event.
     #[schema(min_items = 1)]
@@ -171,6 +181,7 @@ pub struct UpdateWebhook {
 
 const READ_ONLY: &[&str] = &[
     "id",
+    "problem",
     "secret",
     "failures",
     "disabled_reason",

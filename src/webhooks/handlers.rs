@@ -5,7 +5,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use crate::auth::Admin;
 use crate::db::{self, DbPool};
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
@@ -35,6 +35,16 @@ pub async fn list_webhooks(
     Ok(list::respond(&req, &page, data, total, next))
 }
 
+/// Where a URL's host name points, resolved before any database work (no connection is held
+/// while waiting for DNS); the URL's form is checked first, so its errors come first.
+async fn checked_host(url: &str, settings: &Settings) -> ApiResult<()> {
+    let url =
+        repo::check_url(url, settings.allow_private).map_err(|e| AppError::Validation(vec![e]))?;
+    super::deliver::check_host(&url, settings.allow_private)
+        .await
+        .map_err(|e| AppError::Validation(vec![e]))
+}
+
 /// Subscribe to events
 ///
 /// The response carries the signing `secret`, shown this once. Each event is then POSTed to
@@ -60,6 +70,7 @@ pub async fn create_webhook(
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let settings = settings.get_ref().clone();
+    checked_host(&input.url, &settings).await?;
     let created = db::run(&pool, move |conn| repo::create(conn, &input, &settings)).await?;
     let location = links::absolute(&req, &format!("/api/v1/webhooks/{}", created.webhook.id));
     Ok(HttpResponse::Created()
@@ -111,6 +122,9 @@ pub async fn update_webhook(
     let patch = body.0;
     let if_match = etag::if_match(&req);
     let settings = settings.get_ref().clone();
+    if let Some(url) = patch.url.as_value() {
+        checked_host(url, &settings).await?;
+    }
     let updated = db::run(&pool, move |conn| {
         repo::update(conn, id, patch, if_match, &settings)
     })

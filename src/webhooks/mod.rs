@@ -54,26 +54,62 @@ pub fn wake_if_enqueued() {
     }
 }
 
+/// Count and log an error of the outbox (see [`crate::metrics::webhook_errors`]).
+fn outbox_error(kind: &str) {
+    crate::metrics::webhook_errors()
+        .with_label_values(&[kind])
+        .inc();
+}
+
 /// Record `event` about row `resource_id`, whose public representation is `data`, for every
 /// active subscription that wants it — inside the caller's transaction.
+///
+/// A subscription whose stored event list cannot be read gets nothing (it cannot be known
+/// whether it wanted this event): logged, counted, and shown on the subscription until its
+/// `events` are set again. An id that does not fit the outbox fails the change.
 pub fn enqueue(
     conn: &mut SqliteConnection,
     event: Event,
     resource_id: i64,
     data: &impl Serialize,
 ) -> QueryResult<()> {
+    // Every id is an i32: another one is a bug upstream, never an event about row 0.
+    let resource_id = i32::try_from(resource_id).map_err(|_| {
+        outbox_error("resource_id");
+        tracing::error!(
+            event = event.as_str(),
+            resource_id,
+            "a webhook event about an id that does not fit the outbox: the change fails"
+        );
+        diesel::result::Error::SerializationError(
+            format!(
+                "the id {resource_id} of a {} event does not fit the webhook outbox",
+                event.as_str()
+            )
+            .into(),
+        )
+    })?;
     let subscribed: Vec<(i32, String)> = webhooks::table
         .filter(webhooks::active.eq(true))
         .select((webhooks::id, webhooks::events))
         .load(conn)?;
-    let wanting: Vec<i32> = subscribed
-        .into_iter()
-        .filter(|(_, events)| {
-            serde_json::from_str::<Vec<String>>(events)
-                .is_ok_and(|list| list.iter().any(|e| e == event.as_str()))
-        })
-        .map(|(id, _)| id)
-        .collect();
+    let mut wanting = Vec::new();
+    for (webhook, stored) in subscribed {
+        match repo::read_events(&stored) {
+            Ok(events) if events.contains(&event) => wanting.push(webhook),
+            Ok(_) => {}
+            Err(e) => {
+                outbox_error("unreadable_events");
+                tracing::error!(
+                    webhook,
+                    event = event.as_str(),
+                    error = %e,
+                    "a webhook's stored event list cannot be read: it misses this event \
+                     (set its events again)"
+                );
+            }
+        }
+    }
     if wanting.is_empty() {
         return Ok(());
     }
@@ -84,7 +120,7 @@ pub fn enqueue(
         .values((
             webhook_events::event.eq(event.as_str()),
             webhook_events::resource.eq(event.resource()),
-            webhook_events::resource_id.eq(i32::try_from(resource_id).unwrap_or_default()),
+            webhook_events::resource_id.eq(resource_id),
             webhook_events::data.eq(data),
             webhook_events::created_at.eq(now),
         ))
@@ -117,4 +153,32 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(handlers::list_deliveries)
             .service(handlers::redeliver),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+
+    use super::*;
+
+    #[test]
+    fn an_id_that_does_not_fit_fails_the_change_and_is_counted() {
+        // Checked before anything is read: no table is needed.
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let counted = || {
+            crate::metrics::webhook_errors()
+                .with_label_values(&["resource_id"])
+                .get()
+        };
+        let before = counted();
+        let err = enqueue(
+            &mut conn,
+            Event::OrganizationCreated,
+            i64::from(i32::MAX) + 1,
+            &"{}",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("does not fit"), "{err}");
+        assert_eq!(counted(), before + 1);
+    }
 }

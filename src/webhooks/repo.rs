@@ -8,7 +8,7 @@ use crate::db;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
 use crate::db::patch::Patch;
 use crate::db::precondition as etag;
-use crate::db::schema::{webhook_deliveries, webhook_events, webhooks};
+use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::text;
 
@@ -51,16 +51,30 @@ impl KeysetRow for WebhookRow {
     }
 }
 
-fn parse_events(raw: &str) -> Vec<Event> {
-    serde_json::from_str(raw).unwrap_or_default()
+/// A subscription's stored event list (a JSON array of event names). An error means the row
+/// was damaged outside the API (or written by a version with other events): the subscription
+/// receives nothing until its events are set again.
+pub fn read_events(stored: &str) -> Result<Vec<Event>, serde_json::Error> {
+    serde_json::from_str(stored)
 }
 
 impl WebhookRow {
     pub fn to_dto(&self) -> Webhook {
+        let (events, problem) = match read_events(&self.events) {
+            Ok(events) => (events, None),
+            Err(e) => (
+                Vec::new(),
+                Some(format!(
+                    "its stored event list cannot be read ({e}): it receives no event until \
+                     `events` is set again"
+                )),
+            ),
+        };
         Webhook {
             id: i64::from(self.id),
             url: self.url.clone(),
-            events: parse_events(&self.events),
+            events,
+            problem,
             description: self.description.clone(),
             active: self.active,
             failures: i64::from(self.failures),
@@ -79,12 +93,14 @@ fn events_json(events: &[Event]) -> String {
         .filter(|e| events.contains(e))
         .map(|e| e.as_str())
         .collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+    // Never "[]" in its place: that would be a subscription to nothing.
+    serde_json::to_string(&list).expect("a list of strings always serializes")
 }
 
 /// A URL a subscription may have: http(s), a host, no credentials, at most 2000 characters,
 /// and — unless `allow_private` — no loopback, link-local or private address or `localhost`.
-/// (Names are checked again when each request is sent: what they resolve to may change.)
+/// (What other names resolve to is checked by the handlers, [`super::deliver::check_host`],
+/// and again when each request is sent: it may change.)
 pub fn check_url(raw: &str, allow_private: bool) -> Result<String, FieldError> {
     let bad = |why: &str| FieldError::new("/url", why);
     let raw = raw.trim();
@@ -288,12 +304,20 @@ impl KeysetRow for DeliveryRow {
 }
 
 impl DeliveryRow {
-    fn to_dto(&self) -> Delivery {
+    /// Its event is one the server knows (written from [`Event::as_str`]): another one (a row
+    /// damaged outside the API, or written by a later version) is a fault, never shown as some
+    /// other event.
+    fn to_dto(&self) -> ApiResult<Delivery> {
         let event = Event::ALL
             .into_iter()
             .find(|e| e.as_str() == self.event)
-            .unwrap_or(Event::ActivityUpdated);
-        Delivery {
+            .ok_or_else(|| {
+                AppError::internal(format!(
+                    "webhook delivery {} is of an unknown event {:?}",
+                    self.id, self.event
+                ))
+            })?;
+        Ok(Delivery {
             id: i64::from(self.id),
             event_id: i64::from(self.event_id),
             event,
@@ -305,7 +329,7 @@ impl DeliveryRow {
             latency_ms: self.latency_ms.map(i64::from),
             error: self.error.clone(),
             created_at: self.created_at.and_utc(),
-        }
+        })
     }
 }
 
@@ -342,7 +366,11 @@ pub fn deliveries(
     }
     let row = find(conn, webhook_id)?;
     let (rows, total, next) = page.load::<DeliveryRow>(conn, &deliveries_sql(row.id, status))?;
-    Ok((rows.iter().map(DeliveryRow::to_dto).collect(), total, next))
+    let deliveries = rows
+        .iter()
+        .map(DeliveryRow::to_dto)
+        .collect::<ApiResult<_>>()?;
+    Ok((deliveries, total, next))
 }
 
 /// Try a delivery again now (with its full count of retries).
@@ -386,7 +414,7 @@ pub fn redeliver(
             },
         );
         let rows: Vec<DeliveryRow> = crate::db::list::load(conn, &stmt)?;
-        rows.first().map(DeliveryRow::to_dto).ok_or_else(not_found)
+        rows.first().ok_or_else(not_found)?.to_dto()
     })
 }
 
@@ -407,16 +435,25 @@ pub struct Attempt {
 }
 
 /// A due delivery with what sending it needs.
-#[derive(Queryable)]
+#[derive(QueryableByName)]
 struct Due {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
     delivery_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
     webhook_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     url: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     secret: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
     event_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     event: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     data: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
     created: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
     attempts: i32,
 }
 
@@ -424,35 +461,48 @@ struct Due {
 /// delivery is due again.
 const LEASE: chrono::Duration = chrono::Duration::seconds(120);
 
-/// Claim up to `limit` deliveries due at `now` (of active subscriptions): each is leased to
-/// this worker by moving its next attempt past the lease, so another node skips it.
+/// The due deliveries of active subscriptions, the oldest due first, at most `per_webhook` of
+/// each subscription (numbered within it by `ROW_NUMBER`).
+const DUE_SQL: &str = "SELECT delivery_id, webhook_id, url, secret, event_id, event, data, \
+    created, attempts FROM (\
+      SELECT d.id AS delivery_id, w.id AS webhook_id, w.url AS url, w.secret AS secret, \
+        e.id AS event_id, e.event AS event, e.data AS data, e.created_at AS created, \
+        d.attempts AS attempts, d.next_attempt_at AS due, \
+        ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS n \
+      FROM webhook_deliveries d \
+        JOIN webhooks w ON w.id = d.webhook_id \
+        JOIN webhook_events e ON e.id = d.event_id \
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.active = ?\
+    ) AS due_now WHERE n <= ? ORDER BY due, delivery_id LIMIT ?";
+
+/// Claim the deliveries due at `now` (of active subscriptions) that the worker sends at once:
+/// at most `limit`, and of each subscription at most `per_webhook` less its attempts already
+/// in flight (`busy`, by subscription id), the oldest due first. Each is leased to this worker
+/// by moving its next attempt past the lease, so another node skips it; nothing is leased that
+/// is not sent now (a subscription at its limit keeps its due deliveries due).
 pub fn claim_due(
     conn: &mut SqliteConnection,
     now: NaiveDateTime,
-    limit: i64,
+    limit: usize,
+    per_webhook: usize,
+    busy: &std::collections::HashMap<i32, usize>,
 ) -> ApiResult<Vec<Attempt>> {
+    if limit == 0 || per_webhook == 0 {
+        return Ok(Vec::new());
+    }
     crate::db::stats::write(conn, |conn| {
-        let due: Vec<Due> = webhook_deliveries::table
-            .inner_join(webhooks::table)
-            .inner_join(webhook_events::table)
-            .filter(webhook_deliveries::status.eq("pending"))
-            .filter(webhook_deliveries::next_attempt_at.le(now))
-            .filter(webhooks::active.eq(true))
-            .order(webhook_deliveries::next_attempt_at.asc())
-            .select((
-                webhook_deliveries::id,
-                webhooks::id,
-                webhooks::url,
-                webhooks::secret,
-                webhook_events::id,
-                webhook_events::event,
-                webhook_events::data,
-                webhook_events::created_at,
-                webhook_deliveries::attempts,
-            ))
-            .limit(limit)
+        // Enough rows that those of subscriptions at their limit cannot crowd out the others'.
+        let busy_webhooks = busy.values().filter(|n| **n > 0).count();
+        let fetch = limit.saturating_add(per_webhook.saturating_mul(busy_webhooks));
+        let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let due: Vec<Due> = diesel::sql_query(DUE_SQL)
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .bind::<diesel::sql_types::Bool, _>(true)
+            .bind::<diesel::sql_types::BigInt, _>(to_i64(per_webhook))
+            .bind::<diesel::sql_types::BigInt, _>(to_i64(fetch))
             .load(conn)?;
-        let mut out = Vec::with_capacity(due.len());
+        let mut taken: std::collections::HashMap<i32, usize> = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(limit.min(due.len()));
         for Due {
             delivery_id,
             webhook_id,
@@ -465,6 +515,15 @@ pub fn claim_due(
             attempts,
         } in due
         {
+            if out.len() >= limit {
+                break;
+            }
+            let in_flight = busy.get(&webhook_id).copied().unwrap_or(0);
+            let mine = taken.entry(webhook_id).or_default();
+            if in_flight + *mine >= per_webhook {
+                continue; // its turn comes when one of its attempts ends
+            }
+            *mine += 1;
             let lease_until = now + LEASE;
             diesel::update(webhook_deliveries::table.find(delivery_id))
                 .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
@@ -595,12 +654,15 @@ pub fn record(
     })
 }
 
-/// The next moment a delivery is due, if any (the worker's sleep).
-pub fn next_due(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+/// The next moment a delivery is due, if any (the worker's sleep), leaving out the
+/// subscriptions in `skip` (at their limit of attempts in flight: the end of one wakes the
+/// worker).
+pub fn next_due(conn: &mut SqliteConnection, skip: &[i32]) -> QueryResult<Option<NaiveDateTime>> {
     // Deliveries of switched-off subscriptions wait until it is switched on again: not due.
     webhook_deliveries::table
         .inner_join(webhooks::table)
         .filter(webhooks::active.eq(true))
+        .filter(webhooks::id.ne_all(skip))
         .filter(webhook_deliveries::status.eq("pending"))
         .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
         .first(conn)

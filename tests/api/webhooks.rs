@@ -1,6 +1,8 @@
 //! Webhooks against a local receiver: signed events for each change (none for one that rolled
 //! back), retries with backoff, switching off after failures, redelivery, delivery after a
-//! restart, the SSRF guard, and a scheduled publication's event at its time.
+//! restart, the SSRF guard (literal addresses and names that resolve inside), a scheduled
+//! publication's event at its time, a slow receiver that holds up no one else, and a stored
+//! event list that cannot be read (shown, counted, repaired).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,8 @@ struct Received {
     timestamp: String,
     signature: String,
     body: String,
+    /// When it arrived.
+    at: Instant,
 }
 
 #[derive(Clone, Default)]
@@ -29,12 +33,21 @@ struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     /// Answer 500 to this many more requests.
     failing: Arc<AtomicUsize>,
+    /// Wait this long before answering (a receiver slower than the webhook timeout).
+    delay: Duration,
     url: String,
 }
 
 impl Receiver {
     async fn start() -> Receiver {
-        let mut receiver = Receiver::default();
+        Self::start_with_delay(Duration::ZERO).await
+    }
+
+    async fn start_with_delay(delay: Duration) -> Receiver {
+        let mut receiver = Receiver {
+            delay,
+            ..Receiver::default()
+        };
         let state = receiver.clone();
         let server = HttpServer::new(move || {
             let state = state.clone();
@@ -56,7 +69,11 @@ impl Receiver {
                             timestamp: header("webhook-timestamp"),
                             signature: header("webhook-signature"),
                             body,
+                            at: Instant::now(),
                         });
+                        if !state.delay.is_zero() {
+                            tokio::time::sleep(state.delay).await;
+                        }
                         let fail = state
                             .failing
                             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -553,4 +570,280 @@ async fn a_change_that_rolls_back_after_its_event_was_written_sends_nothing() {
     assert_eq!(got[0].event, "activity.published");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receiver.received().len(), 1);
+}
+
+#[actix_web::test]
+async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
+    const TIMEOUT: u64 = 3;
+    let app = spawn_with(|a| {
+        private_ok(a);
+        a.webhook_timeout = TIMEOUT;
+    })
+    .await;
+    // Answers long after the timeout: each attempt to it hangs for the whole of it.
+    let slow = Receiver::start_with_delay(Duration::from_secs(TIMEOUT + 3)).await;
+    let fast = Receiver::start().await;
+    let (slow_id, _) = subscribe(&app, &slow.url, json!(["organization.created"])).await;
+    subscribe(&app, &fast.url, json!(["organization.created"])).await;
+    // Changes a little apart, while the slow receiver's attempts hang.
+    let mut made = Vec::new();
+    for n in 1..=6 {
+        let name = format!("Chi đoàn thôn Bản {n}");
+        let at = Instant::now();
+        app.create_org(json!({"name": name, "kind": "partner"}))
+            .await;
+        made.push((name, at));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    let got = fast.wait_for(made.len()).await;
+    for (name, at) in &made {
+        let r = got
+            .iter()
+            .find(|r| r.body.contains(name.as_str()))
+            .unwrap_or_else(|| panic!("{name} never reached the fast receiver"));
+        let late = r.at.duration_since(*at);
+        assert!(
+            late < Duration::from_millis(1500),
+            "{name} reached the fast receiver {late:?} after the change"
+        );
+    }
+    // The slow one is reached (its requests arrive, then hang), never by more than 2 requests
+    // at a time, and nothing is delivered to it.
+    let reached = slow.received();
+    assert!(!reached.is_empty(), "the slow receiver was never tried");
+    let window = Duration::from_secs(TIMEOUT) - Duration::from_millis(500);
+    for (i, r) in reached.iter().enumerate() {
+        let together = reached[i..]
+            .iter()
+            .filter(|o| o.at.duration_since(r.at) < window)
+            .count();
+        assert!(
+            together <= 2,
+            "{together} requests in flight at once to one subscription"
+        );
+    }
+    let log = deliveries(&app, slow_id).await;
+    assert_eq!(log.len(), made.len());
+    assert!(log.iter().all(|d| d["status"] == "pending"), "{log:?}");
+}
+
+/// Is this address one of the inside ones a webhook must not reach?
+fn inside(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
+                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link-local
+        }
+    }
+}
+
+/// A host name of /etc/hosts, other than `localhost` (refused by its name already), whose
+/// addresses there are all inside ones (Debian's `ip6-localhost`, the machine's own name…).
+fn inside_name_from_etc_hosts() -> Option<String> {
+    let hosts = std::fs::read_to_string("/etc/hosts").expect("/etc/hosts is readable");
+    let mut names: std::collections::BTreeMap<String, Vec<std::net::IpAddr>> = Default::default();
+    for line in hosts.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut words = line.split_whitespace();
+        let Some(ip) = words.next().and_then(|w| w.parse().ok()) else {
+            continue;
+        };
+        for name in words {
+            names.entry(name.to_ascii_lowercase()).or_default().push(ip);
+        }
+    }
+    names
+        .into_iter()
+        .find(|(name, ips)| {
+            name != "localhost" && !name.ends_with(".localhost") && ips.iter().all(|ip| inside(*ip))
+        })
+        .map(|(name, _)| name)
+}
+
+#[actix_web::test]
+async fn a_name_that_resolves_inside_is_refused_at_subscription_unless_allowed() {
+    let name = inside_name_from_etc_hosts()
+        .expect("/etc/hosts names no host (but localhost) on a loopback or private address");
+    let resolved: Vec<std::net::IpAddr> = tokio::net::lookup_host((name.as_str(), 80))
+        .await
+        .unwrap_or_else(|e| panic!("{name} does not resolve here: {e}"))
+        .map(|a| a.ip())
+        .collect();
+    assert!(
+        !resolved.is_empty() && resolved.iter().all(|ip| inside(*ip)),
+        "{name} resolves to {resolved:?}"
+    );
+    let url = format!("http://{name}:9/hook");
+    let app = spawn_with(|a| a.webhook_delivery = false).await;
+    let res = app
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({"url": url, "events": ["activity.published"]}),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(error_fields(&problem), vec!["/url"], "{problem}");
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("resolves"), "{message}");
+    // Nor may a subscription's URL be changed to it.
+    let (id, _) = subscribe(
+        &app,
+        "http://203.113.131.1/hook",
+        json!(["activity.published"]),
+    )
+    .await;
+    let res = app
+        .patch_json(&format!("/api/v1/webhooks/{id}"), &json!({"url": url}))
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(error_fields(&problem), vec!["/url"], "{problem}");
+    let shown: Value = app
+        .as_admin(Method::GET, &format!("/api/v1/webhooks/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["url"], "http://203.113.131.1/hook");
+    // A name that does not resolve at all (`.invalid` never does) is accepted: each send
+    // resolves it again and refuses inside addresses then.
+    subscribe(
+        &app,
+        "https://cong-thong-tin.invalid/hook",
+        json!(["activity.published"]),
+    )
+    .await;
+
+    // Where inside addresses are allowed, the same name is accepted.
+    let allowed = spawn_with(|a| {
+        private_ok(a);
+        a.webhook_delivery = false;
+    })
+    .await;
+    let (id, _) = subscribe(&allowed, &url, json!(["activity.published"])).await;
+    let res = allowed
+        .patch_json(
+            &format!("/api/v1/webhooks/{id}"),
+            &json!({"url": format!("http://{name}:10/hook")}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+const METRICS_TOKEN: &str = "scrape-token-for-webhook-tests-0123";
+
+/// `webhook_errors_total{kind="…"}` on /metrics, if exposed.
+async fn webhook_errors(app: &TestApp, kind: &str) -> Option<f64> {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("webhook_errors_total{{kind=\"{kind}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(series.as_str())?.parse().ok())
+}
+
+async fn get_webhook(app: &TestApp, id: i64) -> Value {
+    let res = app
+        .as_admin(Method::GET, &format!("/api/v1/webhooks/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[actix_web::test]
+async fn a_stored_event_list_that_cannot_be_read_is_shown_counted_and_repaired() {
+    use diesel::RunQueryDsl;
+    let app = spawn_with(|a| {
+        private_ok(a);
+        a.metrics_token = Some(METRICS_TOKEN.into());
+    })
+    .await;
+    let damaged = Receiver::start().await;
+    let healthy = Receiver::start().await;
+    let (damaged_id, _) = subscribe(&app, &damaged.url, json!(["organization.created"])).await;
+    let (healthy_id, _) = subscribe(&app, &healthy.url, json!(["organization.created"])).await;
+    // Its stored list damaged behind the API's back (a hand edit, a bad restore).
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query("UPDATE webhooks SET events = '[\"organization.created\"' WHERE id = ?")
+        .bind::<diesel::sql_types::BigInt, _>(damaged_id)
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let before = webhook_errors(&app, "unreadable_events")
+        .await
+        .unwrap_or_default();
+    app.create_org(json!({"name": "Chi đoàn Bệnh viện tỉnh", "kind": "branch"}))
+        .await;
+    // The others get theirs; the damaged one gets nothing, and says why.
+    let got = healthy.wait_for(1).await;
+    assert_eq!(got[0].event, "organization.created");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(damaged.received().is_empty());
+    let shown = get_webhook(&app, damaged_id).await;
+    assert!(
+        shown["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("cannot be read") && p.contains("events")),
+        "{shown}"
+    );
+    assert_eq!(shown["events"], json!([]), "{shown}");
+    assert_eq!(get_webhook(&app, healthy_id).await["problem"], Value::Null);
+    let list: Value = app
+        .as_admin(Method::GET, "/api/v1/webhooks")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"][0]["problem"], shown["problem"], "{list}");
+    assert_eq!(
+        webhook_errors(&app, "unreadable_events").await,
+        Some(before + 1.0),
+        "the event it missed is counted"
+    );
+    // Setting its events again repairs it.
+    let res = app
+        .patch_json(
+            &format!("/api/v1/webhooks/{damaged_id}"),
+            &json!({"events": ["organization.created"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let repaired: Value = res.json().await.unwrap();
+    assert_eq!(repaired["problem"], Value::Null, "{repaired}");
+    assert_eq!(repaired["events"], json!(["organization.created"]));
+    app.create_org(json!({"name": "Chi đoàn Trường THPT Chu Văn An", "kind": "branch"}))
+        .await;
+    let got = damaged.wait_for(1).await;
+    assert!(got[0].body.contains("Chu Văn An"));
+
+    // A delivery whose stored event the server does not know is a fault (500, logged), never
+    // shown as some other event.
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query("UPDATE webhook_events SET event = 'activity.liked'")
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let res = app
+        .as_admin(
+            Method::GET,
+            &format!("/api/v1/webhooks/{healthy_id}/deliveries"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 500).await;
+    assert!(!problem.to_string().contains("activity.liked"), "{problem}");
 }
