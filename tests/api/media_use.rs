@@ -956,7 +956,7 @@ fn media_files_made_old(app: &TestApp) -> Vec<std::path::PathBuf> {
 /// Overwrite a medium's `renditions` in the database with what no reader can parse.
 fn corrupt_renditions(app: &TestApp, id: &Value) {
     use diesel::RunQueryDsl;
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     diesel::sql_query("UPDATE media SET renditions = '{not json' WHERE id = ?")
         .bind::<diesel::sql_types::Integer, _>(id.as_i64().unwrap() as i32)
         .execute(&mut *conn)

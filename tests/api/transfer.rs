@@ -333,3 +333,87 @@ async fn the_command_line_exports_checks_and_imports() {
         without_users(&archive)
     );
 }
+
+#[actix_web::test]
+async fn clients_that_stop_reading_exports_hold_no_pooled_connection() {
+    use crate::operations::{scrape, value, TOKEN};
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_with(|a| {
+        a.pool_size = 4;
+        a.metrics_token = Some(TOKEN.into());
+    })
+    .await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Lưu trữ", "kind": "branch"}))
+        .await;
+    let activity = create_activity(
+        &app,
+        json!({"title": "Tin nhiều bản", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": org["id"]}),
+    )
+    .await;
+    // About 10 MB of revisions: far more than the socket buffers take.
+    {
+        use diesel::RunQueryDsl;
+        let mut conn = app.pool.blocking_conn().unwrap();
+        diesel::sql_query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
+             INSERT INTO activity_revisions (activity_id, version, state, changed_at) \
+             SELECT ?, 1000 + i, json_object('title', 'Bản cũ', 'body', hex(zeroblob(25000))), \
+             CURRENT_TIMESTAMP FROM n",
+        )
+        .bind::<diesel::sql_types::Integer, _>(activity["id"].as_i64().unwrap() as i32)
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let host = app.address.trim_start_matches("http://").to_string();
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(host.parse().unwrap()).await.unwrap();
+        stream
+            .write_all(
+                format!(
+                    "GET /api/v1/export?revisions=true HTTP/1.1\r\nHost: {host}\r\n\
+                     Authorization: Bearer {}\r\n\r\n",
+                    app.admin_token
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    // Each export has begun answering (its status line read); then nothing more is read.
+    for stream in &mut stalled {
+        let mut head = [0u8; 12];
+        tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut head))
+            .await
+            .expect("the export answers")
+            .unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+    }
+    for path in ["/api/v1/activities", "/api/v1/organizations"] {
+        let started = Instant::now();
+        let res = tokio::time::timeout(Duration::from_secs(5), app.get(path))
+            .await
+            .unwrap_or_else(|_| panic!("{path} waited for a connection the exports hold"));
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{path}");
+    }
+    // None of the pooled connections is in use (the clock's short reads aside: retried).
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let text = scrape(&app).await;
+        let open = value(&text, "db_pool_connections").unwrap();
+        let idle = value(&text, "db_pool_idle_connections").unwrap();
+        if open == idle {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{open} open, {idle} idle");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(stalled);
+}
