@@ -57,9 +57,23 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
             "importing"
         },
     );
-    let result = super::import(&mut conn, &text, args.dry_run, &mut |n| {
-        progress.inc(n as u64)
-    });
+    // The media folder beside the database, when there is one: the files its media lines name
+    // are checked against what it holds.
+    let media_dir = crate::cli::media_dir_beside(&args.db.database, None);
+    let store = if media_dir.is_dir() {
+        Some(crate::media::store::LocalStore::open(&media_dir)?)
+    } else {
+        None
+    };
+    let result = super::import(
+        &mut conn,
+        &text,
+        args.dry_run,
+        store
+            .as_ref()
+            .map(|s| s as &dyn crate::media::store::MediaStore),
+        &mut |n| progress.inc(n as u64),
+    );
     progress.finish_and_clear();
     match result {
         Ok(done) if args.dry_run => {

@@ -102,6 +102,7 @@ pub async fn export_archive(
 pub async fn import_archive(
     req: actix_web::HttpRequest,
     pool: web::Data<DbPool>,
+    media: web::Data<crate::media::Settings>,
     _admin: Admin,
     query: crate::http::query::Qs<ImportQuery>,
     mut payload: web::Payload,
@@ -134,8 +135,15 @@ pub async fn import_archive(
         errors: vec![],
     })?;
     let dry_run = query.into_inner().dry_run == Some(true);
+    let store = media.store.clone();
     let result = db::run(&pool, move |conn| {
-        Ok(super::import(conn, &text, dry_run, &mut |_| {}))
+        Ok(super::import(
+            conn,
+            &text,
+            dry_run,
+            Some(store.as_ref()),
+            &mut |_| {},
+        ))
     })
     .await?;
     match result {

@@ -417,3 +417,112 @@ async fn clients_that_stop_reading_exports_hold_no_pooled_connection() {
     }
     drop(stalled);
 }
+
+#[actix_web::test]
+async fn media_lines_whose_types_contradict_their_files_are_refused() {
+    use crate::media::{file, upload, PDF};
+    use reqwest::multipart::Form;
+    let app = spawn_app().await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Văn thư", "kind": "branch"}))
+        .await;
+    let (_, editor) = app
+        .user_with_token(
+            "bientap_vanthu",
+            doan_api::auth::Role::Editor,
+            org["id"].as_i64(),
+        )
+        .await;
+    let res = upload(
+        &app,
+        &editor,
+        Form::new().part(
+            "file",
+            file(PDF.to_vec(), "28-CT-DTN.pdf", "application/pdf"),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let archive = export(&app, "").await;
+    let lines: Vec<Value> = archive
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = lines.iter().position(|l| l["type"] == "media").unwrap();
+    // Into another database (this one has the units already, made by no import).
+    let app = spawn_app().await;
+    let pdf = &lines[at];
+    let refused = |edit: &dyn Fn(&mut Value)| {
+        let mut lines = lines.clone();
+        let mut line = pdf.clone();
+        edit(&mut line);
+        line["external_id"] = json!("tu-noi-khac/1");
+        lines[at] = line;
+        lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    type Edit<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(&str, Edit); 4] = [
+        ("content_type", &|l| l["content_type"] = json!("text/html")),
+        ("kind", &|l| {
+            l["kind"] = json!("image");
+            l["content_type"] = json!("image/svg+xml");
+        }),
+        ("files", &|l| {
+            l["files"][0]["content_type"] = json!("image/jpeg");
+        }),
+        ("kind", &|l| l["kind"] = json!("image")),
+    ];
+    for (field, edit) in cases {
+        let body = refused(edit);
+        let problem = assert_problem(import(&app, &body, "?dry_run=true").await, 422).await;
+        let mut fields = error_fields(&problem);
+        fields.dedup();
+        assert_eq!(
+            fields,
+            vec![format!("/lines/{}", at + 1)],
+            "{field}: {problem}"
+        );
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["message"].as_str().unwrap().starts_with(field)),
+            "{field}: {problem}"
+        );
+        assert_problem(import(&app, &body, "").await, 422).await;
+    }
+    // Names and types that agree, on a file the media folder holds with other content: the
+    // bytes are sniffed and the line refused.
+    let hash = "cd".repeat(32);
+    let dir = app.db_path.parent().unwrap().join("media");
+    std::fs::write(dir.join(format!("{hash}.jpg")), PDF).unwrap();
+    let body = refused(&|l| {
+        let name = format!("{hash}.jpg");
+        l["kind"] = json!("image");
+        l["content_type"] = json!("image/jpeg");
+        l["file"] = json!(name);
+        l["files"] = json!([{"purpose": "original", "name": name, "width": 10, "height": 10,
+            "bytes": PDF.len(), "content_type": "image/jpeg"}]);
+    });
+    let problem = assert_problem(import(&app, &body, "?dry_run=true").await, 422).await;
+    assert_eq!(
+        error_fields(&problem),
+        vec![format!("/lines/{}", at + 1)],
+        "{problem}"
+    );
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds application/pdf"),
+        "{problem}"
+    );
+    // The export itself imports.
+    let res = import(&app, &archive, "").await;
+    assert_eq!(res.status(), 200);
+}
