@@ -26,14 +26,22 @@ pub const SORTS: Sortable = Sortable {
 };
 
 /// One stored file of a medium, as kept in `renditions`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FileEntry {
-    /// `original`, `w320`, `w640`, `w1280` or `thumbnail`.
+    /// `original`, `w320`, `w640`, `w1280`, `webp320`, `webp640`, `webp1280` or `thumbnail`.
+    #[schema(example = "w640")]
     pub purpose: String,
+    /// `{sha256}.{jpg|png|webp|pdf}`: the content's own name, chosen from its sniffed type.
     pub name: String,
+    /// Images: width in pixels.
     pub width: Option<u32>,
+    /// Images: height in pixels.
     pub height: Option<u32>,
+    /// Size in bytes.
     pub bytes: i64,
+    /// `image/jpeg`, `image/png`, `image/webp` or `application/pdf`: what the name's extension
+    /// stands for.
+    #[schema(example = "image/jpeg")]
     pub content_type: String,
 }
 
