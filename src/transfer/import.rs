@@ -374,10 +374,28 @@ fn check(
     let mut file_media = HashSet::new();
     let mut seen_ext = HashSet::new();
     let mut seen_slug = HashSet::new();
+    // Each unit's parent (by slug): the file's lines over the stored rows, for the rosters'
+    // "below the bloc" (read only when a cluster line has members).
+    let mut parent_of: HashMap<String, Option<String>> = HashMap::new();
+    if records
+        .iter()
+        .any(|(_, r)| matches!(r, Record::Cluster(c) if !c.members.is_empty()))
+    {
+        let stored = orgs::all_rows(conn)?;
+        let slug_of: HashMap<i32, &str> = stored.iter().map(|u| (u.id, u.slug.as_str())).collect();
+        for u in &stored {
+            let parent = u
+                .parent_id
+                .and_then(|p| slug_of.get(&p))
+                .map(|p| p.to_string());
+            parent_of.insert(u.slug.clone(), parent);
+        }
+    }
     for (_, r) in records {
         match r {
             Record::Organization(o) => {
                 file_units.insert(o.slug.clone());
+                parent_of.insert(o.slug.clone(), o.parent.clone());
             }
             Record::Cluster(c) => {
                 file_clusters.insert(c.slug.clone());
@@ -542,12 +560,19 @@ fn check(
                 }
             }
             Record::Cluster(c) => {
-                if text::clean(&c.name).is_empty() {
-                    bad(line, "name: must not be empty".into());
-                }
-                if !(1..=1000).contains(&c.number) {
-                    bad(line, "number: must be between 1 and 1000".into());
-                }
+                use crate::clusters::dto as rules;
+                let mut errors: Vec<crate::error::FieldError> = [
+                    rules::name_problem(&text::clean(&c.name)),
+                    rules::number_problem(c.number),
+                ]
+                .into_iter()
+                .flatten()
+                .chain(
+                    c.description
+                        .as_deref()
+                        .and_then(|d| rules::description_problem(&text::clean(d))),
+                )
+                .collect();
                 if !unit_known(conn, &c.bloc)? {
                     bad(line, format!("bloc: there is no unit '{}'", c.bloc));
                 }
@@ -563,6 +588,62 @@ fn check(
                     if !unit_known(conn, unit)? {
                         bad(line, format!("members/results: there is no unit '{unit}'"));
                     }
+                }
+                // Each year's roster and results under the API's rules (positions are the
+                // line's own).
+                let below = |unit: &&String| {
+                    let mut at = parent_of.get(unit.as_str()).cloned().flatten();
+                    for _ in 0..=parent_of.len() {
+                        match at {
+                            Some(p) if p == c.bloc => return true,
+                            Some(p) => at = parent_of.get(&p).cloned().flatten(),
+                            None => return false,
+                        }
+                    }
+                    false
+                };
+                let years: std::collections::BTreeSet<i32> = c
+                    .members
+                    .iter()
+                    .map(|m| m.year)
+                    .chain(c.results.iter().map(|r| r.year))
+                    .collect();
+                for year in years {
+                    let roster: Vec<rules::RosterEntry<&String>> = c
+                        .members
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.year == year)
+                        .map(|(at, m)| rules::RosterEntry {
+                            at,
+                            unit: &m.organization,
+                            role: m.role,
+                        })
+                        .collect();
+                    errors.extend(rules::roster_problems(&roster, below));
+                    let results: Vec<rules::ResultEntryCheck<'_, &String>> = c
+                        .results
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.year == year)
+                        .map(|(at, r)| rules::ResultEntryCheck {
+                            at,
+                            unit: &r.organization,
+                            self_score: r.self_score,
+                            agreed_score: r.agreed_score,
+                            award: r.award,
+                            note: r.note.as_deref(),
+                        })
+                        .collect();
+                    errors.extend(rules::result_problems(&results, year, |unit| {
+                        roster.iter().any(|m| m.unit == *unit)
+                    }));
+                }
+                for e in errors {
+                    bad(
+                        line,
+                        format!("{}: {}", e.field.trim_start_matches('/'), e.message),
+                    );
                 }
             }
             // Checked above.

@@ -526,3 +526,62 @@ async fn media_lines_whose_types_contradict_their_files_are_refused() {
     let res = import(&app, &archive, "").await;
     assert_eq!(res.status(), 200);
 }
+
+#[actix_web::test]
+async fn cluster_lines_follow_the_apis_roster_and_result_rules() {
+    let demo = spawn_demo_app().await;
+    let archive = export(&demo, "").await;
+    let empty = spawn_app().await;
+    let lines: Vec<Value> = archive
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = lines.iter().position(|l| l["type"] == "cluster").unwrap();
+    let member = lines[at]["members"][0]["organization"].clone();
+    let unit = |slug: &str, role: &str| json!({"year": 2023, "organization": slug, "role": role});
+    let result = |slug: &Value, score: f64| json!({"year": 2023, "organization": slug, "self_score": 900, "agreed_score": score});
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "members/2/role: a cluster has at most one head a year",
+            json!([lines[at]["members"][0], unit("chi-doan-so-giao-thong-van-tai", "head"),
+                unit("chi-doan-van-phong-tinh-uy", "head")]),
+            json!([]),
+        ),
+        (
+            "members/1/organization_id: unit huyen-doan-cao-loc is not a unit below the cluster's bloc",
+            json!([lines[at]["members"][0], unit("huyen-doan-cao-loc", "member")]),
+            json!([]),
+        ),
+        (
+            "results/0/agreed_score: must be between 0 and 1000",
+            lines[at]["members"].clone(),
+            json!([result(&member, 1000.5)]),
+        ),
+        (
+            "results/0/organization_id: unit chi-doan-van-phong-tinh-uy is not in the cluster's 2023 roster",
+            lines[at]["members"].clone(),
+            json!([result(&json!("chi-doan-van-phong-tinh-uy"), 80.0)]),
+        ),
+    ];
+    for (expected, members, results) in cases {
+        let mut edited = lines.clone();
+        edited[at]["members"] = members;
+        edited[at]["results"] = results;
+        let body = edited
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let problem = assert_problem(import(&empty, &body, "?dry_run=true").await, 422).await;
+        assert_eq!(
+            problem["errors"],
+            json!([{"field": format!("/lines/{}", at + 1), "message": expected}]),
+            "{problem}"
+        );
+    }
+    // The roster and results as the demo has them import.
+    assert_eq!(
+        import(&empty, &archive, "?dry_run=true").await.status(),
+        200
+    );
+}
