@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             let _log = telemetry::init(LogFormat::Text);
             (|| -> anyhow::Result<()> {
                 let pool = db::connect(&args.db.database, 1)?;
-                let mut conn = pool.get()?;
+                let mut conn = pool.blocking_conn()?;
                 let report =
                     doan_api::seed::synthetic(&mut conn, args.synthetic as usize, args.seed, true)?;
                 println!(

@@ -96,7 +96,7 @@ impl Application {
         let index_pool = pool.clone();
         let started = std::time::Instant::now();
         let rebuilt = web::block(move || -> anyhow::Result<Option<usize>> {
-            let mut conn = index_pool.get()?;
+            let mut conn = index_pool.blocking_conn()?;
             activities::repo::reindex_if_stale(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
         })
         .await
@@ -138,7 +138,7 @@ impl Application {
             // URLs.
             let meta = clock.clone();
             let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
-                let mut conn = demo_pool.get()?;
+                let mut conn = demo_pool.blocking_conn()?;
                 audit::context::with(Some(meta), || {
                     demo::load(
                         &mut conn,

@@ -29,59 +29,29 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
         retry_after: 30,
         reason: "a backup is already being made",
     })?;
-    // Beside the database (the same file system, not a RAM disk), removed on every way out:
-    // the snapshot is written, opened and unlinked in one go, then read from the open file.
-    let path = pool.path.with_file_name(format!(
-        ".backup-{}.tmp",
-        hex::encode(rand::random::<[u8; 12]>())
-    ));
+    // Beside the database, removed on every way out: the snapshot is written, opened and
+    // unlinked in one go, then read from the open file.
+    let spool = super::spool::Spool::beside(&pool.path, "backup");
     let file = db::run(&pool, move |conn| {
         use diesel::prelude::*;
         // Held until the download ends (it moves into the stream), even if the client goes
         // away while the snapshot is being written.
         let permit = permit;
-        struct Remove(std::path::PathBuf);
-        impl Drop for Remove {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_file(&self.0);
-            }
-        }
-        let guard = Remove(path);
-        let dest = guard
-            .0
+        let dest = spool
+            .path()
             .to_str()
             .ok_or_else(|| AppError::internal("the temporary path is not UTF-8"))?
             .to_string();
         diesel::sql_query("VACUUM INTO ?")
             .bind::<diesel::sql_types::Text, _>(dest)
             .execute(conn)?;
-        let file = std::fs::File::open(&guard.0).map_err(AppError::internal)?;
+        let file = std::fs::File::open(spool.path()).map_err(AppError::internal)?;
+        drop(spool);
         let size = file.metadata().map_err(AppError::internal)?.len();
         Ok((file, size, permit))
     })
     .await?;
     let (file, size, permit) = file;
-    // Read in blocking chunks; the whole file (a Range would stitch two snapshots together).
-    let chunks = futures_util::stream::unfold((Some(file), permit), |(file, permit)| async move {
-        let mut file = file?;
-        let read = web::block(move || {
-            use std::io::Read;
-            let mut buf = vec![0u8; 256 * 1024];
-            let n = file.read(&mut buf)?;
-            buf.truncate(n);
-            Ok::<_, std::io::Error>((file, buf))
-        })
-        .await;
-        match read {
-            Ok(Ok((_, buf))) if buf.is_empty() => None,
-            Ok(Ok((file, buf))) => Some((
-                Ok::<_, std::io::Error>(web::Bytes::from(buf)),
-                (Some(file), permit),
-            )),
-            Ok(Err(e)) => Some((Err(e), (None, permit))),
-            Err(e) => Some((Err(std::io::Error::other(e.to_string())), (None, permit))),
-        }
-    });
     let name = format!("doan-{}.db", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.sqlite3")
@@ -90,5 +60,6 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
             parameters: vec![header::DispositionParam::Filename(name)],
         })
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(actix_web::body::SizedStream::new(size, chunks)))
+        // The whole file (a Range would stitch two snapshots together).
+        .body(super::spool::stream(file, size, permit)))
 }

@@ -17,6 +17,7 @@ use crate::media::store::valid_name;
 
 pub mod cli;
 pub mod handlers;
+pub mod spool;
 
 /// The lock file beside a database: a serving process holds it shared, a restore exclusively.
 pub fn lock_path(database: &Path) -> PathBuf {

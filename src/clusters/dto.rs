@@ -444,3 +444,110 @@ impl Cluster {
         self
     }
 }
+
+/// One entry of a year's roster as its rules see it, whoever gives it (the API by unit id, an
+/// import by slug): `at` its position for the error's path.
+pub struct RosterEntry<K> {
+    pub at: usize,
+    pub unit: K,
+    pub role: MemberRole,
+}
+
+/// The rules of one year's roster: at most one head and one standing deputy, each unit given
+/// once and below the cluster's bloc (`below`).
+pub fn roster_problems<K: Eq + std::hash::Hash + std::fmt::Display>(
+    members: &[RosterEntry<K>],
+    below: impl Fn(&K) -> bool,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for role in [MemberRole::Head, MemberRole::StandingDeputy] {
+        for m in members.iter().filter(|m| m.role == role).skip(1) {
+            errors.push(FieldError::new(
+                format!("/members/{}/role", m.at),
+                format!("a cluster has at most one {} a year", role.as_str()),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for m in members {
+        if !seen.insert(&m.unit) {
+            errors.push(FieldError::new(
+                format!("/members/{}/organization_id", m.at),
+                "is given twice",
+            ));
+        } else if !below(&m.unit) {
+            errors.push(FieldError::new(
+                format!("/members/{}/organization_id", m.at),
+                format!("unit {} is not a unit below the cluster's bloc", m.unit),
+            ));
+        }
+    }
+    errors
+}
+
+/// One result of a year as its rules see it, whoever gives it: `at` its position for the
+/// error's path.
+pub struct ResultEntryCheck<'a, K> {
+    pub at: usize,
+    pub unit: K,
+    pub self_score: Option<f64>,
+    pub agreed_score: Option<f64>,
+    pub award: Option<Award>,
+    pub note: Option<&'a str>,
+}
+
+/// The lowest and highest score.
+const SCORES: std::ops::RangeInclusive<f64> = 0.0..=1000.0;
+const NOTE_MAX: usize = 1000;
+
+/// The rules of one year's results: at most one emulation flag, each unit given once and in
+/// that year's roster (`in_roster`), scores within range, notes not too long.
+pub fn result_problems<K: Eq + std::hash::Hash + std::fmt::Display>(
+    results: &[ResultEntryCheck<'_, K>],
+    year: i32,
+    in_roster: impl Fn(&K) -> bool,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let flags = results
+        .iter()
+        .filter(|r| r.award == Some(Award::EmulationFlag));
+    for r in flags.skip(1) {
+        errors.push(FieldError::new(
+            format!("/results/{}/award", r.at),
+            "a cluster awards at most one emulation flag a year",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in results {
+        let i = r.at;
+        if !seen.insert(&r.unit) {
+            errors.push(FieldError::new(
+                format!("/results/{i}/organization_id"),
+                "is given twice",
+            ));
+        } else if !in_roster(&r.unit) {
+            errors.push(FieldError::new(
+                format!("/results/{i}/organization_id"),
+                format!("unit {} is not in the cluster's {year} roster", r.unit),
+            ));
+        }
+        for (field, score) in [
+            ("self_score", r.self_score),
+            ("agreed_score", r.agreed_score),
+        ] {
+            if score.is_some_and(|s| !SCORES.contains(&s) || s.is_nan()) {
+                errors.push(FieldError::new(
+                    format!("/results/{i}/{field}"),
+                    format!("must be between {} and {}", SCORES.start(), SCORES.end()),
+                ));
+            }
+        }
+        if r.note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
+            errors.push(FieldError::new(
+                format!("/results/{i}/note"),
+                format!("must be at most {NOTE_MAX} characters"),
+            ));
+        }
+    }
+    errors
+}

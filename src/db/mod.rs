@@ -41,17 +41,88 @@ pub struct DbPool {
     _lock: std::sync::Arc<std::fs::File>,
 }
 
-impl std::ops::Deref for DbPool {
-    type Target = Pool<ConnectionManager<SqliteConnection>>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.pool
-    }
-}
-
 /// How long a request waits for a connection before a 503.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// A pooled connection taken outside a request (a command, startup, a checkpoint), with the
+/// gate's permit it counts under: the connection goes back to the pool before the permit.
+pub struct BlockingConn {
+    conn: DbConn,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for BlockingConn {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for BlockingConn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+impl DbPool {
+    /// A connection for blocking code (never on an async worker), through the same gate as
+    /// [`run`]: waits (polling, counted) up to the connection timeout for a permit.
+    pub fn blocking_conn(&self) -> Result<BlockingConn, AppError> {
+        let permit = match self.gate.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                self.stats.pool_waits.inc();
+                let waited = std::time::Instant::now();
+                let permit = loop {
+                    match self.gate.clone().try_acquire_owned() {
+                        Ok(permit) => break permit,
+                        Err(tokio::sync::TryAcquireError::Closed) => {
+                            return Err(AppError::internal("the database gate is closed"))
+                        }
+                        Err(tokio::sync::TryAcquireError::NoPermits)
+                            if waited.elapsed() >= CONNECTION_TIMEOUT =>
+                        {
+                            return Err(self.timed_out());
+                        }
+                        Err(tokio::sync::TryAcquireError::NoPermits) => {
+                            std::thread::sleep(Duration::from_millis(5))
+                        }
+                    }
+                };
+                self.stats
+                    .pool_wait_seconds
+                    .observe(waited.elapsed().as_secs_f64());
+                permit
+            }
+        };
+        let conn = self
+            .pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("database connection unavailable: {e}")))?;
+        Ok(BlockingConn {
+            conn,
+            _permit: permit,
+        })
+    }
+
+    /// The pool's connections now (open, idle), for `/metrics`.
+    pub fn state(&self) -> diesel::r2d2::State {
+        self.pool.state()
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// No permit came within the connection timeout: counted, a 503.
+    fn timed_out(&self) -> AppError {
+        self.stats.pool_timeouts.inc();
+        AppError::Unavailable("database connection unavailable: timed out".into())
+    }
+}
 
 /// Pragmas set on every pooled connection (SQLite keeps most of them per connection).
 #[derive(Debug, Clone, Copy)]
@@ -159,10 +230,7 @@ where
             let permit =
                 tokio::time::timeout(CONNECTION_TIMEOUT, pool.gate.clone().acquire_owned())
                     .await
-                    .map_err(|_| {
-                        pool.stats.pool_timeouts.inc();
-                        AppError::Unavailable("database connection unavailable: timed out".into())
-                    })?
+                    .map_err(|_| pool.timed_out())?
                     .map_err(|e| AppError::internal(format!("the database gate is closed: {e}")))?;
             pool.stats
                 .pool_wait_seconds
@@ -249,7 +317,7 @@ pub fn checkpoint(pool: &DbPool, mode: Checkpoint) -> anyhow::Result<()> {
         Checkpoint::Passive => ("PRAGMA wal_checkpoint(PASSIVE)", "passive"),
         Checkpoint::Truncate => ("PRAGMA wal_checkpoint(TRUNCATE)", "truncate"),
     };
-    let mut conn = pool.pool.get()?;
+    let mut conn = pool.blocking_conn()?;
     let row = match diesel::sql_query(sql).get_result::<CheckpointRow>(&mut *conn) {
         Ok(row) => row,
         Err(e) => {

@@ -8,7 +8,7 @@ use super::store::LocalStore;
 
 pub fn run(args: &MediaGcArgs) -> anyhow::Result<()> {
     let pool = db::connect(&args.db.database, 1)?;
-    let mut conn = pool.get()?;
+    let mut conn = pool.blocking_conn()?;
     let store = LocalStore::open(&args.media_dir())?;
     let before = db::now() - args.older_than;
     let found = repo::collect_garbage(&mut conn, &store, before, args.dry_run)

@@ -20,6 +20,18 @@ pub enum Sniffed {
     Pdf,
 }
 
+impl Sniffed {
+    /// The content type the server stores such bytes under.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Sniffed::Jpeg => "image/jpeg",
+            Sniffed::Png => "image/png",
+            Sniffed::WebP => "image/webp",
+            Sniffed::Pdf => "application/pdf",
+        }
+    }
+}
+
 /// Recognise an upload by its first bytes; refuse what is not taken, saying why.
 pub fn sniff(bytes: &[u8]) -> Result<Sniffed, AppError> {
     let starts = |magic: &[u8]| bytes.starts_with(magic);

@@ -26,14 +26,22 @@ pub const SORTS: Sortable = Sortable {
 };
 
 /// One stored file of a medium, as kept in `renditions`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FileEntry {
-    /// `original`, `w320`, `w640`, `w1280` or `thumbnail`.
+    /// `original`, `w320`, `w640`, `w1280`, `webp320`, `webp640`, `webp1280` or `thumbnail`.
+    #[schema(example = "w640")]
     pub purpose: String,
+    /// `{sha256}.{jpg|png|webp|pdf}`: the content's own name, chosen from its sniffed type.
     pub name: String,
+    /// Images: width in pixels.
     pub width: Option<u32>,
+    /// Images: height in pixels.
     pub height: Option<u32>,
+    /// Size in bytes.
     pub bytes: i64,
+    /// `image/jpeg`, `image/png`, `image/webp` or `application/pdf`: what the name's extension
+    /// stands for.
+    #[schema(example = "image/jpeg")]
     pub content_type: String,
 }
 
@@ -120,9 +128,34 @@ fn rendition_width(purpose: &str, prefix: &str) -> Option<u32> {
     purpose.strip_prefix(prefix)?.parse().ok()
 }
 
+/// The files a medium's `renditions` lists; one that cannot be read is an error naming the
+/// medium (never "no files": what deletes files must not take it for a medium without any).
+fn read_files(id: i32, renditions: &str) -> ApiResult<Vec<FileEntry>> {
+    serde_json::from_str(renditions)
+        .map_err(|e| AppError::internal(format!("the files of medium {id} cannot be read: {e}")))
+}
+
 impl MediaRow {
-    pub fn files(&self) -> Vec<FileEntry> {
-        serde_json::from_str(&self.renditions).unwrap_or_default()
+    /// Every file of the medium: those `renditions` lists, and the original whatever it says.
+    /// An unreadable list is an error naming the medium.
+    pub fn files(&self) -> ApiResult<Vec<FileEntry>> {
+        read_files(self.id, &self.renditions)
+    }
+
+    /// The names of every file of the medium (the original always among them).
+    pub fn file_names(&self) -> ApiResult<std::collections::HashSet<String>> {
+        let mut names: std::collections::HashSet<String> =
+            self.files()?.into_iter().map(|f| f.name).collect();
+        names.insert(self.file.clone());
+        Ok(names)
+    }
+
+    /// The files for a representation: an unreadable list is logged and shown as none.
+    fn files_for_view(&self) -> Vec<FileEntry> {
+        self.files().unwrap_or_else(|e| {
+            tracing::error!(medium = self.id, error = %e, "a medium's renditions cannot be read");
+            Vec::new()
+        })
     }
 
     pub fn width(&self) -> Option<u32> {
@@ -142,7 +175,7 @@ impl MediaRow {
             bytes: f.bytes,
             content_type: f.content_type.clone(),
         };
-        let files = self.files();
+        let files = self.files_for_view();
         let renditions: Vec<Rendition> = files
             .iter()
             .filter(|f| rendition_width(&f.purpose, "w").is_some())
@@ -601,19 +634,32 @@ pub fn delete(
             ));
         }
         crate::audit::record(conn, entry)?;
-        Ok(row.files().into_iter().map(|f| f.name).collect())
+        // Those of its files it can name: with an unreadable list only the original (the others
+        // are left as strays for `media gc`, never guessed).
+        let freed = row.file_names().unwrap_or_else(|e| {
+            tracing::error!(medium = row.id, error = %e, "deleting a medium whose renditions cannot be read");
+            std::iter::once(row.file.clone()).collect()
+        });
+        Ok(freed.into_iter().collect())
     })
 }
 
-/// The names of every file some medium lists.
-fn listed_files(conn: &mut SqliteConnection) -> QueryResult<std::collections::HashSet<String>> {
-    Ok(media::table
-        .select(media::renditions)
-        .load::<String>(conn)?
-        .iter()
-        .flat_map(|r| serde_json::from_str::<Vec<FileEntry>>(r).unwrap_or_default())
-        .map(|f| f.name)
-        .collect())
+/// The names of every file some medium but those of `except` lists (its original included). A medium whose list
+/// cannot be read is an error naming it: what is not known to be unlisted is never deleted.
+fn listed_files(
+    conn: &mut SqliteConnection,
+    except: &[i32],
+) -> ApiResult<std::collections::HashSet<String>> {
+    let mut listed = std::collections::HashSet::new();
+    for (id, file, renditions) in media::table
+        .filter(media::id.ne_all(except))
+        .select((media::id, media::file, media::renditions))
+        .load::<(i32, String, String)>(conn)?
+    {
+        listed.extend(read_files(id, &renditions)?.into_iter().map(|f| f.name));
+        listed.insert(file);
+    }
+    Ok(listed)
 }
 
 /// Remove those of `names` that no medium lists (any more): run after the deletion that freed
@@ -630,7 +676,7 @@ pub fn remove_unlisted(
         return Ok(());
     }
     crate::db::stats::write(conn, |conn| {
-        let listed = listed_files(conn)?;
+        let listed = listed_files(conn, &[])?;
         for name in names.iter().filter(|n| !listed.contains(*n)) {
             store.delete(name).map_err(AppError::internal)?;
         }
@@ -665,6 +711,12 @@ pub fn collect_garbage(
         ))
         .bind::<diesel::sql_types::Timestamp, _>(before)
         .load(conn)?;
+        // Every collected medium's files are read before anything is deleted: one that cannot
+        // be read stops the collection.
+        let mut freed = std::collections::HashSet::new();
+        for row in &rows {
+            freed.extend(row.file_names()?);
+        }
         let mut out = Collected::default();
         for row in &rows {
             out.media.push(row.id);
@@ -676,19 +728,14 @@ pub fn collect_garbage(
                 crate::audit::record(conn, entry)?;
             }
         }
-        let mut listed = listed_files(conn)?;
-        if dry_run {
-            for row in &rows {
-                for f in row.files() {
-                    listed.remove(&f.name);
-                }
-            }
-        }
-        let freed: std::collections::HashSet<String> = rows
-            .iter()
-            .flat_map(|r| r.files())
-            .map(|f| f.name)
-            .collect();
+        // A dry run deleted nothing: the collected media's files count as listed only where
+        // another medium lists them.
+        let spared: Vec<i32> = if dry_run {
+            out.media.clone()
+        } else {
+            Vec::new()
+        };
+        let listed = listed_files(conn, &spared)?;
         for (name, modified, bytes) in &on_disk {
             if listed.contains(name) {
                 continue;

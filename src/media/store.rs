@@ -16,6 +16,14 @@ pub trait MediaStore: Send + Sync + std::fmt::Debug {
     fn list(&self) -> std::io::Result<Vec<(String, std::time::SystemTime, u64)>>;
 }
 
+/// Each extension the store writes, with the content type of the files named so.
+const TYPES: [(&str, &str); 4] = [
+    ("jpg", "image/jpeg"),
+    ("png", "image/png"),
+    ("webp", "image/webp"),
+    ("pdf", "application/pdf"),
+];
+
 /// Is `name` one the store could have written (`{64 hex}.{jpg|png|webp|pdf}`)? Nothing else — no
 /// path, no other extension — ever reaches the file system.
 pub fn valid_name(name: &str) -> bool {
@@ -25,10 +33,32 @@ pub fn valid_name(name: &str) -> bool {
                 && hash
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                && matches!(ext, "jpg" | "png" | "webp" | "pdf")
+                && TYPES.iter().any(|(e, _)| *e == ext)
         }
         None => false,
     }
+}
+
+/// The content type of a stored file, from its name: the server chose the extension from the
+/// content it sniffed (`jpg`, `png`, `webp`, `pdf`); `None` for any other name.
+pub fn content_type_of(name: &str) -> Option<&'static str> {
+    if !valid_name(name) {
+        return None;
+    }
+    let ext = name.rsplit_once('.')?.1;
+    TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
+}
+
+/// The first bytes of stored file `name` (enough to sniff), if `store` keeps it locally.
+pub fn head(store: &dyn MediaStore, name: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(store.local_path(name)?)
+        .ok()?
+        .take(512)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(head)
 }
 
 /// Files in a local folder (created when missing).

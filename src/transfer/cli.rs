@@ -20,7 +20,7 @@ fn bar(len: u64, what: &str) -> indicatif::ProgressBar {
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let pool = db::connect(&args.db.database, 1)?;
-    let mut conn = pool.get()?;
+    let mut conn = pool.blocking_conn()?;
     let file = std::fs::File::create(&args.file)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.file.display()))?;
     let mut out = BufWriter::new(file);
@@ -47,7 +47,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
     let pool = db::connect(&args.db.database, 1)?;
-    let mut conn = pool.get()?;
+    let mut conn = pool.blocking_conn()?;
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
     let progress = bar(
         lines as u64,
@@ -57,9 +57,23 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
             "importing"
         },
     );
-    let result = super::import(&mut conn, &text, args.dry_run, &mut |n| {
-        progress.inc(n as u64)
-    });
+    // The media folder beside the database, when there is one: the files its media lines name
+    // are checked against what it holds.
+    let media_dir = crate::cli::media_dir_beside(&args.db.database, None);
+    let store = if media_dir.is_dir() {
+        Some(crate::media::store::LocalStore::open(&media_dir)?)
+    } else {
+        None
+    };
+    let result = super::import(
+        &mut conn,
+        &text,
+        args.dry_run,
+        store
+            .as_ref()
+            .map(|s| s as &dyn crate::media::store::MediaStore),
+        &mut |n| progress.inc(n as u64),
+    );
     progress.finish_and_clear();
     match result {
         Ok(done) if args.dry_run => {

@@ -165,7 +165,7 @@ pub fn export(
                 width: m.width(),
                 height: m.height(),
                 blurhash: m.blurhash.clone(),
-                files: m.files(),
+                files: m.files()?,
                 alt: m.alt.clone(),
                 caption: m.caption.clone(),
                 credit: m.credit.clone(),

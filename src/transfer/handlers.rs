@@ -1,7 +1,6 @@
 //! `GET /api/v1/export` (streamed) and `POST /api/v1/import`.
 
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -37,57 +36,11 @@ pub struct ImportQuery {
 /// The largest archive `POST /import` takes.
 const IMPORT_LIMIT: usize = 256 * 1024 * 1024;
 
-/// Lines the writer hands over at a time.
-struct ChunkWriter {
-    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buffer: Vec<u8>,
-}
-
-impl std::io::Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= 64 * 1024 {
-            self.flush()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        // A client that stops reading must not hold the snapshot (and a connection) for ever.
-        let mut chunk = Ok(Bytes::from(std::mem::take(&mut self.buffer)));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            match self.sender.try_send(chunk) {
-                Ok(()) => return Ok(()),
-                Err(tokio::sync::mpsc::error::TrySendError::Full(back)) => {
-                    if std::time::Instant::now() > deadline {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            "the client stopped reading the export",
-                        ));
-                    }
-                    chunk = back;
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-                Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::BrokenPipe,
-                        "client gone",
-                    ))
-                }
-            }
-        }
-    }
-}
-
 /// Export the archive
 ///
 /// Every unit (parents first), cluster (with rosters and results) and activity (the trash
-/// too; with `revisions=true`, every saved state) as NDJSON, one `Record` per line, streamed
-/// from one consistent snapshot. What `POST /import` and `doan-api import` read. Admins only.
+/// too; with `revisions=true`, every saved state) as NDJSON, one `Record` per line, from one
+/// consistent snapshot. What `POST /import` and `doan-api import` read. Admins only.
 #[utoipa::path(tag = "transfer", operation_id = "export_archive", params(ExportQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "NDJSON, one record per line",
@@ -99,29 +52,29 @@ pub async fn export_archive(
     query: crate::http::query::Qs<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let revisions = query.into_inner().revisions == Some(true);
-    let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
-    let failure = sender.clone();
-    // The export writes while the response streams; a failure midway ends the stream with
-    // an error (the client sees a truncated body, never a silently short one).
-    actix_web::rt::spawn(async move {
-        let result = db::run(&pool, move |conn| {
-            let mut out = ChunkWriter {
-                sender,
-                buffer: Vec::new(),
-            };
-            let written = super::export(conn, revisions, &mut out, &mut |_| {})?;
-            std::io::Write::flush(&mut out).map_err(AppError::internal)?;
-            Ok(written)
-        })
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "export failed midway");
-            let _ = failure
-                .send(Err(std::io::Error::other(format!("export failed: {e}"))))
-                .await;
-        }
-    });
-    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    // Written whole from one read transaction to a file beside the database, the connection
+    // then released: a client that reads slowly (or stops) holds the file, never the pool.
+    let spool = crate::backup::spool::Spool::beside(&pool.path, "export");
+    let (file, size) = db::run(&pool, move |conn| {
+        use std::io::{Seek, Write};
+        let mut file = spool.create()?;
+        let mut out = std::io::BufWriter::new(&mut file);
+        // The same archive whoever asks, from wherever: file URLs as paths from the root (as
+        // `doan-api export` writes them), never on this request's host.
+        let meta = crate::audit::context::current().map(|m| crate::audit::context::RequestMeta {
+            base_url: None,
+            ..m
+        });
+        crate::audit::context::with(meta, || {
+            super::export(conn, revisions, &mut out, &mut |_| {})
+        })?;
+        out.flush().map_err(AppError::internal)?;
+        drop(out);
+        let size = file.stream_position().map_err(AppError::internal)?;
+        file.rewind().map_err(AppError::internal)?;
+        Ok((file, size))
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"))
         .insert_header((
@@ -129,7 +82,7 @@ pub async fn export_archive(
             "attachment; filename=\"doan-export.ndjson\"",
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(stream))
+        .body(crate::backup::spool::stream(file, size, ())))
 }
 
 /// Import an archive
@@ -149,6 +102,7 @@ pub async fn export_archive(
 pub async fn import_archive(
     req: actix_web::HttpRequest,
     pool: web::Data<DbPool>,
+    media: web::Data<crate::media::Settings>,
     _admin: Admin,
     query: crate::http::query::Qs<ImportQuery>,
     mut payload: web::Payload,
@@ -181,8 +135,15 @@ pub async fn import_archive(
         errors: vec![],
     })?;
     let dry_run = query.into_inner().dry_run == Some(true);
+    let store = media.store.clone();
     let result = db::run(&pool, move |conn| {
-        Ok(super::import(conn, &text, dry_run, &mut |_| {}))
+        Ok(super::import(
+            conn,
+            &text,
+            dry_run,
+            Some(store.as_ref()),
+            &mut |_| {},
+        ))
     })
     .await?;
     match result {

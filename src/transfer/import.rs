@@ -14,6 +14,7 @@ use crate::clusters::repo as clusters;
 use crate::db::schema::{external_ids, users};
 use crate::db::tree;
 use crate::error::AppError;
+use crate::media::store::MediaStore;
 use crate::organizations::dto::OrganizationFields;
 use crate::organizations::repo as orgs;
 use crate::text;
@@ -290,10 +291,81 @@ fn local_media(conn: &mut SqliteConnection, f: &mut ActivityFields) -> QueryResu
     Ok(())
 }
 
-/// Check every record against the rules and the references (in the file or stored); no write.
+/// What contradicts the files in a media line: the server named each file by the content it
+/// sniffed at upload (`{sha256}.jpg`/`.png`/`.webp`/`.pdf`), so the kind and the content types
+/// follow from the names — an original is a JPEG or PNG photo or a PDF document, the other
+/// files are images — and a file `store` holds must be what its name says.
+fn media_types(m: &MediaRecord, store: Option<&dyn MediaStore>) -> Vec<String> {
+    use crate::media::dto::MediaKind;
+    use crate::media::store::content_type_of;
+    let mut problems = Vec::new();
+    if let Some(original) = content_type_of(&m.file) {
+        let kind = match original {
+            "application/pdf" => MediaKind::Document,
+            "image/webp" => {
+                problems.push(format!(
+                    "file: '{}' is WebP, which an original never is (JPEG, PNG or PDF)",
+                    m.file
+                ));
+                MediaKind::Image
+            }
+            _ => MediaKind::Image,
+        };
+        if m.kind != kind {
+            problems.push(format!(
+                "kind: '{}' where the file '{}' is {original} (kind '{}')",
+                m.kind.as_str(),
+                m.file,
+                kind.as_str()
+            ));
+        }
+        if m.content_type != original {
+            problems.push(format!(
+                "content_type: '{}' where the file '{}' is {original}",
+                m.content_type, m.file
+            ));
+        }
+    }
+    for (i, f) in m.files.iter().enumerate() {
+        let Some(named) = content_type_of(&f.name) else {
+            continue;
+        };
+        if f.content_type != named {
+            problems.push(format!(
+                "files/{i}/content_type: '{}' where the file '{}' is {named}",
+                f.content_type, f.name
+            ));
+        }
+        if f.name != m.file && !named.starts_with("image/") {
+            problems.push(format!(
+                "files/{i}: '{}' is {named}; what is kept besides the original is images",
+                f.name
+            ));
+        }
+    }
+    let names = std::iter::once(&m.file).chain(m.files.iter().map(|f| &f.name));
+    for name in names.collect::<HashSet<_>>() {
+        let Some(head) = store.and_then(|s| crate::media::store::head(s, name)) else {
+            continue;
+        };
+        let sniffed = crate::media::process::sniff(&head).ok();
+        if sniffed.map(|s| s.content_type()) != content_type_of(name) {
+            problems.push(format!(
+                "file: the media folder's '{name}' holds {}, not what its name says",
+                sniffed.map_or("no content an upload may have", |s| s.content_type())
+            ));
+        }
+    }
+    problems.sort();
+    problems
+}
+
+/// Check every record against the rules and the references (in the file or stored), and media
+/// lines against the files `store` holds; no write.
 fn check(
     conn: &mut SqliteConnection,
     records: &[(usize, Record)],
+    store: Option<&dyn MediaStore>,
 ) -> QueryResult<Vec<LineProblem>> {
     let mut problems = Vec::new();
     let mut bad = |line: usize, problem: String| problems.push(LineProblem { line, problem });
@@ -302,10 +374,28 @@ fn check(
     let mut file_media = HashSet::new();
     let mut seen_ext = HashSet::new();
     let mut seen_slug = HashSet::new();
+    // Each unit's parent (by slug): the file's lines over the stored rows, for the rosters'
+    // "below the bloc" (read only when a cluster line has members).
+    let mut parent_of: HashMap<String, Option<String>> = HashMap::new();
+    if records
+        .iter()
+        .any(|(_, r)| matches!(r, Record::Cluster(c) if !c.members.is_empty()))
+    {
+        let stored = orgs::all_rows(conn)?;
+        let slug_of: HashMap<i32, &str> = stored.iter().map(|u| (u.id, u.slug.as_str())).collect();
+        for u in &stored {
+            let parent = u
+                .parent_id
+                .and_then(|p| slug_of.get(&p))
+                .map(|p| p.to_string());
+            parent_of.insert(u.slug.clone(), parent);
+        }
+    }
     for (_, r) in records {
         match r {
             Record::Organization(o) => {
                 file_units.insert(o.slug.clone());
+                parent_of.insert(o.slug.clone(), o.parent.clone());
             }
             Record::Cluster(c) => {
                 file_clusters.insert(c.slug.clone());
@@ -351,6 +441,9 @@ fn check(
                 }
                 if !m.files.iter().any(|f| f.name == m.file) {
                     bad(line, "files: must list the original (file)".into());
+                }
+                for problem in media_types(m, store) {
+                    bad(line, problem);
                 }
                 let sizes = std::iter::once(m.bytes).chain(m.files.iter().map(|f| f.bytes));
                 if sizes.into_iter().any(|b| b < 0) {
@@ -467,12 +560,19 @@ fn check(
                 }
             }
             Record::Cluster(c) => {
-                if text::clean(&c.name).is_empty() {
-                    bad(line, "name: must not be empty".into());
-                }
-                if !(1..=1000).contains(&c.number) {
-                    bad(line, "number: must be between 1 and 1000".into());
-                }
+                use crate::clusters::dto as rules;
+                let mut errors: Vec<crate::error::FieldError> = [
+                    rules::name_problem(&text::clean(&c.name)),
+                    rules::number_problem(c.number),
+                ]
+                .into_iter()
+                .flatten()
+                .chain(
+                    c.description
+                        .as_deref()
+                        .and_then(|d| rules::description_problem(&text::clean(d))),
+                )
+                .collect();
                 if !unit_known(conn, &c.bloc)? {
                     bad(line, format!("bloc: there is no unit '{}'", c.bloc));
                 }
@@ -488,6 +588,62 @@ fn check(
                     if !unit_known(conn, unit)? {
                         bad(line, format!("members/results: there is no unit '{unit}'"));
                     }
+                }
+                // Each year's roster and results under the API's rules (positions are the
+                // line's own).
+                let below = |unit: &&String| {
+                    let mut at = parent_of.get(unit.as_str()).cloned().flatten();
+                    for _ in 0..=parent_of.len() {
+                        match at {
+                            Some(p) if p == c.bloc => return true,
+                            Some(p) => at = parent_of.get(&p).cloned().flatten(),
+                            None => return false,
+                        }
+                    }
+                    false
+                };
+                let years: std::collections::BTreeSet<i32> = c
+                    .members
+                    .iter()
+                    .map(|m| m.year)
+                    .chain(c.results.iter().map(|r| r.year))
+                    .collect();
+                for year in years {
+                    let roster: Vec<rules::RosterEntry<&String>> = c
+                        .members
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.year == year)
+                        .map(|(at, m)| rules::RosterEntry {
+                            at,
+                            unit: &m.organization,
+                            role: m.role,
+                        })
+                        .collect();
+                    errors.extend(rules::roster_problems(&roster, below));
+                    let results: Vec<rules::ResultEntryCheck<'_, &String>> = c
+                        .results
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.year == year)
+                        .map(|(at, r)| rules::ResultEntryCheck {
+                            at,
+                            unit: &r.organization,
+                            self_score: r.self_score,
+                            agreed_score: r.agreed_score,
+                            award: r.award,
+                            note: r.note.as_deref(),
+                        })
+                        .collect();
+                    errors.extend(rules::result_problems(&results, year, |unit| {
+                        roster.iter().any(|m| m.unit == *unit)
+                    }));
+                }
+                for e in errors {
+                    bad(
+                        line,
+                        format!("{}: {}", e.field.trim_start_matches('/'), e.message),
+                    );
                 }
             }
             // Checked above.
@@ -618,10 +774,11 @@ pub fn import(
     conn: &mut SqliteConnection,
     input: &str,
     dry_run: bool,
+    store: Option<&dyn MediaStore>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Imported, ImportError> {
     let (records, mut problems) = parse(input);
-    problems.extend(check(conn, &records)?);
+    problems.extend(check(conn, &records, store)?);
     problems.sort_by_key(|p| p.line);
     if !problems.is_empty() {
         return Err(ImportError::Lines(problems));

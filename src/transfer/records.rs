@@ -110,7 +110,6 @@ pub struct MediaRecord {
     #[serde(default)]
     pub blurhash: Option<String>,
     /// Every file: the original, the renditions, the thumbnail.
-    #[schema(value_type = Vec<Object>)]
     pub files: Vec<crate::media::repo::FileEntry>,
     /// Text in place of the photo (at most 500 characters).
     #[serde(default)]
@@ -285,8 +284,8 @@ pub struct PartnerRecord {
 pub struct RevisionRecord {
     /// The activity's version this state was saved as (1 to the activity's `version`).
     pub version: i64,
-    /// The activity's representation at that version.
-    #[schema(value_type = Object)]
+    /// The activity's representation at that version (as `GET /activities/{id}` gave it).
+    #[schema(value_type = crate::activities::dto::Activity)]
     pub state: serde_json::Value,
     /// Username of whoever saved it (null: the clock, or an import).
     #[serde(default)]

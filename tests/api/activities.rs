@@ -479,7 +479,7 @@ async fn purging_is_for_admins_only_and_is_final() {
 
     let left_behind = |app: &TestApp| {
         use diesel::prelude::*;
-        let mut conn = app.pool.get().unwrap();
+        let mut conn = app.pool.blocking_conn().unwrap();
         [
             "activity_bodies",
             "activity_revisions",
@@ -496,7 +496,7 @@ async fn purging_is_for_admins_only_and_is_final() {
                 "SELECT count(*) AS n FROM {table} WHERE activity_id = ?"
             ))
             .bind::<diesel::sql_types::BigInt, _>(act["id"].as_i64().unwrap())
-            .get_result::<Count>(&mut conn)
+            .get_result::<Count>(&mut *conn)
             .unwrap()
             .n
         })
@@ -1933,7 +1933,7 @@ async fn bylines_captions_and_document_titles_are_searchable_and_rebuilt_on_upgr
 
     // A database indexed by an older version (its entry lost the byline) is rebuilt at start.
     app.pool
-        .get()
+        .blocking_conn()
         .unwrap()
         .batch_execute(&format!(
             "DELETE FROM activities_fts WHERE rowid = {id};
@@ -1954,7 +1954,7 @@ async fn an_earlier_demo_is_brought_up_to_date_unless_someone_edited_it() {
     // union as partner, published when loaded; the VPTU unit without its short name. Never
     // edited since (updated_at = created_at).
     app.pool
-        .get()
+        .blocking_conn()
         .unwrap()
         .batch_execute(&format!(
             "UPDATE activities SET organizer_id = (SELECT id FROM organizations WHERE slug = \

@@ -188,12 +188,12 @@ async fn a_refused_change_leaves_no_entry_and_entries_cannot_be_altered() {
 
     app.create_org(json!({"name": "Chi đoàn C", "kind": "branch"}))
         .await;
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     for sql in [
         "UPDATE audit_log SET actor = 'ai-do'",
         "DELETE FROM audit_log",
     ] {
-        let err = diesel::sql_query(sql).execute(&mut conn).unwrap_err();
+        let err = diesel::sql_query(sql).execute(&mut *conn).unwrap_err();
         assert!(
             err.to_string().contains("append-only") || err.to_string().contains("at least a day"),
             "{sql}: {err}"

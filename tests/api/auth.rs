@@ -191,7 +191,7 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
         ),
         (_, "/api/v1/users/{id}") => {
             let id = {
-                let mut conn = app.pool.get().unwrap();
+                let mut conn = app.pool.blocking_conn().unwrap();
                 crate::helpers::insert_user(
                     &mut conn,
                     &format!("muctieu{n}"),

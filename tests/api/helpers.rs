@@ -48,7 +48,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let pool = app.pool();
     actix_web::rt::spawn(app.run_until_stopped());
     let admin_token = {
-        let mut conn = pool.get().unwrap();
+        let mut conn = pool.blocking_conn().unwrap();
         let existing = users_repo::by_username(&mut conn, "admin").unwrap();
         let row = match existing {
             Some(row) => row,
@@ -209,7 +209,7 @@ impl TestApp {
         organization_id: Option<i64>,
     ) -> (i64, String) {
         let id = {
-            let mut conn = self.pool.get().unwrap();
+            let mut conn = self.pool.blocking_conn().unwrap();
             insert_user(&mut conn, username, role, organization_id)
         };
         (id, self.login(username, TEST_PASSWORD).await)

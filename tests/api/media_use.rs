@@ -931,3 +931,116 @@ async fn media_gc_refuses_an_age_it_cannot_read() {
         );
     }
 }
+
+/// Every file in the test app's media folder, each made three days old (older than any
+/// `--older-than` the tests use).
+fn media_files_made_old(app: &TestApp) -> Vec<std::path::PathBuf> {
+    let dir = app.db_path.parent().unwrap().join("media");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in &files {
+        std::fs::File::options()
+            .write(true)
+            .open(f)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    files
+}
+
+/// Overwrite a medium's `renditions` in the database with what no reader can parse.
+fn corrupt_renditions(app: &TestApp, id: &Value) {
+    use diesel::RunQueryDsl;
+    let mut conn = app.pool.blocking_conn().unwrap();
+    diesel::sql_query("UPDATE media SET renditions = '{not json' WHERE id = ?")
+        .bind::<diesel::sql_types::Integer, _>(id.as_i64().unwrap() as i32)
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn media_gc_stops_at_a_medium_whose_files_it_cannot_read_and_deletes_nothing() {
+    let app = spawn_app().await;
+    let lib = library(&app).await;
+    create_activity(
+        &app,
+        json!({"title": "Tin giữ ảnh hỏng", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": lib.org["id"], "photos": [{"media_id": lib.photo["id"]}]}),
+    )
+    .await;
+    corrupt_renditions(&app, &lib.photo["id"]);
+    let files = media_files_made_old(&app);
+    assert!(files.len() > 2, "{files:?}");
+    for extra in [&["--dry-run"][..], &[]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_doan-api"))
+            .args(["media", "gc", "--older-than", "0h", "--database"])
+            .arg(&app.db_path)
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            stderr.contains(&format!("medium {}", lib.photo["id"])),
+            "{extra:?}: {stderr}"
+        );
+        for f in &files {
+            assert!(f.exists(), "{extra:?}: {} was deleted", f.display());
+        }
+    }
+    // Its representation is lenient: the medium is still shown (its original at least).
+    let res = app
+        .as_admin(Method::GET, &format!("/api/v1/media/{}", lib.photo["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get(lib.photo["src"].as_str().unwrap()).await.status(),
+        200
+    );
+}
+
+#[actix_web::test]
+async fn deleting_a_medium_keeps_the_files_a_medium_it_cannot_read_may_share() {
+    let app = spawn_app().await;
+    let lib = library(&app).await;
+    // The same bytes again: a second medium sharing the photo's files.
+    let res = upload(
+        &app,
+        &lib.editor,
+        Form::new()
+            .part("file", file(jpeg(1600, 1200), "lai.jpg", "image/jpeg"))
+            .text("alt", "Ảnh tải lại"),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let twin: Value = res.json().await.unwrap();
+    assert_eq!(twin["src"], lib.photo["src"]);
+    corrupt_renditions(&app, &twin["id"]);
+    let files = media_files_made_old(&app);
+    let res = app
+        .as_admin(
+            Method::DELETE,
+            &format!("/api/v1/media/{}", lib.photo["id"]),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    for f in &files {
+        assert!(f.exists(), "{} was deleted", f.display());
+    }
+    for url in [&twin["src"], &twin["thumbnail"]["src"]] {
+        assert_eq!(app.get(url.as_str().unwrap()).await.status(), 200, "{url}");
+    }
+}

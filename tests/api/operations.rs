@@ -11,10 +11,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{assert_problem, header, spawn_with, TestApp};
 
-const TOKEN: &str = "scrape-token-for-tests-0123456789";
+pub const TOKEN: &str = "scrape-token-for-tests-0123456789";
 
 /// Scrape `/metrics` on the API's address with the token.
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let res = app
         .client
         .get(app.url("/metrics"))
@@ -31,7 +31,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the series `name{labels}` (labels exactly as exposed), if present.
-fn value(text: &str, series: &str) -> Option<f64> {
+pub fn value(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())

@@ -51,7 +51,7 @@ async fn an_activity_page_costs_the_same_queries_for_5_or_50_rows() {
         let Split(paging, filters) =
             parse_split::<ActivityPaging, ActivityFilters>(req.query_string()).unwrap();
         let list = ListRequest::new(&req, &paging.paging(), &acts::SORTS).unwrap();
-        let mut conn = app.pool.get().unwrap();
+        let mut conn = app.pool.blocking_conn().unwrap();
         let filters = filters
             .resolve(&mut conn, &acts::Viewer::Public, None)
             .unwrap();

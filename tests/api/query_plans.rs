@@ -283,7 +283,7 @@ async fn every_list_query_uses_an_index() {
         .as_str()
         .expect("a next cursor")
         .to_string();
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     let mut checked = 0;
     let mut failures = Vec::new();
     let cases = organization_cases(&cursor)
@@ -343,7 +343,7 @@ async fn an_expanded_search_matches_what_its_prefix_matches() {
         rowid: i64,
     }
     let app = spawn_demo_app().await;
-    let mut conn = app.pool.get().expect("connection");
+    let mut conn = app.pool.blocking_conn().expect("connection");
     let hits = |conn: &mut diesel::SqliteConnection, expr: &str| -> Vec<i64> {
         diesel::sql_query(format!(
             "SELECT rowid FROM {0} WHERE {0} MATCH ? ORDER BY rowid",

@@ -790,7 +790,7 @@ async fn no_view_fails_on_extreme_values_stored_before_the_input_rules() {
     let a = created(app.post_json(ACTIVITIES, &body).await).await;
     // Rows as an older version let them in, written behind the API's back.
     {
-        let mut conn = app.pool.get().unwrap();
+        let mut conn = app.pool.blocking_conn().unwrap();
         conn.batch_execute(&format!(
             "UPDATE activities SET title = 'Tiêu đề \u{FFFF}\u{1} lạ', summary = 'Tóm tắt \u{FFFE}',
                  published_at = '+10000-01-01 00:00:00', ends_on = '9999-12-31',

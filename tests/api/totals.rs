@@ -18,9 +18,9 @@ struct Count {
 }
 
 fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.pool.get().expect("connection");
+    let mut conn = app.pool.blocking_conn().expect("connection");
     diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
+        .get_result::<Count>(&mut *conn)
         .expect("count")
         .n
 }

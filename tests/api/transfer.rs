@@ -333,3 +333,255 @@ async fn the_command_line_exports_checks_and_imports() {
         without_users(&archive)
     );
 }
+
+#[actix_web::test]
+async fn clients_that_stop_reading_exports_hold_no_pooled_connection() {
+    use crate::operations::{scrape, value, TOKEN};
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_with(|a| {
+        a.pool_size = 4;
+        a.metrics_token = Some(TOKEN.into());
+    })
+    .await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Lưu trữ", "kind": "branch"}))
+        .await;
+    let activity = create_activity(
+        &app,
+        json!({"title": "Tin nhiều bản", "occurred_on": "2023-09-20", "category": "other",
+            "organizer_id": org["id"]}),
+    )
+    .await;
+    // About 10 MB of revisions: far more than the socket buffers take.
+    {
+        use diesel::RunQueryDsl;
+        let mut conn = app.pool.blocking_conn().unwrap();
+        diesel::sql_query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
+             INSERT INTO activity_revisions (activity_id, version, state, changed_at) \
+             SELECT ?, 1000 + i, json_object('title', 'Bản cũ', 'body', hex(zeroblob(25000))), \
+             CURRENT_TIMESTAMP FROM n",
+        )
+        .bind::<diesel::sql_types::Integer, _>(activity["id"].as_i64().unwrap() as i32)
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let host = app.address.trim_start_matches("http://").to_string();
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(host.parse().unwrap()).await.unwrap();
+        stream
+            .write_all(
+                format!(
+                    "GET /api/v1/export?revisions=true HTTP/1.1\r\nHost: {host}\r\n\
+                     Authorization: Bearer {}\r\n\r\n",
+                    app.admin_token
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    // Each export has begun answering (its status line read); then nothing more is read.
+    for stream in &mut stalled {
+        let mut head = [0u8; 12];
+        tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut head))
+            .await
+            .expect("the export answers")
+            .unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+    }
+    for path in ["/api/v1/activities", "/api/v1/organizations"] {
+        let started = Instant::now();
+        let res = tokio::time::timeout(Duration::from_secs(5), app.get(path))
+            .await
+            .unwrap_or_else(|_| panic!("{path} waited for a connection the exports hold"));
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{path}");
+    }
+    // None of the pooled connections is in use (the clock's short reads aside: retried).
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let text = scrape(&app).await;
+        let open = value(&text, "db_pool_connections").unwrap();
+        let idle = value(&text, "db_pool_idle_connections").unwrap();
+        if open == idle {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{open} open, {idle} idle");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(stalled);
+}
+
+#[actix_web::test]
+async fn media_lines_whose_types_contradict_their_files_are_refused() {
+    use crate::media::{file, upload, PDF};
+    use reqwest::multipart::Form;
+    let app = spawn_app().await;
+    let org = app
+        .create_org(json!({"name": "Chi đoàn Văn thư", "kind": "branch"}))
+        .await;
+    let (_, editor) = app
+        .user_with_token(
+            "bientap_vanthu",
+            doan_api::auth::Role::Editor,
+            org["id"].as_i64(),
+        )
+        .await;
+    let res = upload(
+        &app,
+        &editor,
+        Form::new().part(
+            "file",
+            file(PDF.to_vec(), "28-CT-DTN.pdf", "application/pdf"),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let archive = export(&app, "").await;
+    let lines: Vec<Value> = archive
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = lines.iter().position(|l| l["type"] == "media").unwrap();
+    // Into another database (this one has the units already, made by no import).
+    let app = spawn_app().await;
+    let pdf = &lines[at];
+    let refused = |edit: &dyn Fn(&mut Value)| {
+        let mut lines = lines.clone();
+        let mut line = pdf.clone();
+        edit(&mut line);
+        line["external_id"] = json!("tu-noi-khac/1");
+        lines[at] = line;
+        lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    type Edit<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(&str, Edit); 4] = [
+        ("content_type", &|l| l["content_type"] = json!("text/html")),
+        ("kind", &|l| {
+            l["kind"] = json!("image");
+            l["content_type"] = json!("image/svg+xml");
+        }),
+        ("files", &|l| {
+            l["files"][0]["content_type"] = json!("image/jpeg");
+        }),
+        ("kind", &|l| l["kind"] = json!("image")),
+    ];
+    for (field, edit) in cases {
+        let body = refused(edit);
+        let problem = assert_problem(import(&app, &body, "?dry_run=true").await, 422).await;
+        let mut fields = error_fields(&problem);
+        fields.dedup();
+        assert_eq!(
+            fields,
+            vec![format!("/lines/{}", at + 1)],
+            "{field}: {problem}"
+        );
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["message"].as_str().unwrap().starts_with(field)),
+            "{field}: {problem}"
+        );
+        assert_problem(import(&app, &body, "").await, 422).await;
+    }
+    // Names and types that agree, on a file the media folder holds with other content: the
+    // bytes are sniffed and the line refused.
+    let hash = "cd".repeat(32);
+    let dir = app.db_path.parent().unwrap().join("media");
+    std::fs::write(dir.join(format!("{hash}.jpg")), PDF).unwrap();
+    let body = refused(&|l| {
+        let name = format!("{hash}.jpg");
+        l["kind"] = json!("image");
+        l["content_type"] = json!("image/jpeg");
+        l["file"] = json!(name);
+        l["files"] = json!([{"purpose": "original", "name": name, "width": 10, "height": 10,
+            "bytes": PDF.len(), "content_type": "image/jpeg"}]);
+    });
+    let problem = assert_problem(import(&app, &body, "?dry_run=true").await, 422).await;
+    assert_eq!(
+        error_fields(&problem),
+        vec![format!("/lines/{}", at + 1)],
+        "{problem}"
+    );
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds application/pdf"),
+        "{problem}"
+    );
+    // The export itself imports.
+    let res = import(&app, &archive, "").await;
+    assert_eq!(res.status(), 200);
+}
+
+#[actix_web::test]
+async fn cluster_lines_follow_the_apis_roster_and_result_rules() {
+    let demo = spawn_demo_app().await;
+    let archive = export(&demo, "").await;
+    let empty = spawn_app().await;
+    let lines: Vec<Value> = archive
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = lines.iter().position(|l| l["type"] == "cluster").unwrap();
+    let member = lines[at]["members"][0]["organization"].clone();
+    let unit = |slug: &str, role: &str| json!({"year": 2023, "organization": slug, "role": role});
+    let result = |slug: &Value, score: f64| json!({"year": 2023, "organization": slug, "self_score": 900, "agreed_score": score});
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "members/2/role: a cluster has at most one head a year",
+            json!([lines[at]["members"][0], unit("chi-doan-so-giao-thong-van-tai", "head"),
+                unit("chi-doan-van-phong-tinh-uy", "head")]),
+            json!([]),
+        ),
+        (
+            "members/1/organization_id: unit huyen-doan-cao-loc is not a unit below the cluster's bloc",
+            json!([lines[at]["members"][0], unit("huyen-doan-cao-loc", "member")]),
+            json!([]),
+        ),
+        (
+            "results/0/agreed_score: must be between 0 and 1000",
+            lines[at]["members"].clone(),
+            json!([result(&member, 1000.5)]),
+        ),
+        (
+            "results/0/organization_id: unit chi-doan-van-phong-tinh-uy is not in the cluster's 2023 roster",
+            lines[at]["members"].clone(),
+            json!([result(&json!("chi-doan-van-phong-tinh-uy"), 80.0)]),
+        ),
+    ];
+    for (expected, members, results) in cases {
+        let mut edited = lines.clone();
+        edited[at]["members"] = members;
+        edited[at]["results"] = results;
+        let body = edited
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let problem = assert_problem(import(&empty, &body, "?dry_run=true").await, 422).await;
+        assert_eq!(
+            problem["errors"],
+            json!([{"field": format!("/lines/{}", at + 1), "message": expected}]),
+            "{problem}"
+        );
+    }
+    // The roster and results as the demo has them import.
+    assert_eq!(
+        import(&empty, &archive, "?dry_run=true").await.status(),
+        200
+    );
+}

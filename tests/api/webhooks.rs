@@ -544,18 +544,18 @@ async fn a_change_that_rolls_back_after_its_event_was_written_sends_nothing() {
     .await;
     // The last step of the change (its audit entry, written after its event) fails: the whole
     // transaction rolls back, the event with it.
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     diesel::sql_query(
         "CREATE TRIGGER fail_after_event BEFORE INSERT ON audit_log WHEN new.resource = 'activities' \
          BEGIN SELECT RAISE(ABORT, 'forced rollback'); END",
     )
-    .execute(&mut conn)
+    .execute(&mut *conn)
     .unwrap();
     let path = format!("/api/v1/activities/{}", draft["id"]);
     let res = app.patch_json(&path, &json!({"status": "published"})).await;
     assert_eq!(res.status(), 500);
     diesel::sql_query("DROP TRIGGER fail_after_event")
-        .execute(&mut conn)
+        .execute(&mut *conn)
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(

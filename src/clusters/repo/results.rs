@@ -15,54 +15,20 @@ pub fn put_results(
             .iter()
             .map(|m| m.organization.id)
             .collect();
-        let mut errors = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let flags: Vec<usize> = input
+        let entries: Vec<ResultEntryCheck<'_, i64>> = input
             .results
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.award == Some(Award::EmulationFlag))
-            .map(|(i, _)| i)
+            .map(|(at, r)| ResultEntryCheck {
+                at,
+                unit: r.organization_id,
+                self_score: r.self_score,
+                agreed_score: r.agreed_score,
+                award: r.award,
+                note: r.note.as_deref(),
+            })
             .collect();
-        for i in flags.iter().skip(1) {
-            errors.push(FieldError::new(
-                format!("/results/{i}/award"),
-                "a cluster awards at most one emulation flag a year",
-            ));
-        }
-        for (i, r) in input.results.iter().enumerate() {
-            if !seen.insert(r.organization_id) {
-                errors.push(FieldError::new(
-                    format!("/results/{i}/organization_id"),
-                    "is given twice",
-                ));
-            } else if !roster.contains(&r.organization_id) {
-                errors.push(FieldError::new(
-                    format!("/results/{i}/organization_id"),
-                    format!(
-                        "unit {} is not in the cluster's {year} roster",
-                        r.organization_id
-                    ),
-                ));
-            }
-            for (field, score) in [
-                ("self_score", r.self_score),
-                ("agreed_score", r.agreed_score),
-            ] {
-                if score.is_some_and(|s| !(0.0..=1000.0).contains(&s) || s.is_nan()) {
-                    errors.push(FieldError::new(
-                        format!("/results/{i}/{field}"),
-                        "must be between 0 and 1000",
-                    ));
-                }
-            }
-            if r.note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
-                errors.push(FieldError::new(
-                    format!("/results/{i}/note"),
-                    "must be at most 1000 characters",
-                ));
-            }
-        }
+        let errors = result_problems(&entries, year, |unit| roster.contains(unit));
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }

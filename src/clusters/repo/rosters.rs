@@ -70,40 +70,19 @@ pub fn put_roster(
     crate::db::stats::write(conn, |conn| {
         let row = find(conn, key)?;
         let below: Vec<i32> = tree::descendants(conn, row.bloc_id)?;
-        let mut errors = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for role in [MemberRole::Head, MemberRole::StandingDeputy] {
-            let holders: Vec<usize> = input
-                .members
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.role == role)
-                .map(|(i, _)| i)
-                .collect();
-            for i in holders.iter().skip(1) {
-                errors.push(FieldError::new(
-                    format!("/members/{i}/role"),
-                    format!("a cluster has at most one {} a year", role.as_str()),
-                ));
-            }
-        }
-        for (i, m) in input.members.iter().enumerate() {
-            let id = i32::try_from(m.organization_id).ok();
-            if !seen.insert(m.organization_id) {
-                errors.push(FieldError::new(
-                    format!("/members/{i}/organization_id"),
-                    "is given twice",
-                ));
-            } else if !id.is_some_and(|id| below.contains(&id)) {
-                errors.push(FieldError::new(
-                    format!("/members/{i}/organization_id"),
-                    format!(
-                        "unit {} is not a unit below the cluster's bloc",
-                        m.organization_id
-                    ),
-                ));
-            }
-        }
+        let entries: Vec<RosterEntry<i64>> = input
+            .members
+            .iter()
+            .enumerate()
+            .map(|(at, m)| RosterEntry {
+                at,
+                unit: m.organization_id,
+                role: m.role,
+            })
+            .collect();
+        let errors = roster_problems(&entries, |unit| {
+            i32::try_from(*unit).is_ok_and(|id| below.contains(&id))
+        });
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
