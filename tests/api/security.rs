@@ -1042,7 +1042,7 @@ async fn dead_tokens(app: &TestApp, unit: i64) -> Vec<(&'static str, String)> {
         204
     );
     let keys = doan_api::auth::TokenKeys::load(None, &app.db_path, 600).unwrap();
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     let admin = doan_api::users::repo::by_username(&mut conn, "admin")
         .unwrap()
         .unwrap();

@@ -774,10 +774,10 @@ async fn a_stored_event_list_that_cannot_be_read_is_shown_counted_and_repaired()
     let (damaged_id, _) = subscribe(&app, &damaged.url, json!(["organization.created"])).await;
     let (healthy_id, _) = subscribe(&app, &healthy.url, json!(["organization.created"])).await;
     // Its stored list damaged behind the API's back (a hand edit, a bad restore).
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     diesel::sql_query("UPDATE webhooks SET events = '[\"organization.created\"' WHERE id = ?")
         .bind::<diesel::sql_types::BigInt, _>(damaged_id)
-        .execute(&mut conn)
+        .execute(&mut *conn)
         .unwrap();
     drop(conn);
     let before = webhook_errors(&app, "unreadable_events")
@@ -831,9 +831,9 @@ async fn a_stored_event_list_that_cannot_be_read_is_shown_counted_and_repaired()
 
     // A delivery whose stored event the server does not know is a fault (500, logged), never
     // shown as some other event.
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.pool.blocking_conn().unwrap();
     diesel::sql_query("UPDATE webhook_events SET event = 'activity.liked'")
-        .execute(&mut conn)
+        .execute(&mut *conn)
         .unwrap();
     drop(conn);
     let res = app
