@@ -16,11 +16,12 @@ use crate::error::FieldError;
 use super::repo::{self, Attempt, Outcome};
 use super::Settings;
 
-/// Attempts in flight at once, in all.
+/// Attempts in flight at once beyond each subscription's first (which is its own: a
+/// subscription with nothing in flight always gets to send, whatever the others do).
 const IN_FLIGHT: usize = 32;
 
-/// Attempts in flight at once to one subscription: a receiver that hangs holds this many of
-/// [`IN_FLIGHT`] at most, never the other subscriptions' turn.
+/// Attempts in flight at once to one subscription: a receiver that hangs holds this many at
+/// most (its first, and one of the [`IN_FLIGHT`] shared places), never another's turn.
 const PER_WEBHOOK: usize = 2;
 
 /// Is this address one a webhook must never reach (loopback, private, link-local, shared,
@@ -279,11 +280,22 @@ impl InFlight {
         }
     }
 
-    /// Subscriptions with [`PER_WEBHOOK`] attempts in flight.
+    /// Attempts in flight beyond each subscription's first: those holding shared places.
+    fn shared(&self) -> usize {
+        self.by_webhook.values().map(|n| n.saturating_sub(1)).sum()
+    }
+
+    /// Subscriptions that may send nothing more now: those with [`PER_WEBHOOK`] attempts in
+    /// flight, and, while every shared place is taken, those with one.
     fn full(&self) -> Vec<i32> {
+        let most = if self.shared() >= IN_FLIGHT {
+            1
+        } else {
+            PER_WEBHOOK
+        };
         self.by_webhook
             .iter()
-            .filter(|(_, n)| **n >= PER_WEBHOOK)
+            .filter(|(_, n)| **n >= most)
             .map(|(webhook, _)| *webhook)
             .collect()
     }
@@ -294,7 +306,8 @@ impl InFlight {
 ///
 /// Each attempt is a task of its own: while slow receivers keep theirs in flight, the loop goes
 /// on claiming what is due for the other subscriptions — at most [`PER_WEBHOOK`] attempts in
-/// flight per subscription and [`IN_FLIGHT`] in all.
+/// flight per subscription: its first always, a further one while one of the [`IN_FLIGHT`]
+/// shared places is free.
 pub async fn run(pool: DbPool, settings: Settings) {
     let client = match client(&settings) {
         Ok(c) => c,
@@ -309,10 +322,10 @@ pub async fn run(pool: DbPool, settings: Settings) {
         while let Some(ended) = in_flight.tasks.try_join_next_with_id() {
             in_flight.ended(ended);
         }
-        let room = IN_FLIGHT.saturating_sub(in_flight.tasks.len());
+        let room = IN_FLIGHT.saturating_sub(in_flight.shared());
         // Until the next due moment (at most 5 s), an enqueue, or the end of an attempt.
         let mut wait = Duration::from_secs(5);
-        if room > 0 {
+        {
             let busy = in_flight.by_webhook.clone();
             let claimed = db::run(&pool, move |conn| {
                 repo::claim_due(conn, db::now(), room, PER_WEBHOOK, &busy)
@@ -320,13 +333,12 @@ pub async fn run(pool: DbPool, settings: Settings) {
             .await;
             match claimed {
                 Ok(attempts) => {
-                    let claimed = attempts.len();
                     for a in attempts {
                         let webhook = a.webhook_id;
                         let task = attempt(client.clone(), pool.clone(), settings.clone(), a);
                         in_flight.start(task, webhook);
                     }
-                    if claimed < room {
+                    {
                         let full = in_flight.full();
                         let next =
                             db::run(&pool, move |conn| Ok(repo::next_due(conn, &full)?)).await;

@@ -475,34 +475,36 @@ const DUE_SQL: &str = "SELECT delivery_id, webhook_id, url, secret, event_id, ev
       WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.active = ?\
     ) AS due_now WHERE n <= ? ORDER BY due, delivery_id LIMIT ?";
 
-/// Claim the deliveries due at `now` (of active subscriptions) that the worker sends at once:
-/// at most `limit`, and of each subscription at most `per_webhook` less its attempts already
-/// in flight (`busy`, by subscription id), the oldest due first. Each is leased to this worker
-/// by moving its next attempt past the lease, so another node skips it; nothing is leased that
-/// is not sent now (a subscription at its limit keeps its due deliveries due).
+/// Claim the deliveries due at `now` (of active subscriptions) that the worker sends at once,
+/// the oldest due first: of each subscription at most `per_webhook` less its attempts already
+/// in flight (`busy`, by subscription id). A subscription with nothing in flight always gets
+/// one (no number of hanging receivers can hold up a healthy one); each further attempt takes
+/// one of the `shared` places. Each is leased to this worker by moving its next attempt past
+/// the lease, so another node skips it; nothing is leased that is not sent now (a subscription
+/// at its limit keeps its due deliveries due).
 pub fn claim_due(
     conn: &mut SqliteConnection,
     now: NaiveDateTime,
-    limit: usize,
+    shared: usize,
     per_webhook: usize,
     busy: &std::collections::HashMap<i32, usize>,
 ) -> ApiResult<Vec<Attempt>> {
-    if limit == 0 || per_webhook == 0 {
+    if per_webhook == 0 {
         return Ok(Vec::new());
     }
     crate::db::stats::write(conn, |conn| {
-        // Enough rows that those of subscriptions at their limit cannot crowd out the others'.
-        let busy_webhooks = busy.values().filter(|n| **n > 0).count();
-        let fetch = limit.saturating_add(per_webhook.saturating_mul(busy_webhooks));
+        // At most `per_webhook` rows of each subscription: a few per subscription (they are an
+        // admin's, not the public's), so every one with something due is seen.
         let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let due: Vec<Due> = diesel::sql_query(DUE_SQL)
             .bind::<diesel::sql_types::Timestamp, _>(now)
             .bind::<diesel::sql_types::Bool, _>(true)
             .bind::<diesel::sql_types::BigInt, _>(to_i64(per_webhook))
-            .bind::<diesel::sql_types::BigInt, _>(to_i64(fetch))
+            .bind::<diesel::sql_types::BigInt, _>(i64::MAX)
             .load(conn)?;
+        let mut shared_taken = 0;
         let mut taken: std::collections::HashMap<i32, usize> = std::collections::HashMap::new();
-        let mut out = Vec::with_capacity(limit.min(due.len()));
+        let mut out = Vec::with_capacity(due.len());
         for Due {
             delivery_id,
             webhook_id,
@@ -515,13 +517,17 @@ pub fn claim_due(
             attempts,
         } in due
         {
-            if out.len() >= limit {
-                break;
-            }
             let in_flight = busy.get(&webhook_id).copied().unwrap_or(0);
             let mine = taken.entry(webhook_id).or_default();
             if in_flight + *mine >= per_webhook {
                 continue; // its turn comes when one of its attempts ends
+            }
+            if in_flight + *mine > 0 {
+                // A further attempt of a subscription already sending: a shared place.
+                if shared_taken >= shared {
+                    continue;
+                }
+                shared_taken += 1;
             }
             *mine += 1;
             let lease_until = now + LEASE;

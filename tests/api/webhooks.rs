@@ -627,6 +627,45 @@ async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
     assert!(log.iter().all(|d| d["status"] == "pending"), "{log:?}");
 }
 
+#[actix_web::test]
+async fn more_hanging_receivers_than_places_still_hold_up_no_healthy_one() {
+    const TIMEOUT: u64 = 3;
+    let app = spawn_with(|a| {
+        private_ok(a);
+        a.webhook_timeout = TIMEOUT;
+    })
+    .await;
+    // 20 subscriptions whose receiver hangs: with 2 attempts each they would take more than
+    // every shared place (32).
+    let slow = Receiver::start_with_delay(Duration::from_secs(TIMEOUT + 3)).await;
+    for _ in 0..20 {
+        subscribe(&app, &slow.url, json!(["organization.created"])).await;
+    }
+    let fast = Receiver::start().await;
+    subscribe(&app, &fast.url, json!(["organization.created"])).await;
+    let mut made = Vec::new();
+    for n in 1..=5 {
+        let name = format!("Chi đoàn bản Khuổi {n}");
+        let at = Instant::now();
+        app.create_org(json!({"name": name, "kind": "partner"}))
+            .await;
+        made.push((name, at));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let got = fast.wait_for(made.len()).await;
+    for (name, at) in &made {
+        let r = got
+            .iter()
+            .find(|r| r.body.contains(name.as_str()))
+            .unwrap_or_else(|| panic!("{name} never reached the fast receiver"));
+        let late = r.at.duration_since(*at);
+        assert!(
+            late < Duration::from_millis(1500),
+            "{name} reached the fast receiver {late:?} after the change"
+        );
+    }
+}
+
 /// Is this address one of the inside ones a webhook must not reach?
 fn inside(ip: std::net::IpAddr) -> bool {
     match ip {
