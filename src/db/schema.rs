@@ -229,6 +229,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    public_change_floor (id) {
+        id -> Integer,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     slug_history (resource, slug) {
         resource -> Text,
         slug -> Text,
@@ -346,6 +353,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     index_versions,
     media,
     organizations,
+    public_change_floor,
     slug_history,
     tags,
     users,

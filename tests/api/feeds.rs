@@ -1354,4 +1354,22 @@ async fn last_modified_moves_only_with_what_the_public_can_see() {
     settle().await;
     let res = get_with(&app, &paths[0], "If-Modified-Since", &published_at).await;
     assert_eq!(res.status(), 200, "an entry leaving the feed is a change");
+
+    // An entry trashed, then purged: the copy that still lists it is never answered 304.
+    let gone = create_activity(&app, published(THU_GOM, unit, json!({}))).await;
+    settle().await;
+    let listing = header(&app.get(&paths[0]).await, "last-modified").unwrap();
+    let path = format!("{ACTIVITIES}/{}", gone["id"]);
+    assert_eq!(app.delete(&path).await.status(), 204);
+    let res = app
+        .delete(&format!("/api/v1/trash/activities/{}", gone["id"]))
+        .await;
+    assert_eq!(res.status(), 204);
+    settle().await;
+    let res = get_with(&app, &paths[0], "If-Modified-Since", &listing).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "a purge must not take Last-Modified back"
+    );
 }

@@ -311,7 +311,7 @@ pub fn list(
 
 /// The time of the latest public change: an activity arriving in, changing in or leaving public
 /// view, a unit or a cluster changing — a feed's `Last-Modified`, which must move forward when
-/// an entry leaves a feed too, and only with what readers can see. Three index seeks.
+/// an entry leaves a feed too, and only with what readers can see. Four index seeks.
 pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
     // Names shown in a feed (its title, each entry's organizer) change with these rows too.
     let mut latest: Option<NaiveDateTime> = organizations::table
@@ -326,7 +326,13 @@ pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateT
     let public: Option<NaiveDateTime> = activities::table
         .select(diesel::dsl::max(activities::public_changed_at))
         .first(conn)?;
-    Ok(latest.max(public))
+    // Rows gone for good (purged, deleted) leave their latest change here: the date never
+    // goes back past one a reader saw.
+    let floor: Option<NaiveDateTime> = crate::db::schema::public_change_floor::table
+        .select(crate::db::schema::public_change_floor::at)
+        .first(conn)
+        .optional()?;
+    Ok(latest.max(public).max(floor))
 }
 
 /// An entry of a feed: the row (for the times), its body and its summary.
