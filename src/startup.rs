@@ -273,10 +273,11 @@ impl Application {
             }))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
             .default_service(web::to(middleware::fallback))
+            // The docs' 405 after the caller is known (a revoked token is a 401 there too).
+            .wrap(from_fn(middleware::read_only_docs))
             .wrap(from_fn(crate::auth::identify))
             .wrap(from_fn(crate::http::limits::rate_limit))
             .wrap(from_fn(middleware::head_as_get))
-            .wrap(from_fn(middleware::read_only_docs))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(middleware::problems))
             .wrap(Compress::default())

@@ -129,7 +129,8 @@ pub enum Caller {
     User(AuthUser),
     /// An `Authorization` header that does not authenticate: not a bearer token, a bad
     /// signature, expired, or its account deactivated, deleted or signed out since (401).
-    Refused,
+    /// `signed`: its signature held (the outer rate limiter let it pass as signed in).
+    Refused { signed: bool },
 }
 
 impl Caller {
@@ -138,7 +139,7 @@ impl Caller {
     async fn of(req: &HttpRequest) -> Result<Caller, AppError> {
         let Some(token) = bearer(req) else {
             return Ok(if req.headers().contains_key(header::AUTHORIZATION) {
-                Caller::Refused
+                Caller::Refused { signed: false }
             } else {
                 Caller::Anonymous
             });
@@ -148,7 +149,7 @@ impl Caller {
             .ok_or_else(|| AppError::internal("token keys are not configured"))?
             .clone();
         if keys.verify(&token).is_none() {
-            return Ok(Caller::Refused);
+            return Ok(Caller::Refused { signed: false });
         }
         let pool = req
             .app_data::<web::Data<DbPool>>()
@@ -156,7 +157,7 @@ impl Caller {
             .clone();
         match db::run(&pool, move |conn| authenticate(conn, &keys, &token)).await {
             Ok(user) => Ok(Caller::User(user)),
-            Err(AppError::Unauthorized) => Ok(Caller::Refused),
+            Err(AppError::Unauthorized) => Ok(Caller::Refused { signed: true }),
             Err(other) => Err(other),
         }
     }
@@ -165,15 +166,16 @@ impl Caller {
 /// Paths whose `Authorization` header is not an account's token: the probes (a load balancer
 /// sends none), `/metrics` (its own `--metrics-token`), and the login, where a client whose
 /// token expired or was revoked goes for a new one.
-fn own_authorization(path: &str) -> bool {
+pub fn own_authorization(path: &str) -> bool {
     path.starts_with("/health/") || path == "/metrics" || path == "/api/v1/auth/token"
 }
 
 /// Every request's caller, before any handler: a token either authenticates a live account
 /// or the request is refused with 401, on every route alike (see [`own_authorization`] for the
-/// three that read the header themselves). A refused token is charged to the anonymous read
-/// allowance of its address first (the outer limiter let it pass on its signature alone), so
-/// a revoked token is no way around the limit.
+/// three that read the header themselves). A refused token whose signature held is charged to
+/// the anonymous read allowance of its address first (the outer limiter let it pass on its
+/// signature alone, and charged every other refused header already), so a revoked token is no
+/// way around the limit and nothing is charged twice.
 pub async fn identify(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -190,9 +192,11 @@ pub async fn identify(
             // What this request changes is recorded as done by this user.
             crate::audit::context::authenticated(user);
         }
-        Caller::Refused => {
-            if let Some(limited) = crate::http::limits::charge_anonymous_read(req.request()) {
-                return Ok(req.error_response(limited));
+        Caller::Refused { signed } => {
+            if *signed {
+                if let Some(limited) = crate::http::limits::charge_anonymous_read(req.request()) {
+                    return Ok(req.error_response(limited));
+                }
             }
             return Ok(req.error_response(AppError::Unauthorized));
         }
@@ -219,7 +223,7 @@ async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
     match caller {
         Caller::Anonymous => Ok(None),
         Caller::User(user) => Ok(Some(user)),
-        Caller::Refused => Err(AppError::Unauthorized),
+        Caller::Refused { .. } => Err(AppError::Unauthorized),
     }
 }
 

@@ -80,10 +80,13 @@ pub async fn rate_limit(
             // Reads with a token whose signature holds pass here; `auth::identify` then checks
             // the account behind it and charges this allowance if it does not authenticate.
             // Any other header (or a token whose signature fails) counts as anonymous.
-            let signed = crate::auth::bearer(req.request()).is_some_and(|token| {
-                req.app_data::<web::Data<crate::auth::TokenKeys>>()
-                    .is_some_and(|keys| keys.verify(&token).is_some())
-            });
+            // (Not on the paths that read the header themselves: nothing checks the account
+            // there, so any header is anonymous.)
+            let signed = !crate::auth::own_authorization(req.path())
+                && crate::auth::bearer(req.request()).is_some_and(|token| {
+                    req.app_data::<web::Data<crate::auth::TokenKeys>>()
+                        .is_some_and(|keys| keys.verify(&token).is_some())
+                });
             (!signed).then_some(Kind::Read)
         } else {
             Some(Kind::Write)

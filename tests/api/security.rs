@@ -1108,3 +1108,34 @@ async fn a_token_that_names_no_live_account_is_refused_everywhere_and_counts_as_
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[actix_web::test]
+async fn a_refused_header_is_charged_once_to_the_anonymous_allowance() {
+    let app = crate::helpers::spawn_with(|a| a.rate_limit_reads = 10).await;
+    let unit = bloc(&app).await;
+    let tokens = dead_tokens(&app, unit).await;
+    let garbage = [
+        ("not a bearer token", "Basic eDp5".to_string()),
+        ("bad signature", "Bearer e30.e30.e30".to_string()),
+        ("deactivated", format!("Bearer {}", tokens[0].1)),
+    ];
+    // 3 refused reads of each kind, each charged once: 9 of the address's 10; one anonymous
+    // read is left (charged twice, the allowance would have run out after 5 of them).
+    for (what, value) in &garbage {
+        for _ in 0..3 {
+            let res = app
+                .request(Method::GET, "/api/v1/categories")
+                .header("Authorization", value)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401, "{what}");
+        }
+    }
+    assert_eq!(
+        app.get("/api/v1/categories").await.status(),
+        200,
+        "9 of 10 used"
+    );
+    assert_problem(app.get("/api/v1/categories").await, 429).await;
+}
