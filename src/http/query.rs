@@ -225,16 +225,16 @@ pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
 }
 
 /// `YYYY-MM-DD`, any calendar day of years 0000 to 9999: a filter bound, not a stored date, so
-/// `occurred_to=9999-12-31` or `occurred_from=0000-01-01` says "open-ended". Stored days keep
-/// to years 1900 to 2100 ([`crate::http::dates`]), so a bound outside that range is taken as
-/// the day just outside it (what it selects is the same, and every view can show and compare it).
+/// `occurred_to=9999-12-31` or `occurred_from=0000-01-01` says "open-ended". Kept as given (range
+/// checks and echoes see it); a query binds it through [`crate::http::dates::clamp_bound`].
 pub fn de_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
     let raw = String::deserialize(d)?;
-    let day = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+    let trimmed = raw.trim();
+    chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
         .ok()
-        .filter(|_| raw.trim().len() == 10)
-        .ok_or_else(|| de::Error::custom(format!("must be a date YYYY-MM-DD, got '{raw}'")))?;
-    Ok(Some(crate::http::dates::clamp_bound(day)))
+        .filter(|_| trimmed.len() == 10 && trimmed.bytes().take(4).all(|b| b.is_ascii_digit()))
+        .map(Some)
+        .ok_or_else(|| de::Error::custom(format!("must be a date YYYY-MM-DD, got '{raw}'")))
 }
 
 /// An RFC 3339 instant (`2023-09-20T08:00:00+07:00`) as a filter bound: any year 0000 to 9999

@@ -1185,6 +1185,14 @@ async fn a_month_precision_activity_is_in_date_ranges_that_cover_its_month() {
         .get_json("/api/v1/stats/activities?group_by=month&occurred_from=0000-01-01&occurred_to=9999-12-31")
         .await;
     assert_eq!(stats["total"], 4, "{stats}");
+    // Checked as given: a reversed range far out is a 400 too, a signed year is no date.
+    for query in [
+        range("9999-12-31", "9999-12-30"),
+        "occurred_from=-001-01-01".to_string(),
+    ] {
+        let res = app.get(&format!("{ACTIVITIES}?{query}")).await;
+        assert_problem(res, 400).await;
+    }
     let problem = assert_problem(
         app.get(&format!("{ACTIVITIES}?occurred_from=2023-13-01"))
             .await,

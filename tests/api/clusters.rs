@@ -683,6 +683,21 @@ async fn ranking_counts_public_activities_organized_and_partnered_in_the_roster_
     )
     .await;
 
+    // Open-ended bounds count the same, and are echoed as given.
+    let open = ranking(
+        &app,
+        id,
+        "year=2023&occurred_from=0000-01-01&occurred_to=9999-12-31",
+    )
+    .await;
+    assert_eq!(open["occurred_from"], "0000-01-01");
+    assert_eq!(open["occurred_to"], "9999-12-31");
+    assert_eq!(
+        counts(&open, w.ksbt),
+        (3, 0, 3),
+        "2024's counts too: {open}"
+    );
+
     let r = ranking(&app, id, "year=2023").await;
     assert_eq!(r["year"], 2023);
     assert_eq!(r["cluster"]["id"], id);

@@ -201,14 +201,13 @@ fn list_sql_planned(
     if let Some(featured) = filters.featured {
         q.filter("a.featured = ?", [Bind::Int(i64::from(featured))]);
     }
+    // Bounds far outside the stored years select as the day just outside them.
+    let day = |d: chrono::NaiveDate| crate::http::dates::clamp_bound(d).format("%F").to_string();
     if let Some(from) = filters.occurred_from {
-        q.filter(
-            "a.occurred_on >= ?",
-            [Bind::Text(from.format("%F").to_string())],
-        );
+        q.filter("a.occurred_on >= ?", [Bind::Text(day(from))]);
     }
     if let Some(to) = filters.occurred_to {
-        let to = Bind::Text(to.format("%F").to_string());
+        let to = Bind::Text(day(to));
         q.filter("a.occurred_on <= ? AND a.period_end <= ?", [to.clone(), to]);
     }
     if let Some(s) = search {

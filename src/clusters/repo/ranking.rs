@@ -45,10 +45,12 @@ pub fn ranking(conn: &mut SqliteConnection, key: &str, q: &RankingQuery) -> ApiR
             vec!["?"; categories.len()].join(", ")
         )
     };
+    // Bounds far outside the stored years select as the day just outside them.
+    let day = |d: NaiveDate| crate::http::dates::clamp_bound(d).format("%F").to_string();
     let period = [
-        Bind::Text(from.format("%F").to_string()),
-        Bind::Text(to.format("%F").to_string()),
-        Bind::Text(to.format("%F").to_string()),
+        Bind::Text(day(from)),
+        Bind::Text(day(to)),
+        Bind::Text(day(to)),
     ];
     let mut binds = vec![Bind::Int(i64::from(row.id)), Bind::Int(i64::from(year))];
     binds.extend(period.clone());
