@@ -1497,4 +1497,48 @@ async fn a_patch_that_changes_nothing_writes_no_new_version() {
         .filter(|e| e["action"] == "update")
         .count();
     assert_eq!(updates, 0, "{audit}");
+
+    // The same for a year's roster and results put twice: one audit entry each.
+    let unit = id_of(
+        &app.create_org(json!({"name": "Chi đoàn thử", "kind": "branch", "parent_id": bloc}))
+            .await,
+    );
+    let roster = json!({"members": [{"organization_id": unit, "role": "head"}]});
+    let results = json!({"results": [{"organization_id": unit, "self_score": 95.5,
+        "grade": "excellent", "note": "Hoàn thành tốt"}]});
+    for _ in 0..2 {
+        let res = app
+            .request(Method::PUT, &format!("{path}/members/2023"))
+            .bearer_auth(&app.admin_token)
+            .json(&roster)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = app
+            .request(Method::PUT, &format!("{path}/results/2023"))
+            .bearer_auth(&app.admin_token)
+            .json(&results)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let audit = app
+        .as_admin(Method::GET, "/api/v1/audit?resource=clusters")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    for what in ["members of 2023", "results of 2023"] {
+        let n = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["detail"] == what)
+            .count();
+        assert_eq!(n, 1, "{what}: {audit}");
+    }
 }

@@ -32,6 +32,46 @@ pub fn put_results(
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
+        // The same results again: nothing to write, no audit entry.
+        type Stored = (
+            i32,
+            Option<f64>,
+            Option<f64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let mut stored: Vec<Stored> = cluster_results::table
+            .filter(cluster_results::cluster_id.eq(row.id))
+            .filter(cluster_results::year.eq(year))
+            .select((
+                cluster_results::organization_id,
+                cluster_results::self_score,
+                cluster_results::agreed_score,
+                cluster_results::grade,
+                cluster_results::award,
+                cluster_results::note,
+            ))
+            .load(conn)?;
+        let mut wanted: Vec<Stored> = input
+            .results
+            .iter()
+            .map(|r| {
+                (
+                    r.organization_id as i32,
+                    r.self_score,
+                    r.agreed_score,
+                    r.grade.map(|g| g.as_str().to_string()),
+                    r.award.map(|a| a.as_str().to_string()),
+                    text::clean_opt(r.note.as_deref()),
+                )
+            })
+            .collect();
+        stored.sort_by_key(|s| s.0);
+        wanted.sort_by_key(|w| w.0);
+        if stored == wanted {
+            return results(conn, ResultScope::Cluster(row.id, year));
+        }
         diesel::delete(
             cluster_results::table
                 .filter(cluster_results::cluster_id.eq(row.id))

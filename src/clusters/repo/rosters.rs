@@ -86,6 +86,25 @@ pub fn put_roster(
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
+        // The same roster again: nothing to write, no audit entry.
+        let stored: Vec<(i32, String)> = cluster_members::table
+            .filter(cluster_members::cluster_id.eq(row.id))
+            .filter(cluster_members::year.eq(year))
+            .order(cluster_members::position.asc())
+            .select((cluster_members::organization_id, cluster_members::role))
+            .load(conn)?;
+        let wanted: Vec<(i32, String)> = input
+            .members
+            .iter()
+            .map(|m| (m.organization_id as i32, m.role.as_str().to_string()))
+            .collect();
+        if stored == wanted {
+            return Ok(Roster {
+                cluster: cluster_ref(&row),
+                year,
+                members: members(conn, row.id, year)?,
+            });
+        }
         for (i, m) in input.members.iter().enumerate() {
             let other: Option<String> = cluster_members::table
                 .inner_join(clusters::table)
