@@ -410,17 +410,6 @@ impl ServeArgs {
         media_dir_beside(&self.db.database, self.media_dir.as_deref())
     }
 
-    pub fn webhook_settings(&self) -> crate::webhooks::Settings {
-        crate::webhooks::Settings {
-            deliver: self.webhook_delivery,
-            allow_private: self.webhook_allow_private,
-            timeout: std::time::Duration::from_secs(self.webhook_timeout),
-            max_attempts: self.webhook_max_attempts,
-            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
-            disable_after: self.webhook_disable_after,
-        }
-    }
-
     pub fn cors_origins(&self) -> Vec<String> {
         self.cors_origins
             .iter()

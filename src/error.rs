@@ -1,7 +1,7 @@
 //! The one error type of the API and its RFC 9457 problem+json rendering.
 //!
 //! Handlers return [`ApiResult`]; every error response — ours and actix-web's own — goes out as
-//! `application/problem+json` (see [`crate::http::problem`] for the middleware that guarantees it).
+//! `application/problem+json` (the `http` middleware guarantees it for every error response).
 //! Internals are logged, never serialised.
 
 use actix_web::http::{header, Method, StatusCode};
@@ -348,7 +348,7 @@ impl From<diesel::result::Error> for AppError {
                 "the change would break a reference between resources (a referenced row is missing or still referenced)",
             ),
             // Another writer held SQLite's write lock longer than the busy timeout.
-            ref busy if crate::db::stats::is_busy(busy) => AppError::Unavailable(
+            ref busy if is_busy(busy) => AppError::Unavailable(
                 "the database is busy with other writes; try again".into(),
             ),
             other => AppError::Internal(anyhow::Error::new(other)),
@@ -398,6 +398,16 @@ fn unique_conflict(message: &str) -> AppError {
         detail: format!("{} {why}", field.trim_start_matches('/')),
         errors: vec![FieldError::new(field, why)],
     }
+}
+
+/// Is this SQLite's "database is locked" (another connection held the write lock past the busy
+/// timeout)?
+pub fn is_busy(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, info)
+            if info.message().starts_with("database is locked")
+    )
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

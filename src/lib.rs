@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod clusters;
+pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;

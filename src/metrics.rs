@@ -46,7 +46,7 @@ pub struct Metrics {
     pool: DbPool,
 }
 
-/// Counters the login throttle keeps (see [`crate::auth::throttle`]).
+/// Counters the login throttle (in `auth`) keeps.
 #[derive(Debug, Clone)]
 pub struct LoginCounters {
     /// Logins (and password changes) whose password was wrong, or whose account was unknown
@@ -296,7 +296,7 @@ pub async fn on_api(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !crate::auth::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+    if !crate::text::constant_time_eq(given.as_bytes(), token.as_bytes()) {
         return Err(AppError::Unauthorized);
     }
     Ok(exposition(&metrics))

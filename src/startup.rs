@@ -121,7 +121,7 @@ impl Application {
         // Scheduled publications and featured flags that end, done when they fall due.
         // What the clock publishes is sent to subscribers with file URLs on the public URL
         // (paths from the root without one).
-        let clock = audit::context::RequestMeta {
+        let clock = crate::context::RequestMeta {
             base_url: args
                 .public_url
                 .as_ref()
@@ -139,7 +139,7 @@ impl Application {
             let meta = clock.clone();
             let loaded = web::block(move || -> anyhow::Result<demo::Loaded> {
                 let mut conn = demo_pool.blocking_conn()?;
-                audit::context::with(Some(meta), || {
+                crate::context::with(Some(meta), || {
                     demo::load(
                         &mut conn,
                         admin_password.as_deref(),
@@ -158,12 +158,12 @@ impl Application {
                 "demo data loaded where missing (and brought up to date where unedited)"
             );
         }
-        actix_web::rt::spawn(audit::context::scope(
+        actix_web::rt::spawn(crate::context::scope(
             clock,
             activities::schedule::run(pool.clone()),
         ));
         actix_web::rt::spawn(audit::keep_for(pool.clone(), args.audit_retention_days));
-        let webhook_settings = args.webhook_settings();
+        let webhook_settings = crate::webhooks::Settings::of(&args);
         if webhook_settings.deliver {
             actix_web::rt::spawn(webhooks::deliver::run(
                 pool.clone(),
@@ -175,6 +175,7 @@ impl Application {
             store: media_store,
             max_bytes: args.media_max_bytes as usize,
             max_pixels: args.media_max_pixels,
+            removed_from_activities: activities::repo::media_removed,
         });
         let listener = TcpListener::bind(&args.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
@@ -275,7 +276,7 @@ impl Application {
             .default_service(web::to(middleware::fallback))
             // The docs' 405 after the caller is known (a revoked token is a 401 there too).
             .wrap(from_fn(middleware::read_only_docs))
-            .wrap(from_fn(crate::auth::identify))
+            .wrap(from_fn(crate::http::limits::identify))
             .wrap(from_fn(crate::http::limits::rate_limit))
             .wrap(from_fn(middleware::head_as_get))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))

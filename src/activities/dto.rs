@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 pub use super::fields::*;
 pub use super::params::*;
-pub use crate::audit::context::ActivityUrls;
+pub use crate::context::ActivityUrls;
 use crate::error::FieldError;
 use crate::http::body::{BodySchema, Patch};
 pub use crate::vocab::{

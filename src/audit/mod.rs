@@ -4,7 +4,6 @@
 //! that rolls back leaves no entry, one that commits always has one. `GET /api/v1/audit` for
 //! admins; entries older than the retention setting are removed (never younger than a day).
 
-pub mod context;
 pub mod dto;
 pub mod handlers;
 
@@ -52,7 +51,7 @@ impl<'a> Entry<'a> {
 /// Record `entry` as done now by the current request's caller (none: the clock or the
 /// command line).
 pub fn record(conn: &mut SqliteConnection, entry: Entry<'_>) -> QueryResult<()> {
-    let meta = context::current().unwrap_or_default();
+    let meta = crate::context::current().unwrap_or_default();
     let (actor_id, actor, role) = match &meta.actor {
         Some(a) => (Some(a.id), Some(a.username.clone()), Some(a.role)),
         None => (None, None, None),
@@ -67,7 +66,7 @@ pub fn record_login(
     username: &str,
     user: Option<(i32, &'static str)>,
 ) -> QueryResult<()> {
-    let meta = context::current().unwrap_or_default();
+    let meta = crate::context::current().unwrap_or_default();
     let entry = Entry {
         action,
         resource: "auth",
@@ -89,7 +88,7 @@ pub fn record_login(
 fn insert(
     conn: &mut SqliteConnection,
     entry: &Entry<'_>,
-    meta: &context::RequestMeta,
+    meta: &crate::context::RequestMeta,
     actor_id: Option<i32>,
     actor: Option<String>,
     role: Option<&str>,
@@ -117,7 +116,7 @@ fn insert(
 /// Remove the entries older than `days` days (at least one); returns how many.
 pub fn purge_older_than(conn: &mut SqliteConnection, days: u32) -> QueryResult<usize> {
     let cutoff: NaiveDateTime = db::now() - chrono::Duration::days(i64::from(days.max(1)));
-    db::stats::write(conn, |conn| {
+    db::write(conn, |conn| {
         diesel::delete(audit_log::table.filter(audit_log::at.lt(cutoff))).execute(conn)
     })
 }

@@ -8,10 +8,8 @@ pub mod token;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use diesel::prelude::*;
 
@@ -53,6 +51,15 @@ impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// Who acts, as the request context and the audit log name it.
+    pub fn actor(&self) -> crate::context::Actor {
+        crate::context::Actor {
+            id: self.id,
+            username: self.username.clone(),
+            role: self.role.as_str(),
+        }
+    }
 }
 
 #[derive(Queryable)]
@@ -72,12 +79,6 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_string())
-}
-
-/// Equal bytes, compared without an early exit (the key is checked after the signature, so
-/// this is belt and braces).
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Resolve a token to its user: signature, expiry, issuer and audience, then the user must
@@ -107,7 +108,7 @@ pub fn authenticate(
         Some(u)
             if u.active
                 && i64::from(u.token_version) == claims.ver
-                && constant_time_eq(u.token_key.as_bytes(), claims.key.as_bytes()) =>
+                && crate::text::constant_time_eq(u.token_key.as_bytes(), claims.key.as_bytes()) =>
         {
             Ok(AuthUser {
                 id: u.id,
@@ -136,7 +137,7 @@ pub enum Caller {
 impl Caller {
     /// Resolve the request's `Authorization` header: a token whose signature fails never costs
     /// a database connection.
-    async fn of(req: &HttpRequest) -> Result<Caller, AppError> {
+    pub async fn of(req: &HttpRequest) -> Result<Caller, AppError> {
         let Some(token) = bearer(req) else {
             return Ok(if req.headers().contains_key(header::AUTHORIZATION) {
                 Caller::Refused { signed: false }
@@ -170,52 +171,16 @@ pub fn own_authorization(path: &str) -> bool {
     path.starts_with("/health/") || path == "/metrics" || path == "/api/v1/auth/token"
 }
 
-/// Every request's caller, before any handler: a token either authenticates a live account
-/// or the request is refused with 401, on every route alike (see [`own_authorization`] for the
-/// three that read the header themselves). A refused token whose signature held is charged to
-/// the anonymous read allowance of its address first (the outer limiter let it pass on its
-/// signature alone, and charged every other refused header already), so a revoked token is no
-/// way around the limit and nothing is charged twice.
-pub async fn identify(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if own_authorization(req.path()) {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
-    let caller = match Caller::of(req.request()).await {
-        Ok(caller) => caller,
-        Err(e) => return Ok(req.error_response(e)),
-    };
-    match &caller {
-        Caller::User(user) => {
-            // What this request changes is recorded as done by this user.
-            crate::audit::context::authenticated(user);
-        }
-        Caller::Refused { signed } => {
-            if *signed {
-                if let Some(limited) = crate::http::limits::charge_anonymous_read(req.request()) {
-                    return Ok(req.error_response(limited));
-                }
-            }
-            return Ok(req.error_response(AppError::Unauthorized));
-        }
-        Caller::Anonymous => {}
-    }
-    req.extensions_mut().insert(caller);
-    Ok(next.call(req).await?.map_into_boxed_body())
-}
-
 async fn extract(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
-    // Resolved by `identify` (every request of the app); resolved here only where it did not
-    // run (a handler mounted without it).
+    // Resolved by `http::limits::identify` (every request of the app); resolved here only where
+    // it did not run (a handler mounted without it).
     let caller = req.extensions().get::<Caller>().cloned();
     let caller = match caller {
         Some(caller) => caller,
         None => {
             let caller = Caller::of(req).await?;
             if let Caller::User(user) = &caller {
-                crate::audit::context::authenticated(user);
+                crate::context::authenticated(user.actor());
             }
             caller
         }

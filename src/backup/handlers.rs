@@ -31,7 +31,7 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
     })?;
     // Beside the database, removed on every way out: the snapshot is written, opened and
     // unlinked in one go, then read from the open file.
-    let spool = super::spool::Spool::beside(&pool.path, "backup");
+    let spool = crate::http::spool::Spool::beside(&pool.path, "backup");
     let file = db::run(&pool, move |conn| {
         use diesel::prelude::*;
         // Held until the download ends (it moves into the stream), even if the client goes
@@ -61,5 +61,5 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
         })
         .insert_header((header::CACHE_CONTROL, "no-store"))
         // The whole file (a Range would stitch two snapshots together).
-        .body(super::spool::stream(file, size, permit)))
+        .body(crate::http::spool::stream(file, size, permit)))
 }

@@ -13,43 +13,11 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel::SqliteConnection;
 
+use crate::db::lock::{beside, hold_exclusive, hold_shared};
 use crate::media::store::valid_name;
 
 pub mod cli;
 pub mod handlers;
-pub mod spool;
-
-/// The lock file beside a database: a serving process holds it shared, a restore exclusively.
-pub fn lock_path(database: &Path) -> PathBuf {
-    beside(database, ".lock")
-}
-
-/// The lock file, opened (created when missing, its folder too).
-fn open_lock(database: &Path) -> anyhow::Result<std::fs::File> {
-    if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    Ok(std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(database))?)
-}
-
-/// Held by a serving process for its lifetime: a restore refuses to run while it is.
-pub fn hold_shared(database: &Path) -> anyhow::Result<std::fs::File> {
-    let file = open_lock(database)?;
-    match file.try_lock_shared() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "{} is being restored (its lock is held): wait for the restore to finish",
-            database.display()
-        ),
-        Err(std::fs::TryLockError::Error(e)) => {
-            anyhow::bail!("cannot lock {}: {e}", lock_path(database).display())
-        }
-    }
-}
 
 /// The folder a backup's media files go to.
 pub fn media_beside(file: &Path) -> PathBuf {
@@ -246,13 +214,6 @@ pub fn check(file: &Path) -> anyhow::Result<usize> {
     Ok(known.len().saturating_sub(applied.len()))
 }
 
-/// `{database}{suffix}`.
-fn beside(database: &Path, suffix: &str) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
 /// Copy `from` into a new file `to` (mode rw-r--r--, whatever `from`'s), flushed to disk.
 fn copy_into_new(from: &Path, to: &Path) -> anyhow::Result<()> {
     let mut source = std::fs::File::open(from)?;
@@ -278,18 +239,7 @@ pub fn restore(file: &Path, database: &Path, media_dir: &Path) -> anyhow::Result
             file.display()
         );
     }
-    let lock = open_lock(database)?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "a doan-api process is using {} (it holds {}): stop it first",
-            database.display(),
-            lock_path(database).display()
-        ),
-        Err(std::fs::TryLockError::Error(e)) => {
-            anyhow::bail!("cannot lock {}: {e}", lock_path(database).display())
-        }
-    }
+    let lock = hold_exclusive(database)?;
     // The new database first, whole and checked, beside the old one.
     let incoming = beside(database, ".restoring");
     let _ = std::fs::remove_file(&incoming);

@@ -2,6 +2,7 @@
 //! handlers run Diesel code off the async workers ([`run`]).
 
 pub mod list;
+pub mod lock;
 pub mod memo;
 pub mod patch;
 pub mod precondition;
@@ -10,6 +11,9 @@ pub mod search;
 pub mod slugs;
 pub mod stats;
 pub mod tree;
+mod tx;
+
+pub use tx::{after_commit, write};
 
 use std::path::Path;
 use std::time::Duration;
@@ -163,7 +167,7 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     let url = path
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the database path is not valid UTF-8"))?;
-    let lock = crate::backup::hold_shared(path)?;
+    let lock = lock::hold_shared(path)?;
     // One connection first: switch to WAL (persistent in the file) and migrate, before the pool
     // opens others — a journal-mode change competing with a migration would fail with BUSY.
     {
@@ -244,17 +248,14 @@ where
     // logged there says which request it served.
     let span = tracing::Span::current();
     // So does its context (who asks, from where): what it changes is audited as theirs.
-    let meta = crate::audit::context::capture();
+    let meta = crate::context::capture();
     web::block(move || {
         let _permit = permit;
         span.in_scope(|| {
-            crate::audit::context::with(meta, || {
+            crate::context::with(meta, || {
                 stats::with(stats, || {
                     let mut conn = pool.get()?;
-                    let result = f(&mut conn);
-                    // Its transaction is over: an event it enqueued can be sent now.
-                    crate::webhooks::wake_if_enqueued();
-                    result
+                    f(&mut conn)
                 })
             })
         })

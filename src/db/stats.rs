@@ -3,14 +3,12 @@
 //!
 //! One [`DbStats`] per pool (so two servers in one process, as in the tests, count apart). The
 //! work a request runs on a blocking thread ([`super::run`]) finds its pool's through a
-//! thread-local, as it finds the request's audit context: [`write`] needs only the connection.
+//! thread-local, as it finds the request's context: [`super::write`] needs only the connection.
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::SqliteConnection;
 use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 /// How long a write waits for SQLite's write lock before it gives up (503): as long as the
@@ -137,79 +135,6 @@ pub(super) fn with<T>(stats: Arc<DbStats>, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn current() -> Option<Arc<DbStats>> {
+pub(super) fn current() -> Option<Arc<DbStats>> {
     CURRENT.with(|cell| cell.borrow().clone())
-}
-
-/// SQLite's "database is locked" (SQLITE_BUSY), as Diesel reports it.
-pub fn is_busy(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, info)
-            if info.message().starts_with("database is locked")
-    )
-}
-
-/// Pause before the n-th retry (from 1): SQLite's own busy handler's steps (1, 2, 5, 10… ms),
-/// at most 25 ms.
-fn backoff(retry: u32) -> Duration {
-    const STEPS: [u64; 6] = [1, 2, 5, 10, 15, 20];
-    Duration::from_millis(STEPS.get(retry as usize - 1).copied().unwrap_or(25))
-}
-
-/// A write transaction (`BEGIN IMMEDIATE`: the write lock taken up front, so two writers never
-/// deadlock on an upgrade), committed when `f` succeeds and rolled back when it fails — as
-/// Diesel's `immediate_transaction`, with the wait for the lock done here instead of in
-/// SQLite's busy handler, so each retry is counted (`sqlite_busy_retries_total`) and the wait
-/// timed. After [`BUSY_TIMEOUT`] the busy error is returned (a 503 for a request).
-pub fn write<T, E, F>(conn: &mut SqliteConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    let stats = current();
-    let asked = Instant::now();
-    // The lock is asked for without SQLite's sleeping; every other statement keeps it.
-    conn.batch_execute("PRAGMA busy_timeout = 0")?;
-    let mut retries = 0;
-    let began = loop {
-        match AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE") {
-            Err(e) if is_busy(&e) && asked.elapsed() < BUSY_TIMEOUT => {
-                retries += 1;
-                if let Some(stats) = &stats {
-                    stats.busy_retries.inc();
-                }
-                std::thread::sleep(backoff(retries));
-            }
-            other => break other,
-        }
-    };
-    let restored = conn.batch_execute(&format!(
-        "PRAGMA busy_timeout = {};",
-        BUSY_TIMEOUT.as_millis()
-    ));
-    if let Err(e) = began {
-        if let Some(stats) = &stats {
-            if is_busy(&e) {
-                stats.busy_timeouts.inc();
-            }
-        }
-        return Err(e.into());
-    }
-    if let Some(stats) = &stats {
-        stats
-            .write_lock_wait_seconds
-            .observe(asked.elapsed().as_secs_f64());
-    }
-    let outcome = restored.map_err(E::from).and_then(|()| f(&mut *conn));
-    match outcome {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(&mut *conn)?;
-            Ok(value)
-        }
-        Err(e) => {
-            AnsiTransactionManager::rollback_transaction(&mut *conn)?;
-            Err(e)
-        }
-    }
 }

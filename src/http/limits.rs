@@ -11,7 +11,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpMessage, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -137,6 +137,42 @@ pub fn charge_anonymous_read(req: &HttpRequest) -> Option<AppError> {
     }
     req.app_data::<web::Data<RateLimits>>()?
         .charge(req, Kind::Read)
+}
+
+/// Every request's caller, before any handler: a token either authenticates a live account
+/// or the request is refused with 401, on every route alike (but the three that read the
+/// header themselves: [`crate::auth::own_authorization`]). A refused token whose signature held
+/// is charged to the anonymous read allowance of its address first (the outer limiter let it pass on its
+/// signature alone, and charged every other refused header already), so a revoked token is no
+/// way around the limit and nothing is charged twice.
+pub async fn identify(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if crate::auth::own_authorization(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let caller = match crate::auth::Caller::of(req.request()).await {
+        Ok(caller) => caller,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    match &caller {
+        crate::auth::Caller::User(user) => {
+            // What this request changes is recorded as done by this user.
+            crate::context::authenticated(user.actor());
+        }
+        crate::auth::Caller::Refused { signed } => {
+            if *signed {
+                if let Some(limited) = charge_anonymous_read(req.request()) {
+                    return Ok(req.error_response(limited));
+                }
+            }
+            return Ok(req.error_response(AppError::Unauthorized));
+        }
+        crate::auth::Caller::Anonymous => {}
+    }
+    req.extensions_mut().insert(caller);
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Whole seconds to wait, at least 1 (`Retry-After` has no fractions).

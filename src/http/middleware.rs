@@ -76,7 +76,7 @@ pub async fn request_context(
     // here would break routing, which needs the request uniquely owned.)
     // A panic anywhere below becomes a 500 problem carrying the request id (the connection is
     // not dropped with an empty reply); the log has the panic message.
-    let meta = std::sync::Arc::new(std::sync::Mutex::new(crate::audit::context::RequestMeta {
+    let meta = std::sync::Arc::new(std::sync::Mutex::new(crate::context::RequestMeta {
         request_id: Some(id.clone()),
         client_addr: crate::http::links::client_ip(req.request()).map(|a| a.to_string()),
         actor: None,
@@ -85,7 +85,7 @@ pub async fn request_context(
             .app_data::<web::Data<crate::http::links::ActivityPageTemplate>>()
             .map(|t| t.0.clone()),
     }));
-    let handled = std::panic::AssertUnwindSafe(crate::audit::context::scope_shared(
+    let handled = std::panic::AssertUnwindSafe(crate::context::scope_shared(
         meta.clone(),
         next.call(req).instrument(span.clone()),
     ))

@@ -10,6 +10,7 @@ pub mod list;
 pub mod middleware;
 pub mod path;
 pub mod query;
+pub mod spool;
 
 /// Stamp out a list query struct: the shared paging fields plus the resource's own filters,
 /// with `deny_unknown_fields` so an unknown parameter is a 400 (STACK.md trap 10: no flatten).

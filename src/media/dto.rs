@@ -241,3 +241,52 @@ pub struct MediaFilePath {
     /// `{sha256}.{jpg|png|webp|pdf}`, as in a medium's `src`, `srcset` and `webp_srcset`.
     pub name: String,
 }
+
+/// An upload of the media library: its description and its files' names. The files themselves
+/// are not in the export: copy the media folder along (the names are the contents' SHA-256,
+/// so copies never clash). Activities name an uploaded photo by its file's URL.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaRecord {
+    /// This line's stable name (`media/{id}` in an export): an import finds the medium it made from
+    /// it again, and photos and documents of activity lines name the medium by it.
+    #[schema(example = "media/12")]
+    pub external_id: String,
+    /// `image` (a photo) or `document` (a PDF).
+    pub kind: MediaKind,
+    /// The unit it belongs to (slug).
+    pub organization: String,
+    /// Media type of the original: `image/jpeg`, `image/png` or `application/pdf`.
+    pub content_type: String,
+    /// `{sha256}.{ext}`: the original; an import finds a medium by it.
+    pub file: String,
+    /// The uploaded file's name, if one was sent.
+    #[serde(default)]
+    pub file_name: Option<String>,
+    /// Size of the original in bytes.
+    pub bytes: i64,
+    /// Photos: the original's width in pixels.
+    #[serde(default)]
+    pub width: Option<u32>,
+    /// Photos: the original's height in pixels.
+    #[serde(default)]
+    pub height: Option<u32>,
+    /// Photos: the placeholder shown while loading (https://blurha.sh).
+    #[serde(default)]
+    pub blurhash: Option<String>,
+    /// Every file: the original, the renditions, the thumbnail.
+    pub files: Vec<super::repo::FileEntry>,
+    /// Text in place of the photo (at most 500 characters).
+    #[serde(default)]
+    pub alt: Option<String>,
+    /// Text to show with it (at most 2000 characters).
+    #[serde(default)]
+    pub caption: Option<String>,
+    /// Who took the photo or holds its rights (at most 200 characters).
+    #[serde(default)]
+    pub credit: Option<String>,
+    /// When it was uploaded (UTC, RFC 3339); kept on import.
+    pub created_at: DateTime<Utc>,
+    /// Its last change (UTC, RFC 3339); kept on import.
+    pub updated_at: DateTime<Utc>,
+}

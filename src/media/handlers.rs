@@ -349,8 +349,9 @@ pub async fn delete_media(
     let id = path.into_inner().id;
     let force = query.into_inner().force == Some(true);
     let if_match = etag::if_match(&req);
+    let removed_from = settings.removed_from_activities;
     let freed = db::run(&pool, move |conn| {
-        repo::delete(conn, &user, id, if_match, force)
+        repo::delete(conn, &user, id, if_match, force, removed_from)
     })
     .await?;
     // The files go once the deletion has committed (and if no upload lists them again).

@@ -16,13 +16,27 @@ use std::sync::Arc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// How uploads are taken and where files go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub store: Arc<dyn store::MediaStore>,
     /// Largest upload, in bytes.
     pub max_bytes: usize,
     /// Largest photo, in pixels (width × height).
     pub max_pixels: u64,
+    /// What a forced deletion asks of the activities that used the medium (their rows already
+    /// changed, in the same transaction): passed in by the server, as `media` sits below
+    /// `activities` and never names it.
+    pub removed_from_activities: repo::RemovedFrom,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("store", &self.store)
+            .field("max_bytes", &self.max_bytes)
+            .field("max_pixels", &self.max_pixels)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Photos processed at once: each takes a core for a moment; the others wait their turn,

@@ -82,14 +82,14 @@ impl KeysetRow for MediaRow {
 /// Absolute URL of a stored file, on the base URL of the request being served (a path from
 /// the root outside a request: the clock, the command line).
 pub fn file_url(name: &str) -> String {
-    let base = crate::audit::context::base_url().unwrap_or_default();
+    let base = crate::context::base_url().unwrap_or_default();
     format!("{base}/media/{name}")
 }
 
 /// A file URL on the current base as a path from the root (`/media/{name}`), for what is kept
 /// (revisions); any other URL as it is.
 pub fn relative_file_url(url: &str) -> String {
-    let base = crate::audit::context::base_url().unwrap_or_default();
+    let base = crate::context::base_url().unwrap_or_default();
     match url
         .strip_prefix(&base)
         .and_then(|p| p.strip_prefix("/media/"))
@@ -347,7 +347,7 @@ pub fn insert(
     } else {
         MediaKind::Image
     };
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         for (_, f) in &p.files {
             store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
         }
@@ -472,7 +472,7 @@ pub fn update(
     patch: UpdateMedia,
     if_match: Option<String>,
 ) -> ApiResult<MediaRow> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
@@ -548,19 +548,23 @@ pub fn uses(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<Use>> {
 /// The files no other medium shares are removed before the deletion commits (under the write
 /// lock, so an upload of the same bytes either sees them gone and writes them again, or comes
 /// after and finds its row's files — see [`insert`]).
+/// New versions of the activities a medium was taken from (ids), by `user`, with a note.
+pub type RemovedFrom = fn(&mut SqliteConnection, &[i32], &AuthUser, &str) -> ApiResult<()>;
+
 pub fn delete(
     conn: &mut SqliteConnection,
     user: &AuthUser,
     id: i64,
     if_match: Option<String>,
     force: bool,
+    removed_from: RemovedFrom,
 ) -> ApiResult<Vec<String>> {
     if force && !user.is_admin() {
         return Err(AppError::Forbidden(
             "only an admin may delete a medium that activities use (force=true)".into(),
         ));
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
@@ -613,7 +617,7 @@ pub fn delete(
                 .bind::<diesel::sql_types::Integer, _>(row.id)
                 .execute(conn)?;
             let ids: Vec<i32> = users.iter().map(|u| u.id).collect();
-            crate::activities::repo::media_removed(
+            removed_from(
                 conn,
                 &ids,
                 user,
@@ -675,7 +679,7 @@ pub fn remove_unlisted(
     if names.is_empty() {
         return Ok(());
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let listed = listed_files(conn, &[])?;
         for name in names.iter().filter(|n| !listed.contains(*n)) {
             store.delete(name).map_err(AppError::internal)?;
@@ -705,7 +709,7 @@ pub fn collect_garbage(
     let cutoff = std::time::SystemTime::UNIX_EPOCH
         + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
     let on_disk = store.list().map_err(AppError::internal)?;
-    let (collected, freed) = crate::db::stats::write(conn, |conn| -> ApiResult<_> {
+    let (collected, freed) = crate::db::write(conn, |conn| -> ApiResult<_> {
         let rows: Vec<MediaRow> = diesel::sql_query(format!(
             "SELECT m.* FROM media m WHERE m.created_at < ? AND {UNATTACHED} ORDER BY m.id"
         ))
@@ -788,7 +792,7 @@ pub fn import_row(
     conn: &mut SqliteConnection,
     existing: Option<i32>,
     organization_id: i32,
-    r: &crate::transfer::records::MediaRecord,
+    r: &super::dto::MediaRecord,
 ) -> ApiResult<(i32, Imported)> {
     let own = r
         .external_id

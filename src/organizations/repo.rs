@@ -423,7 +423,7 @@ pub fn create(
             return Err(AppError::Validation(errors));
         }
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         check_references(conn, None, &fields)?;
         let slug = crate::db::slugs::choose(conn, "organizations", slug, &fields.name)?;
         let now = db::now();
@@ -464,7 +464,7 @@ pub fn update(
     expected: Precondition<OrganizationDetail>,
     renamed: RenameHook,
 ) -> ApiResult<OrganizationDetail> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let current = detail(conn, id)?;
         expected.check(&current)?;
@@ -514,7 +514,7 @@ pub fn delete(
     key: &str,
     expected: Precondition<OrganizationDetail>,
 ) -> ApiResult<()> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let current = detail(conn, id)?;
         expected.check(&current)?;

@@ -361,7 +361,7 @@ fn load(
         let mut pending_fts = Vec::with_capacity(TX_ROWS.min(n));
         while done < n {
             let tx_end = (done + TX_ROWS).min(n);
-            crate::db::stats::write(conn, |conn| -> anyhow::Result<()> {
+            crate::db::write(conn, |conn| -> anyhow::Result<()> {
                 while done < tx_end {
                     let chunk = rx
                         .recv()

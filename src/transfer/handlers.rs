@@ -54,18 +54,18 @@ pub async fn export_archive(
     let revisions = query.into_inner().revisions == Some(true);
     // Written whole from one read transaction to a file beside the database, the connection
     // then released: a client that reads slowly (or stops) holds the file, never the pool.
-    let spool = crate::backup::spool::Spool::beside(&pool.path, "export");
+    let spool = crate::http::spool::Spool::beside(&pool.path, "export");
     let (file, size) = db::run(&pool, move |conn| {
         use std::io::{Seek, Write};
         let mut file = spool.create()?;
         let mut out = std::io::BufWriter::new(&mut file);
         // The same archive whoever asks, from wherever: file URLs as paths from the root (as
         // `doan-api export` writes them), never on this request's host.
-        let meta = crate::audit::context::current().map(|m| crate::audit::context::RequestMeta {
+        let meta = crate::context::current().map(|m| crate::context::RequestMeta {
             base_url: None,
             ..m
         });
-        crate::audit::context::with(meta, || {
+        crate::context::with(meta, || {
             super::export(conn, revisions, &mut out, &mut |_| {})
         })?;
         out.flush().map_err(AppError::internal)?;
@@ -82,7 +82,7 @@ pub async fn export_archive(
             "attachment; filename=\"doan-export.ndjson\"",
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(crate::backup::spool::stream(file, size, ())))
+        .body(crate::http::spool::stream(file, size, ())))
 }
 
 /// Import an archive

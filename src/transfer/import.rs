@@ -793,7 +793,7 @@ pub fn import(
         lines: records.len(),
         ..Imported::default()
     };
-    crate::db::stats::write(conn, |conn| -> Result<(), ImportError> {
+    crate::db::write(conn, |conn| -> Result<(), ImportError> {
         // Units first (their neighbours once all exist), then clusters, then activities.
         let mut units: HashMap<String, i32> = HashMap::new();
         let mut links = Vec::new();

@@ -169,7 +169,7 @@ pub fn create(
     if !input.role.needs_unit() && input.organization_id.is_some() {
         return Err(AppError::invalid("/organization_id", ADMIN_HAS_NO_UNIT));
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let org = check_organization(conn, input.organization_id)?;
         let taken: bool = diesel::select(diesel::dsl::exists(
             users::table.filter(users::username.eq(&username)),
@@ -224,7 +224,7 @@ pub fn update(
     new_hash: Option<String>,
     if_match: Option<String>,
 ) -> ApiResult<User> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &row.to_dto().etag()?)?;
@@ -294,7 +294,7 @@ pub fn update(
 
 /// Delete a user (its tokens die with it); never the last active admin.
 pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) -> ApiResult<()> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &row.to_dto().etag()?)?;
@@ -344,7 +344,7 @@ pub fn logged_in(
     keys: &TokenKeys,
     row: &UserRow,
 ) -> ApiResult<String> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         diesel::update(users::table.find(row.id))
             .set(users::last_login_at.eq(db::now()))
             .execute(conn)?;
@@ -363,7 +363,7 @@ pub fn change_password(
     checked: &UserRow,
     new_hash: String,
 ) -> ApiResult<String> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = load(conn, checked.id)?;
         if row.version != checked.version || row.token_version != checked.token_version {
             return Err(AppError::conflict(

@@ -12,8 +12,6 @@ pub mod dto;
 pub mod handlers;
 pub mod repo;
 
-use std::cell::Cell;
-
 use diesel::prelude::*;
 use diesel::SqliteConnection;
 use serde::Serialize;
@@ -40,18 +38,26 @@ pub struct Settings {
     pub disable_after: u32,
 }
 
-thread_local! {
-    static ENQUEUED: Cell<bool> = const { Cell::new(false) };
+impl Settings {
+    /// As the server was started.
+    pub fn of(args: &crate::cli::ServeArgs) -> Self {
+        Self {
+            deliver: args.webhook_delivery,
+            allow_private: args.webhook_allow_private,
+            timeout: std::time::Duration::from_secs(args.webhook_timeout),
+            max_attempts: args.webhook_max_attempts,
+            retry_base: std::time::Duration::from_millis(args.webhook_retry_base_ms),
+            disable_after: args.webhook_disable_after,
+        }
+    }
 }
 
 static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
-/// Wake the delivery worker if this thread enqueued an event (called after database work
-/// returns: its transaction has committed, or rolled back and the worker finds nothing).
-pub fn wake_if_enqueued() {
-    if ENQUEUED.with(|e| e.replace(false)) {
-        WAKE.notify_one();
-    }
+/// Wake the delivery worker once the transaction that enqueued something commits (a change
+/// that rolls back wakes nothing).
+fn wake_after_commit() {
+    db::after_commit(|| WAKE.notify_one());
 }
 
 /// Count and log an error of the outbox (see [`crate::metrics::webhook_errors`]).
@@ -137,7 +143,7 @@ pub fn enqueue(
             ))
             .execute(conn)?;
     }
-    ENQUEUED.with(|e| e.set(true));
+    wake_after_commit();
     Ok(())
 }
 

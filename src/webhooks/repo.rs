@@ -168,7 +168,7 @@ pub fn create(
         check_url(&input.url, settings.allow_private).map_err(|e| AppError::Validation(vec![e]))?;
     let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>()));
     let now = db::now();
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let id: i32 = diesel::insert_into(webhooks::table)
             .values((
                 webhooks::url.eq(&url),
@@ -199,7 +199,7 @@ pub fn update(
     if_match: Option<String>,
     settings: &Settings,
 ) -> ApiResult<Webhook> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
         let url = match &patch.url {
@@ -255,7 +255,7 @@ pub fn update(
 }
 
 pub fn delete(conn: &mut SqliteConnection, id: i64, if_match: Option<String>) -> ApiResult<()> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;
         diesel::delete(webhooks::table.find(row.id)).execute(conn)?;
@@ -379,7 +379,7 @@ pub fn redeliver(
     webhook_id: i64,
     delivery: i64,
 ) -> ApiResult<Delivery> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, webhook_id)?;
         let not_found =
             || AppError::not_found(format!("webhook {webhook_id} has no delivery {delivery}"));
@@ -403,7 +403,7 @@ pub fn redeliver(
             crate::audit::Entry::new("redeliver", "webhooks", row.id)
                 .detail(format!("delivery {delivery}")),
         )?;
-        super::ENQUEUED.with(|e| e.set(true));
+        super::wake_after_commit();
         let mut q = deliveries_sql(row.id, None);
         q.filter("d.id = ?", [Bind::Int(i64::from(delivery))]);
         let stmt = q.page(
@@ -492,7 +492,7 @@ pub fn claim_due(
     if per_webhook == 0 {
         return Ok(Vec::new());
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         // At most `per_webhook` rows of each subscription: a few per subscription (they are an
         // admin's, not the public's), so every one with something due is seen.
         let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
@@ -589,7 +589,7 @@ pub fn record(
     settings: &Settings,
 ) -> ApiResult<()> {
     let now = db::now();
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let attempts = attempt.attempts + 1;
         let ok = outcome.succeeded();
         let (status, next) = if ok {

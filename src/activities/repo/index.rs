@@ -88,7 +88,7 @@ pub fn reindex_if_stale(conn: &mut SqliteConnection) -> ApiResult<Option<usize>>
     if current(conn)? {
         return Ok(None);
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         // Another process may have rebuilt it while this one waited for the write lock.
         if current(conn)? {
             return Ok(None);

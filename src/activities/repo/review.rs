@@ -20,7 +20,7 @@ pub fn review(
             "is required to return an activity: say what to change",
         ));
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_row(conn, key)?;
         if row.deleted_at.is_some() || !viewer.may_see(&row) {

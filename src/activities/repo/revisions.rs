@@ -107,7 +107,7 @@ pub fn restore_revision(
     n: i64,
     if_match: Option<String>,
 ) -> ApiResult<Activity> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         // A version that does not exist is a 404 whatever the If-Match says.

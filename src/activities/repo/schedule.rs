@@ -19,7 +19,7 @@ pub struct Due {
 /// Make public every scheduled activity whose time has come by `now`, and end every featured
 /// flag whose end has passed.
 pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let published: Vec<i32> = activities::table
             .filter(activities::state.eq(Status::Scheduled.as_str()))
             .filter(activities::published_at.le(now))

@@ -551,7 +551,7 @@ pub fn create(
             return Err(AppError::invalid("/slug", text::SLUG_RULE));
         }
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         forbid_unless_may_write_for(&viewer, f.organizer_id)?;
         store(conn, None, slug, &f, user, None)
@@ -565,7 +565,7 @@ pub fn update(
     patch: UpdateActivity,
     if_match: Option<String>,
 ) -> ApiResult<Activity> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         let current = detail(conn, &row)?;
@@ -603,7 +603,7 @@ pub fn replace(
     key: &str,
     fields: ActivityFields,
 ) -> ApiResult<Activity> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         let current = detail(conn, &row)?;
@@ -671,7 +671,7 @@ pub fn trash(
     key: &str,
     if_match: Option<String>,
 ) -> ApiResult<()> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         let current = detail(conn, &row)?;
@@ -697,7 +697,7 @@ pub fn trash(
 
 /// Bring one back from the trash.
 pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiResult<Activity> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, true)?;
         diesel::update(activities::table.find(row.id))
@@ -728,7 +728,7 @@ pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiRe
 
 /// Remove from the trash for good (admins only; checked by the handler's extractor).
 pub fn purge(conn: &mut SqliteConnection, key: &str) -> ApiResult<()> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find_row(conn, key)?;
         if row.deleted_at.is_none() {
             return Err(AppError::not_found(format!(

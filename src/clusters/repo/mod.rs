@@ -216,7 +216,7 @@ pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<C
             errors.push(FieldError::new("/slug", text::SLUG_RULE));
         }
     }
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         // A database error is a 500 (propagated), not a "no such organization".
         let bloc = match i32::try_from(input.bloc_id) {
             Ok(id) => tree::lookup_organization(conn, &id.to_string())?.map(|_| id),
@@ -266,7 +266,7 @@ pub fn update(
     patch: UpdateCluster,
     expected: Precondition<Cluster>,
 ) -> ApiResult<ClusterRow> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, key)?;
         expected.check(&to_dto(conn, &row)?)?;
         let name = match &patch.name {
@@ -326,7 +326,7 @@ pub fn delete(
     key: &str,
     expected: Precondition<Cluster>,
 ) -> ApiResult<()> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, key)?;
         expected.check(&to_dto(conn, &row)?)?;
         let activities: i64 = crate::db::schema::activities::table

@@ -9,7 +9,7 @@ pub fn put_results(
     year: i32,
     input: &PutResults,
 ) -> ApiResult<Vec<ResultEntry>> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, key)?;
         let roster: Vec<i64> = members(conn, row.id, year)?
             .iter()

@@ -67,7 +67,7 @@ pub fn put_roster(
     year: i32,
     input: &PutRoster,
 ) -> ApiResult<Roster> {
-    crate::db::stats::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let row = find(conn, key)?;
         let below: Vec<i32> = tree::descendants(conn, row.bloc_id)?;
         let entries: Vec<RosterEntry<i64>> = input

@@ -1,12 +1,11 @@
-//! Who is asking, from where, under which request id: set once per request by the outermost
-//! middleware (and the caller once authenticated), carried onto the blocking thread that runs
-//! its database work (as the tracing span is), read by [`super::record`]. Work outside a
-//! request (the clock, the command line) has none: its entries name no actor.
+//! Who is asking, from where, under which request id: plain data on the ground floor, set once
+//! per request by the outermost middleware (and by `auth` once the caller is authenticated),
+//! carried onto the blocking thread that runs its database work (as the tracing span is), read
+//! by the audit log and by what builds URLs. Work outside a request (the clock, the command
+//! line) has none: its entries name no actor.
 
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
-
-use crate::auth::AuthUser;
 
 /// The request a change is made for.
 #[derive(Debug, Clone, Default)]
@@ -53,14 +52,10 @@ pub async fn scope_shared<F: std::future::Future>(
 }
 
 /// The caller is known (the bearer token checked): its changes name it.
-pub fn authenticated(user: &AuthUser) {
+pub fn authenticated(actor: Actor) {
     let _ = REQUEST.try_with(|meta| {
         if let Ok(mut meta) = meta.lock() {
-            meta.actor = Some(Actor {
-                id: user.id,
-                username: user.username.clone(),
-                role: user.role.as_str(),
-            });
+            meta.actor = Some(actor);
         }
     });
 }

@@ -1,0 +1,177 @@
+//! The write transaction ([`write`]): SQLite's write lock taken up front, waited for here (each
+//! retry counted by the pool's figures, an observer), and the work queued with
+//! [`after_commit`] run once it commits — never when it rolls back.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::{Connection, SqliteConnection};
+
+use super::stats::{current, BUSY_TIMEOUT};
+use crate::error::is_busy;
+
+/// Work queued to run once a transaction commits.
+type Queued = Vec<Box<dyn FnOnce()>>;
+
+thread_local! {
+    /// Work queued by the write transaction open on this thread, if any.
+    static AFTER_COMMIT: RefCell<Option<Queued>> = const { RefCell::new(None) };
+}
+
+/// Run `work` once the write transaction open on this thread commits (dropped if it rolls
+/// back); at once when none is open. What a lower layer offers a higher one that must act on
+/// a change only if it happened (the webhook worker's wake-up).
+pub fn after_commit(work: impl FnOnce() + 'static) {
+    let queued = AFTER_COMMIT.with(|cell| match cell.borrow_mut().as_mut() {
+        Some(queue) => {
+            queue.push(Box::new(work));
+            None
+        }
+        None => Some(work),
+    });
+    if let Some(work) = queued {
+        work();
+    }
+}
+
+/// Pause before the n-th retry (from 1): SQLite's own busy handler's steps (1, 2, 5, 10… ms),
+/// at most 25 ms.
+fn backoff(retry: u32) -> Duration {
+    const STEPS: [u64; 6] = [1, 2, 5, 10, 15, 20];
+    Duration::from_millis(STEPS.get(retry as usize - 1).copied().unwrap_or(25))
+}
+
+/// A write transaction (`BEGIN IMMEDIATE`: the write lock taken up front, so two writers never
+/// deadlock on an upgrade), committed when `f` succeeds and rolled back when it fails — as
+/// Diesel's `immediate_transaction`, with the wait for the lock done here instead of in
+/// SQLite's busy handler, so each retry is counted (`sqlite_busy_retries_total`) and the wait
+/// timed. After [`BUSY_TIMEOUT`] the busy error is returned (a 503 for a request).
+///
+/// Inside another write (a repository function calling another), `f` runs in a savepoint of
+/// the open transaction: its work commits or rolls back with it.
+pub fn write<T, E, F>(conn: &mut SqliteConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if AFTER_COMMIT.with(|cell| cell.borrow().is_some()) {
+        return conn.transaction(f);
+    }
+    let stats = current();
+    let asked = Instant::now();
+    // The lock is asked for without SQLite's sleeping; every other statement keeps it.
+    conn.batch_execute("PRAGMA busy_timeout = 0")?;
+    let mut retries = 0;
+    let began = loop {
+        match AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE") {
+            Err(e) if is_busy(&e) && asked.elapsed() < BUSY_TIMEOUT => {
+                retries += 1;
+                if let Some(stats) = &stats {
+                    stats.busy_retries.inc();
+                }
+                std::thread::sleep(backoff(retries));
+            }
+            other => break other,
+        }
+    };
+    let restored = conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {};",
+        BUSY_TIMEOUT.as_millis()
+    ));
+    if let Err(e) = began {
+        if let Some(stats) = &stats {
+            if is_busy(&e) {
+                stats.busy_timeouts.inc();
+            }
+        }
+        return Err(e.into());
+    }
+    if let Some(stats) = &stats {
+        stats
+            .write_lock_wait_seconds
+            .observe(asked.elapsed().as_secs_f64());
+    }
+    AFTER_COMMIT.with(|cell| *cell.borrow_mut() = Some(Vec::new()));
+    // Taken back on every way out (a panic in `f` too): a later write starts clean.
+    struct Queue;
+    impl Drop for Queue {
+        fn drop(&mut self) {
+            AFTER_COMMIT.with(|cell| cell.borrow_mut().take());
+        }
+    }
+    let queue = Queue;
+    let outcome = restored.map_err(E::from).and_then(|()| f(&mut *conn));
+    let outcome = match outcome {
+        Ok(value) => AnsiTransactionManager::commit_transaction(&mut *conn)
+            .map(|()| value)
+            .map_err(E::from),
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(&mut *conn)?;
+            Err(e)
+        }
+    };
+    let queued = AFTER_COMMIT.with(|cell| cell.borrow_mut().take());
+    drop(queue);
+    if outcome.is_ok() {
+        for work in queued.into_iter().flatten() {
+            work();
+        }
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+    use super::*;
+
+    #[test]
+    fn work_queued_in_a_write_runs_once_it_commits_and_never_after_a_rollback() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        diesel::sql_query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut conn)
+            .unwrap();
+        let ran = Rc::new(Cell::new(0));
+        let work = || {
+            let ran = ran.clone();
+            move || ran.set(ran.get() + 1)
+        };
+        let committed: Result<(), diesel::result::Error> = write(&mut conn, |conn| {
+            diesel::sql_query("INSERT INTO t VALUES (1)").execute(conn)?;
+            after_commit(work());
+            assert_eq!(ran.get(), 0, "not before the commit");
+            // A write inside a write is a savepoint of it; its work waits for the outer commit.
+            write(conn, |conn| {
+                after_commit(work());
+                diesel::sql_query("INSERT INTO t VALUES (2)").execute(conn)
+            })?;
+            Ok(())
+        });
+        committed.unwrap();
+        assert_eq!(ran.get(), 2);
+        let rolled_back: Result<(), diesel::result::Error> = write(&mut conn, |conn| {
+            diesel::sql_query("INSERT INTO t VALUES (3)").execute(conn)?;
+            after_commit(work());
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(rolled_back.is_err());
+        assert_eq!(ran.get(), 2, "a rollback runs nothing");
+        // Outside a transaction: at once.
+        after_commit(work());
+        assert_eq!(ran.get(), 3);
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let rows: Vec<N> = diesel::sql_query("SELECT count(*) AS n FROM t")
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(rows[0].n, 2);
+    }
+}
