@@ -7,11 +7,10 @@ use diesel::SqliteConnection;
 
 use crate::db::list::{Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
-use crate::db::precondition::Precondition;
 use crate::db::schema::organizations;
-use crate::db::{self, ts_text};
+use crate::db::ts_text;
 use crate::db::{search, tree};
-use crate::error::{ApiResult, AppError, FieldError};
+use crate::error::{ApiResult, AppError};
 use crate::text;
 
 use super::dto::{
@@ -19,6 +18,12 @@ use super::dto::{
 };
 
 /// The FTS5 index of organizations (see migrations and [`crate::db::search`]).
+mod transfer;
+mod write;
+
+pub use transfer::*;
+pub use write::*;
+
 pub const SEARCH_TABLE: &str = "organizations_fts";
 
 pub const SORTS: Sortable = Sortable {
@@ -171,7 +176,7 @@ pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
         .ok_or_else(|| AppError::not_found(format!("there is no organization '{key}'")))
 }
 
-fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationRow> {
+pub(super) fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationRow> {
     Ok(organizations::table
         .find(id)
         .select(OrganizationRow::as_select())
@@ -344,301 +349,4 @@ pub fn list_statements(
 ) -> ApiResult<Vec<Statement>> {
     let q = list_sql(conn, query)?;
     Ok(list.statements(&q))
-}
-
-/// Check the references and the hierarchy rules of a set of fields (422 listing each).
-fn check_references(
-    conn: &mut SqliteConnection,
-    id: Option<i32>,
-    f: &OrganizationFields,
-) -> ApiResult<()> {
-    let mut errors: Vec<FieldError> = f.validate();
-    let exists = |conn: &mut SqliteConnection, id: i64| -> QueryResult<bool> {
-        let Ok(id) = i32::try_from(id) else {
-            return Ok(false);
-        };
-        diesel::select(diesel::dsl::exists(organizations::table.find(id))).get_result(conn)
-    };
-    if let Some(parent) = f.parent_id {
-        if !exists(conn, parent)? {
-            errors.push(FieldError::new(
-                "/parent_id",
-                format!("there is no organization {parent}"),
-            ));
-        } else if let Some(me) = id {
-            let parent = parent as i32;
-            let above = ancestors(conn, parent)?;
-            if parent == me || above.iter().any(|a| a.id == i64::from(me)) {
-                errors.push(FieldError::new(
-                    "/parent_id",
-                    "would make a cycle: the unit would be below itself",
-                ));
-            }
-        }
-    }
-    if let Some(successor) = f.successor_id {
-        if Some(successor) == id.map(i64::from) {
-            errors.push(FieldError::new(
-                "/successor_id",
-                "cannot be the unit itself",
-            ));
-        } else if !exists(conn, successor)? {
-            errors.push(FieldError::new(
-                "/successor_id",
-                format!("there is no organization {successor}"),
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-fn index(conn: &mut SqliteConnection, id: i32, f: &OrganizationFields) -> QueryResult<()> {
-    search::index(
-        conn,
-        SEARCH_TABLE,
-        i64::from(id),
-        &[
-            Some(f.name.as_str()),
-            f.short_name.as_deref(),
-            f.secretary_name.as_deref(),
-        ],
-        3,
-    )
-}
-
-/// Insert an organization; `slug` is explicit (409 when taken) or generated from the name.
-pub fn create(
-    conn: &mut SqliteConnection,
-    slug: Option<String>,
-    fields: OrganizationFields,
-) -> ApiResult<OrganizationDetail> {
-    if let Some(s) = &slug {
-        if !text::is_valid_slug(s) {
-            let mut errors = fields.validate();
-            errors.insert(0, FieldError::new("/slug", text::SLUG_RULE));
-            return Err(AppError::Validation(errors));
-        }
-    }
-    crate::db::write(conn, |conn| {
-        check_references(conn, None, &fields)?;
-        let slug = crate::db::slugs::choose(conn, "organizations", slug, &fields.name)?;
-        let now = db::now();
-        let id: i32 = diesel::insert_into(organizations::table)
-            .values((
-                OrganizationChanges::of(&fields, now),
-                organizations::slug.eq(&slug),
-                organizations::created_at.eq(now),
-                organizations::version.eq(1),
-            ))
-            .returning(organizations::id)
-            .get_result(conn)?;
-        index(conn, id, &fields)?;
-        crate::audit::record(
-            conn,
-            crate::audit::Entry::new("create", "organizations", id).versions(None, Some(1)),
-        )?;
-        let created = detail(conn, id)?;
-        crate::webhooks::enqueue(
-            conn,
-            crate::webhooks::Event::OrganizationCreated,
-            i64::from(id),
-            &created.organization,
-        )?;
-        Ok(created)
-    })
-}
-
-/// Apply a merge patch under `If-Match`.
-/// Work a rename triggers above this module (the activities' search text holds the
-/// organizer's name): run in the rename's own transaction, with the unit's id.
-pub type RenameHook = fn(&mut SqliteConnection, i32) -> ApiResult<()>;
-
-pub fn update(
-    conn: &mut SqliteConnection,
-    key: &str,
-    patch: super::dto::UpdateOrganization,
-    expected: Precondition<OrganizationDetail>,
-    renamed: RenameHook,
-) -> ApiResult<OrganizationDetail> {
-    crate::db::write(conn, |conn| {
-        let id = find_id(conn, key)?;
-        let current = detail(conn, id)?;
-        expected.check(&current)?;
-        let row = load_row(conn, id)?;
-        let new_slug = patch.slug.as_value().cloned();
-        let fields = row.fields().patched(patch);
-        check_references(conn, Some(id), &fields)?;
-        let reslugged = match new_slug {
-            Some(slug) => crate::db::slugs::change(conn, "organizations", id, &row.slug, &slug)?,
-            None => false,
-        };
-        if fields == row.fields() && !reslugged {
-            return Ok(current);
-        }
-        diesel::update(organizations::table.find(id))
-            .set((
-                OrganizationChanges::of(&fields, db::now()),
-                organizations::version.eq(organizations::version + 1),
-            ))
-            .execute(conn)?;
-        index(conn, id, &fields)?;
-        if fields.name != row.name {
-            renamed(conn, id)?;
-        }
-        let mut entry = crate::audit::Entry::new("update", "organizations", id).versions(
-            Some(i64::from(row.version)),
-            Some(i64::from(row.version) + 1),
-        );
-        if reslugged {
-            entry = entry.detail(format!("slug changed from {}", row.slug));
-        }
-        crate::audit::record(conn, entry)?;
-        let updated = detail(conn, id)?;
-        crate::webhooks::enqueue(
-            conn,
-            crate::webhooks::Event::OrganizationUpdated,
-            i64::from(id),
-            &updated.organization,
-        )?;
-        Ok(updated)
-    })
-}
-
-/// Delete under `If-Match`; 409 naming what still refers to the unit.
-pub fn delete(
-    conn: &mut SqliteConnection,
-    key: &str,
-    expected: Precondition<OrganizationDetail>,
-) -> ApiResult<()> {
-    crate::db::write(conn, |conn| {
-        let id = find_id(conn, key)?;
-        let current = detail(conn, id)?;
-        expected.check(&current)?;
-        let refs = tree::references_to_organization(conn, id)?;
-        if !refs.is_empty() {
-            return Err(AppError::conflict(format!(
-                "'{}' is still referenced by {}; change or delete those first",
-                current.organization.name,
-                refs.join("; ")
-            )));
-        }
-        diesel::delete(organizations::table.find(id)).execute(conn)?;
-        search::unindex(conn, SEARCH_TABLE, i64::from(id))?;
-        crate::audit::record(
-            conn,
-            crate::audit::Entry::new("delete", "organizations", id)
-                .versions(Some(current.organization.version), None),
-        )?;
-        crate::webhooks::enqueue(
-            conn,
-            crate::webhooks::Event::OrganizationDeleted,
-            i64::from(id),
-            &current.organization,
-        )?;
-        Ok(())
-    })
-}
-
-/// Every unit, oldest id first (an export).
-pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<OrganizationRow>> {
-    organizations::table
-        .order(organizations::id.asc())
-        .select(OrganizationRow::as_select())
-        .load(conn)
-}
-
-/// One unit's row, if it exists.
-pub fn row(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<OrganizationRow>> {
-    organizations::table
-        .find(id)
-        .select(OrganizationRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-impl OrganizationRow {
-    /// The writable fields of the stored unit (an import compares them).
-    pub fn writable(&self) -> OrganizationFields {
-        self.fields()
-    }
-}
-
-/// A unit written as an import gives it: the fields (its parent and successor are set by
-/// [`import_links`] once every unit exists), the slug, the original times and version; a new
-/// row keeps the given id when it is free.
-pub struct ImportedUnit<'a> {
-    pub id: i64,
-    pub slug: &'a str,
-    pub fields: &'a OrganizationFields,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-/// Write `unit` over row `existing`, or as a new row; returns its id.
-pub fn import_row(
-    conn: &mut SqliteConnection,
-    existing: Option<i32>,
-    unit: &ImportedUnit<'_>,
-) -> ApiResult<i32> {
-    let version = i32::try_from(unit.version).unwrap_or(1);
-    let id = match existing {
-        Some(id) => {
-            diesel::update(organizations::table.find(id))
-                .set((
-                    OrganizationChanges::of(unit.fields, unit.updated_at),
-                    organizations::slug.eq(unit.slug),
-                    organizations::created_at.eq(unit.created_at),
-                    organizations::version.eq(version),
-                ))
-                .execute(conn)?;
-            id
-        }
-        None => {
-            let wanted = i32::try_from(unit.id).ok().filter(|id| *id > 0);
-            let free = match wanted {
-                Some(id) => !diesel::select(diesel::dsl::exists(organizations::table.find(id)))
-                    .get_result::<bool>(conn)?,
-                None => false,
-            };
-            let values = (
-                OrganizationChanges::of(unit.fields, unit.updated_at),
-                organizations::slug.eq(unit.slug),
-                organizations::created_at.eq(unit.created_at),
-                organizations::version.eq(version),
-            );
-            match wanted.filter(|_| free) {
-                Some(id) => diesel::insert_into(organizations::table)
-                    .values((values, organizations::id.eq(id)))
-                    .returning(organizations::id)
-                    .get_result(conn)?,
-                None => diesel::insert_into(organizations::table)
-                    .values(values)
-                    .returning(organizations::id)
-                    .get_result(conn)?,
-            }
-        }
-    };
-    index(conn, id, unit.fields)?;
-    Ok(id)
-}
-
-/// Set an imported unit's parent and successor (every unit exists by now).
-pub fn import_links(
-    conn: &mut SqliteConnection,
-    id: i32,
-    parent: Option<i32>,
-    successor: Option<i32>,
-) -> QueryResult<()> {
-    diesel::update(organizations::table.find(id))
-        .set((
-            organizations::parent_id.eq(parent),
-            organizations::successor_id.eq(successor),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
