@@ -572,6 +572,40 @@ async fn a_change_that_rolls_back_after_its_event_was_written_sends_nothing() {
     assert_eq!(receiver.received().len(), 1);
 }
 
+/// Create `count` partner units named `{prefix} {n}`, `gap_ms` apart, and assert each one's
+/// event reaches `fast` within 1.5 s of its creation, whatever the other subscriptions' receivers
+/// do. Returns the names with their creation times.
+async fn each_reaches_promptly(
+    app: &TestApp,
+    fast: &Receiver,
+    prefix: &str,
+    count: usize,
+    gap_ms: u64,
+) -> Vec<(String, Instant)> {
+    let mut made = Vec::new();
+    for n in 1..=count {
+        let name = format!("{prefix} {n}");
+        let at = Instant::now();
+        app.create_org(json!({"name": name, "kind": "partner"}))
+            .await;
+        made.push((name, at));
+        tokio::time::sleep(Duration::from_millis(gap_ms)).await;
+    }
+    let got = fast.wait_for(made.len()).await;
+    for (name, at) in &made {
+        let r = got
+            .iter()
+            .find(|r| r.body.contains(name.as_str()))
+            .unwrap_or_else(|| panic!("{name} never reached the fast receiver"));
+        let late = r.at.duration_since(*at);
+        assert!(
+            late < Duration::from_millis(1500),
+            "{name} reached the fast receiver {late:?} after the change"
+        );
+    }
+    made
+}
+
 #[actix_web::test]
 async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
     const TIMEOUT: u64 = 3;
@@ -586,27 +620,7 @@ async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
     let (slow_id, _) = subscribe(&app, &slow.url, json!(["organization.created"])).await;
     subscribe(&app, &fast.url, json!(["organization.created"])).await;
     // Changes a little apart, while the slow receiver's attempts hang.
-    let mut made = Vec::new();
-    for n in 1..=6 {
-        let name = format!("Chi đoàn thôn Bản {n}");
-        let at = Instant::now();
-        app.create_org(json!({"name": name, "kind": "partner"}))
-            .await;
-        made.push((name, at));
-        tokio::time::sleep(Duration::from_millis(600)).await;
-    }
-    let got = fast.wait_for(made.len()).await;
-    for (name, at) in &made {
-        let r = got
-            .iter()
-            .find(|r| r.body.contains(name.as_str()))
-            .unwrap_or_else(|| panic!("{name} never reached the fast receiver"));
-        let late = r.at.duration_since(*at);
-        assert!(
-            late < Duration::from_millis(1500),
-            "{name} reached the fast receiver {late:?} after the change"
-        );
-    }
+    let made = each_reaches_promptly(&app, &fast, "Chi đoàn thôn Bản", 6, 600).await;
     // The slow one is reached (its requests arrive, then hang), never by more than 2 requests
     // at a time, and nothing is delivered to it.
     let reached = slow.received();
@@ -643,27 +657,7 @@ async fn more_hanging_receivers_than_places_still_hold_up_no_healthy_one() {
     }
     let fast = Receiver::start().await;
     subscribe(&app, &fast.url, json!(["organization.created"])).await;
-    let mut made = Vec::new();
-    for n in 1..=5 {
-        let name = format!("Chi đoàn bản Khuổi {n}");
-        let at = Instant::now();
-        app.create_org(json!({"name": name, "kind": "partner"}))
-            .await;
-        made.push((name, at));
-        tokio::time::sleep(Duration::from_millis(400)).await;
-    }
-    let got = fast.wait_for(made.len()).await;
-    for (name, at) in &made {
-        let r = got
-            .iter()
-            .find(|r| r.body.contains(name.as_str()))
-            .unwrap_or_else(|| panic!("{name} never reached the fast receiver"));
-        let late = r.at.duration_since(*at);
-        assert!(
-            late < Duration::from_millis(1500),
-            "{name} reached the fast receiver {late:?} after the change"
-        );
-    }
+    each_reaches_promptly(&app, &fast, "Chi đoàn bản Khuổi", 5, 400).await;
 }
 
 /// Is this address one of the inside ones a webhook must not reach?
