@@ -3,6 +3,9 @@
 //! Every function is pure and total: any input (emoji, CJK, control characters, stray combining
 //! marks, empty strings) is accepted without panicking. All functions are insensitive to NFC/NFD
 //! input form.
+//!
+//! Over 600 lines with a reason: about 480 of code (one concern, the folding tables shared by
+//! every function), the rest the unit tests that compare each fast path with its reference.
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
