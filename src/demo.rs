@@ -3,9 +3,8 @@
 //!
 //! Over 600 lines with a reason: most of it is the page's own text, kept verbatim in one place.
 
+use crate::db::Conn;
 use std::path::Path;
-
-use diesel::SqliteConnection;
 
 use crate::auth::{password, token, Role};
 use crate::users::{dto::CreateUser, repo as users};
@@ -116,7 +115,7 @@ pub fn slug_of(name: &str) -> String {
 /// Load whatever of the demo data is missing: organizations, then the cluster, the demo admin
 /// (when there is no user), then the activities (saved as that admin).
 pub fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     admin_password: Option<&str>,
     database: &Path,
     store: &dyn crate::media::store::MediaStore,
@@ -130,7 +129,7 @@ pub fn load(
 
 /// The organizations of the page (where missing); an existing one without the short name
 /// the page gives it gets that name.
-pub fn load_organizations(conn: &mut SqliteConnection) -> anyhow::Result<Loaded> {
+pub fn load_organizations(conn: &mut Conn) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for org in ORGANIZATIONS {
         let slug = slug_of(org.name);
@@ -176,7 +175,7 @@ pub const ADMIN_PASSWORD_FILE: &str = "admin-password";
 /// random one written to a file beside the database (mode 0600) whose path — never the
 /// password — is logged.
 pub fn ensure_admin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     configured: Option<&str>,
     database: &Path,
 ) -> anyhow::Result<()> {
@@ -225,7 +224,7 @@ pub fn ensure_admin(
 /// The cluster the page names: "Cụm thi đua số 4" of the bloc.
 pub const CLUSTER_SLUG: &str = "cum-thi-dua-so-4";
 
-fn load_cluster(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+fn load_cluster(conn: &mut Conn) -> anyhow::Result<usize> {
     use diesel::prelude::*;
     if crate::db::tree::lookup_cluster(conn, CLUSTER_SLUG)?.is_some() {
         return Ok(0);
@@ -490,7 +489,7 @@ fn published_at(
 /// The page's activities: added where missing, brought up to date where loaded by an earlier
 /// demo and never edited since. Returns (added, updated).
 fn load_activities(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     store: &dyn crate::media::store::MediaStore,
 ) -> anyhow::Result<(usize, usize)> {
     use crate::activities::dto::{ActivityFields, DocumentInput, PartnerInput, PhotoInput, Status};
@@ -515,7 +514,7 @@ fn load_activities(
         {
             continue;
         }
-        let id_of = |conn: &mut SqliteConnection, name: &str| -> anyhow::Result<i64> {
+        let id_of = |conn: &mut Conn, name: &str| -> anyhow::Result<i64> {
             Ok(i64::from(orgs::lookup(conn, &slug_of(name))?.ok_or_else(
                 || anyhow::anyhow!("demo unit {name} is missing"),
             )?))
@@ -601,7 +600,7 @@ const DEMO_PHOTO_CREDIT: &str = "Ảnh minh hoạ của bản demo";
 /// not photos), uploaded for the organizer once (the same caption draws the same file, found
 /// again on the next start).
 fn demo_photo(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     admin: &crate::auth::AuthUser,
     store: &dyn crate::media::store::MediaStore,
     caption: &str,

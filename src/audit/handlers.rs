@@ -1,9 +1,9 @@
 //! `GET /api/v1/audit`.
 
+use crate::db::Conn;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
-use diesel::SqliteConnection;
 
 use crate::auth::Admin;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable, Statement};
@@ -114,7 +114,7 @@ fn list_sql(query: &ListAuditQuery) -> ListSql {
 }
 
 fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListAuditQuery,
     page: &PageSpec,
 ) -> ApiResult<(Vec<AuditEntry>, i64, Option<Vec<Bind>>)> {

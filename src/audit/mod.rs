@@ -7,9 +7,9 @@
 pub mod dto;
 pub mod handlers;
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db;
@@ -50,7 +50,7 @@ impl<'a> Entry<'a> {
 
 /// Record `entry` as done now by the current request's caller (none: the clock or the
 /// command line).
-pub fn record(conn: &mut SqliteConnection, entry: Entry<'_>) -> QueryResult<()> {
+pub fn record(conn: &mut Conn, entry: Entry<'_>) -> QueryResult<()> {
     let meta = crate::context::current().unwrap_or_default();
     let (actor_id, actor, role) = match &meta.actor {
         Some(a) => (Some(a.id), Some(a.username.clone()), Some(a.role)),
@@ -61,7 +61,7 @@ pub fn record(conn: &mut SqliteConnection, entry: Entry<'_>) -> QueryResult<()> 
 
 /// Record a login attempt for `username` (`login` or `login_failed`), as that user.
 pub fn record_login(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     action: &str,
     username: &str,
     user: Option<(i32, &'static str)>,
@@ -86,7 +86,7 @@ pub fn record_login(
 }
 
 fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     entry: &Entry<'_>,
     meta: &crate::context::RequestMeta,
     actor_id: Option<i32>,
@@ -114,7 +114,7 @@ fn insert(
 }
 
 /// Remove the entries older than `days` days (at least one); returns how many.
-pub fn purge_older_than(conn: &mut SqliteConnection, days: u32) -> QueryResult<usize> {
+pub fn purge_older_than(conn: &mut Conn, days: u32) -> QueryResult<usize> {
     let cutoff: NaiveDateTime = db::now() - chrono::Duration::days(i64::from(days.max(1)));
     db::write(conn, |conn| {
         diesel::delete(audit_log::table.filter(audit_log::at.lt(cutoff))).execute(conn)

@@ -5,6 +5,7 @@ pub mod password;
 pub mod throttle;
 pub mod token;
 
+use crate::db::Conn;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -84,11 +85,7 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
 /// Resolve a token to its user: signature, expiry, issuer and audience, then the user must
 /// exist, be active, carry the same token key (ids alone could name a later account) and the
 /// same token version.
-pub fn authenticate(
-    conn: &mut SqliteConnection,
-    keys: &TokenKeys,
-    token: &str,
-) -> Result<AuthUser, AppError> {
+pub fn authenticate(conn: &mut Conn, keys: &TokenKeys, token: &str) -> Result<AuthUser, AppError> {
     let claims = keys.verify(token).ok_or(AppError::Unauthorized)?;
     let id: i32 = claims.sub.parse().map_err(|_| AppError::Unauthorized)?;
     let user: Option<TokenUser> = users::table

@@ -5,13 +5,13 @@
 //! A backup `FILE` is the database; its uploaded files go to `FILE.media/` (content-addressed:
 //! copying them while the server runs is safe, they never change once written).
 
+use crate::db::Conn;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use diesel::SqliteConnection;
 
 use crate::db::lock::{beside, hold_exclusive, hold_shared};
 use crate::media::store::valid_name;
@@ -30,18 +30,18 @@ fn utf8(path: &Path) -> anyhow::Result<&str> {
 }
 
 /// A live database, which must exist (a mistyped path is an error, not a new empty database).
-fn open(path: &Path) -> anyhow::Result<SqliteConnection> {
+fn open(path: &Path) -> anyhow::Result<Conn> {
     if !path.is_file() {
         anyhow::bail!("there is no database at {}", path.display());
     }
-    let mut conn = SqliteConnection::establish(utf8(path)?)
+    let mut conn = Conn::establish(utf8(path)?)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
     Ok(conn)
 }
 
 /// A file that nothing writes (a backup): read as it is, no lock, no journal beside it.
-fn open_unchanging(path: &Path) -> anyhow::Result<SqliteConnection> {
+fn open_unchanging(path: &Path) -> anyhow::Result<Conn> {
     let uri = format!(
         "file:{}?immutable=1",
         utf8(path)?
@@ -49,8 +49,7 @@ fn open_unchanging(path: &Path) -> anyhow::Result<SqliteConnection> {
             .replace('?', "%3f")
             .replace('#', "%23")
     );
-    SqliteConnection::establish(&uri)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+    Conn::establish(&uri).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
 #[derive(QueryableByName)]
@@ -60,7 +59,7 @@ struct One {
 }
 
 /// The bytes the database holds (pages in use × page size): what a backup writes, about.
-fn used_bytes(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
+fn used_bytes(conn: &mut Conn) -> anyhow::Result<u64> {
     let pages: One = diesel::sql_query(
         "SELECT page_count - freelist_count AS n FROM pragma_page_count, pragma_freelist_count",
     )

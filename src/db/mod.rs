@@ -49,6 +49,10 @@ pub struct DbPool {
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
+/// The connection every repository works on: the one name outside `db` for the backend's
+/// connection (SQLite today), so that a second backend changes this line, not every module.
+pub type Conn = SqliteConnection;
+
 /// A pooled connection taken outside a request (a command, startup, a checkpoint), with the
 /// gate's permit it counts under: the connection goes back to the pool before the permit.
 pub struct BlockingConn {

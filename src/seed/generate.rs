@@ -424,7 +424,7 @@ impl Chunk<'_> {
     /// [`insert_fts`]).
     pub(super) fn insert(
         self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         pending_fts: &mut Vec<(i64, String, String)>,
     ) -> anyhow::Result<()> {
         let Chunk {

@@ -4,13 +4,13 @@
 //! index whose keys arrive in random order is rebuilt at the end (STACK.md trap 16); the
 //! search index is written in large segments.
 
+use crate::db::Conn;
 use std::time::Instant;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
-use diesel::SqliteConnection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -53,7 +53,7 @@ impl Report {
 
 /// Create (where missing) the bloc's synthetic units, six clusters with rosters for five
 /// years, and the campaign tags.
-fn ensure_world(conn: &mut SqliteConnection) -> anyhow::Result<(usize, usize)> {
+fn ensure_world(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
     demo::load_organizations(conn)?;
     let bloc = orgs::lookup(conn, &demo::slug_of(demo::BLOC))?
         .ok_or_else(|| anyhow::anyhow!("the bloc is missing"))?;
@@ -150,7 +150,7 @@ const SEEDED_TABLES: &str = "'activities', 'activity_tags', 'activity_partners'"
 /// hot spots, which costs less than rebuilding it (one more scan and sort of the table).
 const REBUILT_INDEXES: &[&str] = &["activities_title"];
 
-fn drop_indexes(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
+fn drop_indexes(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
     #[derive(QueryableByName)]
     struct Index {
         #[diesel(sql_type = Text)]
@@ -178,10 +178,7 @@ fn drop_indexes(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
 /// multi-row INSERT does; single-row inserts, written after the transaction's multi-row
 /// statements, leave the terms in memory until the hash is full or the transaction commits, so
 /// the index is built from a few large segments instead of one per batch.
-fn insert_fts(
-    conn: &mut SqliteConnection,
-    pending: &mut Vec<(i64, String, String)>,
-) -> anyhow::Result<()> {
+fn insert_fts(conn: &mut Conn, pending: &mut Vec<(i64, String, String)>) -> anyhow::Result<()> {
     for (rowid, exact, folded) in pending.drain(..) {
         diesel::insert_into(activities_fts::table)
             .values((
@@ -207,7 +204,7 @@ const TX_ROWS: usize = 250_000;
 const FTS_HASH_BYTES: usize = 512 << 20;
 
 /// The generator's fixed inputs, read from the database once.
-fn world(conn: &mut SqliteConnection, total: usize) -> anyhow::Result<World> {
+fn world(conn: &mut Conn, total: usize) -> anyhow::Result<World> {
     let bloc = orgs::lookup(conn, &demo::slug_of(demo::BLOC))?.unwrap_or_default();
     let units: Vec<(i32, String)> = organizations::table
         .filter(organizations::kind.ne("partner"))
@@ -273,12 +270,7 @@ fn world(conn: &mut SqliteConnection, total: usize) -> anyhow::Result<World> {
 /// itself), a 1 GiB page cache, the secondary index that would grow out of order dropped and
 /// rebuilt at the end, and FTS5 writing one large segment per transaction. Memory: about 2 GB
 /// at 1,000,000 rows (page cache, one transaction's search entries, FTS5's pending terms).
-pub fn synthetic(
-    conn: &mut SqliteConnection,
-    n: usize,
-    seed: u64,
-    progress: bool,
-) -> anyhow::Result<Report> {
+pub fn synthetic(conn: &mut Conn, n: usize, seed: u64, progress: bool) -> anyhow::Result<Report> {
     let started = Instant::now();
     // Rows already there get the entries the new ones will have.
     crate::activities::repo::reindex_if_stale(conn).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -335,7 +327,7 @@ pub fn synthetic(
 
 /// The load itself: rows and search entries, then the dropped indexes.
 fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     world: &World,
     rng: &mut StdRng,
     n: usize,
@@ -393,7 +385,7 @@ mod tests {
     /// must be exactly what the application's own helpers make of the same activity.
     #[test]
     fn composed_entries_match_the_search_and_render_helpers() {
-        let mut conn = SqliteConnection::establish(":memory:").expect("database");
+        let mut conn = Conn::establish(":memory:").expect("database");
         db::migrate(&mut conn).expect("migrations");
         ensure_world(&mut conn).expect("world");
         let world = world(&mut conn, 300).expect("world");

@@ -1,8 +1,8 @@
 //! The counting query of the stats: the activities list's SQL (filters and visibility, one
 //! definition) grouped by one or two dimensions, with the labels people read.
 
+use crate::db::Conn;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::SqliteConnection;
 
 use crate::activities::dto::Category;
 use crate::activities::repo::{self as activities, ResolvedFilters, Viewer};
@@ -39,7 +39,7 @@ fn label(dim: Dimension, key: &Option<String>, label: Option<String>) -> Option<
 
 /// Counts of the activities `viewer` may see under `filters`, grouped by `dims` (one or two).
 pub fn counts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     filters: &ResolvedFilters,
     viewer: &Viewer,
     dims: Vec<Dimension>,

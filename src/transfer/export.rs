@@ -1,10 +1,10 @@
 //! Export: every unit (parents before children), cluster and activity as NDJSON lines.
 
+use crate::db::Conn;
 use std::collections::HashMap;
 use std::io::Write;
 
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::activities::repo as acts;
 use crate::clusters::repo as clusters;
@@ -25,7 +25,7 @@ pub struct Written {
 }
 
 /// The external ids rows of `resource` were imported under.
-fn external(conn: &mut SqliteConnection, resource: &str) -> QueryResult<HashMap<i32, String>> {
+fn external(conn: &mut Conn, resource: &str) -> QueryResult<HashMap<i32, String>> {
     let rows: Vec<(i32, String)> = external_ids::table
         .filter(external_ids::resource.eq(resource))
         .select((external_ids::target_id, external_ids::external_id))
@@ -41,7 +41,7 @@ fn line(out: &mut impl Write, record: &Record) -> ApiResult<()> {
 /// Write every unit, cluster and activity (with their revisions if asked) to `out`, in one
 /// read transaction (a consistent snapshot); `progress` hears of each line.
 pub fn export(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     revisions: bool,
     out: &mut impl Write,
     progress: &mut dyn FnMut(usize),

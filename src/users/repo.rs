@@ -1,8 +1,8 @@
 //! User rows and queries; logins and password changes.
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::auth::{Claims, Role, TokenKeys};
 use crate::db::list::{Bind, ListSql, Statement};
@@ -70,7 +70,7 @@ impl KeysetRow for UserRow {
 }
 
 /// One user's row by id (404 when there is none).
-pub fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<UserRow> {
+pub fn load(conn: &mut Conn, id: i32) -> ApiResult<UserRow> {
     Ok(users::table
         .find(id)
         .select(UserRow::as_select())
@@ -78,7 +78,7 @@ pub fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<UserRow> {
 }
 
 /// Resolve an id-or-username to an id, or 404.
-pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
+pub fn find_id(conn: &mut Conn, key: &str) -> ApiResult<i32> {
     let q = users::table.select(users::id).into_boxed();
     let q = match db::Key::parse(key) {
         db::Key::Id(id) => q.filter(users::id.eq(id)),
@@ -89,13 +89,13 @@ pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
         .ok_or_else(|| AppError::not_found(format!("there is no user '{key}'")))
 }
 
-pub fn get(conn: &mut SqliteConnection, key: &str) -> ApiResult<User> {
+pub fn get(conn: &mut Conn, key: &str) -> ApiResult<User> {
     let id = find_id(conn, key)?;
     Ok(load(conn, id)?.to_dto())
 }
 
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListUsersQuery,
     list: &PageSpec,
 ) -> ApiResult<(Vec<User>, i64, Option<Vec<Bind>>)> {
@@ -106,7 +106,7 @@ pub fn list(
 
 /// The page and count statements of a list (what the query-plan test explains).
 pub fn list_statements(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListUsersQuery,
     list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {
@@ -114,7 +114,7 @@ pub fn list_statements(
     Ok(list.statements(&q))
 }
 
-fn list_sql(conn: &mut SqliteConnection, query: &ListUsersQuery) -> ApiResult<ListSql> {
+fn list_sql(conn: &mut Conn, query: &ListUsersQuery) -> ApiResult<ListSql> {
     let mut q = ListSql::new("u.*", "users u", "u.id");
     if let Some(roles) = &query.role {
         let roles: Vec<Bind> = roles.iter().map(|r| Bind::from(r.as_str())).collect();
@@ -138,7 +138,7 @@ fn list_sql(conn: &mut SqliteConnection, query: &ListUsersQuery) -> ApiResult<Li
     Ok(q)
 }
 
-fn check_organization(conn: &mut SqliteConnection, org: Option<i64>) -> ApiResult<Option<i32>> {
+fn check_organization(conn: &mut Conn, org: Option<i64>) -> ApiResult<Option<i32>> {
     let Some(org) = org else { return Ok(None) };
     let id = i32::try_from(org).ok();
     let exists = match id {
@@ -160,11 +160,7 @@ const ADMIN_HAS_NO_UNIT: &str =
     "must be absent or null for an admin (an admin acts for every unit and has none of its own)";
 
 /// Insert a user whose password was hashed already.
-pub fn create(
-    conn: &mut SqliteConnection,
-    input: &CreateUser,
-    password_hash: String,
-) -> ApiResult<User> {
+pub fn create(conn: &mut Conn, input: &CreateUser, password_hash: String) -> ApiResult<User> {
     let username = input.username.to_lowercase();
     if !input.role.needs_unit() && input.organization_id.is_some() {
         return Err(AppError::invalid("/organization_id", ADMIN_HAS_NO_UNIT));
@@ -207,7 +203,7 @@ pub fn create(
 }
 
 /// Number of active admins other than `except`.
-fn other_active_admins(conn: &mut SqliteConnection, except: i32) -> QueryResult<i64> {
+fn other_active_admins(conn: &mut Conn, except: i32) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq("admin"))
         .filter(users::active.eq(true))
@@ -218,7 +214,7 @@ fn other_active_admins(conn: &mut SqliteConnection, except: i32) -> QueryResult<
 
 /// Apply a merge patch (a new password arrives hashed).
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     patch: UpdateUser,
     new_hash: Option<String>,
@@ -293,7 +289,7 @@ pub fn update(
 }
 
 /// Delete a user (its tokens die with it); never the last active admin.
-pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) -> ApiResult<()> {
+pub fn delete(conn: &mut Conn, key: &str, if_match: Option<String>) -> ApiResult<()> {
     crate::db::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let row = load(conn, id)?;
@@ -314,7 +310,7 @@ pub fn delete(conn: &mut SqliteConnection, key: &str, if_match: Option<String>) 
 }
 
 /// The row a login is checked against.
-pub fn by_username(conn: &mut SqliteConnection, username: &str) -> ApiResult<Option<UserRow>> {
+pub fn by_username(conn: &mut Conn, username: &str) -> ApiResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::username.eq(username.to_lowercase()))
         .select(UserRow::as_select())
@@ -339,11 +335,7 @@ pub fn claims_for(row: &UserRow, ttl: i64) -> Claims {
 }
 
 /// After a successful password check: stamp `last_login_at` and issue a token.
-pub fn logged_in(
-    conn: &mut SqliteConnection,
-    keys: &TokenKeys,
-    row: &UserRow,
-) -> ApiResult<String> {
+pub fn logged_in(conn: &mut Conn, keys: &TokenKeys, row: &UserRow) -> ApiResult<String> {
     crate::db::write(conn, |conn| {
         diesel::update(users::table.find(row.id))
             .set(users::last_login_at.eq(db::now()))
@@ -358,7 +350,7 @@ pub fn logged_in(
 /// verified on); revokes earlier tokens and returns a fresh one. If the row changed since the
 /// check (another password change, a deactivation), nothing is written: 409.
 pub fn change_password(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     keys: &TokenKeys,
     checked: &UserRow,
     new_hash: String,
@@ -391,6 +383,6 @@ pub fn change_password(
 }
 
 /// How many users exist (the demo admin is made only into an empty table).
-pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn count(conn: &mut Conn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

@@ -12,8 +12,8 @@ pub mod dto;
 pub mod handlers;
 pub mod repo;
 
+use crate::db::Conn;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -74,7 +74,7 @@ fn outbox_error(kind: &str) {
 /// whether it wanted this event): logged, counted, and shown on the subscription until its
 /// `events` are set again. An id that does not fit the outbox fails the change.
 pub fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     event: Event,
     resource_id: i64,
     data: &impl Serialize,
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn an_id_that_does_not_fit_fails_the_change_and_is_counted() {
         // Checked before anything is read: no table is needed.
-        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let mut conn = Conn::establish(":memory:").unwrap();
         let counted = || {
             crate::metrics::webhook_errors()
                 .with_label_values(&["resource_id"])

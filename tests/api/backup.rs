@@ -2,6 +2,7 @@
 //! checks (not a database, damaged, from a newer version, the server still running); the
 //! admin's streamed snapshot.
 
+use doan_api::db::Conn;
 use std::path::Path;
 use std::process::Command;
 
@@ -37,14 +38,14 @@ struct Count {
     n: i64,
 }
 
-fn open(path: &Path) -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+fn open(path: &Path) -> Conn {
+    let mut conn = Conn::establish(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA busy_timeout = 10000;").unwrap();
     conn
 }
 
 /// Rows of table `t` in `a` that `b` lacks (every column compared).
-fn missing(conn: &mut SqliteConnection, a: &str, b: &str, t: &str) -> i64 {
+fn missing(conn: &mut Conn, a: &str, b: &str, t: &str) -> i64 {
     diesel::sql_query(format!(
         "SELECT count(*) AS n FROM (SELECT * FROM {a}.\"{t}\" EXCEPT SELECT * FROM {b}.\"{t}\")"
     ))
@@ -53,13 +54,13 @@ fn missing(conn: &mut SqliteConnection, a: &str, b: &str, t: &str) -> i64 {
     .n
 }
 
-fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
+fn count(conn: &mut Conn, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
 
 /// The ordinary tables of the attached database `schema` (not SQLite's own, not the search
 /// index's virtual tables and their shadows).
-fn tables(conn: &mut SqliteConnection, schema: &str) -> Vec<String> {
+fn tables(conn: &mut Conn, schema: &str) -> Vec<String> {
     diesel::sql_query(format!(
         "SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
          AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE '%fts%' AND name NOT LIKE '%vocab%' ORDER BY name"

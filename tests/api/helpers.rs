@@ -3,6 +3,7 @@
 
 use doan_api::auth::{Role, TokenKeys};
 use doan_api::cli::ServeArgs;
+use doan_api::db::Conn;
 use doan_api::db::DbPool;
 use doan_api::startup::Application;
 use doan_api::users::{dto::CreateUser, repo as users_repo};
@@ -183,7 +184,7 @@ pub const TEST_PASSWORD: &str = "Mật khẩu thử 2023";
 
 /// Insert a user directly (hashing is slow; tests do it once per user).
 pub fn insert_user(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut Conn,
     username: &str,
     role: Role,
     organization_id: Option<i64>,

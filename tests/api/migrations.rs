@@ -4,6 +4,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
+use doan_api::db::Conn;
 use doan_api::db::MIGRATIONS;
 
 #[derive(QueryableByName)]
@@ -18,7 +19,7 @@ struct Name {
     name: String,
 }
 
-fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
+fn count(conn: &mut Conn, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
 
@@ -26,7 +27,7 @@ fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
 fn the_autoincrement_rebuild_keeps_every_row_and_reference() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = Conn::establish(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
     // The schema as it was before ids became AUTOINCREMENT (migrations 1-6).
     for _ in 0..6 {

@@ -2,6 +2,7 @@
 //! (read timeout, per-address rate limits, parameter lengths, slow clients, connection cap)
 //! and the JSON access log.
 
+use doan_api::db::Conn;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -39,7 +40,7 @@ pub fn value(text: &str, series: &str) -> Option<f64> {
 
 /// Hold SQLite's write lock from another connection for `hold`.
 fn hold_write_lock(path: &std::path::Path, hold: Duration) -> std::thread::JoinHandle<()> {
-    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = Conn::establish(path.to_str().unwrap()).unwrap();
     conn.batch_execute("BEGIN IMMEDIATE").unwrap();
     std::thread::spawn(move || {
         std::thread::sleep(hold);

@@ -11,6 +11,7 @@ use doan_api::activities::repo as acts;
 use doan_api::audit::dto::ListAuditQuery;
 use doan_api::clusters::{dto::ListClustersQuery, repo as clusters};
 use doan_api::db::list::{explain, Statement};
+use doan_api::db::Conn;
 use doan_api::http::list::ListRequest;
 use doan_api::http::query::{parse_query, parse_split, Split};
 use doan_api::organizations::{dto::ListOrganizationsQuery, repo as orgs};
@@ -171,7 +172,7 @@ fn other_cases() -> Vec<Case> {
     cases
 }
 
-fn statements(conn: &mut diesel::SqliteConnection, uri: &str) -> Vec<Statement> {
+fn statements(conn: &mut Conn, uri: &str) -> Vec<Statement> {
     let req = TestRequest::with_uri(uri).to_http_request();
     match req.path() {
         "/api/v1/organizations" => {
@@ -344,7 +345,7 @@ async fn an_expanded_search_matches_what_its_prefix_matches() {
     }
     let app = spawn_demo_app().await;
     let mut conn = app.pool.blocking_conn().expect("connection");
-    let hits = |conn: &mut diesel::SqliteConnection, expr: &str| -> Vec<i64> {
+    let hits = |conn: &mut Conn, expr: &str| -> Vec<i64> {
         diesel::sql_query(format!(
             "SELECT rowid FROM {0} WHERE {0} MATCH ? ORDER BY rowid",
             acts::SEARCH_TABLE

@@ -22,7 +22,7 @@ pub enum Viewer {
 }
 
 impl Viewer {
-    pub fn of(conn: &mut SqliteConnection, user: Option<&AuthUser>) -> QueryResult<Self> {
+    pub fn of(conn: &mut Conn, user: Option<&AuthUser>) -> QueryResult<Self> {
         Ok(match user {
             None => Viewer::Public,
             Some(u) if u.is_admin() => Viewer::Admin,

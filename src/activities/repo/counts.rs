@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub fn category_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryCount>> {
+pub fn category_counts(conn: &mut Conn) -> QueryResult<Vec<CategoryCount>> {
     let rows: Vec<(String, i64)> = activities::table
         .filter(activities::state.eq("published"))
         .group_by(activities::category)
@@ -22,7 +22,7 @@ pub fn category_counts(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryC
 /// The tag with this slug, if the viewer may know of it (see [`Viewer::tag_condition`]):
 /// its id and name.
 pub fn visible_tag(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     slug: &str,
     viewer: &Viewer,
 ) -> QueryResult<Option<(i32, String)>> {
@@ -44,7 +44,7 @@ pub fn visible_tag(
 }
 
 pub fn tag_counts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     q: Option<&str>,
     by_name: bool,
     viewer: &Viewer,

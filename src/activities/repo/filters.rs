@@ -36,7 +36,7 @@ fn found<T>(value: Option<T>, param: &str, key: &str, what: &str) -> ApiResult<T
 }
 
 /// The unit and, with `descendants`, every unit below it.
-fn unit_set(conn: &mut SqliteConnection, id: i32, descendants: bool) -> QueryResult<Vec<i32>> {
+fn unit_set(conn: &mut Conn, id: i32, descendants: bool) -> QueryResult<Vec<i32>> {
     let mut set = vec![id];
     if descendants {
         set.extend(tree::descendants(conn, id)?);
@@ -49,7 +49,7 @@ impl ActivityFilters {
     /// unit `scope` of a path (`/organizations/{id}/activities`) if any.
     pub fn resolve(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         viewer: &Viewer,
         scope: Option<i32>,
     ) -> ApiResult<ResolvedFilters> {

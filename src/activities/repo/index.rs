@@ -65,7 +65,7 @@ const INDEX_VERSION: i32 = 2;
 
 /// Re-index the activities a unit organized (its name is part of their searchable text), 500
 /// at a time.
-pub fn reindex_organizer(conn: &mut SqliteConnection, organizer_id: i32) -> ApiResult<()> {
+pub fn reindex_organizer(conn: &mut Conn, organizer_id: i32) -> ApiResult<()> {
     reindex_where(conn, Some(organizer_id))
 }
 
@@ -75,9 +75,9 @@ const REBUILD_PENDING_BYTES: usize = 128 << 20;
 
 /// Rebuild every activity's index entry when they were made by an older [`Searchable`]
 /// (recorded in `index_versions`); returns how many were rebuilt.
-pub fn reindex_if_stale(conn: &mut SqliteConnection) -> ApiResult<Option<usize>> {
+pub fn reindex_if_stale(conn: &mut Conn) -> ApiResult<Option<usize>> {
     use crate::db::schema::index_versions;
-    let current = |conn: &mut SqliteConnection| -> QueryResult<bool> {
+    let current = |conn: &mut Conn| -> QueryResult<bool> {
         let stored: Option<i32> = index_versions::table
             .find(SEARCH_TABLE)
             .select(index_versions::version)
@@ -110,7 +110,7 @@ pub fn reindex_if_stale(conn: &mut SqliteConnection) -> ApiResult<Option<usize>>
 
 /// Re-index every activity (of one organizer, or all), 500 at a time: a few queries a page,
 /// whatever its size (not a detail per activity).
-fn reindex_where(conn: &mut SqliteConnection, organizer: Option<i32>) -> ApiResult<()> {
+fn reindex_where(conn: &mut Conn, organizer: Option<i32>) -> ApiResult<()> {
     let mut after = 0;
     loop {
         let mut page = activities::table
@@ -173,12 +173,12 @@ fn reindex_where(conn: &mut SqliteConnection, organizer: Option<i32>) -> ApiResu
     }
 }
 
-pub(super) fn index(conn: &mut SqliteConnection, a: &Activity) -> QueryResult<()> {
+pub(super) fn index(conn: &mut Conn, a: &Activity) -> QueryResult<()> {
     index_texts(conn, a.id, &search_texts(a))
 }
 
 pub(super) fn index_texts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: impl Into<i64>,
     texts: &[String],
 ) -> QueryResult<()> {

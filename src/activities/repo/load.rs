@@ -17,10 +17,7 @@ pub(super) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-pub(super) fn tags_of(
-    conn: &mut SqliteConnection,
-    ids: &[i32],
-) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
+pub(super) fn tags_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -66,7 +63,7 @@ pub(super) type DocumentRow = (
 
 /// The documents' titles (as written) of each activity, in order.
 pub(super) fn document_titles_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ids: &[i32],
 ) -> QueryResult<HashMap<i32, Vec<String>>> {
     let rows: Vec<(i32, String)> = activity_documents::table
@@ -85,7 +82,7 @@ pub(super) fn document_titles_of(
 }
 
 pub(super) fn photos_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ids: &[i32],
     first_only: bool,
 ) -> QueryResult<HashMap<i32, Vec<Photo>>> {
@@ -152,7 +149,7 @@ pub struct Body {
 
 /// The bodies of some activities, in one query (they live in their own table so that lists and
 /// index scans of `activities` stay small).
-pub fn bodies_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Body>> {
+pub fn bodies_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Body>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -173,7 +170,7 @@ pub fn bodies_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMa
 /// The summaries of a page of rows: organizers, tags and first photos in one query each (and,
 /// for a search, the bodies the highlights are cut from).
 pub(super) fn summaries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: &[ActivityRow],
     terms: Option<&[String]>,
 ) -> QueryResult<Vec<ActivitySummary>> {
@@ -257,7 +254,7 @@ pub(super) fn summaries(
         .collect())
 }
 
-pub(super) fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<ActivityRow> {
+pub(super) fn load_row(conn: &mut Conn, id: i32) -> ApiResult<ActivityRow> {
     Ok(activities::table
         .find(id)
         .select(ActivityRow::as_select())
@@ -265,7 +262,7 @@ pub(super) fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<Activi
 }
 
 /// Resolve an id-or-slug to a row, whatever its state.
-pub fn find_row(conn: &mut SqliteConnection, key: &str) -> ApiResult<ActivityRow> {
+pub fn find_row(conn: &mut Conn, key: &str) -> ApiResult<ActivityRow> {
     let q = activities::table
         .select(ActivityRow::as_select())
         .into_boxed();
@@ -289,11 +286,7 @@ pub fn find_row(conn: &mut SqliteConnection, key: &str) -> ApiResult<ActivityRow
 }
 
 /// A row the viewer may see, not in the trash; 404 otherwise (never 403: a draft stays secret).
-pub fn find_visible(
-    conn: &mut SqliteConnection,
-    key: &str,
-    viewer: &Viewer,
-) -> ApiResult<ActivityRow> {
+pub fn find_visible(conn: &mut Conn, key: &str, viewer: &Viewer) -> ApiResult<ActivityRow> {
     let row = find_row(conn, key)?;
     if row.deleted_at.is_some() || !viewer.may_see(&row) {
         return Err(AppError::not_found(format!("there is no activity '{key}'")));
@@ -303,7 +296,7 @@ pub fn find_visible(
 
 /// A row the viewer may change: 404 if it cannot even see it, 403 if it can see but not edit.
 pub(super) fn find_editable(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     viewer: &Viewer,
     in_trash: bool,
@@ -323,7 +316,7 @@ pub(super) fn find_editable(
 }
 
 /// The full representation of one activity.
-pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activity> {
+pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
     let organizer = orgs::refs(conn, &[row.organizer_id])?
         .remove(&row.organizer_id)
         .ok_or_else(|| AppError::internal("organizer missing"))?;
@@ -447,7 +440,7 @@ pub fn detail(conn: &mut SqliteConnection, row: &ActivityRow) -> ApiResult<Activ
 }
 
 /// The clusters named by `ids`, for list items.
-fn clusters_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, ClusterRef>> {
+fn clusters_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, ClusterRef>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

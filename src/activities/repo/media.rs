@@ -16,10 +16,7 @@ fn media_ids(f: &ActivityFields) -> Vec<i32> {
 
 /// Each `media_id` names a medium of the right kind: a photo for `photos`, a PDF for
 /// `documents`.
-pub(super) fn media_errors(
-    conn: &mut SqliteConnection,
-    f: &ActivityFields,
-) -> QueryResult<Vec<FieldError>> {
+pub(super) fn media_errors(conn: &mut Conn, f: &ActivityFields) -> QueryResult<Vec<FieldError>> {
     let ids = media_ids(f);
     let found = crate::media::repo::by_ids(conn, &ids)?;
     let mut errors = Vec::new();
@@ -56,7 +53,7 @@ pub(super) fn media_errors(
 /// writer gave none. A medium the activity does not use yet must be one the writer may see
 /// (its unit's library, or below); one outside is "no such medium", as for a GET.
 pub(super) fn resolve_media(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<&ActivityRow>,
     f: &ActivityFields,
     user: &AuthUser,
@@ -115,7 +112,7 @@ pub(super) fn resolve_media(
 }
 
 /// The media an activity's photos and documents use now.
-pub(super) fn media_of(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<i32>> {
+pub(super) fn media_of(conn: &mut Conn, id: i32) -> QueryResult<Vec<i32>> {
     let mut ids: Vec<i32> = activity_photos::table
         .filter(activity_photos::activity_id.eq(id))
         .select(activity_photos::media_id)
@@ -137,12 +134,7 @@ pub(super) fn media_of(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<
 /// An admin deleted a medium these activities used (their rows already changed): each gets a
 /// new version (updated_at, search entry, revision with `note`; subscribers hear of a public
 /// one).
-pub fn media_removed(
-    conn: &mut SqliteConnection,
-    ids: &[i32],
-    user: &AuthUser,
-    note: &str,
-) -> ApiResult<()> {
+pub fn media_removed(conn: &mut Conn, ids: &[i32], user: &AuthUser, note: &str) -> ApiResult<()> {
     let now = db::now();
     for id in ids {
         let row = load_row(conn, *id)?;

@@ -2,12 +2,12 @@
 //! feeds (`query`), filter resolution (`filters`), writes (`write`), the search entry (`index`),
 //! revisions, vocabulary counts.
 
+use crate::db::Conn;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
-use diesel::SqliteConnection;
 
 use crate::audit;
 use crate::auth::AuthUser;

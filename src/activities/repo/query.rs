@@ -28,7 +28,7 @@ const UNIT_PROBE_COST: i64 = 8;
 static PREFIX_WORDS: crate::db::memo::Memo<Vec<String>> = crate::db::memo::Memo::new();
 
 /// The indexed words that start with `prefix` (at most one more than a search expands).
-pub fn words_starting(conn: &mut SqliteConnection, prefix: &str) -> QueryResult<Vec<String>> {
+pub fn words_starting(conn: &mut Conn, prefix: &str) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Word {
         #[diesel(sql_type = Text)]
@@ -257,14 +257,14 @@ pub(super) fn organization_filter(q: &mut ListSql, set: &[i32], plan: Plan) {
 
 /// One page of activities, the exact total and the keyset of the next page.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     filters: &ResolvedFilters,
     list: &PageSpec,
     viewer: &Viewer,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let searched = filters.search.as_ref().filter(|_| !relevance);
-    let read = |conn: &mut SqliteConnection| {
+    let read = |conn: &mut Conn| {
         let q = list_sql(filters, viewer, relevance)?;
         // Plans differ only for filters on sets of ids: units, tags, search hits.
         if filters.unit_sets.is_empty() && filters.tags.is_empty() && searched.is_none() {
@@ -311,7 +311,7 @@ pub fn list(
 /// The time of the latest public change: an activity arriving in, changing in or leaving public
 /// view, a unit or a cluster changing — a feed's `Last-Modified`, which must move forward when
 /// an entry leaves a feed too, and only with what readers can see. Four index seeks.
-pub fn last_change(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+pub fn last_change(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
     // Names shown in a feed (its title, each entry's organizer) change with these rows too.
     let mut latest: Option<NaiveDateTime> = organizations::table
         .select(diesel::dsl::max(organizations::updated_at))
@@ -343,11 +343,7 @@ pub struct FeedItem {
 
 /// The newest published activities under the list's filters, for the feeds: newest
 /// publication first, at most `limit`.
-pub fn feed(
-    conn: &mut SqliteConnection,
-    filters: &ResolvedFilters,
-    limit: i64,
-) -> ApiResult<Vec<FeedItem>> {
+pub fn feed(conn: &mut Conn, filters: &ResolvedFilters, limit: i64) -> ApiResult<Vec<FeedItem>> {
     let q = list_sql(filters, &Viewer::Public, false)?;
     let order = [(
         "coalesce(a.published_at, '')".to_string(),
@@ -374,7 +370,7 @@ pub fn feed(
 }
 
 /// How many activities are published: the sitemap's entries.
-pub fn published_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn published_count(conn: &mut Conn) -> QueryResult<i64> {
     activities::table
         .filter(activities::state.eq("published"))
         .count()
@@ -384,7 +380,7 @@ pub fn published_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
 /// A window of the published activities, oldest id first: (slug, last change), for the
 /// sitemap.
 pub fn published_slugs(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<(String, NaiveDateTime)>> {
@@ -416,7 +412,7 @@ pub fn list_statements(
 
 /// The trash the caller may edit, newest deletion first.
 pub fn list_trash(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     list: &PageSpec,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {

@@ -7,7 +7,7 @@ use super::*;
 /// comment kept for its editors) an activity that waits for review; a new version and a
 /// revision saying who decided.
 pub fn review(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     decision: &ReviewDecision,
@@ -98,7 +98,7 @@ pub fn review(
 /// What waits for `user`'s review (an admin: everything that waits), most recently submitted
 /// first.
 pub fn review_queue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     list: &PageSpec,
 ) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {

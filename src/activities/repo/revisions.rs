@@ -23,7 +23,7 @@ impl RevisionRow {
 }
 
 pub(super) fn revision_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     version: Option<i64>,
 ) -> QueryResult<Vec<RevisionRow>> {
@@ -50,7 +50,7 @@ pub(super) fn revision_rows(
 
 /// A row whose history the viewer may read: its editors', and its reviewers' (they compare
 /// what they approve with what was there before).
-fn find_history(conn: &mut SqliteConnection, key: &str, viewer: &Viewer) -> ApiResult<ActivityRow> {
+fn find_history(conn: &mut Conn, key: &str, viewer: &Viewer) -> ApiResult<ActivityRow> {
     let row = find_row(conn, key)?;
     if row.deleted_at.is_some() || !viewer.may_see(&row) {
         return Err(AppError::not_found(format!("there is no activity '{key}'")));
@@ -66,11 +66,7 @@ fn find_history(conn: &mut SqliteConnection, key: &str, viewer: &Viewer) -> ApiR
     Ok(row)
 }
 
-pub fn revisions(
-    conn: &mut SqliteConnection,
-    user: &AuthUser,
-    key: &str,
-) -> ApiResult<Vec<RevisionInfo>> {
+pub fn revisions(conn: &mut Conn, user: &AuthUser, key: &str) -> ApiResult<Vec<RevisionInfo>> {
     let viewer = Viewer::of(conn, Some(user))?;
     let row = find_history(conn, key, &viewer)?;
     Ok(revision_rows(conn, row.id, None)?
@@ -79,12 +75,7 @@ pub fn revisions(
         .collect())
 }
 
-pub fn revision(
-    conn: &mut SqliteConnection,
-    user: &AuthUser,
-    key: &str,
-    n: i64,
-) -> ApiResult<Revision> {
+pub fn revision(conn: &mut Conn, user: &AuthUser, key: &str, n: i64) -> ApiResult<Revision> {
     let viewer = Viewer::of(conn, Some(user))?;
     let row = find_history(conn, key, &viewer)?;
     let rev = revision_rows(conn, row.id, Some(n))?
@@ -101,7 +92,7 @@ pub fn revision(
 
 /// Make version `n` the current state again (itself a new revision).
 pub fn restore_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     n: i64,
@@ -144,42 +135,36 @@ pub fn restore_revision(
 /// shows (an imported revision names the ids of another database; the file's name, its
 /// content's hash, is the same everywhere). One that is gone leaves a photo its caption (or alt
 /// text) and a document its title.
-fn media_as_kept(
-    conn: &mut SqliteConnection,
-    state: &Activity,
-    fields: &mut ActivityFields,
-) -> ApiResult<()> {
+fn media_as_kept(conn: &mut Conn, state: &Activity, fields: &mut ActivityFields) -> ApiResult<()> {
     use crate::db::schema::media;
     let file_of = |url: Option<&str>| -> Option<String> {
         let (_, name) = url?.rsplit_once("/media/")?;
         crate::media::store::valid_name(name).then(|| name.to_string())
     };
-    let current = |conn: &mut SqliteConnection,
-                   id: Option<i64>,
-                   file: Option<String>|
-     -> QueryResult<Option<i64>> {
-        let Some(id) = id else { return Ok(None) };
-        let stored: Option<String> = match i32::try_from(id) {
-            Ok(id) => media::table
-                .find(id)
-                .select(media::file)
-                .first(conn)
-                .optional()?,
-            Err(_) => None,
+    let current =
+        |conn: &mut Conn, id: Option<i64>, file: Option<String>| -> QueryResult<Option<i64>> {
+            let Some(id) = id else { return Ok(None) };
+            let stored: Option<String> = match i32::try_from(id) {
+                Ok(id) => media::table
+                    .find(id)
+                    .select(media::file)
+                    .first(conn)
+                    .optional()?,
+                Err(_) => None,
+            };
+            let Some(wanted) = file else {
+                return Ok(stored.map(|_| id));
+            };
+            if stored.as_ref() == Some(&wanted) {
+                return Ok(Some(id));
+            }
+            Ok(media::table
+                .filter(media::file.eq(wanted))
+                .select(media::id)
+                .first::<i32>(conn)
+                .optional()?
+                .map(i64::from))
         };
-        let Some(wanted) = file else {
-            return Ok(stored.map(|_| id));
-        };
-        if stored.as_ref() == Some(&wanted) {
-            return Ok(Some(id));
-        }
-        Ok(media::table
-            .filter(media::file.eq(wanted))
-            .select(media::id)
-            .first::<i32>(conn)
-            .optional()?
-            .map(i64::from))
-    };
     for (p, kept) in fields.photos.iter_mut().zip(&state.photos) {
         let found = current(conn, p.media_id, file_of(kept.url.as_deref()))?;
         if p.media_id.is_some() && found.is_none() {

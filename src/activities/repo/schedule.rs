@@ -18,7 +18,7 @@ pub struct Due {
 
 /// Make public every scheduled activity whose time has come by `now`, and end every featured
 /// flag whose end has passed.
-pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due> {
+pub fn run_due(conn: &mut Conn, now: NaiveDateTime) -> ApiResult<Due> {
     crate::db::write(conn, |conn| {
         let published: Vec<i32> = activities::table
             .filter(activities::state.eq(Status::Scheduled.as_str()))
@@ -75,13 +75,7 @@ pub fn run_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> ApiResult<Due
 }
 
 /// The revision and audit entry of a change made by the clock (no user).
-fn record(
-    conn: &mut SqliteConnection,
-    id: i32,
-    now: NaiveDateTime,
-    action: &str,
-    note: &str,
-) -> ApiResult<()> {
+fn record(conn: &mut Conn, id: i32, now: NaiveDateTime, action: &str, note: &str) -> ApiResult<()> {
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
     record_revision(conn, &activity, None, now, Some(note))?;
@@ -104,7 +98,7 @@ fn record(
 
 /// The next moment the clock changes something (a scheduled publication, the end of a
 /// featured flag), if any. Two index seeks.
-pub fn next_due(conn: &mut SqliteConnection) -> QueryResult<Option<NaiveDateTime>> {
+pub fn next_due(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
     let scheduled: Option<NaiveDateTime> = activities::table
         .filter(activities::state.eq(Status::Scheduled.as_str()))
         .select(diesel::dsl::min(activities::published_at))

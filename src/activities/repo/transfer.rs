@@ -4,7 +4,7 @@
 use super::*;
 
 /// Every activity, oldest id first, the trash included.
-pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<ActivityRow>> {
+pub fn all_rows(conn: &mut Conn) -> QueryResult<Vec<ActivityRow>> {
     activities::table
         .order(activities::id.asc())
         .select(ActivityRow::as_select())
@@ -23,7 +23,7 @@ pub struct StoredRevision {
 }
 
 /// Every saved state of an activity, oldest first.
-pub fn stored_revisions(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<StoredRevision>> {
+pub fn stored_revisions(conn: &mut Conn, id: i32) -> QueryResult<Vec<StoredRevision>> {
     activity_revisions::table
         .filter(activity_revisions::activity_id.eq(id))
         .order(activity_revisions::version.asc())
@@ -56,7 +56,7 @@ pub struct ImportedActivity<'a> {
 
 /// Write `a` over row `existing`, or as a new row keeping its id when free; returns its id.
 pub fn import_row(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<i32>,
     a: &ImportedActivity<'_>,
 ) -> ApiResult<i32> {

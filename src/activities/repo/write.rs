@@ -3,9 +3,9 @@
 
 use super::*;
 
-pub(super) fn check_references(conn: &mut SqliteConnection, f: &ActivityFields) -> ApiResult<()> {
+pub(super) fn check_references(conn: &mut Conn, f: &ActivityFields) -> ApiResult<()> {
     let mut errors = f.validate();
-    let org_exists = |conn: &mut SqliteConnection, id: i64| -> QueryResult<bool> {
+    let org_exists = |conn: &mut Conn, id: i64| -> QueryResult<bool> {
         match i32::try_from(id) {
             Ok(id) => {
                 diesel::select(diesel::dsl::exists(organizations::table.find(id))).get_result(conn)
@@ -50,10 +50,7 @@ pub(super) fn check_references(conn: &mut SqliteConnection, f: &ActivityFields) 
 }
 
 /// Find or create the tags named, in order.
-pub(super) fn tag_ids(
-    conn: &mut SqliteConnection,
-    names: &[String],
-) -> QueryResult<Vec<(i32, String)>> {
+pub(super) fn tag_ids(conn: &mut Conn, names: &[String]) -> QueryResult<Vec<(i32, String)>> {
     let mut out = Vec::new();
     for name in names {
         let slug = text::slugify(name);
@@ -88,7 +85,7 @@ pub(super) fn tag_ids(
 /// `pending_review` — unless the row has that state already (a reviewer let it through, and
 /// [`guard_reviewed`] kept its content as approved).
 fn publication(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<&ActivityRow>,
     f: &ActivityFields,
     user: &AuthUser,
@@ -155,7 +152,7 @@ fn check_featured(
 
 /// Write the row, its children, its search entry and a revision; returns the new detail.
 pub(super) fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<&ActivityRow>,
     slug: Option<String>,
     f: &ActivityFields,
@@ -257,7 +254,7 @@ pub(super) fn is_public(row: &ActivityRow) -> bool {
 
 /// Keep `activity`'s state as the revision of its version, by `changed_by` (none: the clock).
 pub(super) fn record_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     activity: &Activity,
     changed_by: Option<&str>,
     at: NaiveDateTime,
@@ -287,7 +284,7 @@ pub(super) fn record_revision(
 
 /// An activity's body (with its rendering) and its inline children, as `f` has them.
 pub(super) fn write_body_and_children(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     f: &ActivityFields,
 ) -> ApiResult<()> {
@@ -309,11 +306,7 @@ pub(super) fn write_body_and_children(
     replace_children(conn, id, f)
 }
 
-pub(super) fn replace_children(
-    conn: &mut SqliteConnection,
-    id: i32,
-    f: &ActivityFields,
-) -> ApiResult<()> {
+pub(super) fn replace_children(conn: &mut Conn, id: i32, f: &ActivityFields) -> ApiResult<()> {
     diesel::sql_query("DELETE FROM activity_partners WHERE activity_id = ?")
         .bind::<Integer, _>(id)
         .execute(conn)?;
@@ -375,7 +368,7 @@ pub(super) fn replace_children(
 }
 
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     slug: Option<String>,
     f: ActivityFields,
@@ -393,7 +386,7 @@ pub fn create(
 }
 
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     patch: UpdateActivity,
@@ -432,7 +425,7 @@ pub fn update(
 /// Give an activity every field of `fields` at once, as one revision by `user` (the demo
 /// bringing its own rows up to date); nothing is written when they are equal already.
 pub fn replace(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     fields: ActivityFields,
@@ -448,7 +441,7 @@ pub fn replace(
 }
 
 fn store_if_changed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     row: &ActivityRow,
     current: Activity,
     before: &ActivityFields,
@@ -467,7 +460,7 @@ fn store_if_changed(
 /// to have it reviewed again); changing it — its address (`new_slug`) as much as its text —
 /// is for an admin.
 pub(super) fn guard_reviewed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     row: &ActivityRow,
     before: &ActivityFields,
@@ -500,7 +493,7 @@ pub(super) fn guard_reviewed(
 
 /// Move to the trash.
 pub fn trash(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     if_match: Option<String>,
@@ -530,7 +523,7 @@ pub fn trash(
 }
 
 /// Bring one back from the trash.
-pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiResult<Activity> {
+pub fn restore(conn: &mut Conn, user: &AuthUser, key: &str) -> ApiResult<Activity> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, true)?;
@@ -561,7 +554,7 @@ pub fn restore(conn: &mut SqliteConnection, user: &AuthUser, key: &str) -> ApiRe
 }
 
 /// Remove from the trash for good (admins only; checked by the handler's extractor).
-pub fn purge(conn: &mut SqliteConnection, key: &str) -> ApiResult<()> {
+pub fn purge(conn: &mut Conn, key: &str) -> ApiResult<()> {
     crate::db::write(conn, |conn| {
         let row = find_row(conn, key)?;
         if row.deleted_at.is_none() {

@@ -1,11 +1,11 @@
 //! Cluster rows and their CRUD here; rosters, the ranking and annual results in their own parts.
 
+use crate::db::Conn;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
-use diesel::SqliteConnection;
 
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
@@ -74,12 +74,12 @@ pub(super) fn cluster_ref(row: &ClusterRow) -> ClusterRef {
     }
 }
 
-pub fn to_dto(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<Cluster> {
+pub fn to_dto(conn: &mut Conn, row: &ClusterRow) -> QueryResult<Cluster> {
     Ok(dtos(conn, std::slice::from_ref(row))?.remove(0))
 }
 
 /// The representations of some clusters, their blocs loaded in one query (no N+1 on lists).
-pub(super) fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow]) -> QueryResult<Vec<Cluster>> {
+pub(super) fn dtos(conn: &mut Conn, rows: &[ClusterRow]) -> QueryResult<Vec<Cluster>> {
     let blocs = crate::organizations::repo::refs(
         conn,
         &rows.iter().map(|r| r.bloc_id).collect::<Vec<_>>(),
@@ -107,7 +107,7 @@ pub(super) fn dtos(conn: &mut SqliteConnection, rows: &[ClusterRow]) -> QueryRes
         .collect()
 }
 
-pub fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<ClusterRow> {
+pub fn find(conn: &mut Conn, key: &str) -> ApiResult<ClusterRow> {
     let q = clusters::table.select(ClusterRow::as_select()).into_boxed();
     let q = match db::Key::parse(key) {
         db::Key::Id(id) => q.filter(clusters::id.eq(id)),
@@ -119,7 +119,7 @@ pub fn find(conn: &mut SqliteConnection, key: &str) -> ApiResult<ClusterRow> {
 }
 
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListClustersQuery,
     list: &PageSpec,
 ) -> ApiResult<(Vec<Cluster>, i64, Option<Vec<Bind>>)> {
@@ -130,7 +130,7 @@ pub fn list(
 
 /// The page and count statements of a list (what the query-plan test explains).
 pub fn list_statements(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListClustersQuery,
     list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {
@@ -138,7 +138,7 @@ pub fn list_statements(
     Ok(list.statements(&q))
 }
 
-fn list_sql(conn: &mut SqliteConnection, query: &ListClustersQuery) -> ApiResult<ListSql> {
+fn list_sql(conn: &mut Conn, query: &ListClustersQuery) -> ApiResult<ListSql> {
     let mut q = ListSql::new("c.*", "clusters c", "c.id");
     if let Some(bloc) = &query.bloc {
         let id = tree::lookup_organization(conn, bloc)?.ok_or_else(|| {
@@ -164,7 +164,7 @@ fn list_sql(conn: &mut SqliteConnection, query: &ListClustersQuery) -> ApiResult
     Ok(q)
 }
 
-pub(super) fn index(conn: &mut SqliteConnection, row: &ClusterRow) -> QueryResult<()> {
+pub(super) fn index(conn: &mut Conn, row: &ClusterRow) -> QueryResult<()> {
     search::index(
         conn,
         SEARCH_TABLE,
@@ -186,7 +186,7 @@ pub(super) fn check(name: &str, number: i64, description: Option<&str>) -> Vec<F
 }
 
 pub(super) fn number_taken(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     bloc: i32,
     number: i32,
     except: Option<i32>,
@@ -207,7 +207,7 @@ pub(super) fn number_taken(
     }
 }
 
-pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<ClusterRow> {
+pub fn create(conn: &mut Conn, input: &CreateCluster) -> ApiResult<ClusterRow> {
     let name = text::clean(&input.name);
     let description = text::clean_opt(input.description.as_deref());
     let mut errors = check(&name, input.number, description.as_deref());
@@ -261,7 +261,7 @@ pub fn create(conn: &mut SqliteConnection, input: &CreateCluster) -> ApiResult<C
 }
 
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     patch: UpdateCluster,
     expected: Precondition<Cluster>,
@@ -321,11 +321,7 @@ pub fn update(
     })
 }
 
-pub fn delete(
-    conn: &mut SqliteConnection,
-    key: &str,
-    expected: Precondition<Cluster>,
-) -> ApiResult<()> {
+pub fn delete(conn: &mut Conn, key: &str, expected: Precondition<Cluster>) -> ApiResult<()> {
     crate::db::write(conn, |conn| {
         let row = find(conn, key)?;
         expected.check(&to_dto(conn, &row)?)?;

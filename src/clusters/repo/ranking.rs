@@ -4,7 +4,7 @@
 use super::*;
 
 /// Counts per member of public activities organized / partnered in the period.
-pub fn ranking(conn: &mut SqliteConnection, key: &str, q: &RankingQuery) -> ApiResult<Ranking> {
+pub fn ranking(conn: &mut Conn, key: &str, q: &RankingQuery) -> ApiResult<Ranking> {
     let row = find(conn, key)?;
     let year = q.year.unwrap_or_else(current_year);
     let from = q

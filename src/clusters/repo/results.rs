@@ -4,7 +4,7 @@ use super::*;
 
 /// Record the annual review of a year (replacing that year's results).
 pub fn put_results(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     year: i32,
     input: &PutResults,
@@ -134,7 +134,7 @@ pub(super) struct ResultRow {
     note: Option<String>,
 }
 
-pub fn results(conn: &mut SqliteConnection, scope: ResultScope) -> ApiResult<Vec<ResultEntry>> {
+pub fn results(conn: &mut Conn, scope: ResultScope) -> ApiResult<Vec<ResultEntry>> {
     let (clause, binds) = match scope {
         ResultScope::Cluster(c, y) => (
             "r.cluster_id = ? AND r.year = ?",

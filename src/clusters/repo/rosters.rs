@@ -21,11 +21,7 @@ pub(super) struct MemberRow {
     role: String,
 }
 
-pub(super) fn members(
-    conn: &mut SqliteConnection,
-    cluster: i32,
-    year: i32,
-) -> QueryResult<Vec<Member>> {
+pub(super) fn members(conn: &mut Conn, cluster: i32, year: i32) -> QueryResult<Vec<Member>> {
     let rows: Vec<MemberRow> = diesel::sql_query(
         "SELECT o.id, o.slug, o.name, m.role FROM cluster_members m JOIN organizations o ON o.id = m.organization_id \
          WHERE m.cluster_id = ? AND m.year = ? \
@@ -51,7 +47,7 @@ pub(super) fn members(
         .collect())
 }
 
-pub fn roster(conn: &mut SqliteConnection, key: &str, year: i32) -> ApiResult<Roster> {
+pub fn roster(conn: &mut Conn, key: &str, year: i32) -> ApiResult<Roster> {
     let row = find(conn, key)?;
     Ok(Roster {
         cluster: cluster_ref(&row),
@@ -61,12 +57,7 @@ pub fn roster(conn: &mut SqliteConnection, key: &str, year: i32) -> ApiResult<Ro
 }
 
 /// Replace a year's roster in one transaction, checking its rules.
-pub fn put_roster(
-    conn: &mut SqliteConnection,
-    key: &str,
-    year: i32,
-    input: &PutRoster,
-) -> ApiResult<Roster> {
+pub fn put_roster(conn: &mut Conn, key: &str, year: i32, input: &PutRoster) -> ApiResult<Roster> {
     crate::db::write(conn, |conn| {
         let row = find(conn, key)?;
         let below: Vec<i32> = tree::descendants(conn, row.bloc_id)?;
@@ -161,7 +152,7 @@ pub fn put_roster(
 }
 
 /// A unit's cluster and role, year by year (newest first).
-pub fn memberships(conn: &mut SqliteConnection, org_key: &str) -> ApiResult<Vec<Membership>> {
+pub fn memberships(conn: &mut Conn, org_key: &str) -> ApiResult<Vec<Membership>> {
     let org = tree::lookup_organization(conn, org_key)?
         .ok_or_else(|| AppError::not_found(format!("there is no organization '{org_key}'")))?;
     let rows: Vec<(i32, String, i32, String, String)> = cluster_members::table

@@ -24,7 +24,7 @@ pub struct StoredResult {
 }
 
 /// Every cluster, oldest id first.
-pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<ClusterRow>> {
+pub fn all_rows(conn: &mut Conn) -> QueryResult<Vec<ClusterRow>> {
     clusters::table
         .order(clusters::id.asc())
         .select(ClusterRow::as_select())
@@ -32,7 +32,7 @@ pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<ClusterRow>> {
 }
 
 /// A cluster's roster members, every year, in stored order.
-pub fn stored_members(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<StoredMember>> {
+pub fn stored_members(conn: &mut Conn, id: i32) -> QueryResult<Vec<StoredMember>> {
     cluster_members::table
         .filter(cluster_members::cluster_id.eq(id))
         .order((cluster_members::year, cluster_members::position))
@@ -46,7 +46,7 @@ pub fn stored_members(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<S
 }
 
 /// A cluster's results, every year.
-pub fn stored_results(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<StoredResult>> {
+pub fn stored_results(conn: &mut Conn, id: i32) -> QueryResult<Vec<StoredResult>> {
     cluster_results::table
         .filter(cluster_results::cluster_id.eq(id))
         .order((cluster_results::year, cluster_results::organization_id))
@@ -81,7 +81,7 @@ pub struct ImportedCluster<'a> {
 /// Write `c` over row `existing` or as a new row (keeping its id when free), its rosters and
 /// results replaced; returns its id.
 pub fn import_row(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<i32>,
     c: &ImportedCluster<'_>,
 ) -> ApiResult<i32> {

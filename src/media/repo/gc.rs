@@ -1,8 +1,8 @@
 //! Files no medium lists and media no activity uses: what `media gc` and a deletion remove.
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 use serde::Serialize;
 
 use crate::db::schema::media;
@@ -12,10 +12,7 @@ use super::*;
 
 /// The names of every file some medium but those of `except` lists (its original included). A medium whose list
 /// cannot be read is an error naming it: what is not known to be unlisted is never deleted.
-fn listed_files(
-    conn: &mut SqliteConnection,
-    except: &[i32],
-) -> ApiResult<std::collections::HashSet<String>> {
+fn listed_files(conn: &mut Conn, except: &[i32]) -> ApiResult<std::collections::HashSet<String>> {
     let mut listed = std::collections::HashSet::new();
     for (id, file, renditions) in media::table
         .filter(media::id.ne_all(except))
@@ -33,11 +30,7 @@ fn listed_files(
 /// either committed before (the file is listed again and stays) or comes after (its insert
 /// writes the file again under the write lock). A failure leaves a stray file, which
 /// `media gc` removes.
-pub fn remove_unlisted(
-    conn: &mut SqliteConnection,
-    names: &[String],
-    store: &dyn MediaStore,
-) -> ApiResult<()> {
+pub fn remove_unlisted(conn: &mut Conn, names: &[String], store: &dyn MediaStore) -> ApiResult<()> {
     if names.is_empty() {
         return Ok(());
     }
@@ -63,7 +56,7 @@ pub struct Collected {
 /// Remove unattached media uploaded before `before`, and stray files older than it. The folder
 /// is read before any lock is taken; rows go in one write transaction, files after it.
 pub fn collect_garbage(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     store: &dyn MediaStore,
     before: NaiveDateTime,
     dry_run: bool,

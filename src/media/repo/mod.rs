@@ -1,9 +1,9 @@
 //! Media rows: who may see and change them (a unit's editors, and those above), the list, the
 //! writes.
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
@@ -91,7 +91,7 @@ pub use crate::vocab::OrgRef;
 
 /// The units whose media `user` sees and changes: all (admin, `None`), or its unit and those
 /// below it.
-pub fn scope(conn: &mut SqliteConnection, user: &AuthUser) -> QueryResult<Option<Vec<i32>>> {
+pub fn scope(conn: &mut Conn, user: &AuthUser) -> QueryResult<Option<Vec<i32>>> {
     if user.is_admin() {
         return Ok(None);
     }
@@ -104,11 +104,7 @@ pub fn scope(conn: &mut SqliteConnection, user: &AuthUser) -> QueryResult<Option
 }
 
 /// The unit a user uploads for: the one named (an editor: within its scope), else its own.
-pub fn owner_for(
-    conn: &mut SqliteConnection,
-    user: &AuthUser,
-    named: Option<i64>,
-) -> ApiResult<i32> {
+pub fn owner_for(conn: &mut Conn, user: &AuthUser, named: Option<i64>) -> ApiResult<i32> {
     let id = match named {
         Some(id) => {
             let id = i32::try_from(id)
@@ -157,7 +153,7 @@ fn search_text(alt: Option<&str>, caption: Option<&str>, credit: Option<&str>) -
 /// write lock, each is written again if a deletion removed it since (a no-op otherwise): a row
 /// never names a missing file.
 pub fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     organization_id: i32,
     p: &Processed,
@@ -221,7 +217,7 @@ pub fn insert(
     })
 }
 
-fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<MediaRow> {
+fn load(conn: &mut Conn, id: i32) -> ApiResult<MediaRow> {
     media::table
         .find(id)
         .select(MediaRow::as_select())
@@ -231,7 +227,7 @@ fn load(conn: &mut SqliteConnection, id: i32) -> ApiResult<MediaRow> {
 }
 
 /// A medium `user` may see (404 otherwise: another unit's library is not its business).
-pub fn find(conn: &mut SqliteConnection, user: &AuthUser, id: i64) -> ApiResult<MediaRow> {
+pub fn find(conn: &mut Conn, user: &AuthUser, id: i64) -> ApiResult<MediaRow> {
     let missing = || AppError::not_found(format!("there is no medium {id}"));
     let id = i32::try_from(id).map_err(|_| missing())?;
     let row = load(conn, id).map_err(|_| missing())?;
@@ -242,7 +238,7 @@ pub fn find(conn: &mut SqliteConnection, user: &AuthUser, id: i64) -> ApiResult<
 }
 
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     query: &ListMediaQuery,
     page: &PageSpec,
@@ -302,7 +298,7 @@ pub fn list(
 }
 
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     id: i64,
     patch: UpdateMedia,
@@ -367,7 +363,7 @@ pub struct Use {
 }
 
 /// The activities (trashed ones too) whose photos or documents use medium `id`.
-pub fn uses(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<Use>> {
+pub fn uses(conn: &mut Conn, id: i32) -> QueryResult<Vec<Use>> {
     diesel::sql_query(
         "SELECT a.id, a.slug, a.organizer_id, CASE WHEN a.deleted_at IS NULL THEN a.status ELSE 'trashed' END AS status \
          FROM activities a WHERE a.id IN \
@@ -385,10 +381,10 @@ pub fn uses(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<Use>> {
 /// lock, so an upload of the same bytes either sees them gone and writes them again, or comes
 /// after and finds its row's files — see [`insert`]).
 /// New versions of the activities a medium was taken from (ids), by `user`, with a note.
-pub type RemovedFrom = fn(&mut SqliteConnection, &[i32], &AuthUser, &str) -> ApiResult<()>;
+pub type RemovedFrom = fn(&mut Conn, &[i32], &AuthUser, &str) -> ApiResult<()>;
 
 pub fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &AuthUser,
     id: i64,
     if_match: Option<String>,
@@ -486,7 +482,7 @@ pub fn delete(
 
 /// Media by id (for embedding in activities), one query.
 pub fn by_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ids: &[i32],
 ) -> QueryResult<std::collections::HashMap<i32, MediaRow>> {
     if ids.is_empty() {
@@ -503,7 +499,7 @@ pub fn by_ids(
 
 /// The owner references of rows (one query).
 pub fn owners(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: &[MediaRow],
 ) -> ApiResult<std::collections::HashMap<i32, OrgRef>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.organization_id).collect();

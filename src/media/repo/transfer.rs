@@ -1,7 +1,7 @@
 //! Media rows as an export writes them and an import brings them back.
 
+use crate::db::Conn;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::db::schema::media;
 use crate::error::{ApiResult, AppError};
@@ -9,7 +9,7 @@ use crate::error::{ApiResult, AppError};
 use super::*;
 
 /// Every medium, oldest first (for an export).
-pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<MediaRow>> {
+pub fn all_rows(conn: &mut Conn) -> QueryResult<Vec<MediaRow>> {
     media::table
         .order(media::id.asc())
         .select(MediaRow::as_select())
@@ -27,7 +27,7 @@ pub struct Imported {
 /// is brought up to date; otherwise a row is added (two uploads of the same bytes stay two
 /// media, sharing their files).
 pub fn import_row(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<i32>,
     organization_id: i32,
     r: &crate::media::dto::MediaRecord,

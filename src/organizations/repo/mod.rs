@@ -1,9 +1,9 @@
 //! Organization rows and queries.
 
+use crate::db::Conn;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
-use diesel::SqliteConnection;
 
 use crate::db::list::{Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
@@ -166,17 +166,17 @@ impl OrganizationRow {
 }
 
 /// Resolve an id-or-slug to an id; `None` when there is no such organization.
-pub fn lookup(conn: &mut SqliteConnection, key: &str) -> QueryResult<Option<i32>> {
+pub fn lookup(conn: &mut Conn, key: &str) -> QueryResult<Option<i32>> {
     tree::lookup_organization(conn, key)
 }
 
 /// Resolve an id-or-slug of a path, or 404.
-pub fn find_id(conn: &mut SqliteConnection, key: &str) -> ApiResult<i32> {
+pub fn find_id(conn: &mut Conn, key: &str) -> ApiResult<i32> {
     lookup(conn, key)?
         .ok_or_else(|| AppError::not_found(format!("there is no organization '{key}'")))
 }
 
-pub(super) fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationRow> {
+pub(super) fn load_row(conn: &mut Conn, id: i32) -> ApiResult<OrganizationRow> {
     Ok(organizations::table
         .find(id)
         .select(OrganizationRow::as_select())
@@ -184,7 +184,7 @@ pub(super) fn load_row(conn: &mut SqliteConnection, id: i32) -> ApiResult<Organi
 }
 
 /// Every unit above `id`, the top first.
-pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<OrgRef>> {
+pub fn ancestors(conn: &mut Conn, id: i32) -> QueryResult<Vec<OrgRef>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Integer)]
@@ -218,10 +218,7 @@ pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> QueryResult<Vec<OrgRef
 
 /// `{id, slug, name}` of some organizations by id, in one query (organizers of a page of
 /// activities, blocs of a page of clusters).
-pub fn refs(
-    conn: &mut SqliteConnection,
-    ids: &[i32],
-) -> QueryResult<std::collections::HashMap<i32, OrgRef>> {
+pub fn refs(conn: &mut Conn, ids: &[i32]) -> QueryResult<std::collections::HashMap<i32, OrgRef>> {
     let rows: Vec<(i32, String, String)> = organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::slug, organizations::name))
@@ -243,13 +240,13 @@ pub fn refs(
 
 /// The full representation of one organization.
 /// How many organizations there are: the sitemap's entries.
-pub fn count_all(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
     organizations::table.count().get_result(conn)
 }
 
 /// A window of the organizations, oldest id first: (slug, last change), for the sitemap.
 pub fn slugs(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<(String, NaiveDateTime)>> {
@@ -261,7 +258,7 @@ pub fn slugs(
         .load(conn)
 }
 
-pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDetail> {
+pub fn detail(conn: &mut Conn, id: i32) -> ApiResult<OrganizationDetail> {
     let row = load_row(conn, id)?;
     let ancestors = ancestors(conn, id)?;
     let children_count: i64 = organizations::table
@@ -279,7 +276,7 @@ pub fn detail(conn: &mut SqliteConnection, id: i32) -> ApiResult<OrganizationDet
 }
 
 /// Build the list statement for a query (also used by the query-plan test).
-pub fn list_sql(conn: &mut SqliteConnection, query: &ListOrganizationsQuery) -> ApiResult<ListSql> {
+pub fn list_sql(conn: &mut Conn, query: &ListOrganizationsQuery) -> ApiResult<ListSql> {
     let mut q = ListSql::new("o.*", "organizations o", "o.id");
     if let Some(kinds) = &query.kind {
         let kinds: Vec<Bind> = kinds.iter().map(|k| Bind::from(k.as_str())).collect();
@@ -328,7 +325,7 @@ pub fn list_sql(conn: &mut SqliteConnection, query: &ListOrganizationsQuery) -> 
 
 /// One page of organizations, the exact total and the keyset of the next page.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListOrganizationsQuery,
     list: &PageSpec,
 ) -> ApiResult<(Vec<Organization>, i64, Option<Vec<Bind>>)> {
@@ -343,7 +340,7 @@ pub fn list(
 
 /// The statements a list request runs, for the query-plan test.
 pub fn list_statements(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     query: &ListOrganizationsQuery,
     list: &PageSpec,
 ) -> ApiResult<Vec<Statement>> {

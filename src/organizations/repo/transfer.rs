@@ -1,9 +1,9 @@
 //! Units as an export writes them and an import brings them back (parents linked after every
 //! unit exists).
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::db::schema::organizations;
 use crate::error::ApiResult;
@@ -11,7 +11,7 @@ use crate::error::ApiResult;
 use super::*;
 
 /// Every unit, oldest id first (an export).
-pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<OrganizationRow>> {
+pub fn all_rows(conn: &mut Conn) -> QueryResult<Vec<OrganizationRow>> {
     organizations::table
         .order(organizations::id.asc())
         .select(OrganizationRow::as_select())
@@ -19,7 +19,7 @@ pub fn all_rows(conn: &mut SqliteConnection) -> QueryResult<Vec<OrganizationRow>
 }
 
 /// One unit's row, if it exists.
-pub fn row(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<OrganizationRow>> {
+pub fn row(conn: &mut Conn, id: i32) -> QueryResult<Option<OrganizationRow>> {
     organizations::table
         .find(id)
         .select(OrganizationRow::as_select())
@@ -48,7 +48,7 @@ pub struct ImportedUnit<'a> {
 
 /// Write `unit` over row `existing`, or as a new row; returns its id.
 pub fn import_row(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     existing: Option<i32>,
     unit: &ImportedUnit<'_>,
 ) -> ApiResult<i32> {
@@ -96,7 +96,7 @@ pub fn import_row(
 
 /// Set an imported unit's parent and successor (every unit exists by now).
 pub fn import_links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     parent: Option<i32>,
     successor: Option<i32>,

@@ -1,8 +1,8 @@
 //! Creating, changing and deleting units: their rules and references, the search entry, the
 //! audit log and the webhook events.
 
+use crate::db::Conn;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::db::precondition::Precondition;
 use crate::db::schema::organizations;
@@ -14,13 +14,9 @@ use crate::text;
 use super::*;
 
 /// Check the references and the hierarchy rules of a set of fields (422 listing each).
-fn check_references(
-    conn: &mut SqliteConnection,
-    id: Option<i32>,
-    f: &OrganizationFields,
-) -> ApiResult<()> {
+fn check_references(conn: &mut Conn, id: Option<i32>, f: &OrganizationFields) -> ApiResult<()> {
     let mut errors: Vec<FieldError> = f.validate();
-    let exists = |conn: &mut SqliteConnection, id: i64| -> QueryResult<bool> {
+    let exists = |conn: &mut Conn, id: i64| -> QueryResult<bool> {
         let Ok(id) = i32::try_from(id) else {
             return Ok(false);
         };
@@ -63,11 +59,7 @@ fn check_references(
     }
 }
 
-pub(super) fn index(
-    conn: &mut SqliteConnection,
-    id: i32,
-    f: &OrganizationFields,
-) -> QueryResult<()> {
+pub(super) fn index(conn: &mut Conn, id: i32, f: &OrganizationFields) -> QueryResult<()> {
     search::index(
         conn,
         SEARCH_TABLE,
@@ -83,7 +75,7 @@ pub(super) fn index(
 
 /// Insert an organization; `slug` is explicit (409 when taken) or generated from the name.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     slug: Option<String>,
     fields: OrganizationFields,
 ) -> ApiResult<OrganizationDetail> {
@@ -126,10 +118,10 @@ pub fn create(
 /// Apply a merge patch under `If-Match`.
 /// Work a rename triggers above this module (the activities' search text holds the
 /// organizer's name): run in the rename's own transaction, with the unit's id.
-pub type RenameHook = fn(&mut SqliteConnection, i32) -> ApiResult<()>;
+pub type RenameHook = fn(&mut Conn, i32) -> ApiResult<()>;
 
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     patch: crate::organizations::dto::UpdateOrganization,
     expected: Precondition<OrganizationDetail>,
@@ -181,7 +173,7 @@ pub fn update(
 
 /// Delete under `If-Match`; 409 naming what still refers to the unit.
 pub fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     expected: Precondition<OrganizationDetail>,
 ) -> ApiResult<()> {

@@ -1,16 +1,16 @@
 //! The writing of a checked archive, in one transaction: each line creates its row, updates
 //! the one it made before (found by `external_id`), or leaves it when equal.
 
+use crate::db::Conn;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use super::*;
 
 /// Import `input` (NDJSON). With `dry_run`, only check it. `progress` hears of each line.
 pub fn import(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     input: &str,
     dry_run: bool,
     store: Option<&dyn MediaStore>,
@@ -81,7 +81,7 @@ pub fn import(
             links.push((id, o.parent.clone(), o.successor.clone()));
             progress(1);
         }
-        let unit = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<Option<i32>> {
+        let unit = |conn: &mut Conn, slug: &str| -> QueryResult<Option<i32>> {
             match units.get(slug) {
                 Some(id) => Ok(Some(*id)),
                 None => tree::lookup_organization(conn, slug),
@@ -229,7 +229,7 @@ pub fn import(
                 },
                 None => None,
             };
-            let user = |conn: &mut SqliteConnection, id: Option<i64>| -> QueryResult<Option<i32>> {
+            let user = |conn: &mut Conn, id: Option<i64>| -> QueryResult<Option<i32>> {
                 let Some(id) = id.and_then(|i| i32::try_from(i).ok()) else {
                     return Ok(None);
                 };

@@ -1,10 +1,10 @@
 //! The check of an archive before anything is written: every line against the API's rules and
 //! the references (in the file or stored), media lines against their files.
 
+use crate::db::Conn;
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::activities::dto::Status;
 use crate::db::tree;
@@ -85,7 +85,7 @@ fn media_types(m: &MediaRecord, store: Option<&dyn MediaStore>) -> Vec<String> {
 /// Check every record against the rules and the references (in the file or stored), and media
 /// lines against the files `store` holds; no write.
 pub(super) fn check(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     records: &[(usize, Record)],
     store: Option<&dyn MediaStore>,
 ) -> QueryResult<Vec<LineProblem>> {
@@ -128,7 +128,7 @@ pub(super) fn check(
             Record::Activity(_) => {}
         }
     }
-    let unit_known = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<bool> {
+    let unit_known = |conn: &mut Conn, slug: &str| -> QueryResult<bool> {
         Ok(file_units.contains(slug) || tree::lookup_organization(conn, slug)?.is_some())
     };
     let mut parents: HashMap<String, String> = HashMap::new();

@@ -3,8 +3,8 @@
 //! `external_id` was imported before updates that row (nothing when it is equal): importing
 //! the same file twice changes nothing the second time.
 
+use crate::db::Conn;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::activities::dto::{ActivityFields, DocumentInput, PartnerInput, PhotoInput};
 use crate::activities::repo as acts;
@@ -125,7 +125,7 @@ pub(super) fn sep(rest: &str) -> String {
 }
 
 pub(super) fn mapped(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     resource: &str,
     external_id: &str,
 ) -> QueryResult<Option<i32>> {
@@ -138,7 +138,7 @@ pub(super) fn mapped(
 }
 
 pub(super) fn remember(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     resource: &str,
     external_id: &str,
     id: i32,
@@ -154,11 +154,7 @@ pub(super) fn remember(
 }
 
 /// The id of the row of `table` with `slug`, if any.
-pub(super) fn stored_slug(
-    conn: &mut SqliteConnection,
-    table: &str,
-    slug: &str,
-) -> QueryResult<Option<i32>> {
+pub(super) fn stored_slug(conn: &mut Conn, table: &str, slug: &str) -> QueryResult<Option<i32>> {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -263,7 +259,7 @@ pub(super) fn activity_fields(
 /// Photos whose URL names a file of this media library (`…/media/{sha256}.jpg`, as an export
 /// writes uploaded photos) use that medium again. One whose URL is only a path (an export made
 /// from the command line) and whose file is not here keeps its caption without the picture.
-pub(super) fn local_media(conn: &mut SqliteConnection, f: &mut ActivityFields) -> QueryResult<()> {
+pub(super) fn local_media(conn: &mut Conn, f: &mut ActivityFields) -> QueryResult<()> {
     use crate::db::schema::media;
     for p in &mut f.photos {
         let Some(url) = p.url.as_deref() else {

@@ -1,8 +1,8 @@
 //! A subscription's delivery log, and a delivery sent again on an admin's request.
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::db;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec};
@@ -94,7 +94,7 @@ fn deliveries_sql(webhook_id: i32, status: Option<&str>) -> ListSql {
 
 /// A subscription's delivery log.
 pub fn deliveries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     webhook_id: i64,
     status: Option<&str>,
     page: &PageSpec,
@@ -117,11 +117,7 @@ pub fn deliveries(
 }
 
 /// Try a delivery again now (with its full count of retries).
-pub fn redeliver(
-    conn: &mut SqliteConnection,
-    webhook_id: i64,
-    delivery: i64,
-) -> ApiResult<Delivery> {
+pub fn redeliver(conn: &mut Conn, webhook_id: i64, delivery: i64) -> ApiResult<Delivery> {
     crate::db::write(conn, |conn| {
         let row = find(conn, webhook_id)?;
         let not_found =

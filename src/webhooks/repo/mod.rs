@@ -1,8 +1,8 @@
 //! Subscriptions, their deliveries, and the worker's claims and results.
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::db;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
@@ -141,7 +141,7 @@ pub fn check_url(raw: &str, allow_private: bool) -> Result<String, FieldError> {
     Ok(url.to_string())
 }
 
-pub(super) fn find(conn: &mut SqliteConnection, id: i64) -> ApiResult<WebhookRow> {
+pub(super) fn find(conn: &mut Conn, id: i64) -> ApiResult<WebhookRow> {
     let not_found = || AppError::not_found(format!("there is no webhook {id}"));
     let id = i32::try_from(id).map_err(|_| not_found())?;
     webhooks::table
@@ -152,21 +152,18 @@ pub(super) fn find(conn: &mut SqliteConnection, id: i64) -> ApiResult<WebhookRow
         .ok_or_else(not_found)
 }
 
-pub fn list(
-    conn: &mut SqliteConnection,
-    page: &PageSpec,
-) -> ApiResult<(Vec<Webhook>, i64, Option<Vec<Bind>>)> {
+pub fn list(conn: &mut Conn, page: &PageSpec) -> ApiResult<(Vec<Webhook>, i64, Option<Vec<Bind>>)> {
     let q = ListSql::new("w.*", "webhooks w", "w.id");
     let (rows, total, next) = page.load::<WebhookRow>(conn, &q)?;
     Ok((rows.iter().map(WebhookRow::to_dto).collect(), total, next))
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i64) -> ApiResult<Webhook> {
+pub fn get(conn: &mut Conn, id: i64) -> ApiResult<Webhook> {
     Ok(find(conn, id)?.to_dto())
 }
 
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     input: &CreateWebhook,
     settings: &Settings,
 ) -> ApiResult<CreatedWebhook> {
@@ -199,7 +196,7 @@ pub fn create(
 }
 
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     patch: UpdateWebhook,
     if_match: Option<String>,
@@ -260,7 +257,7 @@ pub fn update(
     })
 }
 
-pub fn delete(conn: &mut SqliteConnection, id: i64, if_match: Option<String>) -> ApiResult<()> {
+pub fn delete(conn: &mut Conn, id: i64, if_match: Option<String>) -> ApiResult<()> {
     crate::db::write(conn, |conn| {
         let row = find(conn, id)?;
         etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto())?)?;

@@ -1,9 +1,9 @@
 //! The worker's side of the outbox: claiming what is due (leased), recording each attempt's
 //! outcome (fenced by the lease), backing off, switching a failing subscription off.
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 
 use crate::db;
 use crate::db::schema::{webhook_deliveries, webhooks};
@@ -76,7 +76,7 @@ const DUE_SQL: &str = "SELECT delivery_id, webhook_id, url, secret, event_id, ev
 /// the lease, so another node skips it; nothing is leased that is not sent now (a subscription
 /// at its limit keeps its due deliveries due).
 pub fn claim_due(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     now: NaiveDateTime,
     shared: usize,
     per_webhook: usize,
@@ -176,7 +176,7 @@ pub fn backoff(base: std::time::Duration, failed: u32) -> chrono::Duration {
 /// Record an attempt's outcome: delivered; or tried again later; or given up. A subscription
 /// whose attempts fail `disable_after` times in a row is switched off.
 pub fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     attempt: &Attempt,
     outcome: &Outcome,
     settings: &Settings,
@@ -256,7 +256,7 @@ pub fn record(
 /// The next moment a delivery is due, if any (the worker's sleep), leaving out the
 /// subscriptions in `skip` (at their limit of attempts in flight: the end of one wakes the
 /// worker).
-pub fn next_due(conn: &mut SqliteConnection, skip: &[i32]) -> QueryResult<Option<NaiveDateTime>> {
+pub fn next_due(conn: &mut Conn, skip: &[i32]) -> QueryResult<Option<NaiveDateTime>> {
     // Deliveries of switched-off subscriptions wait until it is switched on again: not due.
     webhook_deliveries::table
         .inner_join(webhooks::table)
