@@ -66,6 +66,13 @@ pub async fn ready(
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 
+/// The health probes, as the rest of the program sees them.
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    tags: &[("health", "Probes for orchestration")],
+    root: Some(configure),
+    ..crate::http::resource::Resource::NONE
+};
+
 /// Routes under `/health`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(

@@ -1,4 +1,6 @@
-//! The OpenAPI document: info, tags, shared error responses added to every operation.
+//! The OpenAPI document: info, the shared error responses, and what each operation gets from
+//! the API's rules (typed sorts, capped parameters, links); the resources add their own tags,
+//! schemas and labels (`crate::resources::ALL`).
 
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
@@ -19,29 +21,8 @@ Conventions: lists take `page`/`per_page` or `cursor`, `sort`, filters; errors a
 `If-Match` → 412 on writes). Timestamps are stored and returned in UTC (RFC 3339); dates and \
 times shown to people are in Asia/Ho_Chi_Minh (UTC+7)."
     ),
-    tags(
-        (name = "organizations", description = "Đoàn units (a hierarchy) and partner bodies"),
-        (name = "activities", description = "What the units did: the news, with trash, revisions, categories and tags"),
-        (name = "clusters", description = "Emulation clusters (cụm thi đua): rosters, ranking, results"),
-        (name = "stats", description = "Counts for review conferences (sơ kết, tổng kết)"),
-        (name = "feeds", description = "RSS, Atom and JSON Feed of the newest published activities, for portals"),
-        (name = "auth", description = "Bearer tokens: reading published content needs none; every write does"),
-        (name = "users", description = "Accounts that may write (admins only)"),
-        (name = "audit", description = "Who changed what, and every login (admins only)"),
-        (name = "webhooks", description = "Subscriptions told of each publication and change, signed, retried (admins only)"),
-        (name = "media", description = "Photos and documents of a unit: upload, renditions, files"),
-        (name = "transfer", description = "Import and export of the whole archive as NDJSON (admins only)"),
-        (name = "vocabularies", description = "Every code list with its Vietnamese and English labels"),
-        (name = "health", description = "Probes for orchestration"),
-    ),
-    components(schemas(
-        Problem,
-        FieldError,
-        crate::activities::dto::TagSort,
-        crate::webhooks::dto::WebhookPayload,
-        crate::webhooks::dto::Event
-    )),
-    modifiers(&BearerScheme, &Webhooks)
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
 
@@ -64,63 +45,6 @@ impl utoipa::Modify for BearerScheme {
                     .build(),
             ),
         );
-    }
-}
-
-/// The webhook requests this API sends, one per event (OpenAPI `webhooks`).
-struct Webhooks;
-
-impl utoipa::Modify for Webhooks {
-    fn modify(&self, spec: &mut Spec) {
-        use utoipa::openapi::path::{
-            OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
-        };
-        use utoipa::openapi::request_body::RequestBodyBuilder;
-        use utoipa::openapi::{ObjectBuilder, Required, Type};
-        let header = |name: &str, description: &str| {
-            ParameterBuilder::new()
-                .name(name)
-                .parameter_in(ParameterIn::Header)
-                .required(Required::True)
-                .description(Some(description))
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .build()
-        };
-        let mut paths = PathsBuilder::new();
-        for event in crate::webhooks::Event::ALL {
-            let operation = OperationBuilder::new()
-                .summary(Some(format!("{} (sent to subscribers)", event.as_str())))
-                .description(Some(
-                    "POSTed to each active subscription that asked for this event, after the change committed (at least once: deduplicate on `Webhook-Id`). Verify `Webhook-Signature` — `v1=` and the hex HMAC-SHA256, keyed with the subscription's secret, of `{Webhook-Timestamp}.{raw body}` — and refuse timestamps more than 5 minutes away. Answer 2xx within the timeout; anything else is retried with exponential backoff.",
-                ))
-                .tag("webhooks")
-                .operation_id(Some(format!("webhook_{}", event.as_str().replace('.', "_"))))
-                .parameter(header("Webhook-Id", "The event's id (the same on every retry)"))
-                .parameter(header("Webhook-Event", event.as_str()))
-                .parameter(header("Webhook-Timestamp", "Unix seconds when this attempt was signed"))
-                .parameter(header("Webhook-Signature", "`v1=<hex HMAC-SHA256 of {timestamp}.{body}>`"))
-                .request_body(Some(
-                    RequestBodyBuilder::new()
-                        .required(Some(Required::True))
-                        .content(
-                            "application/json",
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name("WebhookPayload")))
-                                .build(),
-                        )
-                        .build(),
-                ))
-                .response(
-                    "2XX",
-                    ResponseBuilder::new().description("Received; not sent again"),
-                )
-                .response(
-                    "default",
-                    ResponseBuilder::new().description("Not received; retried later"),
-                );
-            paths = paths.path(event.as_str(), PathItem::new(HttpMethod::Post, operation));
-        }
-        spec.webhooks = Some(paths.build());
     }
 }
 
@@ -213,89 +137,31 @@ pub fn add_common_responses(spec: &mut Spec) {
         }
     }
     add_links(spec);
-    document_labels(spec);
+    for resource in crate::resources::ALL {
+        let tags = spec.tags.get_or_insert_with(Vec::new);
+        for (name, description) in resource.tags {
+            tags.push(
+                utoipa::openapi::tag::TagBuilder::new()
+                    .name(*name)
+                    .description(Some(*description))
+                    .build(),
+            );
+        }
+        if let Some(document) = resource.document {
+            document(spec);
+        }
+    }
     lift_property_descriptions(spec);
-    limit_lists(spec);
 }
 
-/// The limits of an activity's lists and counts, as the server checks them (a 422 beyond).
-fn limit_lists(spec: &mut Spec) {
-    use crate::activities::fields::{
-        MAX_DOCUMENTS, MAX_PARTICIPANTS, MAX_PARTNERS, MAX_PHOTOS, MAX_TAGS, MAX_TAG_CHARS,
-    };
-    use utoipa::openapi::schema::{ArrayItems, Schema};
-    // A property's schema: itself, or each branch of its `oneOf` (a nullable patch field).
-    fn branches(schema: &mut Schema) -> Vec<&mut Schema> {
-        match schema {
-            Schema::OneOf(one) => one
-                .items
-                .iter_mut()
-                .filter_map(|i| match i {
-                    RefOr::T(s) => Some(s),
-                    RefOr::Ref(_) => None,
-                })
-                .collect(),
-            other => vec![other],
-        }
-    }
-    let Some(components) = spec.components.as_mut() else {
-        return;
-    };
-    for name in ["CreateActivity", "UpdateActivity"] {
-        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(name) else {
-            continue;
-        };
-        for (field, max) in [
-            ("tags", MAX_TAGS),
-            ("documents", MAX_DOCUMENTS),
-            ("photos", MAX_PHOTOS),
-            ("partners", MAX_PARTNERS),
-        ] {
-            let Some(RefOr::T(property)) = body.properties.get_mut(field) else {
-                continue;
-            };
-            for branch in branches(property) {
-                let Schema::Array(array) = branch else {
-                    continue;
-                };
-                array.max_items = Some(max);
-                if field == "tags" {
-                    if let ArrayItems::RefOrSchema(item) = &mut array.items {
-                        if let RefOr::T(Schema::Object(item)) = item.as_mut() {
-                            item.min_length = Some(1);
-                            item.max_length = Some(MAX_TAG_CHARS);
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(RefOr::T(property)) = body.properties.get_mut("participants_count") {
-            for branch in branches(property) {
-                if let Schema::Object(number) = branch {
-                    number.maximum = Some(utoipa::Number::Int(MAX_PARTICIPANTS as isize));
-                }
-            }
-        }
-    }
-}
-
-/// The sort fields of each list, from the repositories' own `Sortable`s (what the server
-/// accepts is what the spec says).
+/// The sort fields of each list, from the resources' own `Sortable`s (what the server accepts
+/// is what the spec says).
 fn sortable(operation_id: &str) -> Option<&'static crate::db::list::Sortable> {
-    use crate::{activities, audit, clusters, media, organizations, users, webhooks};
-    Some(match operation_id {
-        "list_activities" | "list_organization_activities" => &activities::repo::SORTS,
-        "list_trash" => &activities::repo::TRASH_SORTS,
-        "review_queue" => &activities::repo::REVIEW_SORTS,
-        "list_organizations" => &organizations::repo::SORTS,
-        "list_clusters" => &clusters::repo::SORTS,
-        "list_users" => &users::repo::SORTS,
-        "list_audit" => &audit::handlers::SORTS,
-        "list_media" => &media::repo::SORTS,
-        "list_webhooks" => &webhooks::repo::SORTS,
-        "list_webhook_deliveries" => &webhooks::repo::DELIVERY_SORTS,
-        _ => return None,
-    })
+    crate::resources::ALL
+        .iter()
+        .flat_map(|r| r.sorts)
+        .find(|(id, _)| *id == operation_id)
+        .map(|(_, sorts)| *sorts)
 }
 
 /// A list's `sort`: an array of its fields, each ascending (`name`) or descending (`-name`),
@@ -407,86 +273,6 @@ fn lift_property_descriptions(spec: &mut Spec) {
     }
 }
 
-/// Each code list's schema lists its codes: with their labels (`GET /api/v1/vocabularies`
-/// serves the same, for programs), or what each means. A test fails on an enum of the spec
-/// whose values are not all described.
-fn document_labels(spec: &mut Spec) {
-    use utoipa::openapi::schema::Schema;
-    let vocab = crate::vocab::Vocabularies::all();
-    let labelled = [
-        ("OrgKind", &vocab.organization_kinds),
-        ("PartnerRole", &vocab.partner_roles),
-        ("Category", &vocab.categories),
-        ("Status", &vocab.statuses),
-        ("DatePrecision", &vocab.date_precisions),
-        ("PartOfDay", &vocab.parts_of_day),
-        ("MemberRole", &vocab.member_roles),
-        ("Grade", &vocab.grades),
-        ("Award", &vocab.awards),
-    ];
-    // (schema name, heading, each code with what is said of it)
-    type Described = Vec<(String, String)>;
-    let mut lists: Vec<(&str, &str, Described)> = labelled
-        .into_iter()
-        .map(|(name, terms)| {
-            let described = terms
-                .iter()
-                .map(|t| (t.code.to_string(), format!("{} ({})", t.label, t.label_en)))
-                .collect();
-            (name, "Labels:", described)
-        })
-        .collect();
-    let docs = |d: &[(&str, &str)]| -> Vec<(String, String)> {
-        d.iter()
-            .map(|(code, doc)| {
-                let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
-                (code.to_string(), doc)
-            })
-            .collect()
-    };
-    lists.extend([
-        ("Role", "Values:", docs(crate::auth::Role::DOCS)),
-        (
-            "MediaKind",
-            "Values:",
-            docs(crate::media::dto::MediaKind::DOCS),
-        ),
-        (
-            "Decision",
-            "Values:",
-            docs(crate::activities::dto::Decision::DOCS),
-        ),
-        ("Dimension", "Values:", docs(crate::stats::Dimension::DOCS)),
-        (
-            "TagSort",
-            "Values:",
-            docs(crate::activities::dto::TagSort::DOCS),
-        ),
-        (
-            "Event",
-            "Values:",
-            crate::webhooks::Event::ALL
-                .iter()
-                .map(|e| (e.as_str().to_string(), e.describe().to_string()))
-                .collect(),
-        ),
-    ]);
-    let Some(components) = spec.components.as_mut() else {
-        return;
-    };
-    for (name, heading, terms) in lists {
-        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) else {
-            continue;
-        };
-        let said = object.description.get_or_insert_with(String::new);
-        said.push_str("\n\n");
-        said.push_str(heading);
-        for (code, text) in terms {
-            said.push_str(&format!("\n- `{code}`: {text}"));
-        }
-    }
-}
-
 /// Every query parameter's documented limits, as `http::query` enforces them: a string at most
 /// `MAX_PARAM_CHARS` characters, a `cursor` `MAX_CURSOR_CHARS` of base64url, a list at most
 /// `MAX_LIST_ITEMS` items of at most `MAX_LIST_ITEM_CHARS`.
@@ -545,23 +331,13 @@ fn cap_query_parameters(op: &mut Operation) {
     }
 }
 
-/// The resources a client (or a stateful fuzzer) can follow from creation to deletion:
-/// (name in link names, collection path, the create operation's id, operation-id stem).
-const LINKED: [(&str, &str, &str); 6] = [
-    ("Activity", "/api/v1/activities", "activity"),
-    ("Cluster", "/api/v1/clusters", "cluster"),
-    ("Organization", "/api/v1/organizations", "organization"),
-    ("User", "/api/v1/users", "user"),
-    ("Media", "/api/v1/media", "media"),
-    ("Webhook", "/api/v1/webhooks", "webhook"),
-];
-
 /// OpenAPI links: from a created, read or updated resource to reading, changing and deleting
 /// it — the id from the response body, `If-Match` from its `ETag` (a 412 otherwise). They
 /// document the workflow and drive schemathesis's stateful phase (create → get → patch →
 /// delete, with what the server answered).
 fn add_links(spec: &mut Spec) {
-    for (name, collection, stem) in LINKED {
+    for linked in crate::resources::ALL.iter().filter_map(|r| r.linked) {
+        let (name, collection, stem) = (linked.name, linked.collection, linked.stem);
         let item = format!("{collection}/{{id}}");
         let targets: [(&str, HttpMethod, &str, [&str; 3]); 3] = [
             (

@@ -16,38 +16,11 @@ use crate::auth::TokenKeys;
 use crate::cli::ServeArgs;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::feeds::{self, FeedSettings};
+use crate::feeds::FeedSettings;
 use crate::http::links::PublicUrl;
 use crate::http::middleware::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
-use crate::{
-    activities, audit, clusters, demo, health, media, organizations, stats, transfer, users,
-    webhooks,
-};
-
-/// Register every API route (collected into the spec by utoipa-actix-web).
-fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    // Before organizations: it serves /organizations/{id}/activities.
-    activities::configure(cfg);
-    clusters::configure(cfg);
-    organizations::configure(cfg);
-    users::configure(cfg);
-    stats::configure(cfg);
-    audit::configure(cfg);
-    webhooks::configure(cfg);
-    transfer::configure(cfg);
-    media::configure(cfg);
-    cfg.service(crate::backup::handlers::backup_database);
-    cfg.service(crate::vocab::list_vocabularies);
-}
-
-/// Every route of the spec: the API, the health checks, the feeds.
-fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_routes));
-    health::configure(cfg);
-    feeds::configure(cfg);
-    media::configure_files(cfg);
-}
+use crate::{activities, audit, demo, health, media, organizations, webhooks};
 
 /// The OpenAPI document, generated from the routes themselves.
 pub fn openapi_spec() -> utoipa::openapi::OpenApi {
@@ -55,7 +28,7 @@ pub fn openapi_spec() -> utoipa::openapi::OpenApi {
     let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(all_routes)
+        .configure(crate::resources::routes)
         .split_for_parts();
     openapi::add_common_responses(&mut spec);
     spec
@@ -251,12 +224,13 @@ impl Application {
                     .app_data(web::Data::new(organizations::Hooks {
                         // A unit's name is part of its activities' search text.
                         renamed: activities::repo::reindex_organizer,
+                        references: crate::resources::references_to_organization,
                     }))
                     .app_data(web::Data::new(routes.clone()))
                     .app_data(web::PathConfig::default().error_handler(|err, _| {
                         AppError::not_found(format!("bad path: {err}")).into()
                     }))
-                    .configure(all_routes)
+                    .configure(crate::resources::routes)
                     .split_for_parts();
             let mut spec = spec;
             openapi::add_common_responses(&mut spec);

@@ -383,6 +383,45 @@ impl Vocabularies {
     }
 }
 
+/// The vocabularies, as the rest of the program sees them.
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    tags: &[(
+        "vocabularies",
+        "Every code list with its Vietnamese and English labels",
+    )],
+    api: Some(routes),
+    document: Some(document),
+    ..crate::http::resource::Resource::NONE
+};
+
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_vocabularies);
+}
+
+/// Each code list's schema lists its codes with their labels (`GET /api/v1/vocabularies`
+/// serves the same, for programs).
+fn document(spec: &mut utoipa::openapi::OpenApi) {
+    let vocab = Vocabularies::all();
+    let labelled = [
+        ("OrgKind", &vocab.organization_kinds),
+        ("PartnerRole", &vocab.partner_roles),
+        ("Category", &vocab.categories),
+        ("Status", &vocab.statuses),
+        ("DatePrecision", &vocab.date_precisions),
+        ("PartOfDay", &vocab.parts_of_day),
+        ("MemberRole", &vocab.member_roles),
+        ("Grade", &vocab.grades),
+        ("Award", &vocab.awards),
+    ];
+    for (name, terms) in labelled {
+        let codes: Vec<(String, String)> = terms
+            .iter()
+            .map(|t| (t.code.to_string(), format!("{} ({})", t.label, t.label_en)))
+            .collect();
+        crate::http::resource::describe_codes(spec, name, "Labels:", &codes);
+    }
+}
+
 /// Code lists and their labels
 ///
 /// The code lists of organizations, activities and clusters (organization kinds, partner and

@@ -11,12 +11,50 @@ pub mod schedule;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Routes under `/api/v1`: `/activities`, `/trash/activities`, `/categories`, `/tags` and
-/// `/organizations/{id}/activities` (registered before the organizations scope, which would
-/// otherwise take the path).
+use crate::http::resource::{add_schema, describe_codes, docs, Linked, Reference, Resource};
+
+/// Activities, as the rest of the program sees them.
+pub const RESOURCE: Resource = Resource {
+    tags: &[(
+        "activities",
+        "What the units did: the news, with trash, revisions, categories and tags",
+    )],
+    within: Some(within),
+    api: Some(configure),
+    sorts: &[
+        ("list_activities", &repo::SORTS),
+        ("list_organization_activities", &repo::SORTS),
+        ("list_trash", &repo::TRASH_SORTS),
+        ("review_queue", &repo::REVIEW_SORTS),
+    ],
+    linked: Some(Linked {
+        name: "Activity",
+        collection: "/api/v1/activities",
+        stem: "activity",
+    }),
+    document: Some(document),
+    refers_to_organization: &[
+        Reference {
+            what: "activities it organized",
+            names: "SELECT title AS name FROM activities WHERE organizer_id = ?1 LIMIT 5",
+        },
+        Reference {
+            what: "activities it took part in",
+            names: "SELECT a.title AS name FROM activity_partners p \
+                    JOIN activities a ON a.id = p.activity_id WHERE p.organization_id = ?1 LIMIT 5",
+        },
+    ],
+    ..Resource::NONE
+};
+
+/// `/organizations/{id}/activities`.
+fn within(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::list_organization_activities);
+}
+
+/// Routes under `/api/v1`: `/activities`, `/trash/activities`, `/categories`, `/tags`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::list_organization_activities)
-        .service(handlers::list_categories)
+    cfg.service(handlers::list_categories)
         .service(handlers::list_tags)
         .service(handlers::review_queue)
         .service(
@@ -37,4 +75,75 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(handlers::list_trash)
                 .service(handlers::purge_activity),
         );
+}
+
+/// What activities add to the spec: the tag sorts' schema, what review decisions and tag sorts
+/// mean, and the limits of an activity's lists.
+fn document(spec: &mut utoipa::openapi::OpenApi) {
+    add_schema::<dto::TagSort>(spec);
+    describe_codes(spec, "Decision", "Values:", &docs(dto::Decision::DOCS));
+    describe_codes(spec, "TagSort", "Values:", &docs(dto::TagSort::DOCS));
+    limit_lists(spec);
+}
+
+/// The limits of an activity's lists and counts, as the server checks them (a 422 beyond).
+fn limit_lists(spec: &mut utoipa::openapi::OpenApi) {
+    use self::fields::{
+        MAX_DOCUMENTS, MAX_PARTICIPANTS, MAX_PARTNERS, MAX_PHOTOS, MAX_TAGS, MAX_TAG_CHARS,
+    };
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    use utoipa::openapi::RefOr;
+    // A property's schema: itself, or each branch of its `oneOf` (a nullable patch field).
+    fn branches(schema: &mut Schema) -> Vec<&mut Schema> {
+        match schema {
+            Schema::OneOf(one) => one
+                .items
+                .iter_mut()
+                .filter_map(|i| match i {
+                    RefOr::T(s) => Some(s),
+                    RefOr::Ref(_) => None,
+                })
+                .collect(),
+            other => vec![other],
+        }
+    }
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for name in ["CreateActivity", "UpdateActivity"] {
+        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(name) else {
+            continue;
+        };
+        for (field, max) in [
+            ("tags", MAX_TAGS),
+            ("documents", MAX_DOCUMENTS),
+            ("photos", MAX_PHOTOS),
+            ("partners", MAX_PARTNERS),
+        ] {
+            let Some(RefOr::T(property)) = body.properties.get_mut(field) else {
+                continue;
+            };
+            for branch in branches(property) {
+                let Schema::Array(array) = branch else {
+                    continue;
+                };
+                array.max_items = Some(max);
+                if field == "tags" {
+                    if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                        if let RefOr::T(Schema::Object(item)) = item.as_mut() {
+                            item.min_length = Some(1);
+                            item.max_length = Some(MAX_TAG_CHARS);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(RefOr::T(property)) = body.properties.get_mut("participants_count") {
+            for branch in branches(property) {
+                if let Schema::Object(number) = branch {
+                    number.maximum = Some(utoipa::Number::Int(MAX_PARTICIPANTS as isize));
+                }
+            }
+        }
+    }
 }

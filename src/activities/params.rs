@@ -79,6 +79,10 @@ pub struct ActivityFilters {
     pub occurred_to: Option<NaiveDate>,
 }
 
+impl crate::http::query::Params for ActivityFilters {
+    const LISTS: &'static [&'static str] = &["category", "tag", "status"];
+}
+
 crate::key_path!(
     ActivityPath,
     ActivityKey,
@@ -162,6 +166,8 @@ pub struct ListTagsQuery {
     #[serde(default)]
     pub sort: Option<TagSort>,
 }
+
+impl crate::http::query::Params for ListTagsQuery {}
 
 crate::string_enum! {
     /// Order of `GET /tags`.

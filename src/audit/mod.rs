@@ -133,6 +133,14 @@ pub async fn keep_for(pool: db::DbPool, days: u32) {
     }
 }
 
+/// The audit log, as the rest of the program sees it.
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    tags: &[("audit", "Who changed what, and every login (admins only)")],
+    api: Some(configure),
+    sorts: &[("list_audit", &handlers::SORTS)],
+    ..crate::http::resource::Resource::NONE
+};
+
 /// `GET /audit` under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(handlers::list_audit);

@@ -19,6 +19,17 @@ use crate::media::store::valid_name;
 pub mod cli;
 pub mod handlers;
 
+/// Backups, as the rest of the program sees them (`GET /api/v1/admin/backup`, under the transfer
+/// tag).
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    api: Some(routes),
+    ..crate::http::resource::Resource::NONE
+};
+
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::backup_database);
+}
+
 /// The folder a backup's media files go to.
 pub fn media_beside(file: &Path) -> PathBuf {
     beside(file, ".media")

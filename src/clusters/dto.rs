@@ -407,6 +407,8 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
+impl crate::http::query::Params for YearQuery {}
+
 /// Query of the ranking.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -430,6 +432,10 @@ pub struct RankingQuery {
     #[serde(default, deserialize_with = "de_list")]
     #[param(value_type = Option<Vec<Category>>, style = Form, explode = false)]
     pub category: Option<Vec<Category>>,
+}
+
+impl crate::http::query::Params for RankingQuery {
+    const LISTS: &'static [&'static str] = &["category"];
 }
 
 /// The feeds of a cluster's activities, relative until [`Cluster::linked`].

@@ -74,10 +74,23 @@ pub fn lookup_cluster_named(
     q.first(conn).optional()
 }
 
-/// What still refers to an organization, in words ("2 users: a, b"), for a 409 on delete.
+/// One kind of thing that may refer to an organization, for the 409 a deletion answers while
+/// any remain: each resource declares its own (`http::resource::Resource`), so this module
+/// names none of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// What they are, in words ("users"); no `'`.
+    pub what: &'static str,
+    /// A query yielding one column `name`, a few of them (a `LIMIT`), for the unit `?1`.
+    pub names: &'static str,
+}
+
+/// What still refers to an organization, in words ("2 users: a, b"), for a 409 on delete:
+/// one count and sample per kind of reference, in one statement.
 pub fn references_to_organization(
     conn: &mut diesel::SqliteConnection,
     id: i32,
+    kinds: &[Reference],
 ) -> diesel::QueryResult<Vec<String>> {
     use diesel::sql_types::{BigInt, Integer, Text};
     use diesel::RunQueryDsl;
@@ -90,29 +103,24 @@ pub fn references_to_organization(
         #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
         sample: Option<String>,
     }
-    // One row per kind of reference; each later resource adds its own line here.
-    let rows: Vec<Refs> = diesel::sql_query(
-        "SELECT 'units below it' AS what, count(*) AS n, group_concat(name, ', ') AS sample
-             FROM (SELECT name FROM organizations WHERE parent_id = ?1 ORDER BY sort_key LIMIT 10)
-         UNION ALL
-         SELECT 'units it succeeded', count(*), group_concat(name, ', ')
-             FROM (SELECT name FROM organizations WHERE successor_id = ?1 LIMIT 10)
-         UNION ALL
-         SELECT 'users', count(*), group_concat(username, ', ')
-             FROM (SELECT username FROM users WHERE organization_id = ?1 ORDER BY username LIMIT 10)
-         UNION ALL
-         SELECT 'activities it organized', count(*), group_concat(title, ', ')
-             FROM (SELECT title FROM activities WHERE organizer_id = ?1 LIMIT 5)
-         UNION ALL
-         SELECT 'activities it took part in', count(*), group_concat(title, ', ')
-             FROM (SELECT a.title FROM activity_partners p JOIN activities a ON a.id = p.activity_id
-                   WHERE p.organization_id = ?1 LIMIT 5)
-         UNION ALL
-         SELECT 'emulation clusters of its bloc', count(*), group_concat(name, ', ')
-             FROM (SELECT name FROM clusters WHERE bloc_id = ?1 LIMIT 10)",
-    )
-    .bind::<Integer, _>(id)
-    .load(conn)?;
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = kinds
+        .iter()
+        .map(|kind| {
+            assert!(
+                !kind.what.contains('\''),
+                "a reference's words hold no quote"
+            );
+            format!(
+                "SELECT '{}' AS what, count(*) AS n, group_concat(name, ', ') AS sample FROM ({})",
+                kind.what, kind.names
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<Refs> = diesel::sql_query(sql).bind::<Integer, _>(id).load(conn)?;
     Ok(rows
         .into_iter()
         .filter(|r| r.n > 0)

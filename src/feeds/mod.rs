@@ -55,6 +55,8 @@ pub struct FeedOptions {
     pub limit: Option<i64>,
 }
 
+impl crate::http::query::Params for FeedOptions {}
+
 /// How long after its second ends a change is taken as settled: a write stamps its time
 /// before it commits, so a second is "over" a little after it ends.
 const SETTLE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
@@ -244,6 +246,16 @@ pub async fn feed_json(
 ) -> ApiResult<HttpResponse> {
     serve(req, pool, settings, q, Format::Json).await
 }
+
+/// The feeds, as the rest of the program sees them.
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    tags: &[(
+        "feeds",
+        "RSS, Atom and JSON Feed of the newest published activities, for portals",
+    )],
+    root: Some(configure),
+    ..crate::http::resource::Resource::NONE
+};
 
 /// Routes under `/feeds`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

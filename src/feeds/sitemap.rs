@@ -25,6 +25,8 @@ const XML: &str = "application/xml; charset=utf-8";
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
+impl crate::http::query::Params for NoParams {}
+
 /// The two kinds of numbered files of an index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {

@@ -10,6 +10,7 @@ pub mod list;
 pub mod middleware;
 pub mod path;
 pub mod query;
+pub mod resource;
 pub mod spool;
 
 /// Stamp out a list query struct: the shared paging fields plus the resource's own filters,
@@ -21,6 +22,7 @@ macro_rules! list_query {
         pub struct $name:ident {
             sort_doc: $sort_doc:literal,
             default_sort: $default:literal,
+            $( lists: [$($list:literal),* $(,)?], )?
             $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
         }
     ) => {
@@ -46,6 +48,10 @@ macro_rules! list_query {
             #[param(example = $default)]
             pub sort: Option<String>,
             $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $crate::http::query::Params for $name {
+            const LISTS: &'static [&'static str] = &["sort" $($(, $list)*)?];
         }
 
         impl $name {

@@ -35,15 +35,18 @@ pub const MAX_PARAMS: usize = 64;
 pub const MAX_LIST_ITEMS: usize = 20;
 /// Longest item of a list parameter (tag names are at most 60 characters, slugs 100).
 pub const MAX_LIST_ITEM_CHARS: usize = 100;
-/// The parameters that are comma-separated lists somewhere: [`de_list`] checks their items
-/// (where one of these names is a single value, it is a code, which a long value is not: it is
-/// refused by name all the same).
-pub const LIST_PARAMS: [&str; 7] = [
-    "category", "tag", "status", "kind", "role", "group_by", "sort",
-];
+/// A query type as the parser sees it: which of its parameters are comma-separated lists
+/// (`tag=a,b`; [`de_list`] checks their items). Such a list may also come as the parameter
+/// repeated (`tag=a&tag=b`) or in axios's form (`tag[]=a&tag[]=b`): both are joined into the
+/// comma-separated form first, and a list may be longer than a single value. Each query type
+/// declares its own (`list_query!` does it for a list's `sort` and its `lists:`).
+pub trait Params: DeserializeOwned {
+    /// The names of its list parameters.
+    const LISTS: &'static [&'static str] = &[];
+}
 
 /// Every parameter's value within its length limit: a 400 naming the first that is not.
-fn check_lengths(query: &str) -> Result<(), AppError> {
+fn check_lengths(query: &str, lists: &[&str]) -> Result<(), AppError> {
     if form_urlencoded::parse(query.as_bytes()).count() > MAX_PARAMS {
         return Err(AppError::bad_param(
             "query",
@@ -53,7 +56,7 @@ fn check_lengths(query: &str) -> Result<(), AppError> {
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         let limit = match key.as_ref() {
             "cursor" => MAX_CURSOR_CHARS,
-            k if LIST_PARAMS.contains(&k) => MAX_LIST_ITEMS * (MAX_LIST_ITEM_CHARS + 1),
+            k if lists.contains(&k) => MAX_LIST_ITEMS * (MAX_LIST_ITEM_CHARS + 1),
             _ => MAX_PARAM_CHARS,
         };
         if value.chars().count() > limit {
@@ -67,9 +70,9 @@ fn check_lengths(query: &str) -> Result<(), AppError> {
 }
 
 /// Parse a raw query string into `T` (used by [`Qs`] and by tests of the parser).
-pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
-    check_lengths(query)?;
-    let query = join_repeated_lists(query);
+pub fn parse_query<T: Params>(query: &str) -> Result<T, AppError> {
+    check_lengths(query, T::LISTS)?;
+    let query = join_repeated_lists(query, T::LISTS);
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -81,10 +84,10 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
 /// A list parameter given once per item (`tag=a&tag=b`, openapi-fetch's default; also
 /// `tag[]=a&tag[]=b`, axios's) becomes the comma-separated form (`tag=a,b`) the spec documents.
 /// Any other parameter given twice stays so (a 400 naming it).
-fn join_repeated_lists(query: &str) -> std::borrow::Cow<'_, str> {
+fn join_repeated_lists<'q>(query: &'q str, lists: &[&'static str]) -> std::borrow::Cow<'q, str> {
     let list_key = |key: &str| {
         let bare = key.strip_suffix("[]").unwrap_or(key);
-        LIST_PARAMS.iter().copied().find(|k| *k == bare)
+        lists.iter().copied().find(|k| *k == bare)
     };
     let mut seen = std::collections::HashSet::new();
     let rewrite = form_urlencoded::parse(query.as_bytes())
@@ -141,7 +144,7 @@ fn backticked(message: &str, prefix: &str) -> Option<String> {
     rest.split_once('`').map(|(name, _)| name.to_string())
 }
 
-impl<T: DeserializeOwned> FromRequest for Qs<T> {
+impl<T: Params> FromRequest for Qs<T> {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
@@ -158,17 +161,16 @@ impl<T: DeserializeOwned> FromRequest for Qs<T> {
 pub struct Split<A, B>(pub A, pub B);
 
 /// Parse a raw query string into the two parts of a [`Split`].
-pub fn parse_split<A: DeserializeOwned, B: DeserializeOwned>(
-    query: &str,
-) -> Result<Split<A, B>, AppError> {
-    check_lengths(query)?;
+pub fn parse_split<A: Params, B: Params>(query: &str) -> Result<Split<A, B>, AppError> {
+    let lists: Vec<&str> = A::LISTS.iter().chain(B::LISTS).copied().collect();
+    check_lengths(query, &lists)?;
     let (a_fields, b_fields) = (field_names::<A>(), field_names::<B>());
     let mut a = form_urlencoded::Serializer::new(String::new());
     let mut b = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         // `tag[]` (axios's list form) is `tag`.
         let key = match key.strip_suffix("[]") {
-            Some(bare) if LIST_PARAMS.contains(&bare) => std::borrow::Cow::Owned(bare.to_string()),
+            Some(bare) if lists.contains(&bare) => std::borrow::Cow::Owned(bare.to_string()),
             _ => key,
         };
         if a_fields.contains(&key.as_ref()) {
@@ -186,7 +188,7 @@ pub fn parse_split<A: DeserializeOwned, B: DeserializeOwned>(
     Ok(Split(parse_query(&a.finish())?, parse_query(&b.finish())?))
 }
 
-impl<A: DeserializeOwned, B: DeserializeOwned> FromRequest for Split<A, B> {
+impl<A: Params, B: Params> FromRequest for Split<A, B> {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
@@ -348,6 +350,8 @@ mod tests {
         active: Option<bool>,
     }
 
+    impl Params for Q {}
+
     fn field_of(err: AppError) -> String {
         match err {
             AppError::BadRequest { errors, .. } => errors[0].field.clone(),
@@ -361,6 +365,8 @@ mod tests {
         #[serde(default, deserialize_with = "de_positive")]
         page: Option<i64>,
     }
+
+    impl Params for Page {}
 
     #[test]
     fn a_split_query_goes_to_its_two_parts_by_name() {
@@ -434,6 +440,10 @@ mod tests {
         category: Option<Vec<Color>>,
         #[serde(default)]
         q: Option<String>,
+    }
+
+    impl Params for Listed {
+        const LISTS: &'static [&'static str] = &["category"];
     }
 
     #[test]

@@ -234,6 +234,8 @@ pub struct DeleteMediaQuery {
     pub force: Option<bool>,
 }
 
+impl crate::http::query::Params for DeleteMediaQuery {}
+
 /// `{name}` of a media file's path.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::http::resource::{describe_codes, docs, Linked, Resource};
+
 /// How uploads are taken and where files go.
 #[derive(Clone)]
 pub struct Settings {
@@ -42,6 +44,29 @@ impl std::fmt::Debug for Settings {
 /// Photos processed at once: each takes a core for a moment; the others wait their turn,
 /// requests keep being served.
 static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Media, as the rest of the program sees them.
+pub const RESOURCE: Resource = Resource {
+    tags: &[(
+        "media",
+        "Photos and documents of a unit: upload, renditions, files",
+    )],
+    api: Some(configure),
+    root: Some(configure_files),
+    sorts: &[("list_media", &repo::SORTS)],
+    linked: Some(Linked {
+        name: "Media",
+        collection: "/api/v1/media",
+        stem: "media",
+    }),
+    document: Some(document),
+    ..Resource::NONE
+};
+
+/// What each kind of medium is, in the spec.
+fn document(spec: &mut utoipa::openapi::OpenApi) {
+    describe_codes(spec, "MediaKind", "Values:", &docs(dto::MediaKind::DOCS));
+}
 
 /// Routes under `/api/v1`: `/media`.
 pub fn configure(cfg: &mut ServiceConfig) {

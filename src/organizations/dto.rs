@@ -486,6 +486,7 @@ list_query! {
     pub struct ListOrganizationsQuery {
         sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `name` (Vietnamese order), `created_at`, `updated_at`. Default: `name`.",
         default_sort: "name",
+        lists: ["kind"],
         /// Only these kinds (comma-separated).
         #[serde(default, deserialize_with = "de_list")]
         #[param(value_type = Option<Vec<OrgKind>>, style = Form, explode = false)]

@@ -181,12 +181,17 @@ pub async fn update_organization(
 pub async fn delete_organization(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    hooks: web::Data<super::Hooks>,
     _admin: Admin,
     path: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let base = links::base(&req);
     let expected = etag::precondition(&req, move |o: &OrganizationDetail| o.clone().linked(&base));
-    db::run(&pool, move |conn| repo::delete(conn, &key, expected)).await?;
+    let references = (hooks.references)();
+    db::run(&pool, move |conn| {
+        repo::delete(conn, &key, expected, &references)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

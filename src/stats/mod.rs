@@ -74,6 +74,10 @@ pub struct StatsOptions {
     pub group_by: Option<Vec<Dimension>>,
 }
 
+impl crate::http::query::Params for StatsOptions {
+    const LISTS: &'static [&'static str] = &["group_by"];
+}
+
 /// One value per dimension grouped by: a dimension not in `group_by` is absent, so a client
 /// reads `keys.month` (or `labels.category`) after asking for it. `keys` and `labels` have the
 /// same shape; only the category differs (a code in `keys`, its label in `labels`).
@@ -222,6 +226,20 @@ pub async fn activity_stats(
     Ok(HttpResponse::Ok()
         .insert_header((header::VARY, "Accept"))
         .json(stats))
+}
+
+/// Statistics, as the rest of the program sees them.
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    tags: &[("stats", "Counts for review conferences (sơ kết, tổng kết)")],
+    api: Some(configure),
+    document: Some(document),
+    ..crate::http::resource::Resource::NONE
+};
+
+/// What each dimension counts by, in the spec.
+fn document(spec: &mut utoipa::openapi::OpenApi) {
+    use crate::http::resource::{describe_codes, docs};
+    describe_codes(spec, "Dimension", "Values:", &docs(Dimension::DOCS));
 }
 
 /// Routes under `/api/v1/stats`.

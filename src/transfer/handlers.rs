@@ -22,6 +22,8 @@ pub struct ExportQuery {
     pub revisions: Option<bool>,
 }
 
+impl crate::http::query::Params for ExportQuery {}
+
 /// Query of `POST /import`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +34,8 @@ pub struct ImportQuery {
     #[param(value_type = Option<bool>)]
     pub dry_run: Option<bool>,
 }
+
+impl crate::http::query::Params for ImportQuery {}
 
 /// The largest archive `POST /import` takes.
 const IMPORT_LIMIT: usize = 256 * 1024 * 1024;

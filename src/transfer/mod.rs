@@ -13,6 +13,16 @@ pub mod records;
 pub use export::{export, Written};
 pub use import::{import, ImportError, Imported, LineProblem};
 
+/// Import and export, as the rest of the program sees them.
+pub const RESOURCE: crate::http::resource::Resource = crate::http::resource::Resource {
+    tags: &[(
+        "transfer",
+        "Import and export of the whole archive as NDJSON (admins only)",
+    )],
+    api: Some(configure),
+    ..crate::http::resource::Resource::NONE
+};
+
 /// Routes under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::export_archive)

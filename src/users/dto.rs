@@ -287,6 +287,7 @@ list_query! {
     pub struct ListUsersQuery {
         sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `username`, `created_at`. Default: `username`.",
         default_sort: "username",
+        lists: ["role"],
         /// Only these roles.
         #[serde(default, deserialize_with = "de_list")]
         #[param(value_type = Option<Vec<Role>>, style = Form, explode = false)]

@@ -17,6 +17,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::http::resource::{add_schema, describe_codes, Linked, Resource};
+
 use crate::db;
 use crate::db::schema::{webhook_deliveries, webhook_events, webhooks};
 
@@ -145,6 +147,94 @@ pub fn enqueue(
     }
     wake_after_commit();
     Ok(())
+}
+
+/// Subscriptions, as the rest of the program sees them.
+pub const RESOURCE: Resource = Resource {
+    tags: &[(
+        "webhooks",
+        "Subscriptions told of each publication and change, signed, retried (admins only)",
+    )],
+    api: Some(configure),
+    sorts: &[
+        ("list_webhooks", &repo::SORTS),
+        ("list_webhook_deliveries", &repo::DELIVERY_SORTS),
+    ],
+    linked: Some(Linked {
+        name: "Webhook",
+        collection: "/api/v1/webhooks",
+        stem: "webhook",
+    }),
+    document: Some(document),
+    ..Resource::NONE
+};
+
+/// What webhooks add to the spec: the requests sent to subscribers, their payload, and what
+/// each event means.
+fn document(spec: &mut utoipa::openapi::OpenApi) {
+    add_schema::<dto::WebhookPayload>(spec);
+    add_schema::<dto::Event>(spec);
+    document_requests(spec);
+    let events: Vec<(String, String)> = Event::ALL
+        .iter()
+        .map(|e| (e.as_str().to_string(), e.describe().to_string()))
+        .collect();
+    describe_codes(spec, "Event", "Values:", &events);
+}
+
+/// The webhook requests this API sends, one per event (OpenAPI `webhooks`).
+fn document_requests(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
+    };
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let mut paths = PathsBuilder::new();
+    for event in Event::ALL {
+        let operation = OperationBuilder::new()
+            .summary(Some(format!("{} (sent to subscribers)", event.as_str())))
+            .description(Some(
+                "POSTed to each active subscription that asked for this event, after the change committed (at least once: deduplicate on `Webhook-Id`). Verify `Webhook-Signature` — `v1=` and the hex HMAC-SHA256, keyed with the subscription's secret, of `{Webhook-Timestamp}.{raw body}` — and refuse timestamps more than 5 minutes away. Answer 2xx within the timeout; anything else is retried with exponential backoff.",
+            ))
+            .tag("webhooks")
+            .operation_id(Some(format!("webhook_{}", event.as_str().replace('.', "_"))))
+            .parameter(header("Webhook-Id", "The event's id (the same on every retry)"))
+            .parameter(header("Webhook-Event", event.as_str()))
+            .parameter(header("Webhook-Timestamp", "Unix seconds when this attempt was signed"))
+            .parameter(header("Webhook-Signature", "`v1=<hex HMAC-SHA256 of {timestamp}.{body}>`"))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("WebhookPayload")))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .response(
+                "2XX",
+                ResponseBuilder::new().description("Received; not sent again"),
+            )
+            .response(
+                "default",
+                ResponseBuilder::new().description("Not received; retried later"),
+            );
+        paths = paths.path(event.as_str(), PathItem::new(HttpMethod::Post, operation));
+    }
+    spec.webhooks = Some(paths.build());
 }
 
 /// Routes under `/api/v1`: `/webhooks`.

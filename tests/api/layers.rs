@@ -31,6 +31,8 @@ const LAYERS: &[&[&str]] = &[
         "health",
         "telemetry",
     ],
+    // Every resource, once (the spec, the routes and deletions read the list).
+    &["resources"],
     &["openapi"],
     &["startup"],
 ];

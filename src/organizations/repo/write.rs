@@ -171,17 +171,19 @@ pub fn update(
     })
 }
 
-/// Delete under `If-Match`; 409 naming what still refers to the unit.
+/// Delete under `If-Match`; 409 naming what still refers to the unit (`references`: every kind
+/// of reference the resources declare).
 pub fn delete(
     conn: &mut Conn,
     key: &str,
     expected: Precondition<OrganizationDetail>,
+    references: &[tree::Reference],
 ) -> ApiResult<()> {
     crate::db::write(conn, |conn| {
         let id = find_id(conn, key)?;
         let current = detail(conn, id)?;
         expected.check(&current)?;
-        let refs = tree::references_to_organization(conn, id)?;
+        let refs = tree::references_to_organization(conn, id, references)?;
         if !refs.is_empty() {
             return Err(AppError::conflict(format!(
                 "'{}' is still referenced by {}; change or delete those first",
