@@ -207,7 +207,7 @@ impl PageSpec {
         // One snapshot for the page and its total; the total is counted once per data version.
         let read = |conn: &mut SqliteConnection| {
             let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
-            let total = super::memo::count(conn, &q.count())?;
+            let total = remembered_count(conn, &q.count())?;
             QueryResult::Ok((rows, total))
         };
         let (rows, total) = if super::memo::in_transaction(conn) {
@@ -503,6 +503,15 @@ pub fn explain(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<Vec
         .into_iter()
         .map(|s| s.detail)
         .collect())
+}
+
+static COUNTS: super::memo::Memo<i64> = super::memo::Memo::new();
+
+/// The exact result of a `count` statement, counted once per data version (remembered by
+/// [`super::memo`]).
+pub fn remembered_count(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<i64> {
+    let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
+    COUNTS.get_or_compute(conn, "count", &question, |conn| count(conn, stmt))
 }
 
 #[cfg(test)]

@@ -18,8 +18,6 @@ use diesel::sql_types::{BigInt, Binary};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
 use sha2::{Digest, Sha256};
 
-use super::list::{self, Statement};
-
 /// Entries kept per kind of result before the map is cleared.
 pub const MAX_ENTRIES: usize = 50_000;
 
@@ -146,12 +144,4 @@ pub fn in_transaction(conn: &mut SqliteConnection) -> bool {
     AnsiTransactionManager::transaction_manager_status_mut(conn)
         .transaction_depth()
         .is_ok_and(|depth| depth.is_some())
-}
-
-static COUNTS: Memo<i64> = Memo::new();
-
-/// The exact result of a `count` statement, counted once per data version.
-pub fn count(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<i64> {
-    let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
-    COUNTS.get_or_compute(conn, "count", &question, |conn| list::count(conn, stmt))
 }

@@ -277,7 +277,7 @@ pub struct MediaRecord {
     #[serde(default)]
     pub blurhash: Option<String>,
     /// Every file: the original, the renditions, the thumbnail.
-    pub files: Vec<super::repo::FileEntry>,
+    pub files: Vec<FileEntry>,
     /// Text in place of the photo (at most 500 characters).
     #[serde(default)]
     pub alt: Option<String>,
@@ -291,4 +291,24 @@ pub struct MediaRecord {
     pub created_at: DateTime<Utc>,
     /// Its last change (UTC, RFC 3339); kept on import.
     pub updated_at: DateTime<Utc>,
+}
+
+/// One stored file of a medium, as kept in `renditions`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FileEntry {
+    /// `original`, `w320`, `w640`, `w1280`, `webp320`, `webp640`, `webp1280` or `thumbnail`.
+    #[schema(example = "w640")]
+    pub purpose: String,
+    /// `{sha256}.{jpg|png|webp|pdf}`: the content's own name, chosen from its sniffed type.
+    pub name: String,
+    /// Images: width in pixels.
+    pub width: Option<u32>,
+    /// Images: height in pixels.
+    pub height: Option<u32>,
+    /// Size in bytes.
+    pub bytes: i64,
+    /// `image/jpeg`, `image/png`, `image/webp` or `application/pdf`: what the name's extension
+    /// stands for.
+    #[schema(example = "image/jpeg")]
+    pub content_type: String,
 }

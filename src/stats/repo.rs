@@ -61,7 +61,7 @@ pub fn counts(
     // until a write.
     let question = format!("{}\u{0}{:?}\u{0}{}", stmt.sql, stmt.binds, count.sql);
     GROUPS.get_or_compute(conn, "stats", &question, |conn| {
-        let total = crate::db::memo::count(conn, &count)?;
+        let total = crate::db::list::remembered_count(conn, &count)?;
         let rows: Vec<GroupRow> = sql::load(conn, &stmt)?;
         ApiResult::Ok(grouped(rows, &dims, total))
     })

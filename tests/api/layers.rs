@@ -143,3 +143,110 @@ fn every_module_of_src_is_on_a_floor() {
         "modules on no floor of LAYERS (add each where it belongs): {missing:?}"
     );
 }
+
+/// Inside a module folder, the files and folders below it (its parts: `repo`, `dto`, …) name
+/// each other without a circle either (`mod.rs`, which assembles them, aside): e.g. a `dto`
+/// that needs a type of `repo` while `repo` reads `dto`'s is one concern split wrongly.
+#[test]
+fn the_parts_of_a_module_name_each_other_without_a_circle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut circles = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap().flatten() {
+        let dir = entry.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let top = entry.file_name().to_string_lossy().to_string();
+        let parts: BTreeMap<String, PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                (name.trim_end_matches(".rs").to_string(), e.path())
+            })
+            .filter(|(name, _)| name != "mod")
+            .collect();
+        let mut graph: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (part, path) in &parts {
+            let files = if path.is_dir() {
+                let rel = path
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                sources(&rel)
+            } else {
+                vec![path.clone()]
+            };
+            let mut names = BTreeSet::new();
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                // `super::x` is a sibling from a part's own file, `super::super::x` from a
+                // file of a part's folder.
+                let from_file = file.parent() == Some(dir.as_path());
+                let sibling = if from_file {
+                    r"(?:^|[^:\w])super::(\w+)"
+                } else {
+                    r"super::super::(\w+)"
+                };
+                let patterns = [format!(r"crate::{top}::(\w+)"), sibling.to_string()];
+                for pattern in patterns {
+                    let re = regex::Regex::new(&pattern).unwrap();
+                    names.extend(re.captures_iter(code).map(|c| c[1].to_string()));
+                }
+                if from_file {
+                    let group = regex::Regex::new(r"use super::\{([^}]*)\}").unwrap();
+                    for c in group.captures_iter(code) {
+                        names.extend(
+                            c[1].split(',').filter_map(|item| {
+                                item.trim().split("::").next().map(str::to_string)
+                            }),
+                        );
+                    }
+                }
+            }
+            let edges = graph.entry(part.as_str()).or_default();
+            for name in names {
+                if let Some((other, _)) = parts.get_key_value(&name) {
+                    if other != part {
+                        edges.insert(other.as_str());
+                    }
+                }
+            }
+        }
+        // A circle is an edge back to a part still on the walk's path.
+        fn walk<'a>(
+            at: &'a str,
+            graph: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+            path: &mut Vec<&'a str>,
+            done: &mut BTreeSet<&'a str>,
+            found: &mut Vec<String>,
+        ) {
+            path.push(at);
+            for next in graph.get(at).into_iter().flatten() {
+                if let Some(i) = path.iter().position(|p| p == next) {
+                    found.push(format!("{} → {next}", path[i..].join(" → ")));
+                } else if !done.contains(next) {
+                    walk(next, graph, path, done, found);
+                }
+            }
+            path.pop();
+            done.insert(at);
+        }
+        let mut done = BTreeSet::new();
+        let mut found = Vec::new();
+        for part in graph.keys() {
+            if !done.contains(part) {
+                walk(part, &graph, &mut Vec::new(), &mut done, &mut found);
+            }
+        }
+        circles.extend(found.into_iter().map(|c| format!("{top}: {c}")));
+    }
+    assert!(
+        circles.is_empty(),
+        "circles inside modules:\n{}",
+        circles.join("\n")
+    );
+}

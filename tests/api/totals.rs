@@ -310,3 +310,96 @@ async fn user_and_roster_totals_follow_writes_to_their_own_tables() {
     assert_eq!(res.status(), 200);
     assert_eq!(admin_total(&app, "/api/v1/clusters?year=2024").await, 1);
 }
+
+/// Tables a remembered total may read only through their owner's row, written in the same
+/// transaction as it (the owner's triggers move the version), or that no total reads: each
+/// with its reason. Any other table that refers to an activity, a unit or a cluster needs the
+/// triggers.
+const WITHOUT_TRIGGERS: &[(&str, &str)] = &[
+    ("activity_bodies", "written only with its activity's row"),
+    ("activity_documents", "written only with its activity's row"),
+    ("activity_photos", "written only with its activity's row"),
+    ("activity_revisions", "written only with its activity's row"),
+    ("cluster_results", "served whole, never counted"),
+];
+
+/// Totals and stats are remembered per data version (`db::memo`), which triggers move on each
+/// write: a table that refers to an activity, a unit or a cluster (and those three) without
+/// them would leave totals stale with no other test noticing. Fails too when a table on the
+/// list above gains references or triggers (the list is then wrong), and when totals stop
+/// depending on the version (this test is then about nothing: change it with the design).
+#[actix_web::test]
+async fn every_table_that_totals_read_moves_the_data_version_on_each_write() {
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let app = spawn_app().await;
+    let mut conn = app.pool.blocking_conn().expect("connection");
+    let names = |conn: &mut doan_api::db::Conn, sql: &str| -> Vec<String> {
+        diesel::sql_query(sql)
+            .load::<Name>(conn)
+            .expect("schema")
+            .into_iter()
+            .map(|n| n.name)
+            .collect()
+    };
+    let tables = names(
+        &mut conn,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    );
+    let core = ["activities", "organizations", "clusters"];
+    let mut missing = Vec::new();
+    let mut wrong = Vec::new();
+    for table in &tables {
+        let refers = names(
+            &mut conn,
+            &format!("SELECT DISTINCT \"table\" AS name FROM pragma_foreign_key_list('{table}')"),
+        )
+        .iter()
+        .any(|t| core.contains(&t.as_str()));
+        if !refers && !core.contains(&table.as_str()) {
+            continue;
+        }
+        let mut lacking = Vec::new();
+        for event in ["INSERT", "UPDATE", "DELETE"] {
+            let triggers = names(
+                &mut conn,
+                &format!(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}' \
+                     AND upper(sql) LIKE '%AFTER {event} ON%' AND sql LIKE '%UPDATE data_version SET n = n + 1%'"
+                ),
+            );
+            if triggers.is_empty() {
+                lacking.push(event);
+            }
+        }
+        let exempt = WITHOUT_TRIGGERS.iter().any(|(t, _)| t == table);
+        match (lacking.is_empty(), exempt) {
+            (false, false) => missing.push(format!("{table}: no trigger on {lacking:?}")),
+            (true, true) => wrong.push(format!("{table} has the triggers: take it off the list")),
+            _ => {}
+        }
+    }
+    for (table, _) in WITHOUT_TRIGGERS {
+        if !tables.contains(&table.to_string()) {
+            wrong.push(format!("{table} is no table"));
+        }
+    }
+    assert!(missing.is_empty(), "stale totals: {missing:?}");
+    assert!(wrong.is_empty(), "WITHOUT_TRIGGERS is wrong: {wrong:?}");
+
+    // The dependency itself: a write to one of these tables, by any process, moves the version
+    // that remembered totals are filed under.
+    let before = doan_api::db::memo::version(&mut conn).expect("version");
+    diesel::sql_query("INSERT INTO tags (slug, name, sort_key, created_at) VALUES ('moi', 'Mới', x'00', CURRENT_TIMESTAMP)")
+        .execute(&mut *conn)
+        .expect("a tag");
+    let after = doan_api::db::memo::version(&mut conn).expect("version");
+    assert!(
+        after.n > before.n,
+        "a write left the data version where it was"
+    );
+}

@@ -271,12 +271,13 @@ pub fn list(
             return ApiResult::Ok(list.load::<ListRow>(conn, &q)?);
         }
         // Choose the plan from the exact counts (each counted once per data version).
-        let matching = crate::db::memo::count(conn, &q.count())?;
+        let matching = crate::db::list::remembered_count(conn, &q.count())?;
         let visible = ResolvedFilters {
             statuses: filters.statuses.clone(),
             ..ResolvedFilters::default()
         };
-        let all = crate::db::memo::count(conn, &list_sql(&visible, viewer, false)?.count())?;
+        let all =
+            crate::db::list::remembered_count(conn, &list_sql(&visible, viewer, false)?.count())?;
         let rows_read = list.rows_read();
         let plan = Plan::for_page(rows_read, all, matching, UNIT_PROBE_COST);
         let units = if filters.unit_sets.is_empty() {

@@ -4,7 +4,6 @@
 use crate::db::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
@@ -32,26 +31,6 @@ pub const SORTS: Sortable = Sortable {
     fields: &[("id", "m.id")],
     default: "-id",
 };
-
-/// One stored file of a medium, as kept in `renditions`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct FileEntry {
-    /// `original`, `w320`, `w640`, `w1280`, `webp320`, `webp640`, `webp1280` or `thumbnail`.
-    #[schema(example = "w640")]
-    pub purpose: String,
-    /// `{sha256}.{jpg|png|webp|pdf}`: the content's own name, chosen from its sniffed type.
-    pub name: String,
-    /// Images: width in pixels.
-    pub width: Option<u32>,
-    /// Images: height in pixels.
-    pub height: Option<u32>,
-    /// Size in bytes.
-    pub bytes: i64,
-    /// `image/jpeg`, `image/png`, `image/webp` or `application/pdf`: what the name's extension
-    /// stands for.
-    #[schema(example = "image/jpeg")]
-    pub content_type: String,
-}
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = media)]
