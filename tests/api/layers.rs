@@ -151,6 +151,7 @@ fn every_module_of_src_is_on_a_floor() {
 fn the_parts_of_a_module_name_each_other_without_a_circle() {
     use std::collections::{BTreeMap, BTreeSet};
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let group = regex::Regex::new(r"use super::\{([^}]*)\}").unwrap();
     let mut circles = Vec::new();
     for entry in std::fs::read_dir(&src).unwrap().flatten() {
         let dir = entry.path();
@@ -197,7 +198,6 @@ fn the_parts_of_a_module_name_each_other_without_a_circle() {
                     names.extend(re.captures_iter(code).map(|c| c[1].to_string()));
                 }
                 if from_file {
-                    let group = regex::Regex::new(r"use super::\{([^}]*)\}").unwrap();
                     for c in group.captures_iter(code) {
                         names.extend(
                             c[1].split(',').filter_map(|item| {
