@@ -33,7 +33,6 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
     // unlinked in one go, then read from the open file.
     let spool = crate::http::spool::Spool::beside(&pool.path, "backup");
     let file = db::run(&pool, move |conn| {
-        use diesel::prelude::*;
         // Held until the download ends (it moves into the stream), even if the client goes
         // away while the snapshot is being written.
         let permit = permit;
@@ -42,9 +41,7 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
             .to_str()
             .ok_or_else(|| AppError::internal("the temporary path is not UTF-8"))?
             .to_string();
-        diesel::sql_query("VACUUM INTO ?")
-            .bind::<diesel::sql_types::Text, _>(dest)
-            .execute(conn)?;
+        db::file::copy_into(conn, &dest)?;
         let file = std::fs::File::open(spool.path()).map_err(AppError::internal)?;
         drop(spool);
         let size = file.metadata().map_err(AppError::internal)?.len();

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
 use crate::db::lock::{beside, hold_exclusive, hold_shared};
 use crate::media::store::valid_name;
@@ -63,23 +62,6 @@ fn open_unchanging(path: &Path) -> anyhow::Result<Conn> {
     Conn::establish(&uri).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
-#[derive(QueryableByName)]
-struct One {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-/// The bytes the database holds (pages in use × page size): what a backup writes, about.
-fn used_bytes(conn: &mut Conn) -> anyhow::Result<u64> {
-    let pages: One = diesel::sql_query(
-        "SELECT page_count - freelist_count AS n FROM pragma_page_count, pragma_freelist_count",
-    )
-    .get_result(conn)?;
-    let size: One =
-        diesel::sql_query("SELECT page_size AS n FROM pragma_page_size").get_result(conn)?;
-    Ok((pages.n.max(0) as u64) * (size.n.max(0) as u64))
-}
-
 /// A consistent copy of the database at `dest` (which must not exist): one read snapshot,
 /// taken while writers go on (WAL). `progress` hears of (bytes written, bytes expected).
 pub fn snapshot(
@@ -96,15 +78,13 @@ pub fn snapshot(
     // Held like any process that has the database open: no restore moves it meanwhile.
     let lock = hold_shared(database)?;
     let mut conn = open(database)?;
-    let expected = used_bytes(&mut conn)?;
+    let expected = crate::db::file::used_bytes(&mut conn)?;
     let dest_str = dest
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the path {} is not valid UTF-8", dest.display()))?
         .to_string();
     let copy = std::thread::spawn(move || -> anyhow::Result<()> {
-        diesel::sql_query("VACUUM INTO ?")
-            .bind::<Text, _>(dest_str)
-            .execute(&mut conn)?;
+        crate::db::file::copy_into(&mut conn, &dest_str)?;
         Ok(())
     });
     while !copy.is_finished() {
@@ -175,13 +155,7 @@ pub fn check(file: &Path) -> anyhow::Result<usize> {
         anyhow::bail!("{} is not an SQLite database", file.display());
     }
     let mut conn = open_unchanging(file)?;
-    #[derive(QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = Text)]
-        integrity_check: String,
-    }
-    let lines: Vec<Line> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn)?;
-    let verdict: Vec<String> = lines.into_iter().map(|l| l.integrity_check).collect();
+    let verdict = crate::db::file::integrity(&mut conn)?;
     if verdict != ["ok"] {
         anyhow::bail!(
             "{} fails SQLite's integrity check: {}",
@@ -189,24 +163,10 @@ pub fn check(file: &Path) -> anyhow::Result<usize> {
             verdict.join("; ")
         );
     }
-    let tables: One = diesel::sql_query(
-        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' \
-         AND name IN ('__diesel_schema_migrations', 'activities', 'organizations')",
-    )
-    .get_result(&mut conn)?;
-    if tables.n != 3 {
+    if !crate::db::file::is_ours(&mut conn)? {
         anyhow::bail!("{} is not a doan-api database", file.display());
     }
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = Text)]
-        version: String,
-    }
-    let applied: Vec<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
-        .load::<Version>(&mut conn)?
-        .into_iter()
-        .map(|v| v.version)
-        .collect();
+    let applied = crate::db::file::applied_migrations(&mut conn)?;
     let known: Vec<String> =
         diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(
             &crate::db::MIGRATIONS,

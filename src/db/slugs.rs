@@ -133,3 +133,22 @@ pub fn choose(
         None => Ok(slug),
     }
 }
+
+/// The id of the row of `table` whose current slug is `slug`, if any.
+pub fn id_of(
+    conn: &mut diesel::SqliteConnection,
+    table: &str,
+    slug: &str,
+) -> diesel::QueryResult<Option<i32>> {
+    use diesel::{OptionalExtension, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id: i32,
+    }
+    let row: Option<Id> = diesel::sql_query(format!("SELECT id FROM {table} WHERE slug = ?"))
+        .bind::<diesel::sql_types::Text, _>(slug)
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(|r| r.id))
+}

@@ -213,7 +213,8 @@ pub(super) fn check(
             let target = mapped(conn, kind, ext)?;
             if kind != "clusters" {
                 if let Some(current) = crate::db::slugs::renamed_to(conn, kind, slug)? {
-                    if stored_slug(conn, kind, &current)? != target || target.is_none() {
+                    if crate::db::slugs::id_of(conn, kind, &current)? != target || target.is_none()
+                    {
                         bad(
                             line,
                             format!("slug: '{slug}' was another stored row's slug"),
@@ -221,7 +222,7 @@ pub(super) fn check(
                     }
                 }
             }
-            if let Some(other) = stored_slug(conn, kind, slug)? {
+            if let Some(other) = crate::db::slugs::id_of(conn, kind, slug)? {
                 if target != Some(other) && target.is_some() {
                     bad(
                         line,

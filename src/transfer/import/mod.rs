@@ -153,20 +153,6 @@ pub(super) fn remember(
     Ok(())
 }
 
-/// The id of the row of `table` with `slug`, if any.
-pub(super) fn stored_slug(conn: &mut Conn, table: &str, slug: &str) -> QueryResult<Option<i32>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        id: i32,
-    }
-    let row: Option<Id> = diesel::sql_query(format!("SELECT id FROM {table} WHERE slug = ?"))
-        .bind::<diesel::sql_types::Text, _>(slug)
-        .get_result(conn)
-        .optional()?;
-    Ok(row.map(|r| r.id))
-}
-
 pub(super) fn unit_fields(r: &OrganizationRecord) -> OrganizationFields {
     let mut f = OrganizationFields::named(text::clean(&r.name), r.kind, None);
     f.short_name = text::clean_opt(r.short_name.as_deref());
