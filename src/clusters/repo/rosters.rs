@@ -127,14 +127,17 @@ pub fn put_roster(conn: &mut Conn, key: &str, year: i32, input: &PutRoster) -> A
         )
         .execute(conn)?;
         for (pos, m) in input.members.iter().enumerate() {
+            let member = StoredMember {
+                year,
+                organization_id: m.organization_id as i32,
+                role: m.role.as_str().to_string(),
+                position: pos as i32,
+            };
             diesel::insert_into(cluster_members::table)
                 .values((
                     cluster_members::cluster_id.eq(row.id),
-                    cluster_members::year.eq(year),
-                    cluster_members::organization_id.eq(m.organization_id as i32),
                     cluster_members::bloc_id.eq(row.bloc_id),
-                    cluster_members::role.eq(m.role.as_str()),
-                    cluster_members::position.eq(pos as i32),
+                    member,
                 ))
                 .execute(conn)?;
         }
