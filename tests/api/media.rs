@@ -395,14 +395,7 @@ async fn bad_uploads_are_4xx_and_nothing_is_stored() {
             "{what}"
         );
     }
-    let list: Value = app
-        .as_admin(Method::GET, "/api/v1/media")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.admin_json("/api/v1/media").await;
     assert_eq!(list["meta"]["total"], 0);
     let dir = app.db_path.parent().unwrap().join("media");
     let stored = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);

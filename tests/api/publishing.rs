@@ -184,14 +184,7 @@ async fn a_future_published_at_schedules_the_activity_then_it_is_public_everywhe
     assert_eq!(revisions[0]["note"], "published at its scheduled time");
     assert_eq!(revisions[0]["changed_by"], Value::Null);
     // And in the audit log, done by nobody: the clock.
-    let audit: Value = app
-        .as_admin(Method::GET, "/api/v1/audit?action=publish")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.admin_json("/api/v1/audit?action=publish").await;
     assert_eq!(audit["meta"]["total"], 1);
     assert_eq!(audit["data"][0]["resource_id"], id.to_string());
     assert_eq!(audit["data"][0]["actor"], Value::Null);
@@ -743,13 +736,8 @@ async fn an_old_slug_still_resolves_to_the_current_one() {
         id
     );
     let revisions = app
-        .as_admin(Method::GET, &format!("/api/v1/activities/{id}/revisions"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .admin_json(&format!("/api/v1/activities/{id}/revisions"))
+        .await;
     assert_eq!(revisions[0]["note"], "slug changed from dem-hoi");
     // Feeds and the sitemap link the current slug only.
     let rss = app.get("/feeds/activities.rss").await.text().await.unwrap();
