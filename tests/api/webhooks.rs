@@ -585,16 +585,24 @@ async fn each_reaches_promptly(
     made
 }
 
-#[actix_web::test]
-async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
-    const TIMEOUT: u64 = 3;
+/// The webhook timeout (seconds) of [`app_and_hanging_receiver`].
+const TIMEOUT: u64 = 3;
+
+/// An app whose attempts time out after `TIMEOUT`, and a receiver that answers long after it:
+/// each attempt to it hangs for the whole of it.
+async fn app_and_hanging_receiver() -> (TestApp, Receiver) {
     let app = spawn_with(|a| {
         private_ok(a);
         a.webhook_timeout = TIMEOUT;
     })
     .await;
-    // Answers long after the timeout: each attempt to it hangs for the whole of it.
     let slow = Receiver::start_with_delay(Duration::from_secs(TIMEOUT + 3)).await;
+    (app, slow)
+}
+
+#[actix_web::test]
+async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
+    let (app, slow) = app_and_hanging_receiver().await;
     let fast = Receiver::start().await;
     let (slow_id, _) = subscribe(&app, &slow.url, json!(["organization.created"])).await;
     subscribe(&app, &fast.url, json!(["organization.created"])).await;
@@ -622,15 +630,9 @@ async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
 
 #[actix_web::test]
 async fn more_hanging_receivers_than_places_still_hold_up_no_healthy_one() {
-    const TIMEOUT: u64 = 3;
-    let app = spawn_with(|a| {
-        private_ok(a);
-        a.webhook_timeout = TIMEOUT;
-    })
-    .await;
+    let (app, slow) = app_and_hanging_receiver().await;
     // 20 subscriptions whose receiver hangs: with 2 attempts each they would take more than
     // every shared place (32).
-    let slow = Receiver::start_with_delay(Duration::from_secs(TIMEOUT + 3)).await;
     for _ in 0..20 {
         subscribe(&app, &slow.url, json!(["organization.created"])).await;
     }
