@@ -9,8 +9,8 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, create_activity, error_fields, fetch_json, header, spawn_app, spawn_demo_app,
-    start_again, walk_cursor, TestApp,
+    assert_problem, assert_walk_saw_each_row_once, create_activity, error_fields, fetch_json,
+    header, spawn_app, spawn_demo_app, start_again, walk_cursor, TestApp,
 };
 
 const ACTIVITIES: &str = "/api/v1/activities";
@@ -1386,12 +1386,7 @@ async fn a_cursor_walk_sees_every_row_once_while_others_insert() {
         },
     )
     .await;
-    let unique: HashSet<i64> = walked.iter().copied().collect();
-    assert_eq!(unique.len(), walked.len(), "no row twice: {walked:?}");
-    assert!(
-        before.is_subset(&unique),
-        "every row that existed at the start is seen"
-    );
+    assert_walk_saw_each_row_once(&walked, &before);
 }
 
 // --- sanitised Markdown ---------------------------------------------------------------------

@@ -9,7 +9,6 @@ use std::process::Command;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use doan_api::auth::Role;
 use doan_api::cli::ServeArgs;
 use doan_api::startup::Application;
 use reqwest::Method;
@@ -338,12 +337,7 @@ async fn an_admin_downloads_a_consistent_snapshot() {
     assert_success(&out);
     let mut conn = open(&restored);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM activities"), 7);
-    let org = app
-        .create_org(json!({"name": "Chi đoàn Tải", "kind": "branch"}))
-        .await;
-    let (_, editor) = app
-        .user_with_token("bientap_tai", Role::Editor, org["id"].as_i64())
-        .await;
+    let (_, editor) = app.branch_with_editor("Chi đoàn Tải", "bientap_tai").await;
     let res = app
         .request(Method::GET, "/api/v1/admin/backup")
         .bearer_auth(editor)

@@ -9,6 +9,7 @@ use doan_api::startup::Application;
 use doan_api::users::{dto::CreateUser, repo as users_repo};
 use reqwest::{Method, Response};
 use serde_json::Value;
+use std::collections::HashSet;
 
 pub struct TestApp {
     pub address: String,
@@ -245,6 +246,17 @@ impl TestApp {
         body["access_token"].as_str().unwrap().to_string()
     }
 
+    /// A unit of kind `branch` named `name` (asserting 201) and a token of its editor `username`.
+    pub async fn branch_with_editor(&self, name: &str, username: &str) -> (Value, String) {
+        let org = self
+            .create_org(serde_json::json!({"name": name, "kind": "branch"}))
+            .await;
+        let (_, editor) = self
+            .user_with_token(username, Role::Editor, org["id"].as_i64())
+            .await;
+        (org, editor)
+    }
+
     pub async fn post_anon(&self, path: &str, body: &Value) -> Response {
         self.request(Method::POST, path)
             .json(body)
@@ -306,6 +318,18 @@ pub async fn walk_cursor(
         assert!(step < 100, "the walk ends");
     }
     seen
+}
+
+/// What a cursor walk made while another client inserted must show: no row twice, and every
+/// row that existed at the start.
+#[track_caller]
+pub fn assert_walk_saw_each_row_once(walked: &[i64], before: &HashSet<i64>) {
+    let unique: HashSet<i64> = walked.iter().copied().collect();
+    assert_eq!(unique.len(), walked.len(), "no row twice: {walked:?}");
+    assert!(
+        before.is_subset(&unique),
+        "every row that existed at the start is seen"
+    );
 }
 
 /// Assert that a command of the binary succeeded, showing its stderr otherwise.

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_demo_app, walk_cursor, TestApp};
+use crate::helpers::{
+    assert_problem, assert_walk_saw_each_row_once, spawn_app, spawn_demo_app, walk_cursor, TestApp,
+};
 
 fn names(page: &Value) -> Vec<String> {
     page["data"]
@@ -298,12 +300,7 @@ async fn cursor_walk_never_repeats_or_skips_while_another_client_inserts() {
         },
     )
     .await;
-    let unique: HashSet<i64> = walked.iter().copied().collect();
-    assert_eq!(unique.len(), walked.len(), "no row twice: {walked:?}");
-    assert!(
-        before.is_subset(&unique),
-        "every row that existed at the start is seen"
-    );
+    assert_walk_saw_each_row_once(&walked, &before);
 }
 
 #[actix_web::test]

@@ -5,7 +5,6 @@
 
 use std::process::Command;
 
-use doan_api::auth::Role;
 use reqwest::multipart::Form;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -22,12 +21,7 @@ struct Library {
 }
 
 async fn library(app: &TestApp) -> Library {
-    let org = app
-        .create_org(json!({"name": "Chi đoàn Ảnh", "kind": "branch"}))
-        .await;
-    let (_, editor) = app
-        .user_with_token("bientap_anh", Role::Editor, org["id"].as_i64())
-        .await;
+    let (org, editor) = app.branch_with_editor("Chi đoàn Ảnh", "bientap_anh").await;
     let res = upload(
         app,
         &editor,
@@ -305,11 +299,8 @@ async fn what_a_photo_or_document_may_reference_is_checked() {
     let app = spawn_app().await;
     let lib = library(&app).await;
     // Another unit's editor and its own upload.
-    let other = app
-        .create_org(json!({"name": "Chi đoàn Khác", "kind": "branch"}))
-        .await;
-    let (_, other_editor) = app
-        .user_with_token("bientap_khac", Role::Editor, other["id"].as_i64())
+    let (other, other_editor) = app
+        .branch_with_editor("Chi đoàn Khác", "bientap_khac")
         .await;
     let base = |photos: Value, documents: Value, organizer: &Value| {
         json!({"title": "Thử", "occurred_on": "2023-09-20", "category": "other",

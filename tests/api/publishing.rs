@@ -125,12 +125,11 @@ struct Unit {
 
 /// A unit with an editor.
 async fn unit_with_editor(app: &TestApp, name: &str, username: &str) -> Unit {
-    let org = app
-        .create_org(json!({"name": name, "kind": "branch"}))
-        .await;
-    let id = org["id"].as_i64().unwrap();
-    let (_, editor) = app.user_with_token(username, Role::Editor, Some(id)).await;
-    Unit { id, editor }
+    let (org, editor) = app.branch_with_editor(name, username).await;
+    Unit {
+        id: org["id"].as_i64().unwrap(),
+        editor,
+    }
 }
 
 #[actix_web::test]
