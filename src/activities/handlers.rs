@@ -4,8 +4,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use crate::auth::{Admin, AuthUser, MaybeUser};
-use crate::db::{self, tree, DbPool};
-use crate::error::{ApiResult, AppError, Problem};
+use crate::db::{self, DbPool};
+use crate::error::{ApiResult, Problem};
 use crate::http::body::JsonBody;
 use crate::http::list::{self, ListRequest, ListResponse, Paging};
 use crate::http::query::{Qs, Split};
@@ -26,13 +26,10 @@ async fn list_with_scope(
     let page_req = list.clone();
     let (data, total, next) = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.as_ref())?;
-        let scope_id =
-            match scope {
-                Some(key) => Some(tree::lookup_organization(conn, &key)?.ok_or_else(|| {
-                    AppError::not_found(format!("there is no organization '{key}'"))
-                })?),
-                None => None,
-            };
+        let scope_id = match scope {
+            Some(key) => Some(crate::organizations::repo::find_id(conn, &key)?),
+            None => None,
+        };
         let filters = filters.resolve(conn, &viewer, scope_id)?;
         repo::list(conn, &filters, &page_req, &viewer)
     })

@@ -4,7 +4,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 
 use crate::auth::Admin;
-use crate::db::{self, tree, DbPool};
+use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
 use crate::http::list::{self, ListRequest, ListResponse};
@@ -328,8 +328,7 @@ pub async fn list_organization_results(
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let data = db::run(&pool, move |conn| {
-        let org = tree::lookup_organization(conn, &key)?
-            .ok_or_else(|| AppError::not_found(format!("there is no organization '{key}'")))?;
+        let org = crate::organizations::repo::find_id(conn, &key)?;
         repo::results(conn, ResultScope::Organization(org))
     })
     .await?;

@@ -214,12 +214,7 @@ pub async fn upload_media(
             credit: upload.credit,
         };
         let row = repo::insert(conn, &user, owner, &processed, description, store.as_ref())?;
-        let owners = repo::owners(conn, std::slice::from_ref(&row))?;
-        let owner = owners
-            .get(&row.organization_id)
-            .cloned()
-            .ok_or_else(|| AppError::internal("owner missing"))?;
-        Ok(row.to_dto(owner))
+        repo::to_dto(conn, &row)
     })
     .await?;
     let location = links::absolute(&req, &format!("/api/v1/media/{}", media.id));
@@ -263,12 +258,7 @@ pub async fn list_media(
 async fn one(pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
     db::run(pool, move |conn| {
         let row = repo::find(conn, &user, id)?;
-        let owners = repo::owners(conn, std::slice::from_ref(&row))?;
-        let owner = owners
-            .get(&row.organization_id)
-            .cloned()
-            .ok_or_else(|| AppError::internal("owner missing"))?;
-        Ok(row.to_dto(owner))
+        repo::to_dto(conn, &row)
     })
     .await
 }

@@ -9,8 +9,8 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_problem, create_activity, error_fields, fetch_json, header, spawn_app, spawn_demo_app,
-    start_again, TestApp,
+    assert_problem, assert_walk_saw_each_row_once, create_activity, error_fields, fetch_json,
+    header, spawn_app, spawn_demo_app, start_again, walk_cursor, TestApp,
 };
 
 const ACTIVITIES: &str = "/api/v1/activities";
@@ -188,45 +188,6 @@ async fn neutral_unit(app: &TestApp) -> i64 {
         &app.create_org(json!({"name": "Nhóm Sáng tạo Trẻ", "kind": "branch"}))
             .await,
     )
-}
-
-/// Follow a list from `first` by its cursor, calling `between` after each page; every id seen.
-async fn walk_cursor(
-    app: &TestApp,
-    first: &str,
-    mut between: impl FnMut(usize) -> Option<Value>,
-) -> Vec<i64> {
-    let mut seen = Vec::new();
-    let mut url = app.url(first);
-    let mut step = 0;
-    loop {
-        let page = app.get_json(&url).await;
-        seen.extend(ids(&page));
-        if let Some(body) = between(step) {
-            create_activity(app, body).await;
-        }
-        step += 1;
-        match page["meta"]["next_cursor"].as_str() {
-            Some(cursor) => {
-                url = if step == 1 {
-                    format!("{}&cursor={cursor}", app.url(first))
-                } else {
-                    let next = page["links"]["next"].as_str().expect("a next link");
-                    assert!(next.contains(&format!("cursor={cursor}")), "{next}");
-                    next.to_string()
-                };
-            }
-            None => {
-                assert!(
-                    page["links"].get("next").is_none(),
-                    "no next on the last page"
-                );
-                break;
-            }
-        }
-        assert!(step < 100, "the walk ends");
-    }
-    seen
 }
 
 /// The one activity an anonymous list query finds.
@@ -1412,20 +1373,20 @@ async fn a_cursor_walk_sees_every_row_once_while_others_insert() {
     let before: HashSet<i64> = ids(&list(&app, "per_page=100").await).into_iter().collect();
     assert_eq!(before.len(), 16);
     // Between pages another client adds activities that sort before, within and after the walk.
-    let walked = walk_cursor(&app, &format!("{ACTIVITIES}?per_page=3"), |step| {
-        let on = ["2024-01-01", "2023-03-08", "2022-12-31"][step % 3];
-        Some(with(
-            published(&format!("Mới thêm {step}"), w.a),
-            json!({"occurred_on": on}),
-        ))
-    })
+    let walked = walk_cursor(
+        &app,
+        &format!("{ACTIVITIES}?per_page=3"),
+        ACTIVITIES,
+        |step| {
+            let on = ["2024-01-01", "2023-03-08", "2022-12-31"][step % 3];
+            Some(with(
+                published(&format!("Mới thêm {step}"), w.a),
+                json!({"occurred_on": on}),
+            ))
+        },
+    )
     .await;
-    let unique: HashSet<i64> = walked.iter().copied().collect();
-    assert_eq!(unique.len(), walked.len(), "no row twice: {walked:?}");
-    assert!(
-        before.is_subset(&unique),
-        "every row that existed at the start is seen"
-    );
+    assert_walk_saw_each_row_once(&walked, &before);
 }
 
 // --- sanitised Markdown ---------------------------------------------------------------------
@@ -2344,7 +2305,7 @@ async fn a_cursor_walk_equals_the_page_walk_for_every_sort() {
         let base = format!("{ACTIVITIES}?sort={sort}&q={q}");
         let all = ids(&app.get_json(&format!("{base}&per_page=100")).await);
         assert!(all.len() >= 5, "sort={sort} q={q}: {all:?}");
-        let walked = walk_cursor(&app, &format!("{base}&per_page=4"), |_| None).await;
+        let walked = walk_cursor(&app, &format!("{base}&per_page=4"), ACTIVITIES, |_| None).await;
         assert_eq!(walked, all, "cursor walk with sort={sort} q={q}");
         let mut by_page = Vec::new();
         for page in 1..=4 {

@@ -237,13 +237,8 @@ async fn prepare(app: &TestApp, world: &World, row: &Row) -> (String, Option<Val
             app.create_org(json!({"name": format!("Đối tác {n}"), "kind": "partner"}))
                 .await;
             let log: Value = app
-                .as_admin(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .admin_json(&format!("/api/v1/webhooks/{id}/deliveries"))
+                .await;
             let delivery = log["data"][0]["id"].as_i64().unwrap();
             let concrete = path
                 .replace("{id}", &id.to_string())

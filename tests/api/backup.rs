@@ -9,7 +9,6 @@ use std::process::Command;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use doan_api::auth::Role;
 use doan_api::cli::ServeArgs;
 use doan_api::startup::Application;
 use reqwest::Method;
@@ -127,11 +126,7 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
         actix_web::rt::task::spawn_blocking(move || doan(&["backup", "--database"], &[&db, &f]))
             .await
             .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // Writes go on after the snapshot too.
     let after = written.load(std::sync::atomic::Ordering::SeqCst);
     at_least(after + 8).await;
@@ -184,11 +179,7 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
     let target = tempfile::tempdir().unwrap();
     let restored = target.path().join("doan.db");
     let out = doan(&["restore", "--database"], &[&restored, &file]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let mut conn = open(&restored);
     conn.batch_execute(&format!("ATTACH DATABASE '{}' AS bak", file.display()))
         .unwrap();
@@ -227,11 +218,7 @@ async fn restore_checks_the_file_before_replacing_anything() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.db");
     let out = doan(&["backup", "--database"], &[&app.db_path, &good]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // A second backup to the same file is refused (nothing overwritten).
     let out = doan(&["backup", "--database"], &[&app.db_path, &good]);
     assert_eq!(out.status.code(), Some(1));
@@ -295,11 +282,7 @@ async fn restore_checks_the_file_before_replacing_anything() {
     // A good one replaces it, twice in a row: each old one kept aside under its own name.
     for _ in 0..2 {
         let out = doan(&["restore", "--database"], &[&target, &good]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
     }
     let kept: Vec<_> = std::fs::read_dir(target.parent().unwrap())
         .unwrap()
@@ -313,11 +296,7 @@ async fn restore_checks_the_file_before_replacing_anything() {
     std::fs::create_dir_all(fresh.parent().unwrap()).unwrap();
     std::fs::write(fresh.with_file_name("doan.db-wal"), vec![7u8; 4096]).unwrap();
     let out = doan(&["restore", "--database"], &[&fresh, &good]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(!fresh.with_file_name("doan.db-wal").exists());
     assert_eq!(
         std::fs::read(&fresh).unwrap(),
@@ -355,19 +334,10 @@ async fn an_admin_downloads_a_consistent_snapshot() {
     std::fs::write(&file, &bytes).unwrap();
     let restored = dir.path().join("restored.db");
     let out = doan(&["restore", "--database"], &[&restored, &file]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let mut conn = open(&restored);
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM activities"), 7);
-    let org = app
-        .create_org(json!({"name": "Chi đoàn Tải", "kind": "branch"}))
-        .await;
-    let (_, editor) = app
-        .user_with_token("bientap_tai", Role::Editor, org["id"].as_i64())
-        .await;
+    let (_, editor) = app.branch_with_editor("Chi đoàn Tải", "bientap_tai").await;
     let res = app
         .request(Method::GET, "/api/v1/admin/backup")
         .bearer_auth(editor)

@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+use crate::helpers::assert_success;
+
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_doan-api"))
         .args(args)
@@ -67,11 +69,7 @@ fn migrate_creates_and_migrates_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/doan.db");
     let out = run(&["migrate", "--database", path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(path.exists());
     // Twice is fine.
     assert!(run(&["migrate", "--database", path.to_str().unwrap()])

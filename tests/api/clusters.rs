@@ -94,12 +94,25 @@ pub(crate) async fn world(app: &TestApp) -> World {
 
 /// Create a cluster as admin (asserting 201) and return it.
 pub(crate) async fn create_cluster(app: &TestApp, name: &str, number: i64, bloc: i64) -> Value {
-    let body = json!({"name": name, "number": number, "bloc_id": bloc});
-    let res = app.post_json(CLUSTERS, &body).await;
-    let status = res.status();
-    let json: Value = res.json().await.expect("JSON");
-    assert_eq!(status, 201, "create {body}: {json}");
-    json
+    app.create(
+        CLUSTERS,
+        json!({"name": name, "number": number, "bloc_id": bloc}),
+    )
+    .await
+}
+
+/// "Cụm thi đua số {number}" of `bloc`, with `members` as its roster of `year` (asserting 201,
+/// then 200); its id.
+pub(crate) async fn cluster_with_roster(
+    app: &TestApp,
+    bloc: i64,
+    number: i64,
+    year: i32,
+    members: &[(i64, &str)],
+) -> i64 {
+    let id = id_of(&create_cluster(app, &format!("Cụm thi đua số {number}"), number, bloc).await);
+    put_roster_ok(app, id, year, members).await;
+    id
 }
 
 pub(crate) fn roster_body(members: &[(i64, &str)]) -> Value {
@@ -555,10 +568,10 @@ async fn roles_rotate_by_year_and_every_year_is_kept() {
 async fn putting_a_roster_replaces_that_year_only() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = id_of(&create_cluster(&app, "Cụm thi đua số 1", 1, w.bloc).await);
-    put_roster_ok(
+    let id = cluster_with_roster(
         &app,
-        id,
+        w.bloc,
+        1,
         2023,
         &[(w.ksbt, "head"), (w.gtvt, "member"), (w.ubnd, "member")],
     )
@@ -597,10 +610,10 @@ async fn putting_a_roster_replaces_that_year_only() {
 async fn ranking_counts_public_activities_organized_and_partnered_in_the_roster_year() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = id_of(&create_cluster(&app, "Cụm thi đua số 4", 4, w.bloc).await);
-    put_roster_ok(
+    let id = cluster_with_roster(
         &app,
-        id,
+        w.bloc,
+        4,
         2023,
         &[
             (w.ksbt, "standing_deputy"),
@@ -741,8 +754,14 @@ async fn ranking_counts_public_activities_organized_and_partnered_in_the_roster_
 async fn ranking_takes_a_period_and_categories() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = id_of(&create_cluster(&app, "Cụm thi đua số 1", 1, w.bloc).await);
-    put_roster_ok(&app, id, 2023, &[(w.ksbt, "head"), (w.gtvt, "member")]).await;
+    let id = cluster_with_roster(
+        &app,
+        w.bloc,
+        1,
+        2023,
+        &[(w.ksbt, "head"), (w.gtvt, "member")],
+    )
+    .await;
     create_activity(&app, activity("Quý 1", w.ksbt, "2023-02-10", "conference")).await;
     create_activity(
         &app,
@@ -828,10 +847,10 @@ async fn ranking_takes_a_period_and_categories() {
 async fn members_with_the_same_total_share_a_rank() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = id_of(&create_cluster(&app, "Cụm thi đua số 1", 1, w.bloc).await);
-    put_roster_ok(
+    let id = cluster_with_roster(
         &app,
-        id,
+        w.bloc,
+        1,
         2023,
         &[
             (w.ksbt, "head"),
@@ -882,10 +901,10 @@ async fn members_with_the_same_total_share_a_rank() {
 async fn ranking_as_csv_keeps_vietnamese_and_quotes_a_name_with_a_comma() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = id_of(&create_cluster(&app, "Cụm thi đua số 4", 4, w.bloc).await);
-    put_roster_ok(
+    let id = cluster_with_roster(
         &app,
-        id,
+        w.bloc,
+        4,
         2023,
         &[
             (w.radio, "head"),
@@ -976,10 +995,10 @@ async fn ranking_as_csv_keeps_vietnamese_and_quotes_a_name_with_a_comma() {
 async fn results_allow_one_emulation_flag_for_members_of_that_years_roster() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let id = id_of(&create_cluster(&app, "Cụm thi đua số 4", 4, w.bloc).await);
-    put_roster_ok(
+    let id = cluster_with_roster(
         &app,
-        id,
+        w.bloc,
+        4,
         2023,
         &[(w.ksbt, "head"), (w.gtvt, "member"), (w.ubnd, "member")],
     )
@@ -1482,14 +1501,7 @@ async fn a_patch_that_changes_nothing_writes_no_new_version() {
     let after: Value = res.json().await.unwrap();
     assert_eq!(after["version"], before["version"]);
     assert_eq!(after["updated_at"], before["updated_at"]);
-    let audit = app
-        .as_admin(Method::GET, "/api/v1/audit?resource=clusters")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let audit = app.admin_json("/api/v1/audit?resource=clusters").await;
     let updates = audit["data"]
         .as_array()
         .unwrap()
@@ -1524,14 +1536,7 @@ async fn a_patch_that_changes_nothing_writes_no_new_version() {
             .unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     }
-    let audit = app
-        .as_admin(Method::GET, "/api/v1/audit?resource=clusters")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let audit = app.admin_json("/api/v1/audit?resource=clusters").await;
     for what in ["members of 2023", "results of 2023"] {
         let n = audit["data"]
             .as_array()

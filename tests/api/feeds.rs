@@ -187,15 +187,12 @@ async fn world(app: &TestApp) -> World {
         Some(bloc),
     )
     .await;
-    let res = app
-        .post_json(
+    let cluster = app
+        .create(
             "/api/v1/clusters",
-            &json!({"name": "Cụm thi đua số 9", "number": 9, "bloc_id": bloc}),
+            json!({"name": "Cụm thi đua số 9", "number": 9, "bloc_id": bloc}),
         )
         .await;
-    let status = res.status();
-    let cluster: Value = res.json().await.expect("cluster JSON");
-    assert_eq!(status, 201, "create cluster: {cluster}");
     let cluster_id = id_of(&cluster);
     create_activity(
         app,

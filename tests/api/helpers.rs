@@ -9,6 +9,7 @@ use doan_api::startup::Application;
 use doan_api::users::{dto::CreateUser, repo as users_repo};
 use reqwest::{Method, Response};
 use serde_json::Value;
+use std::collections::HashSet;
 
 pub struct TestApp {
     pub address: String,
@@ -128,13 +129,29 @@ impl TestApp {
             .expect("DELETE")
     }
 
-    /// Create an organization and return its JSON (asserting 201).
-    pub async fn create_org(&self, body: Value) -> Value {
-        let res = self.post_json("/api/v1/organizations", &body).await;
+    /// GET `path` as the admin and parse its JSON body (whatever the status).
+    pub async fn admin_json(&self, path: &str) -> Value {
+        self.as_admin(Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// POST `body` to the collection `path` as the admin and return what it made (asserting 201).
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let res = self.post_json(path, &body).await;
         let status = res.status();
         let json: Value = res.json().await.expect("JSON");
         assert_eq!(status, 201, "create {body}: {json}");
         json
+    }
+
+    /// Create an organization and return its JSON (asserting 201).
+    pub async fn create_org(&self, body: Value) -> Value {
+        self.create("/api/v1/organizations", body).await
     }
 }
 
@@ -229,6 +246,17 @@ impl TestApp {
         body["access_token"].as_str().unwrap().to_string()
     }
 
+    /// A unit of kind `branch` named `name` (asserting 201) and a token of its editor `username`.
+    pub async fn branch_with_editor(&self, name: &str, username: &str) -> (Value, String) {
+        let org = self
+            .create_org(serde_json::json!({"name": name, "kind": "branch"}))
+            .await;
+        let (_, editor) = self
+            .user_with_token(username, Role::Editor, org["id"].as_i64())
+            .await;
+        (org, editor)
+    }
+
     pub async fn post_anon(&self, path: &str, body: &Value) -> Response {
         self.request(Method::POST, path)
             .json(body)
@@ -240,11 +268,78 @@ impl TestApp {
 
 /// POST an activity as admin and return it (asserting 201).
 pub async fn create_activity(app: &TestApp, body: Value) -> Value {
-    let res = app.post_json("/api/v1/activities", &body).await;
-    let status = res.status();
-    let json: Value = res.json().await.expect("JSON");
-    assert_eq!(status, 201, "create {body}: {json}");
-    json
+    app.create("/api/v1/activities", body).await
+}
+
+/// Follow a list from `first` by its cursor, every id seen in order; after each page,
+/// `between(step)` may give a body that another client creates in `collection` meanwhile
+/// (as admin, asserting 201). The first page is in page mode (its `next` link is page 2):
+/// the walk switches to the cursor; from then on `links.next` carries it.
+pub async fn walk_cursor(
+    app: &TestApp,
+    first: &str,
+    collection: &str,
+    mut between: impl FnMut(usize) -> Option<Value>,
+) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut url = app.url(first);
+    let mut step = 0;
+    loop {
+        let page = app.get_json(&url).await;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .expect("data array")
+                .iter()
+                .map(|item| item["id"].as_i64().expect("id")),
+        );
+        if let Some(body) = between(step) {
+            app.create(collection, body).await;
+        }
+        step += 1;
+        match page["meta"]["next_cursor"].as_str() {
+            Some(cursor) => {
+                url = if step == 1 {
+                    format!("{}&cursor={cursor}", app.url(first))
+                } else {
+                    let next = page["links"]["next"].as_str().expect("a next link");
+                    assert!(next.contains(&format!("cursor={cursor}")), "{next}");
+                    next.to_string()
+                };
+            }
+            None => {
+                assert!(
+                    page["links"].get("next").is_none(),
+                    "no next link on the last page"
+                );
+                break;
+            }
+        }
+        assert!(step < 100, "the walk ends");
+    }
+    seen
+}
+
+/// What a cursor walk made while another client inserted must show: no row twice, and every
+/// row that existed at the start.
+#[track_caller]
+pub fn assert_walk_saw_each_row_once(walked: &[i64], before: &HashSet<i64>) {
+    let unique: HashSet<i64> = walked.iter().copied().collect();
+    assert_eq!(unique.len(), walked.len(), "no row twice: {walked:?}");
+    assert!(
+        before.is_subset(&unique),
+        "every row that existed at the start is seen"
+    );
+}
+
+/// Assert that a command of the binary succeeded, showing its stderr otherwise.
+#[track_caller]
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Start a second server on `app`'s database (settings adjusted), as a restart or an upgrade

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_demo_app, TestApp};
+use crate::helpers::{
+    assert_problem, assert_walk_saw_each_row_once, spawn_app, spawn_demo_app, walk_cursor, TestApp,
+};
 
 fn names(page: &Value) -> Vec<String> {
     page["data"]
@@ -242,46 +244,6 @@ async fn subtree_and_unknown_references_are_checked() {
     );
 }
 
-async fn walk_cursor(
-    app: &TestApp,
-    first: &str,
-    mut between: impl FnMut(usize) -> Option<Value>,
-) -> Vec<i64> {
-    let mut seen = Vec::new();
-    let mut url = app.url(first);
-    let mut step = 0;
-    loop {
-        let page = app.get_json(&url).await;
-        seen.extend(ids(&page));
-        if let Some(body) = between(step) {
-            app.create_org(body).await;
-        }
-        step += 1;
-        match page["meta"]["next_cursor"].as_str() {
-            Some(cursor) => {
-                // The first page is in page mode (its `next` link is page 2): switch to the
-                // cursor; from then on `links.next` carries it.
-                url = if step == 1 {
-                    format!("{}&cursor={cursor}", app.url(first))
-                } else {
-                    let next = page["links"]["next"].as_str().expect("a next link");
-                    assert!(next.contains(&format!("cursor={cursor}")), "{next}");
-                    next.to_string()
-                };
-            }
-            None => {
-                assert!(
-                    page["links"].get("next").is_none(),
-                    "no next link on the last page"
-                );
-                break;
-            }
-        }
-        assert!(step < 100, "the walk ends");
-    }
-    seen
-}
-
 #[actix_web::test]
 async fn cursor_walk_equals_page_walk_for_every_sort() {
     let app = spawn_app().await;
@@ -302,7 +264,7 @@ async fn cursor_walk_equals_page_walk_for_every_sort() {
             .await);
         assert_eq!(all.len(), 17);
         let first = format!("/api/v1/organizations?per_page=4&sort={sort}");
-        let walked = walk_cursor(&app, &first, |_| None).await;
+        let walked = walk_cursor(&app, &first, "/api/v1/organizations", |_| None).await;
         assert_eq!(walked, all, "cursor walk with sort={sort}");
         // Page walk, by page number.
         let mut by_page = Vec::new();
@@ -328,17 +290,17 @@ async fn cursor_walk_never_repeats_or_skips_while_another_client_inserts() {
         .into_iter()
         .collect();
     // Between pages another client inserts rows that sort before, among and after the walk.
-    let walked = walk_cursor(&app, "/api/v1/organizations?per_page=3", |step| {
-        let prefix = ["A", "Chi đoàn 05b", "Zz"][step % 3];
-        Some(json!({"name": format!("{prefix} mới {step}"), "kind": "branch"}))
-    })
+    let walked = walk_cursor(
+        &app,
+        "/api/v1/organizations?per_page=3",
+        "/api/v1/organizations",
+        |step| {
+            let prefix = ["A", "Chi đoàn 05b", "Zz"][step % 3];
+            Some(json!({"name": format!("{prefix} mới {step}"), "kind": "branch"}))
+        },
+    )
     .await;
-    let unique: HashSet<i64> = walked.iter().copied().collect();
-    assert_eq!(unique.len(), walked.len(), "no row twice: {walked:?}");
-    assert!(
-        before.is_subset(&unique),
-        "every row that existed at the start is seen"
-    );
+    assert_walk_saw_each_row_once(&walked, &before);
 }
 
 #[actix_web::test]

@@ -122,12 +122,7 @@ impl ClientGet for TestApp {
 #[actix_web::test]
 async fn a_photo_is_turned_upright_stripped_of_gps_and_resized() {
     let app = spawn_app().await;
-    let org = app
-        .create_org(json!({"name": "Chi đoàn E", "kind": "branch"}))
-        .await;
-    let (_, editor) = app
-        .user_with_token("bientap", Role::Editor, org["id"].as_i64())
-        .await;
+    let (org, editor) = app.branch_with_editor("Chi đoàn E", "bientap").await;
     let original = jpeg_with_gps(1600, 1200);
     assert!(has_gps(&original), "the fixture carries a GPS position");
     let form = Form::new()
@@ -209,12 +204,7 @@ async fn a_photo_is_turned_upright_stripped_of_gps_and_resized() {
         "Ảnh: Chi đoàn E"
     );
     // Another unit's editor sees nothing of it.
-    let other = app
-        .create_org(json!({"name": "Chi đoàn F", "kind": "branch"}))
-        .await;
-    let (_, stranger) = app
-        .user_with_token("nguoikhac", Role::Editor, other["id"].as_i64())
-        .await;
+    let (_, stranger) = app.branch_with_editor("Chi đoàn F", "nguoikhac").await;
     let res = app
         .request(Method::GET, &path)
         .bearer_auth(&stranger)
@@ -395,14 +385,7 @@ async fn bad_uploads_are_4xx_and_nothing_is_stored() {
             "{what}"
         );
     }
-    let list: Value = app
-        .as_admin(Method::GET, "/api/v1/media")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.admin_json("/api/v1/media").await;
     assert_eq!(list["meta"]["total"], 0);
     let dir = app.db_path.parent().unwrap().join("media");
     let stored = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);

@@ -5,7 +5,6 @@
 
 use std::process::Command;
 
-use doan_api::auth::Role;
 use reqwest::multipart::Form;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -22,12 +21,7 @@ struct Library {
 }
 
 async fn library(app: &TestApp) -> Library {
-    let org = app
-        .create_org(json!({"name": "Chi đoàn Ảnh", "kind": "branch"}))
-        .await;
-    let (_, editor) = app
-        .user_with_token("bientap_anh", Role::Editor, org["id"].as_i64())
-        .await;
+    let (org, editor) = app.branch_with_editor("Chi đoàn Ảnh", "bientap_anh").await;
     let res = upload(
         app,
         &editor,
@@ -305,11 +299,8 @@ async fn what_a_photo_or_document_may_reference_is_checked() {
     let app = spawn_app().await;
     let lib = library(&app).await;
     // Another unit's editor and its own upload.
-    let other = app
-        .create_org(json!({"name": "Chi đoàn Khác", "kind": "branch"}))
-        .await;
-    let (_, other_editor) = app
-        .user_with_token("bientap_khac", Role::Editor, other["id"].as_i64())
+    let (other, other_editor) = app
+        .branch_with_editor("Chi đoàn Khác", "bientap_khac")
         .await;
     let base = |photos: Value, documents: Value, organizer: &Value| {
         json!({"title": "Thử", "occurred_on": "2023-09-20", "category": "other",
@@ -434,14 +425,7 @@ async fn media_in_use_is_not_deleted_unless_an_admin_forces_it() {
     let id = created["id"].as_i64().unwrap();
     let photo_path = format!("/api/v1/media/{}", lib.photo["id"]);
     // Unattached: only the PDF is not (both are used).
-    let unattached: Value = app
-        .as_admin(Method::GET, "/api/v1/media?unattached=true")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unattached: Value = app.admin_json("/api/v1/media?unattached=true").await;
     assert_eq!(unattached["meta"]["total"], 0, "{unattached}");
 
     let res = app
@@ -499,13 +483,8 @@ async fn media_in_use_is_not_deleted_unless_an_admin_forces_it() {
         assert_eq!(app.get(&url).await.status(), 404, "{url}");
     }
     let revisions: Value = app
-        .as_admin(Method::GET, &format!("/api/v1/activities/{id}/revisions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .admin_json(&format!("/api/v1/activities/{id}/revisions"))
+        .await;
     let note = revisions[0]["note"]
         .as_str()
         .unwrap_or_default()
@@ -559,11 +538,7 @@ async fn media_gc_removes_unattached_uploads_and_stray_files_after_a_dry_run() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     // Uploaded just now: kept by the default age (24 h).
@@ -700,14 +675,7 @@ async fn an_export_carries_the_library_and_an_import_uses_it_again() {
     let res = import(archive.clone()).await;
     let done: Value = res.json().await.unwrap();
     assert_eq!(done["created"], 0, "{done}");
-    let list: Value = other
-        .as_admin(Method::GET, "/api/v1/media")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = other.admin_json("/api/v1/media").await;
     assert_eq!(list["meta"]["total"], 2);
 
     // A media line that breaks the rules is a line problem, nothing written.

@@ -42,6 +42,41 @@ async fn json_of(res: reqwest::Response, status: u16) -> Value {
     body
 }
 
+/// A reviewer's approval of `version`.
+fn approve(version: i64) -> Value {
+    json!({"decision": "approve", "version": version})
+}
+
+/// `editor`'s change of `path` that submits it for review (200, `pending_review`), then
+/// `reviewer`'s approval of that version (200); what the approval answers.
+async fn submit_then_approve(
+    app: &TestApp,
+    editor: &str,
+    reviewer: &str,
+    path: &str,
+    change: Value,
+) -> Value {
+    let submitted = json_of(
+        send(app, editor, Method::PATCH, path, Some(change)).await,
+        200,
+    )
+    .await;
+    assert_eq!(submitted["status"], "pending_review");
+    let version = submitted["version"].as_i64().unwrap();
+    json_of(
+        send(
+            app,
+            reviewer,
+            Method::POST,
+            &format!("{path}/review"),
+            Some(approve(version)),
+        )
+        .await,
+        200,
+    )
+    .await
+}
+
 /// Every public view of activities, as (what, does it show `slug`/`word`): one activity, the
 /// list, search, the tag, the RSS feed, the sitemap and the stats total.
 async fn public_views(app: &TestApp, slug: &str, word: &str, tag: &str) -> Vec<(String, bool)> {
@@ -90,12 +125,11 @@ struct Unit {
 
 /// A unit with an editor.
 async fn unit_with_editor(app: &TestApp, name: &str, username: &str) -> Unit {
-    let org = app
-        .create_org(json!({"name": name, "kind": "branch"}))
-        .await;
-    let id = org["id"].as_i64().unwrap();
-    let (_, editor) = app.user_with_token(username, Role::Editor, Some(id)).await;
-    Unit { id, editor }
+    let (org, editor) = app.branch_with_editor(name, username).await;
+    Unit {
+        id: org["id"].as_i64().unwrap(),
+        editor,
+    }
 }
 
 #[actix_web::test]
@@ -184,14 +218,7 @@ async fn a_future_published_at_schedules_the_activity_then_it_is_public_everywhe
     assert_eq!(revisions[0]["note"], "published at its scheduled time");
     assert_eq!(revisions[0]["changed_by"], Value::Null);
     // And in the audit log, done by nobody: the clock.
-    let audit: Value = app
-        .as_admin(Method::GET, "/api/v1/audit?action=publish")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.admin_json("/api/v1/audit?action=publish").await;
     assert_eq!(audit["meta"]["total"], 1);
     assert_eq!(audit["data"][0]["resource_id"], id.to_string());
     assert_eq!(audit["data"][0]["actor"], Value::Null);
@@ -436,7 +463,6 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     )
     .await;
     // Someone else's unit: not found; the editor: forbidden; a reviewer edits nothing.
-    let approve = |version: i64| json!({"decision": "approve", "version": version});
     assert_problem(
         send(&app, &stranger, Method::POST, &review, Some(approve(1))).await,
         404,
@@ -620,29 +646,12 @@ async fn news_of_a_unit_under_review_waits_for_its_reviewer() {
     assert_eq!(down["status"], "draft");
 
     // Approved with a time ahead: scheduled. An admin publishes directly.
-    let later = json_of(
-        send(
-            &app,
-            &editor,
-            Method::PATCH,
-            &path,
-            Some(json!({"status": "published", "published_at": "2099-01-01T00:00:00Z"})),
-        )
-        .await,
-        200,
-    )
-    .await;
-    assert_eq!(later["status"], "pending_review");
-    let scheduled = json_of(
-        send(
-            &app,
-            &reviewer,
-            Method::POST,
-            &review,
-            Some(approve(later["version"].as_i64().unwrap())),
-        )
-        .await,
-        200,
+    let scheduled = submit_then_approve(
+        &app,
+        &editor,
+        &reviewer,
+        &path,
+        json!({"status": "published", "published_at": "2099-01-01T00:00:00Z"}),
     )
     .await;
     assert_eq!(scheduled["status"], "scheduled");
@@ -743,13 +752,8 @@ async fn an_old_slug_still_resolves_to_the_current_one() {
         id
     );
     let revisions = app
-        .as_admin(Method::GET, &format!("/api/v1/activities/{id}/revisions"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .admin_json(&format!("/api/v1/activities/{id}/revisions"))
+        .await;
     assert_eq!(revisions[0]["note"], "slug changed from dem-hoi");
     // Feeds and the sitemap link the current slug only.
     let rss = app.get("/feeds/activities.rss").await.text().await.unwrap();
@@ -890,29 +894,12 @@ async fn reviewed_news_keeps_its_address_an_editor_cannot_move_it() {
     )
     .await;
     let path = format!("/api/v1/activities/{}", draft["id"]);
-    let submitted = json_of(
-        send(
-            &app,
-            &editor,
-            Method::PATCH,
-            &path,
-            Some(json!({"title": "Hội nghị sơ kết 9 tháng", "status": "published"})),
-        )
-        .await,
-        200,
-    )
-    .await;
-    assert_eq!(submitted["status"], "pending_review");
-    let approved = json_of(
-        send(
-            &app,
-            &reviewer,
-            Method::POST,
-            &format!("{path}/review"),
-            Some(json!({"decision": "approve", "version": submitted["version"]})),
-        )
-        .await,
-        200,
+    let approved = submit_then_approve(
+        &app,
+        &editor,
+        &reviewer,
+        &path,
+        json!({"title": "Hội nghị sơ kết 9 tháng", "status": "published"}),
     )
     .await;
     assert_eq!(approved["status"], "published");

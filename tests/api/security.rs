@@ -708,14 +708,7 @@ async fn clearing_published_at_of_a_published_activity_is_a_422_and_adds_no_revi
     )
     .await;
     assert_eq!(error_fields(&problem), ["/published_at"]);
-    let revisions: Value = app
-        .as_admin(Method::GET, &format!("{path}/revisions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let revisions: Value = app.admin_json(&format!("{path}/revisions")).await;
     assert_eq!(revisions.as_array().map(Vec::len), Some(1), "{revisions}");
     // Unpublishing with it is fine.
     let res = app
@@ -972,14 +965,7 @@ async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address() {
         "the rightmost address (added by the proxy) is the client"
     );
     // The audit log names the client, not the proxy.
-    let audit: serde_json::Value = app
-        .as_admin(Method::GET, "/api/v1/audit?action=login_failed")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: serde_json::Value = app.admin_json("/api/v1/audit?action=login_failed").await;
     assert!(audit.to_string().contains("203.0.113.7"), "{audit}");
 }
 

@@ -1,7 +1,6 @@
 //! `/api/v1/stats/activities`: counts under the list's filters (totals equal the list's), by
 //! month, category, tag, organization and cluster, as JSON and as CSV.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::clusters::*;
@@ -154,22 +153,10 @@ async fn stats_totals_equal_the_list_total_for_the_same_filters() {
 
     // The admin asking for drafts too gets the draft counted, as in its list.
     let path = "occurred_from=2023-09-01&occurred_to=2023-09-30&status=draft,published";
-    let list: Value = app
-        .as_admin(Method::GET, &format!("{ACTIVITIES}?{path}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.admin_json(&format!("{ACTIVITIES}?{path}")).await;
     let stats: Value = app
-        .as_admin(Method::GET, &format!("{STATS}?group_by=category&{path}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .admin_json(&format!("{STATS}?group_by=category&{path}"))
+        .await;
     assert_eq!(list["meta"]["total"], 5);
     assert_eq!(stats["total"], list["meta"]["total"]);
 }

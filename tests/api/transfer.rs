@@ -265,11 +265,7 @@ async fn the_command_line_exports_checks_and_imports() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let archive = std::fs::read_to_string(&file).unwrap();
     assert_eq!(archive, export(&demo, "?revisions=true").await);
 
@@ -299,11 +295,7 @@ async fn the_command_line_exports_checks_and_imports() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("created"), "{stdout}");
     // What it imported exports to the same file.

@@ -173,14 +173,7 @@ async fn each_change_sends_one_signed_event_and_a_refused_one_none() {
     let receiver = Receiver::start().await;
     let (webhook, secret) = subscribe(&app, &receiver.url, json!(ACTIVITY_EVENTS)).await;
     // The secret is shown once.
-    let shown = app
-        .as_admin(Method::GET, &format!("/api/v1/webhooks/{webhook}"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let shown = app.admin_json(&format!("/api/v1/webhooks/{webhook}")).await;
     assert!(shown.get("secret").is_none(), "{shown}");
     assert_eq!(shown["active"], true);
     let res = app
@@ -366,14 +359,7 @@ async fn a_failing_receiver_is_retried_then_switched_off_and_can_be_redelivered(
         .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let off = loop {
-        let now: Value = app
-            .as_admin(Method::GET, &format!("/api/v1/webhooks/{webhook}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let now: Value = app.admin_json(&format!("/api/v1/webhooks/{webhook}")).await;
         if now["active"] == false {
             break now;
         }
@@ -485,14 +471,7 @@ async fn inside_addresses_are_refused_at_subscription_and_at_delivery() {
         let res = app.post_json("/api/v1/webhooks", &body).await;
         assert!(res.status() == 422 || res.status() == 400, "{body}");
     }
-    let list: Value = app
-        .as_admin(Method::GET, "/api/v1/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.admin_json("/api/v1/webhooks").await;
     assert_eq!(list["meta"]["total"], 0, "nothing stored");
 
     // Accepted while allowed, then delivered by a process where it is not: refused there.
@@ -606,16 +585,24 @@ async fn each_reaches_promptly(
     made
 }
 
-#[actix_web::test]
-async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
-    const TIMEOUT: u64 = 3;
+/// The webhook timeout (seconds) of [`app_and_hanging_receiver`].
+const TIMEOUT: u64 = 3;
+
+/// An app whose attempts time out after `TIMEOUT`, and a receiver that answers long after it:
+/// each attempt to it hangs for the whole of it.
+async fn app_and_hanging_receiver() -> (TestApp, Receiver) {
     let app = spawn_with(|a| {
         private_ok(a);
         a.webhook_timeout = TIMEOUT;
     })
     .await;
-    // Answers long after the timeout: each attempt to it hangs for the whole of it.
     let slow = Receiver::start_with_delay(Duration::from_secs(TIMEOUT + 3)).await;
+    (app, slow)
+}
+
+#[actix_web::test]
+async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
+    let (app, slow) = app_and_hanging_receiver().await;
     let fast = Receiver::start().await;
     let (slow_id, _) = subscribe(&app, &slow.url, json!(["organization.created"])).await;
     subscribe(&app, &fast.url, json!(["organization.created"])).await;
@@ -643,15 +630,9 @@ async fn a_receiver_slower_than_the_timeout_holds_up_no_other_subscription() {
 
 #[actix_web::test]
 async fn more_hanging_receivers_than_places_still_hold_up_no_healthy_one() {
-    const TIMEOUT: u64 = 3;
-    let app = spawn_with(|a| {
-        private_ok(a);
-        a.webhook_timeout = TIMEOUT;
-    })
-    .await;
+    let (app, slow) = app_and_hanging_receiver().await;
     // 20 subscriptions whose receiver hangs: with 2 attempts each they would take more than
     // every shared place (32).
-    let slow = Receiver::start_with_delay(Duration::from_secs(TIMEOUT + 3)).await;
     for _ in 0..20 {
         subscribe(&app, &slow.url, json!(["organization.created"])).await;
     }
@@ -731,14 +712,7 @@ async fn a_name_that_resolves_inside_is_refused_at_subscription_unless_allowed()
         .await;
     let problem = assert_problem(res, 422).await;
     assert_eq!(error_fields(&problem), vec!["/url"], "{problem}");
-    let shown: Value = app
-        .as_admin(Method::GET, &format!("/api/v1/webhooks/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = app.admin_json(&format!("/api/v1/webhooks/{id}")).await;
     assert_eq!(shown["url"], "http://203.113.131.1/hook");
     // A name that does not resolve at all (`.invalid` never does) is accepted: each send
     // resolves it again and refuses inside addresses then.
@@ -832,14 +806,7 @@ async fn a_stored_event_list_that_cannot_be_read_is_shown_counted_and_repaired()
     );
     assert_eq!(shown["events"], json!([]), "{shown}");
     assert_eq!(get_webhook(&app, healthy_id).await["problem"], Value::Null);
-    let list: Value = app
-        .as_admin(Method::GET, "/api/v1/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.admin_json("/api/v1/webhooks").await;
     assert_eq!(list["data"][0]["problem"], shown["problem"], "{list}");
     assert_eq!(
         webhook_errors(&app, "unreadable_events").await,

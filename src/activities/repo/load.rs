@@ -323,18 +323,7 @@ pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
     let body = bodies_of(conn, &[row.id])?
         .remove(&row.id)
         .unwrap_or_default();
-    #[derive(QueryableByName)]
-    struct PartnerRow {
-        #[diesel(sql_type = Integer)]
-        id: i32,
-        #[diesel(sql_type = Text)]
-        slug: String,
-        #[diesel(sql_type = Text)]
-        name: String,
-        #[diesel(sql_type = Text)]
-        role: String,
-    }
-    let partners: Vec<PartnerRow> = diesel::sql_query(
+    let partners: Vec<orgs::OrgWithRole> = diesel::sql_query(
         "SELECT o.id, o.slug, o.name, p.role FROM activity_partners p JOIN organizations o ON o.id = p.organization_id \
          WHERE p.activity_id = ? ORDER BY p.position",
     )
@@ -382,11 +371,7 @@ pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
         partners: partners
             .into_iter()
             .map(|p| Partner {
-                organization: OrgRef {
-                    id: i64::from(p.id),
-                    slug: p.slug,
-                    name: p.name,
-                },
+                organization: p.organization.into(),
                 role: parse_enum(&p.role, PartnerRole::parse, PartnerRole::Participant),
                 role_label: String::new(),
             })

@@ -2,16 +2,21 @@
 
 use super::*;
 
-#[derive(Queryable)]
-pub(super) struct RevisionRow {
-    version: i32,
-    state: String,
-    changed_by: Option<String>,
-    changed_at: NaiveDateTime,
-    note: Option<String>,
+/// A saved state, as stored (what the history lists, an export writes and an import keeps).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = activity_revisions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct StoredRevision {
+    pub version: i32,
+    /// The representation at that version (JSON).
+    pub state: String,
+    pub changed_by: Option<String>,
+    pub changed_at: NaiveDateTime,
+    pub note: Option<String>,
 }
 
-impl RevisionRow {
+impl StoredRevision {
     pub(super) fn info(&self) -> RevisionInfo {
         RevisionInfo {
             version: i64::from(self.version),
@@ -22,22 +27,22 @@ impl RevisionRow {
     }
 }
 
+/// The saved states of activity `id` (`version`: only that one), oldest or newest first.
 pub(super) fn revision_rows(
     conn: &mut Conn,
     id: i32,
     version: Option<i64>,
-) -> QueryResult<Vec<RevisionRow>> {
+    newest_first: bool,
+) -> QueryResult<Vec<StoredRevision>> {
     let mut q = activity_revisions::table
         .filter(activity_revisions::activity_id.eq(id))
-        .order(activity_revisions::version.desc())
-        .select((
-            activity_revisions::version,
-            activity_revisions::state,
-            activity_revisions::changed_by,
-            activity_revisions::changed_at,
-            activity_revisions::note,
-        ))
+        .select(StoredRevision::as_select())
         .into_boxed();
+    q = if newest_first {
+        q.order(activity_revisions::version.desc())
+    } else {
+        q.order(activity_revisions::version.asc())
+    };
     if let Some(v) = version {
         // A number beyond i32 names no version (a cast would wrap 2^32 + 1 to 1).
         let Ok(v) = i32::try_from(v) else {
@@ -69,16 +74,16 @@ fn find_history(conn: &mut Conn, key: &str, viewer: &Viewer) -> ApiResult<Activi
 pub fn revisions(conn: &mut Conn, user: &AuthUser, key: &str) -> ApiResult<Vec<RevisionInfo>> {
     let viewer = Viewer::of(conn, Some(user))?;
     let row = find_history(conn, key, &viewer)?;
-    Ok(revision_rows(conn, row.id, None)?
+    Ok(revision_rows(conn, row.id, None, true)?
         .iter()
-        .map(RevisionRow::info)
+        .map(StoredRevision::info)
         .collect())
 }
 
 pub fn revision(conn: &mut Conn, user: &AuthUser, key: &str, n: i64) -> ApiResult<Revision> {
     let viewer = Viewer::of(conn, Some(user))?;
     let row = find_history(conn, key, &viewer)?;
-    let rev = revision_rows(conn, row.id, Some(n))?
+    let rev = revision_rows(conn, row.id, Some(n), true)?
         .pop()
         .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
     let mut state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
@@ -102,7 +107,7 @@ pub fn restore_revision(
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         // A version that does not exist is a 404 whatever the If-Match says.
-        let rev = revision_rows(conn, row.id, Some(n))?
+        let rev = revision_rows(conn, row.id, Some(n), true)?
             .pop()
             .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
         let current = detail(conn, &row)?;

@@ -11,30 +11,9 @@ pub fn all_rows(conn: &mut Conn) -> QueryResult<Vec<ActivityRow>> {
         .load(conn)
 }
 
-/// A saved state, as stored.
-#[derive(Debug, Clone, PartialEq, Queryable)]
-pub struct StoredRevision {
-    pub version: i32,
-    /// The representation at that version (JSON).
-    pub state: String,
-    pub changed_by: Option<String>,
-    pub changed_at: NaiveDateTime,
-    pub note: Option<String>,
-}
-
 /// Every saved state of an activity, oldest first.
 pub fn stored_revisions(conn: &mut Conn, id: i32) -> QueryResult<Vec<StoredRevision>> {
-    activity_revisions::table
-        .filter(activity_revisions::activity_id.eq(id))
-        .order(activity_revisions::version.asc())
-        .select((
-            activity_revisions::version,
-            activity_revisions::state,
-            activity_revisions::changed_by,
-            activity_revisions::changed_at,
-            activity_revisions::note,
-        ))
-        .load(conn)
+    revision_rows(conn, id, None, false)
 }
 
 /// An activity written as an import gives it.
@@ -73,28 +52,9 @@ pub fn import_row(
         ));
     }
     let values = (
+        ActivityColumns::of(f, a.status, f.published_at.map(|t| t.naive_utc())),
         (
             activities::slug.eq(a.slug),
-            activities::title.eq(&f.title),
-            activities::title_sort_key.eq(text::sort_key(&f.title)),
-            activities::summary.eq(&f.summary),
-            activities::occurred_on.eq(f.occurred_on),
-            activities::date_precision.eq(f.date_precision.as_str()),
-            activities::period_end.eq(f.period_end()),
-            activities::ends_on.eq(f.ends_on),
-            activities::part_of_day.eq(f.part_of_day.map(|p| p.as_str())),
-            activities::location.eq(&f.location),
-            activities::category.eq(f.category.as_str()),
-            activities::organizer_id.eq(f.organizer_id as i32),
-            activities::cluster_id.eq(f.cluster_id.map(|c| c as i32)),
-            activities::participants_count.eq(f.participants_count.map(|n| n as i32)),
-            activities::byline.eq(&f.byline),
-        ),
-        (
-            activities::status.eq(a.status.as_str()),
-            activities::published_at.eq(f.published_at.map(|t| t.naive_utc())),
-            activities::featured.eq(f.featured),
-            activities::featured_until.eq(f.featured_until.map(|t| t.naive_utc())),
             activities::review_comment.eq(a.review_comment),
             activities::deleted_at.eq(a.deleted_at),
             activities::created_at.eq(a.created_at),
@@ -140,14 +100,7 @@ pub fn import_row(
         Some(revisions) => {
             for r in revisions {
                 diesel::insert_into(activity_revisions::table)
-                    .values((
-                        activity_revisions::activity_id.eq(id),
-                        activity_revisions::version.eq(r.version),
-                        activity_revisions::state.eq(&r.state),
-                        activity_revisions::changed_by.eq(&r.changed_by),
-                        activity_revisions::changed_at.eq(r.changed_at),
-                        activity_revisions::note.eq(&r.note),
-                    ))
+                    .values((activity_revisions::activity_id.eq(id), r))
                     .execute(conn)?;
             }
         }

@@ -150,6 +150,61 @@ fn check_featured(
     Ok(())
 }
 
+/// The columns of an activity's row that its fields give, with its status and publication
+/// time: what a store and an import both write (an insert, or an update: a `None` sets NULL).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = activities)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(super) struct ActivityColumns<'a> {
+    title: &'a str,
+    title_sort_key: Vec<u8>,
+    summary: Option<&'a str>,
+    occurred_on: NaiveDate,
+    date_precision: &'static str,
+    period_end: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    part_of_day: Option<&'static str>,
+    location: Option<&'a str>,
+    category: &'static str,
+    organizer_id: i32,
+    cluster_id: Option<i32>,
+    participants_count: Option<i32>,
+    byline: Option<&'a str>,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
+    featured: bool,
+    featured_until: Option<NaiveDateTime>,
+}
+
+impl<'a> ActivityColumns<'a> {
+    pub(super) fn of(
+        f: &'a ActivityFields,
+        status: Status,
+        published_at: Option<NaiveDateTime>,
+    ) -> Self {
+        Self {
+            title: &f.title,
+            title_sort_key: text::sort_key(&f.title),
+            summary: f.summary.as_deref(),
+            occurred_on: f.occurred_on,
+            date_precision: f.date_precision.as_str(),
+            period_end: f.period_end(),
+            ends_on: f.ends_on,
+            part_of_day: f.part_of_day.map(|p| p.as_str()),
+            location: f.location.as_deref(),
+            category: f.category.as_str(),
+            organizer_id: f.organizer_id as i32,
+            cluster_id: f.cluster_id.map(|c| c as i32),
+            participants_count: f.participants_count.map(|n| n as i32),
+            byline: f.byline.as_deref(),
+            status: status.as_str(),
+            published_at,
+            featured: f.featured,
+            featured_until: f.featured_until.map(|t| t.naive_utc()),
+        }
+    }
+}
+
 /// Write the row, its children, its search entry and a revision; returns the new detail.
 pub(super) fn store(
     conn: &mut Conn,
@@ -172,24 +227,7 @@ pub(super) fn store(
     };
     check_featured(existing, f, now)?;
     let values = (
-        activities::title.eq(&f.title),
-        activities::title_sort_key.eq(text::sort_key(&f.title)),
-        activities::summary.eq(&f.summary),
-        activities::occurred_on.eq(f.occurred_on),
-        activities::date_precision.eq(f.date_precision.as_str()),
-        activities::period_end.eq(f.period_end()),
-        activities::ends_on.eq(f.ends_on),
-        activities::part_of_day.eq(f.part_of_day.map(|p| p.as_str())),
-        activities::location.eq(&f.location),
-        activities::category.eq(f.category.as_str()),
-        activities::organizer_id.eq(f.organizer_id as i32),
-        activities::cluster_id.eq(f.cluster_id.map(|c| c as i32)),
-        activities::participants_count.eq(f.participants_count.map(|n| n as i32)),
-        activities::byline.eq(&f.byline),
-        activities::status.eq(status.as_str()),
-        activities::published_at.eq(published_at),
-        activities::featured.eq(f.featured),
-        activities::featured_until.eq(f.featured_until.map(|t| t.naive_utc())),
+        ActivityColumns::of(f, status, published_at),
         activities::updated_at.eq(now),
         activities::updated_by.eq(Some(user.id)),
     );
@@ -268,16 +306,15 @@ pub(super) fn record_revision(
     let mut kept = activity.clone();
     kept.map_file_urls(&crate::media::repo::relative_file_url);
     let activity = &kept;
+    let revision = StoredRevision {
+        version,
+        state: serde_json::to_string(activity).map_err(AppError::internal)?,
+        changed_by: changed_by.map(str::to_string),
+        changed_at: at,
+        note: note.map(str::to_string),
+    };
     diesel::insert_into(activity_revisions::table)
-        .values((
-            activity_revisions::activity_id.eq(id),
-            activity_revisions::version.eq(version),
-            activity_revisions::state
-                .eq(serde_json::to_string(activity).map_err(AppError::internal)?),
-            activity_revisions::changed_by.eq(changed_by),
-            activity_revisions::changed_at.eq(at),
-            activity_revisions::note.eq(note),
-        ))
+        .values((activity_revisions::activity_id.eq(id), revision))
         .execute(conn)?;
     Ok(())
 }
@@ -506,20 +543,32 @@ pub fn trash(
         if is_public(&row) {
             webhooks::enqueue(conn, webhooks::Event::ActivityDeleted, current.id, &current)?;
         }
-        diesel::update(activities::table.find(row.id))
-            .set((
-                activities::deleted_at.eq(Some(db::now())),
-                activities::updated_at.eq(db::now()),
-                activities::updated_by.eq(Some(user.id)),
-            ))
-            .execute(conn)?;
-        let version = Some(i64::from(row.version));
-        audit::record(
-            conn,
-            audit::Entry::new("delete", "activities", row.id).versions(version, version),
-        )?;
-        Ok(())
+        set_deleted_at(conn, &row, user, Some(db::now()), "delete")
     })
+}
+
+/// Put `row` in the trash (`deleted_at`: since when) or take it out (`None`), by `user`, and
+/// log `action`; the version stays (the content is the same).
+fn set_deleted_at(
+    conn: &mut Conn,
+    row: &ActivityRow,
+    user: &AuthUser,
+    deleted_at: Option<NaiveDateTime>,
+    action: &str,
+) -> ApiResult<()> {
+    diesel::update(activities::table.find(row.id))
+        .set((
+            activities::deleted_at.eq(deleted_at),
+            activities::updated_at.eq(db::now()),
+            activities::updated_by.eq(Some(user.id)),
+        ))
+        .execute(conn)?;
+    let version = Some(i64::from(row.version));
+    audit::record(
+        conn,
+        audit::Entry::new(action, "activities", row.id).versions(version, version),
+    )?;
+    Ok(())
 }
 
 /// Bring one back from the trash.
@@ -527,18 +576,7 @@ pub fn restore(conn: &mut Conn, user: &AuthUser, key: &str) -> ApiResult<Activit
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, true)?;
-        diesel::update(activities::table.find(row.id))
-            .set((
-                activities::deleted_at.eq(None::<NaiveDateTime>),
-                activities::updated_at.eq(db::now()),
-                activities::updated_by.eq(Some(user.id)),
-            ))
-            .execute(conn)?;
-        let version = Some(i64::from(row.version));
-        audit::record(
-            conn,
-            audit::Entry::new("restore", "activities", row.id).versions(version, version),
-        )?;
+        set_deleted_at(conn, &row, user, None, "restore")?;
         let row = load_row(conn, row.id)?;
         let restored = detail(conn, &row)?;
         if is_public(&row) {

@@ -66,6 +66,35 @@ impl KeysetRow for ClusterRow {
     }
 }
 
+/// The columns of a cluster's row a create, an update and an import all write.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = clusters)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(super) struct ClusterColumns<'a> {
+    name: &'a str,
+    number: i32,
+    description: Option<&'a str>,
+    active: bool,
+    sort_key: Vec<u8>,
+}
+
+impl<'a> ClusterColumns<'a> {
+    pub(super) fn of(
+        name: &'a str,
+        number: i32,
+        description: Option<&'a str>,
+        active: bool,
+    ) -> Self {
+        Self {
+            name,
+            number,
+            description,
+            active,
+            sort_key: text::sort_key(name),
+        }
+    }
+}
+
 pub(super) fn cluster_ref(row: &ClusterRow) -> ClusterRef {
     ClusterRef {
         id: i64::from(row.id),
@@ -237,13 +266,14 @@ pub fn create(conn: &mut Conn, input: &CreateCluster) -> ApiResult<ClusterRow> {
         let now = db::now();
         let id: i32 = diesel::insert_into(clusters::table)
             .values((
+                ClusterColumns::of(
+                    &name,
+                    input.number as i32,
+                    description.as_deref(),
+                    input.active,
+                ),
                 clusters::slug.eq(&slug),
-                clusters::name.eq(&name),
-                clusters::number.eq(input.number as i32),
                 clusters::bloc_id.eq(bloc),
-                clusters::description.eq(&description),
-                clusters::active.eq(input.active),
-                clusters::sort_key.eq(text::sort_key(&name)),
                 clusters::created_at.eq(now),
                 clusters::updated_at.eq(now),
                 clusters::version.eq(1),
@@ -299,11 +329,7 @@ pub fn update(
         number_taken(conn, row.bloc_id, number as i32, Some(row.id))?;
         diesel::update(clusters::table.find(row.id))
             .set((
-                clusters::name.eq(&name),
-                clusters::number.eq(number as i32),
-                clusters::description.eq(&description),
-                clusters::active.eq(active),
-                clusters::sort_key.eq(text::sort_key(&name)),
+                ClusterColumns::of(&name, number as i32, description.as_deref(), active),
                 clusters::updated_at.eq(db::now()),
                 clusters::version.eq(row.version + 1),
             ))

@@ -33,43 +33,28 @@ pub fn put_results(
             return Err(AppError::Validation(errors));
         }
         // The same results again: nothing to write, no audit entry.
-        type Stored = (
-            i32,
-            Option<f64>,
-            Option<f64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let mut stored: Vec<Stored> = cluster_results::table
+        let mut stored: Vec<StoredResult> = cluster_results::table
             .filter(cluster_results::cluster_id.eq(row.id))
             .filter(cluster_results::year.eq(year))
-            .select((
-                cluster_results::organization_id,
-                cluster_results::self_score,
-                cluster_results::agreed_score,
-                cluster_results::grade,
-                cluster_results::award,
-                cluster_results::note,
-            ))
+            .select(StoredResult::as_select())
             .load(conn)?;
-        let mut wanted: Vec<Stored> = input
+        let wanted: Vec<StoredResult> = input
             .results
             .iter()
-            .map(|r| {
-                (
-                    r.organization_id as i32,
-                    r.self_score,
-                    r.agreed_score,
-                    r.grade.map(|g| g.as_str().to_string()),
-                    r.award.map(|a| a.as_str().to_string()),
-                    text::clean_opt(r.note.as_deref()),
-                )
+            .map(|r| StoredResult {
+                year,
+                organization_id: r.organization_id as i32,
+                self_score: r.self_score,
+                agreed_score: r.agreed_score,
+                grade: r.grade.map(|g| g.as_str().to_string()),
+                award: r.award.map(|a| a.as_str().to_string()),
+                note: text::clean_opt(r.note.as_deref()),
             })
             .collect();
-        stored.sort_by_key(|s| s.0);
-        wanted.sort_by_key(|w| w.0);
-        if stored == wanted {
+        let mut sorted = wanted.clone();
+        stored.sort_by_key(|s| s.organization_id);
+        sorted.sort_by_key(|w| w.organization_id);
+        if stored == sorted {
             return results(conn, ResultScope::Cluster(row.id, year));
         }
         diesel::delete(
@@ -78,18 +63,9 @@ pub fn put_results(
                 .filter(cluster_results::year.eq(year)),
         )
         .execute(conn)?;
-        for r in &input.results {
+        for r in &wanted {
             diesel::insert_into(cluster_results::table)
-                .values((
-                    cluster_results::cluster_id.eq(row.id),
-                    cluster_results::year.eq(year),
-                    cluster_results::organization_id.eq(r.organization_id as i32),
-                    cluster_results::self_score.eq(r.self_score),
-                    cluster_results::agreed_score.eq(r.agreed_score),
-                    cluster_results::grade.eq(r.grade.map(Grade::as_str)),
-                    cluster_results::award.eq(r.award.map(Award::as_str)),
-                    cluster_results::note.eq(text::clean_opt(r.note.as_deref())),
-                ))
+                .values((cluster_results::cluster_id.eq(row.id), r))
                 .execute(conn)?;
         }
         crate::audit::record(

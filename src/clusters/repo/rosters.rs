@@ -9,20 +9,8 @@ pub fn current_year() -> i32 {
         .year()
 }
 
-#[derive(QueryableByName)]
-pub(super) struct MemberRow {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-    #[diesel(sql_type = Text)]
-    slug: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    role: String,
-}
-
 pub(super) fn members(conn: &mut Conn, cluster: i32, year: i32) -> QueryResult<Vec<Member>> {
-    let rows: Vec<MemberRow> = diesel::sql_query(
+    let rows: Vec<crate::organizations::repo::OrgWithRole> = diesel::sql_query(
         "SELECT o.id, o.slug, o.name, m.role FROM cluster_members m JOIN organizations o ON o.id = m.organization_id \
          WHERE m.cluster_id = ? AND m.year = ? \
          ORDER BY CASE m.role WHEN 'head' THEN 0 WHEN 'standing_deputy' THEN 1 WHEN 'deputy' THEN 2 ELSE 3 END, o.sort_key",
@@ -35,11 +23,7 @@ pub(super) fn members(conn: &mut Conn, cluster: i32, year: i32) -> QueryResult<V
         .map(|r| {
             let role = MemberRole::parse(&r.role).unwrap_or(MemberRole::Member);
             Member {
-                organization: OrgRef {
-                    id: i64::from(r.id),
-                    slug: r.slug,
-                    name: r.name,
-                },
+                organization: r.organization.into(),
                 role,
                 role_label: role.label().to_string(),
             }
@@ -127,14 +111,17 @@ pub fn put_roster(conn: &mut Conn, key: &str, year: i32, input: &PutRoster) -> A
         )
         .execute(conn)?;
         for (pos, m) in input.members.iter().enumerate() {
+            let member = StoredMember {
+                year,
+                organization_id: m.organization_id as i32,
+                role: m.role.as_str().to_string(),
+                position: pos as i32,
+            };
             diesel::insert_into(cluster_members::table)
                 .values((
                     cluster_members::cluster_id.eq(row.id),
-                    cluster_members::year.eq(year),
-                    cluster_members::organization_id.eq(m.organization_id as i32),
                     cluster_members::bloc_id.eq(row.bloc_id),
-                    cluster_members::role.eq(m.role.as_str()),
-                    cluster_members::position.eq(pos as i32),
+                    member,
                 ))
                 .execute(conn)?;
         }
@@ -153,8 +140,7 @@ pub fn put_roster(conn: &mut Conn, key: &str, year: i32, input: &PutRoster) -> A
 
 /// A unit's cluster and role, year by year (newest first).
 pub fn memberships(conn: &mut Conn, org_key: &str) -> ApiResult<Vec<Membership>> {
-    let org = tree::lookup_organization(conn, org_key)?
-        .ok_or_else(|| AppError::not_found(format!("there is no organization '{org_key}'")))?;
+    let org = crate::organizations::repo::find_id(conn, org_key)?;
     let rows: Vec<(i32, String, i32, String, String)> = cluster_members::table
         .inner_join(clusters::table)
         .filter(cluster_members::organization_id.eq(org))

@@ -3,8 +3,11 @@
 
 use super::*;
 
-/// One roster member or result, as stored.
-#[derive(Debug, Clone, PartialEq, Queryable)]
+/// One roster member or result, as stored (its cluster, and a member's bloc, aside): what an
+/// export reads, and an import or a new roster or review writes.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cluster_members)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
 pub struct StoredMember {
     pub year: i32,
     pub organization_id: i32,
@@ -12,7 +15,10 @@ pub struct StoredMember {
     pub position: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cluster_results)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
 pub struct StoredResult {
     pub year: i32,
     pub organization_id: i32,
@@ -36,12 +42,7 @@ pub fn stored_members(conn: &mut Conn, id: i32) -> QueryResult<Vec<StoredMember>
     cluster_members::table
         .filter(cluster_members::cluster_id.eq(id))
         .order((cluster_members::year, cluster_members::position))
-        .select((
-            cluster_members::year,
-            cluster_members::organization_id,
-            cluster_members::role,
-            cluster_members::position,
-        ))
+        .select(StoredMember::as_select())
         .load(conn)
 }
 
@@ -50,15 +51,7 @@ pub fn stored_results(conn: &mut Conn, id: i32) -> QueryResult<Vec<StoredResult>
     cluster_results::table
         .filter(cluster_results::cluster_id.eq(id))
         .order((cluster_results::year, cluster_results::organization_id))
-        .select((
-            cluster_results::year,
-            cluster_results::organization_id,
-            cluster_results::self_score,
-            cluster_results::agreed_score,
-            cluster_results::grade,
-            cluster_results::award,
-            cluster_results::note,
-        ))
+        .select(StoredResult::as_select())
         .load(conn)
 }
 
@@ -91,13 +84,9 @@ pub fn import_row(
     }
     number_taken(conn, c.bloc_id, c.number, existing)?;
     let values = (
+        ClusterColumns::of(c.name, c.number, c.description, c.active),
         clusters::slug.eq(c.slug),
-        clusters::name.eq(c.name),
-        clusters::number.eq(c.number),
         clusters::bloc_id.eq(c.bloc_id),
-        clusters::description.eq(c.description),
-        clusters::active.eq(c.active),
-        clusters::sort_key.eq(text::sort_key(c.name)),
         clusters::created_at.eq(c.created_at),
         clusters::updated_at.eq(c.updated_at),
         clusters::version.eq(c.version),
@@ -134,11 +123,8 @@ pub fn import_row(
         diesel::insert_into(cluster_members::table)
             .values((
                 cluster_members::cluster_id.eq(id),
-                cluster_members::year.eq(m.year),
-                cluster_members::organization_id.eq(m.organization_id),
                 cluster_members::bloc_id.eq(c.bloc_id),
-                cluster_members::role.eq(&m.role),
-                cluster_members::position.eq(m.position),
+                m,
             ))
             .execute(conn)?;
     }
@@ -146,16 +132,7 @@ pub fn import_row(
         .execute(conn)?;
     for r in c.results {
         diesel::insert_into(cluster_results::table)
-            .values((
-                cluster_results::cluster_id.eq(id),
-                cluster_results::year.eq(r.year),
-                cluster_results::organization_id.eq(r.organization_id),
-                cluster_results::self_score.eq(r.self_score),
-                cluster_results::agreed_score.eq(r.agreed_score),
-                cluster_results::grade.eq(&r.grade),
-                cluster_results::award.eq(&r.award),
-                cluster_results::note.eq(&r.note),
-            ))
+            .values((cluster_results::cluster_id.eq(id), r))
             .execute(conn)?;
     }
     let row = find(conn, &id.to_string())?;

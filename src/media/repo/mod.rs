@@ -118,14 +118,79 @@ pub struct Description {
     pub credit: Option<String>,
 }
 
-fn search_text(alt: Option<&str>, caption: Option<&str>, credit: Option<&str>) -> String {
-    text::fold(
-        &[alt, caption, credit]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+/// A medium's texts with the search text made of them: what an upload, an import and a new
+/// description write.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = media)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+struct Texts<'a> {
+    alt: Option<&'a str>,
+    caption: Option<&'a str>,
+    credit: Option<&'a str>,
+    search_text: String,
+}
+
+impl<'a> Texts<'a> {
+    fn of(alt: Option<&'a str>, caption: Option<&'a str>, credit: Option<&'a str>) -> Self {
+        let search_text = text::fold(
+            &[alt, caption, credit]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        Self {
+            alt,
+            caption,
+            credit,
+            search_text,
+        }
+    }
+}
+
+/// A new medium's row, as an upload or an import writes it.
+struct NewMedium<'a> {
+    kind: MediaKind,
+    organization_id: i32,
+    content_type: &'a str,
+    file: &'a str,
+    file_name: Option<&'a str>,
+    bytes: i64,
+    width: Option<u32>,
+    height: Option<u32>,
+    blurhash: Option<&'a str>,
+    files: &'a [FileEntry],
+    texts: Texts<'a>,
+    created_by: Option<i32>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl NewMedium<'_> {
+    /// Insert the row; its id.
+    fn insert(self, conn: &mut Conn) -> ApiResult<i32> {
+        let pixels = |n: Option<u32>| n.and_then(|n| i32::try_from(n).ok());
+        Ok(diesel::insert_into(media::table)
+            .values((
+                media::kind.eq(self.kind.as_str()),
+                media::organization_id.eq(self.organization_id),
+                media::content_type.eq(self.content_type),
+                media::file.eq(self.file),
+                media::file_name.eq(self.file_name),
+                media::bytes.eq(self.bytes),
+                media::width.eq(pixels(self.width)),
+                media::height.eq(pixels(self.height)),
+                media::blurhash.eq(self.blurhash),
+                media::renditions
+                    .eq(serde_json::to_string(self.files).map_err(AppError::internal)?),
+                self.texts,
+                media::created_by.eq(self.created_by),
+                media::created_at.eq(self.created_at),
+                media::updated_at.eq(self.updated_at),
+            ))
+            .returning(media::id)
+            .get_result(conn)?)
+    }
 }
 
 /// Insert a medium of unit `organization_id` whose files were written to `store`. Under the
@@ -162,32 +227,23 @@ pub fn insert(
         for (_, f) in &p.files {
             store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
         }
-        let id: i32 = diesel::insert_into(media::table)
-            .values((
-                media::kind.eq(kind.as_str()),
-                media::organization_id.eq(organization_id),
-                media::content_type.eq(main.content_type),
-                media::file.eq(&main.name),
-                media::file_name.eq(&d.file_name),
-                media::bytes.eq(main.bytes.len() as i64),
-                media::width.eq(main.width.and_then(|w| i32::try_from(w).ok())),
-                media::height.eq(main.height.and_then(|h| i32::try_from(h).ok())),
-                media::blurhash.eq(&p.blurhash),
-                media::renditions.eq(serde_json::to_string(&files).map_err(AppError::internal)?),
-                media::search_text.eq(search_text(
-                    d.alt.as_deref(),
-                    d.caption.as_deref(),
-                    d.credit.as_deref(),
-                )),
-                media::alt.eq(&d.alt),
-                media::caption.eq(&d.caption),
-                media::credit.eq(&d.credit),
-                media::created_by.eq(Some(user.id)),
-                media::created_at.eq(now),
-                media::updated_at.eq(now),
-            ))
-            .returning(media::id)
-            .get_result(conn)?;
+        let id = NewMedium {
+            kind,
+            organization_id,
+            content_type: main.content_type,
+            file: &main.name,
+            file_name: d.file_name.as_deref(),
+            bytes: main.bytes.len() as i64,
+            width: main.width,
+            height: main.height,
+            blurhash: p.blurhash.as_deref(),
+            files: &files,
+            texts: Texts::of(d.alt.as_deref(), d.caption.as_deref(), d.credit.as_deref()),
+            created_by: Some(user.id),
+            created_at: now,
+            updated_at: now,
+        }
+        .insert(conn)?;
         crate::audit::record(
             conn,
             crate::audit::Entry::new("create", "media", id).versions(None, Some(1)),
@@ -285,10 +341,7 @@ pub fn update(
 ) -> ApiResult<MediaRow> {
     crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
-        let organization = orgs::refs(conn, &[row.organization_id])?
-            .remove(&row.organization_id)
-            .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(organization))?)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row)?)?)?;
         let apply = |p: Patch<String>, current: Option<String>| match p {
             Patch::Absent => current,
             Patch::Null => None,
@@ -305,14 +358,7 @@ pub fn update(
         }
         diesel::update(media::table.find(row.id))
             .set((
-                media::search_text.eq(search_text(
-                    alt.as_deref(),
-                    caption.as_deref(),
-                    credit.as_deref(),
-                )),
-                media::alt.eq(&alt),
-                media::caption.eq(&caption),
-                media::credit.eq(&credit),
+                Texts::of(alt.as_deref(), caption.as_deref(), credit.as_deref()),
                 media::updated_at.eq(db::now()),
                 media::version.eq(row.version + 1),
             ))
@@ -377,10 +423,7 @@ pub fn delete(
     }
     crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
-        let organization = orgs::refs(conn, &[row.organization_id])?
-            .remove(&row.organization_id)
-            .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(organization))?)?;
+        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row)?)?)?;
         let users = uses(conn, row.id)?;
         if !users.is_empty() && !force {
             // Those the caller may see are named; the others (another unit's drafts, say)
@@ -474,6 +517,14 @@ pub fn by_ids(
         .into_iter()
         .map(|r| (r.id, r))
         .collect())
+}
+
+/// A row's representation, with its owner's reference (one query).
+pub fn to_dto(conn: &mut Conn, row: &MediaRow) -> ApiResult<Media> {
+    let organization = orgs::refs(conn, &[row.organization_id])?
+        .remove(&row.organization_id)
+        .ok_or_else(|| AppError::internal("owner missing"))?;
+    Ok(row.to_dto(organization))
 }
 
 /// The owner references of rows (one query).

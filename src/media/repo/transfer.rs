@@ -4,7 +4,7 @@ use crate::db::Conn;
 use diesel::prelude::*;
 
 use crate::db::schema::media;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 
 use super::*;
 
@@ -14,6 +14,10 @@ pub fn all_rows(conn: &mut Conn) -> QueryResult<Vec<MediaRow>> {
         .order(media::id.asc())
         .select(MediaRow::as_select())
         .load(conn)
+}
+
+fn texts(r: &MediaRecord) -> Texts<'_> {
+    Texts::of(r.alt.as_deref(), r.caption.as_deref(), r.credit.as_deref())
 }
 
 /// What an import did with a media line.
@@ -30,7 +34,7 @@ pub fn import_row(
     conn: &mut Conn,
     existing: Option<i32>,
     organization_id: i32,
-    r: &crate::media::dto::MediaRecord,
+    r: &MediaRecord,
 ) -> ApiResult<(i32, Imported)> {
     let own = r
         .external_id
@@ -55,14 +59,7 @@ pub fn import_row(
             diesel::update(media::table.find(row.id))
                 .set((
                     media::organization_id.eq(organization_id),
-                    media::alt.eq(&r.alt),
-                    media::caption.eq(&r.caption),
-                    media::credit.eq(&r.credit),
-                    media::search_text.eq(search_text(
-                        r.alt.as_deref(),
-                        r.caption.as_deref(),
-                        r.credit.as_deref(),
-                    )),
+                    texts(r),
                     media::updated_at.eq(r.updated_at.naive_utc()),
                     media::version.eq(row.version + 1),
                 ))
@@ -76,31 +73,23 @@ pub fn import_row(
             },
         ));
     }
-    let id: i32 = diesel::insert_into(media::table)
-        .values((
-            media::kind.eq(r.kind.as_str()),
-            media::organization_id.eq(organization_id),
-            media::content_type.eq(&r.content_type),
-            media::file.eq(&r.file),
-            media::file_name.eq(&r.file_name),
-            media::bytes.eq(r.bytes),
-            media::width.eq(r.width.and_then(|w| i32::try_from(w).ok())),
-            media::height.eq(r.height.and_then(|h| i32::try_from(h).ok())),
-            media::blurhash.eq(&r.blurhash),
-            media::renditions.eq(serde_json::to_string(&r.files).map_err(AppError::internal)?),
-            media::search_text.eq(search_text(
-                r.alt.as_deref(),
-                r.caption.as_deref(),
-                r.credit.as_deref(),
-            )),
-            media::alt.eq(&r.alt),
-            media::caption.eq(&r.caption),
-            media::credit.eq(&r.credit),
-            media::created_at.eq(r.created_at.naive_utc()),
-            media::updated_at.eq(r.updated_at.naive_utc()),
-        ))
-        .returning(media::id)
-        .get_result(conn)?;
+    let id = NewMedium {
+        kind: r.kind,
+        organization_id,
+        content_type: &r.content_type,
+        file: &r.file,
+        file_name: r.file_name.as_deref(),
+        bytes: r.bytes,
+        width: r.width,
+        height: r.height,
+        blurhash: r.blurhash.as_deref(),
+        files: &r.files,
+        texts: texts(r),
+        created_by: None,
+        created_at: r.created_at.naive_utc(),
+        updated_at: r.updated_at.naive_utc(),
+    }
+    .insert(conn)?;
     Ok((
         id,
         Imported {

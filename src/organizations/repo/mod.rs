@@ -183,19 +183,41 @@ pub(super) fn load_row(conn: &mut Conn, id: i32) -> ApiResult<OrganizationRow> {
         .first(conn)?)
 }
 
+/// `{id, slug, name}` of a unit as an SQL query selects them (`o.id, o.slug, o.name`).
+#[derive(QueryableByName)]
+pub struct OrgRefRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+impl From<OrgRefRow> for OrgRef {
+    fn from(r: OrgRefRow) -> Self {
+        OrgRef {
+            id: i64::from(r.id),
+            slug: r.slug,
+            name: r.name,
+        }
+    }
+}
+
+/// A unit with its role (in a cluster's roster, among an activity's partners), as an SQL query
+/// selects them (`o.id, o.slug, o.name, role`).
+#[derive(QueryableByName)]
+pub struct OrgWithRole {
+    #[diesel(embed)]
+    pub organization: OrgRefRow,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+}
+
 /// Every unit above `id`, the top first.
 pub fn ancestors(conn: &mut Conn, id: i32) -> QueryResult<Vec<OrgRef>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Integer)]
-        id: i32,
-        #[diesel(sql_type = Text)]
-        slug: String,
-        #[diesel(sql_type = Text)]
-        name: String,
-    }
     // The depth bound keeps a corrupted (cyclic) hierarchy from looping forever.
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<OrgRefRow> = diesel::sql_query(
         "WITH RECURSIVE up(id, depth) AS (
              SELECT parent_id, 1 FROM organizations WHERE id = ? AND parent_id IS NOT NULL
              UNION ALL
@@ -206,14 +228,7 @@ pub fn ancestors(conn: &mut Conn, id: i32) -> QueryResult<Vec<OrgRef>> {
     )
     .bind::<Integer, _>(id)
     .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OrgRef {
-            id: i64::from(r.id),
-            slug: r.slug,
-            name: r.name,
-        })
-        .collect())
+    Ok(rows.into_iter().map(OrgRef::from).collect())
 }
 
 /// `{id, slug, name}` of some organizations by id, in one query (organizers of a page of
