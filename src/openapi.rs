@@ -151,6 +151,7 @@ pub fn add_common_responses(spec: &mut Spec) {
             document(spec);
         }
     }
+    pattern_sent_slugs(spec);
     lift_property_descriptions(spec);
 }
 
@@ -203,6 +204,66 @@ fn type_sort_parameter(op: &mut Operation) {
                 .collect::<Vec<_>>())))
             .description(Some(said))
             .build();
+    }
+}
+
+/// A `slug` a client sends (in any request body) matches `text::SLUG_PATTERN`, as the server
+/// checks it: the pattern is written once, there (utoipa takes only a literal in `#[schema]`).
+fn pattern_sent_slugs(spec: &mut Spec) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    let mut sent = std::collections::BTreeSet::new();
+    for item in spec.paths.paths.values() {
+        let ops = [&item.post, &item.put, &item.patch];
+        for op in ops.into_iter().flatten() {
+            let contents = op.request_body.iter().flat_map(|b| match b {
+                RefOr::T(b) => b.content.values().collect::<Vec<_>>(),
+                RefOr::Ref(_) => Vec::new(),
+            });
+            for content in contents {
+                let RefOr::T(content) = content else { continue };
+                if let Some(RefOr::Ref(r)) = &content.schema {
+                    sent.insert(
+                        r.ref_location
+                            .trim_start_matches("#/components/schemas/")
+                            .to_string(),
+                    );
+                }
+            }
+        }
+    }
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let is_string = |t: &SchemaType| match t {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    for name in sent {
+        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(&name) else {
+            continue;
+        };
+        let Some(RefOr::T(slug)) = body.properties.get_mut("slug") else {
+            continue;
+        };
+        let branches: Vec<&mut Schema> = match slug {
+            Schema::OneOf(one) => one
+                .items
+                .iter_mut()
+                .filter_map(|i| match i {
+                    RefOr::T(s) => Some(s),
+                    RefOr::Ref(_) => None,
+                })
+                .collect(),
+            other => vec![other],
+        };
+        for branch in branches {
+            if let Schema::Object(text) = branch {
+                if is_string(&text.schema_type) {
+                    text.pattern = Some(crate::text::SLUG_PATTERN.to_string());
+                }
+            }
+        }
     }
 }
 

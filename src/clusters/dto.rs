@@ -58,10 +58,7 @@ pub struct CreateCluster {
     /// 422 otherwise); one another cluster has is a 409. Default: made from the name (deduplicated
     /// with `-2`, `-3`…). It cannot be changed later.
     #[serde(default)]
-    #[schema(
-        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$",
-        max_length = 100
-    )]
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
     /// The cluster's name, e.g. "Cụm thi đua số 5" (1–200 characters once trimmed).
     #[schema(min_length = 1, max_length = 200)]

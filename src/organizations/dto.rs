@@ -104,10 +104,7 @@ pub struct OrganizationDetail {
 pub struct CreateOrganization {
     /// Optional explicit slug (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters, not all digits); a taken one is a 409.
     #[serde(default)]
-    #[schema(
-        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$",
-        max_length = 100
-    )]
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
     /// The full name, e.g. "Chi đoàn Sở Giao thông vận tải" (1–200 characters once trimmed); the
     /// slug is made from it unless `slug` is given.
@@ -177,8 +174,7 @@ pub struct UpdateOrganization {
         value_type = String,
         required = false,
         min_length = 1,
-        max_length = 100,
-        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$"
+        max_length = 100
     )]
     pub slug: Patch<String>,
     /// Cannot be null.

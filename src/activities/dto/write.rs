@@ -113,10 +113,7 @@ pub struct CreateActivity {
     /// approval or a publication never changes it (a draft's preview link keeps working), so
     /// set the one the news should have before submitting it for review.
     #[serde(default)]
-    #[schema(
-        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$",
-        max_length = 100
-    )]
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
     /// The headline (1–300 characters once trimmed).
     #[schema(min_length = 1, max_length = 300)]
@@ -210,8 +207,7 @@ pub struct UpdateActivity {
         value_type = String,
         required = false,
         min_length = 1,
-        max_length = 100,
-        pattern = "^(?:[a-z0-9]+(?:-[a-z0-9]+)+|[0-9]*[a-z][a-z0-9]*)$"
+        max_length = 100
     )]
     pub slug: Patch<String>,
     /// A new headline (1–300 characters once trimmed). Cannot be null.
