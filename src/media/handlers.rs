@@ -350,8 +350,9 @@ pub async fn delete_media(
     let force = query.into_inner().force == Some(true);
     let if_match = etag::if_match(&req);
     let removed_from = settings.removed_from_activities;
+    let site = links::site(&req);
     let freed = db::run(&pool, move |conn| {
-        repo::delete(conn, &user, id, if_match, force, removed_from)
+        repo::delete(conn, &user, id, if_match, force, removed_from, &site)
     })
     .await?;
     // The files go once the deletion has committed (and if no upload lists them again).

@@ -136,12 +136,14 @@ pub async fn import_archive(
     })?;
     let dry_run = query.into_inner().dry_run == Some(true);
     let store = media.store.clone();
+    let site = crate::http::links::site(&req);
     let result = db::run(&pool, move |conn| {
         Ok(super::import(
             conn,
             &text,
             dry_run,
             Some(store.as_ref()),
+            &site,
             &mut |_| {},
         ))
     })

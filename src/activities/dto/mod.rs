@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 pub use super::fields::*;
 pub use super::params::*;
-pub use crate::context::ActivityUrls;
+pub use crate::context::Site;
 
 mod write;
 
@@ -87,10 +87,10 @@ pub struct ActivityLinks {
 }
 
 impl ActivityLinks {
-    /// The links of activity `id`.
-    pub fn of(urls: &ActivityUrls, id: i64) -> Self {
+    /// The links of activity `id` on `site`.
+    pub fn of(site: &Site, id: i64) -> Self {
         Self {
-            self_: urls.api(id),
+            self_: site.api(id),
         }
     }
 }
@@ -170,6 +170,15 @@ pub struct ActivitySummary {
     /// With `q`: a short excerpt of the original text, HTML-escaped, matches in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<String>,
+}
+
+impl ActivitySummary {
+    /// As sent: its `url` and `links` on `site` (the repository gives the slug and id).
+    pub fn linked(mut self, site: &Site) -> Self {
+        self.url = site.page(&self.slug);
+        self.links = ActivityLinks::of(site, self.id);
+        self
+    }
 }
 
 /// An activity with everything embedded.
@@ -279,13 +288,9 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// Fill in what is derived, not stored: the portal `url` and `links` on the base URL of
-    /// the request being served, and the labels of the codes (a revision kept before they
-    /// existed, or on another base, is shown as today's).
+    /// Fill in the labels of the codes, derived, not stored (a revision kept before they
+    /// existed is shown with today's). URLs are the edge's: [`Activity::linked`].
     pub fn derive(mut self) -> Self {
-        let urls = ActivityUrls::current();
-        self.url = urls.page(&self.slug);
-        self.links = ActivityLinks::of(&urls, self.id);
         self.category_label = self.category.label().to_string();
         self.status_label = self.status.label().to_string();
         self.part_of_day_label = self.part_of_day.map(|p| p.label().to_string());
@@ -293,6 +298,27 @@ impl Activity {
             p.role_label = p.role.label().to_string();
         }
         self
+    }
+
+    /// As sent: `url` and `links` on `site` (the repository gives the slug and id).
+    pub fn linked(mut self, site: &Site) -> Self {
+        self.link_pages(site);
+        self
+    }
+
+    /// What a revision keeps of it, written for a reader of `site`: as that reader is shown it,
+    /// its file URLs back to paths from the root (whoever reads the revision sees them on its
+    /// own base).
+    pub fn kept(&self, site: &Site) -> Self {
+        let mut kept = self.clone().linked(site);
+        kept.map_file_urls(&crate::media::repo::relative_file_url);
+        kept
+    }
+
+    /// `url` and `links` on `site`, from the slug and the id.
+    fn link_pages(&mut self, site: &Site) {
+        self.url = site.page(&self.slug);
+        self.links = ActivityLinks::of(site, self.id);
     }
 
     /// Pass every file URL of its photos and documents through `f` (a `srcset`'s candidates
@@ -375,4 +401,12 @@ pub struct Document {
     #[serde(default)]
     #[schema(example = "application/pdf")]
     pub content_type: Option<String>,
+}
+
+impl Revision {
+    /// As sent: the state's `url` and `links` on `site`.
+    pub fn linked(mut self, site: &Site) -> Self {
+        self.state.link_pages(site);
+        self
+    }
 }

@@ -90,13 +90,15 @@ pub fn revision(conn: &mut Conn, user: &AuthUser, key: &str, n: i64) -> ApiResul
     })
 }
 
-/// Make version `n` the current state again (itself a new revision).
+/// Make version `n` the current state again (itself a new revision, written for a reader of
+/// `site`).
 pub fn restore_revision(
     conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     n: i64,
-    if_match: Option<String>,
+    expected: Precondition<Activity>,
+    site: &Site,
 ) -> ApiResult<Activity> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
@@ -106,7 +108,7 @@ pub fn restore_revision(
             .pop()
             .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
         let current = detail(conn, &row)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        expected.check(&current)?;
         let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
         let mut fields = ActivityFields::from_activity(&state);
         media_as_kept(conn, &state, &mut fields)?;
@@ -126,6 +128,7 @@ pub fn restore_revision(
             None,
             &fields,
             user,
+            site,
             Some(&format!("restored from version {n}")),
         )
     })

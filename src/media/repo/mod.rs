@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
+use crate::context::Site;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
 use crate::db::patch::Patch;
 use crate::db::precondition as etag;
@@ -374,15 +375,17 @@ pub fn uses(conn: &mut Conn, id: i32) -> QueryResult<Vec<Use>> {
     .load(conn)
 }
 
+/// New versions of the activities a medium was taken from (ids), by `user`, with a note; their
+/// revisions and subscribers' events show URLs on `site` (the deleting request's).
+pub type RemovedFrom = fn(&mut Conn, &[i32], &AuthUser, &Site, &str) -> ApiResult<()>;
+
 /// Delete a medium. One that activities use is a 409 naming them, unless an admin forces it:
 /// then each photo keeps its caption (the alt text if it had none) without the picture, each
 /// document its title without the file, and each activity gets a new version saying so.
 /// The files no other medium shares are removed before the deletion commits (under the write
 /// lock, so an upload of the same bytes either sees them gone and writes them again, or comes
-/// after and finds its row's files — see [`insert`]).
-/// New versions of the activities a medium was taken from (ids), by `user`, with a note.
-pub type RemovedFrom = fn(&mut Conn, &[i32], &AuthUser, &str) -> ApiResult<()>;
-
+/// after and finds its row's files — see [`insert`]). `site` is the deleting request's, handed
+/// to `removed_from`.
 pub fn delete(
     conn: &mut Conn,
     user: &AuthUser,
@@ -390,6 +393,7 @@ pub fn delete(
     if_match: Option<String>,
     force: bool,
     removed_from: RemovedFrom,
+    site: &Site,
 ) -> ApiResult<Vec<String>> {
     if force && !user.is_admin() {
         return Err(AppError::Forbidden(
@@ -453,6 +457,7 @@ pub fn delete(
                 conn,
                 &ids,
                 user,
+                site,
                 &format!("medium {} deleted by an admin", row.id),
             )?;
         }
