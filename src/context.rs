@@ -90,12 +90,6 @@ pub fn current() -> Option<RequestMeta> {
         .or_else(capture)
 }
 
-/// The base URL of the request being served (`None` outside a request: the clock, the
-/// command line).
-pub fn base_url() -> Option<String> {
-    current().and_then(|m| m.base_url)
-}
-
 /// The default page of an activity on the portal, when no template is configured.
 pub const DEFAULT_ACTIVITY_URL_TEMPLATE: &str = "{public_url}/hoat-dong/{slug}";
 

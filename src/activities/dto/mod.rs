@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::media::dto::{absolute_file_url, relative_file_url, srcset_on};
+
 pub use super::fields::*;
 pub use super::params::*;
 pub use crate::context::Site;
@@ -95,6 +97,28 @@ impl ActivityLinks {
     }
 }
 
+impl Photo {
+    /// As sent: an uploaded photo's file URLs (paths from the root, as the repository gives
+    /// them) on `base`; an external image's `url` as it was given.
+    pub fn linked(mut self, base: &str) -> Self {
+        if self.media_id.is_none() {
+            return self;
+        }
+        let on_base = |u: Option<String>| u.map(|u| format!("{base}{u}"));
+        self.url = on_base(self.url);
+        self.src = on_base(self.src);
+        self.srcset = self.srcset.map(|s| srcset_on(base, &s));
+        self.webp_srcset = self.webp_srcset.map(|s| srcset_on(base, &s));
+        self.renditions = self
+            .renditions
+            .into_iter()
+            .map(|r| r.linked(base))
+            .collect();
+        self.thumbnail = self.thumbnail.map(|t| t.linked(base));
+        self
+    }
+}
+
 /// An activity as listed: the organizer, cluster, tags and first photo embedded.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActivitySummary {
@@ -173,10 +197,12 @@ pub struct ActivitySummary {
 }
 
 impl ActivitySummary {
-    /// As sent: its `url` and `links` on `site` (the repository gives the slug and id).
+    /// As sent: its `url` and `links` on `site`, its photo's files on the base URL (the
+    /// repository gives paths and ids).
     pub fn linked(mut self, site: &Site) -> Self {
         self.url = site.page(&self.slug);
         self.links = ActivityLinks::of(site, self.id);
+        self.photo = self.photo.map(|p| p.linked(site.base()));
         self
     }
 }
@@ -300,18 +326,26 @@ impl Activity {
         self
     }
 
-    /// As sent: `url` and `links` on `site` (the repository gives the slug and id).
+    /// As sent: `url` and `links` on `site`, the files of its uploaded photos and documents
+    /// (paths from the root, as the repository gives them) on its base URL.
     pub fn linked(mut self, site: &Site) -> Self {
         self.link_pages(site);
+        let base = site.base();
+        self.photos = self.photos.into_iter().map(|p| p.linked(base)).collect();
+        for d in &mut self.documents {
+            if d.media_id.is_some() {
+                d.url = d.url.take().map(|u| format!("{base}{u}"));
+            }
+        }
         self
     }
 
     /// What a revision keeps of it, written for a reader of `site`: as that reader is shown it,
-    /// its file URLs back to paths from the root (whoever reads the revision sees them on its
-    /// own base).
+    /// its file URLs on that base back to paths from the root (whoever reads the revision sees
+    /// them on its own base: [`Revision::linked`]).
     pub fn kept(&self, site: &Site) -> Self {
         let mut kept = self.clone().linked(site);
-        kept.map_file_urls(&crate::media::repo::relative_file_url);
+        kept.map_file_urls(&|url| relative_file_url(site.base(), url));
         kept
     }
 
@@ -404,8 +438,11 @@ pub struct Document {
 }
 
 impl Revision {
-    /// As sent: the state's `url` and `links` on `site`.
+    /// As sent: the state's `url` and `links` on `site`, and its file URLs kept as paths from
+    /// the root on the base URL.
     pub fn linked(mut self, site: &Site) -> Self {
+        self.state
+            .map_file_urls(&|url| absolute_file_url(site.base(), url));
         self.state.link_pages(site);
         self
     }

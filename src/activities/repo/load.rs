@@ -168,8 +168,8 @@ pub fn bodies_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Body>
 }
 
 /// The summaries of a page of rows: organizers, tags and first photos in one query each (and,
-/// for a search, the bodies the highlights are cut from). `url` and `links` empty: the edge
-/// makes them ([`ActivitySummary::linked`]).
+/// for a search, the bodies the highlights are cut from). File URLs are paths from the root,
+/// `url` and `links` empty: the edge makes them ([`ActivitySummary::linked`]).
 pub(super) fn summaries(
     conn: &mut Conn,
     rows: &[ActivityRow],
@@ -315,8 +315,8 @@ pub(super) fn find_editable(
     Ok(row)
 }
 
-/// The full representation of one activity, less what the edge makes: `url` and `links`
-/// empty ([`Activity::linked`]).
+/// The full representation of one activity, less what the edge makes: file URLs are paths
+/// from the root, `url` and `links` empty ([`Activity::linked`]).
 pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
     let organizer = orgs::refs(conn, &[row.organizer_id])?
         .remove(&row.organizer_id)
@@ -409,7 +409,7 @@ pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
                         department,
                         issued_on,
                         media_id: file.map(|m| i64::from(m.id)),
-                        url: file.map(|m| crate::media::repo::file_url(&m.file)),
+                        url: file.map(|m| crate::media::dto::file_path(&m.file)),
                         bytes: file.map(|m| m.bytes),
                         content_type: file.map(|m| m.content_type.clone()),
                     }

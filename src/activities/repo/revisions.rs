@@ -81,8 +81,8 @@ pub fn revision(conn: &mut Conn, user: &AuthUser, key: &str, n: i64) -> ApiResul
     let rev = revision_rows(conn, row.id, Some(n))?
         .pop()
         .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
-    let mut state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
-    state.map_file_urls(&crate::media::repo::absolute_file_url);
+    // As kept (file URLs as paths from the root): the edge shows it ([`Revision::linked`]).
+    let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
     let state = state.derive();
     Ok(Revision {
         info: rev.info(),

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::context::Site;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
 use crate::db::patch::Patch;
-use crate::db::precondition as etag;
+use crate::db::precondition::Precondition;
 use crate::db::schema::media;
 use crate::db::{self, tree};
 use crate::error::{ApiResult, AppError, FieldError};
@@ -303,14 +303,14 @@ pub fn update(
     user: &AuthUser,
     id: i64,
     patch: UpdateMedia,
-    if_match: Option<String>,
+    expected: Precondition<Media>,
 ) -> ApiResult<MediaRow> {
     crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(organization))?)?;
+        expected.check(&row.to_dto(organization))?;
         let apply = |p: Patch<String>, current: Option<String>| match p {
             Patch::Absent => current,
             Patch::Null => None,
@@ -390,7 +390,7 @@ pub fn delete(
     conn: &mut Conn,
     user: &AuthUser,
     id: i64,
-    if_match: Option<String>,
+    expected: Precondition<Media>,
     force: bool,
     removed_from: RemovedFrom,
     site: &Site,
@@ -405,7 +405,7 @@ pub fn delete(
         let organization = orgs::refs(conn, &[row.organization_id])?
             .remove(&row.organization_id)
             .ok_or_else(|| AppError::internal("owner missing"))?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&row.to_dto(organization))?)?;
+        expected.check(&row.to_dto(organization))?;
         let users = uses(conn, row.id)?;
         if !users.is_empty() && !force {
             // Those the caller may see are named; the others (another unit's drafts, say)
