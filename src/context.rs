@@ -1,8 +1,9 @@
 //! Who is asking, from where, under which request id: plain data on the ground floor, set once
 //! per request by the outermost middleware (and by `auth` once the caller is authenticated),
 //! carried onto the blocking thread that runs its database work (as the tracing span is), read
-//! by the audit log and by what builds URLs. Work outside a request (the clock, the command
-//! line) has none: its entries name no actor.
+//! by the audit log and, as a [`Site`], by the edges outside a handler that make URLs (the
+//! clock, the demo). Work outside a request (the clock, the command line) has none: its entries
+//! name no actor.
 
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
@@ -15,10 +16,10 @@ pub struct RequestMeta {
     pub client_addr: Option<String>,
     pub actor: Option<Actor>,
     /// Where this API is reached (the configured public URL, else the request's scheme and
-    /// Host): file URLs in representations are built on it.
+    /// Host): [`Site::current`] is built on it (handlers take theirs from the request itself).
     pub base_url: Option<String>,
     /// Where an activity's page lives on the portal (`{public_url}` and `{slug}` replaced):
-    /// the `url` of activities in representations.
+    /// the `url` of activities ([`Site::page`]).
     pub activity_url_template: Option<Arc<str>>,
 }
 
@@ -89,31 +90,51 @@ pub fn current() -> Option<RequestMeta> {
         .or_else(capture)
 }
 
-/// The base URL of the request being served (`None` outside a request: the clock, the
-/// command line).
-pub fn base_url() -> Option<String> {
-    current().and_then(|m| m.base_url)
-}
-
 /// The default page of an activity on the portal, when no template is configured.
 pub const DEFAULT_ACTIVITY_URL_TEMPLATE: &str = "{public_url}/hoat-dong/{slug}";
 
-/// Where activities are, as the request being served (the clock, outside a request) shows
-/// them: read from the context once, for a whole page of activities.
-pub struct ActivityUrls {
+/// Where the URLs of a representation point, for one reader: this API's base URL
+/// (`scheme://host`, no trailing slash; empty: paths from the root) and the portal's page of
+/// an activity. Repositories return paths and ids; what is shown or kept is made absolute on a
+/// `Site` by the edge that has one — a handler from its request (`http::links::site`), the
+/// clock and the demo from the context they run in ([`Site::current`]).
+#[derive(Debug, Clone)]
+pub struct Site {
     base: String,
     template: Arc<str>,
 }
 
-impl ActivityUrls {
+impl Default for Site {
+    /// No base (paths from the root) and the default page template: the command line's.
+    fn default() -> Self {
+        Self::new(String::new(), DEFAULT_ACTIVITY_URL_TEMPLATE.into())
+    }
+}
+
+impl Site {
+    pub fn new(base: String, template: Arc<str>) -> Self {
+        Self { base, template }
+    }
+
+    /// As the context being served shows URLs (the clock's, outside a request; none: the
+    /// command line's [`Site::default`]).
     pub fn current() -> Self {
         let meta = current().unwrap_or_default();
-        Self {
-            base: meta.base_url.unwrap_or_default(),
-            template: meta
-                .activity_url_template
+        Self::new(
+            meta.base_url.unwrap_or_default(),
+            meta.activity_url_template
                 .unwrap_or_else(|| DEFAULT_ACTIVITY_URL_TEMPLATE.into()),
-        }
+        )
+    }
+
+    /// `scheme://host` of this API (empty: paths stay paths from the root).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// A path from the root (`/media/…`) on the base.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     /// The page of the activity `slug` on the portal (the URL template on the base URL).
@@ -125,6 +146,6 @@ impl ActivityUrls {
 
     /// The activity `id` in the API.
     pub fn api(&self, id: i64) -> String {
-        format!("{}/api/v1/activities/{id}", self.base)
+        self.absolute(&format!("/api/v1/activities/{id}"))
     }
 }

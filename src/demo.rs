@@ -503,6 +503,8 @@ fn load_activities(
         organization_id: None,
     };
     let cluster = crate::db::tree::lookup_cluster(conn, CLUSTER_SLUG)?;
+    // Loaded as the clock: revisions and subscribers' events on the configured URLs.
+    let site = crate::context::Site::current();
     let (mut added, mut updated) = (0, 0);
     for a in ACTIVITIES {
         let existing = acts::find_row(conn, a.slug).ok();
@@ -579,13 +581,13 @@ fn load_activities(
             // Loaded by an earlier version of the demo and never edited: brought up to date
             // (one revision, none when it already is).
             let before = acts::find_row(conn, a.slug)?.version;
-            let after = acts::replace(conn, &as_admin, a.slug, fields)
+            let after = acts::replace(conn, &as_admin, a.slug, fields, &site)
                 .map_err(|e| anyhow::anyhow!("updating demo activity {}: {e}", a.slug))?;
             if after.version != i64::from(before) {
                 updated += 1;
             }
         } else {
-            acts::create(conn, &as_admin, Some(a.slug.to_string()), fields)
+            acts::create(conn, &as_admin, Some(a.slug.to_string()), fields, &site)
                 .map_err(|e| anyhow::anyhow!("loading demo activity {}: {e}", a.slug))?;
             added += 1;
         }

@@ -15,6 +15,26 @@ use crate::organizations::dto::OrganizationPath;
 use super::dto::*;
 use super::repo::{self, Viewer};
 
+/// A page of summaries as sent: their URLs on the request's site, in the shared envelope.
+fn respond(
+    req: &HttpRequest,
+    list: &ListRequest,
+    data: Vec<ActivitySummary>,
+    total: i64,
+    next: Option<Vec<db::list::Bind>>,
+) -> HttpResponse {
+    let site = links::site(req);
+    let data = data.into_iter().map(|a| a.linked(&site)).collect();
+    list::respond(req, list, data, total, next)
+}
+
+/// What a write's `If-Match` is compared with: the ETag of the current state as this request
+/// shows it.
+fn precondition(req: &HttpRequest, site: &Site) -> db::precondition::Precondition<Activity> {
+    let site = site.clone();
+    etag::precondition(req, move |a: &Activity| a.clone().linked(&site))
+}
+
 async fn list_with_scope(
     req: HttpRequest,
     pool: web::Data<DbPool>,
@@ -34,7 +54,7 @@ async fn list_with_scope(
         repo::list(conn, &filters, &page_req, &viewer)
     })
     .await?;
-    Ok(list::respond(&req, &list, data, total, next))
+    Ok(respond(&req, &list, data, total, next))
 }
 
 /// List and search activities
@@ -102,7 +122,8 @@ pub async fn get_activity(
         let row = repo::find_visible(conn, &key, &viewer)?;
         repo::detail(conn, &row)
     })
-    .await?;
+    .await?
+    .linked(&links::site(&req));
     if links::is_old_slug(&asked, &activity.slug) {
         return Ok(links::moved(&req, &activity.slug));
     }
@@ -128,7 +149,13 @@ pub async fn create_activity(
     let body = body.0;
     let fields = ActivityFields::from_create(&body);
     let slug = body.slug.map(|s| s.trim().to_string());
-    let created = db::run(&pool, move |conn| repo::create(conn, &user, slug, fields)).await?;
+    let site = links::site(&req);
+    let shown = site.clone();
+    let created = db::run(&pool, move |conn| {
+        repo::create(conn, &user, slug, fields, &site)
+    })
+    .await?
+    .linked(&shown);
     let location = links::absolute(&req, &format!("/api/v1/activities/{}", created.id));
     etag::json_response(&req, StatusCode::CREATED, &created, |res| {
         res.insert_header((header::LOCATION, location));
@@ -153,12 +180,15 @@ pub async fn update_activity(
     body: JsonBody<UpdateActivity>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let if_match = etag::if_match(&req);
+    let site = links::site(&req);
+    let expected = precondition(&req, &site);
     let patch = body.0;
+    let shown = site.clone();
     let updated = db::run(&pool, move |conn| {
-        repo::update(conn, &user, &key, patch, if_match)
+        repo::update(conn, &user, &key, patch, expected, &site)
     })
-    .await?;
+    .await?
+    .linked(&shown);
     etag::json_response(&req, StatusCode::OK, &updated, |_| {})
 }
 
@@ -177,8 +207,12 @@ pub async fn delete_activity(
     path: web::Path<ActivityPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let if_match = etag::if_match(&req);
-    db::run(&pool, move |conn| repo::trash(conn, &user, &key, if_match)).await?;
+    let site = links::site(&req);
+    let expected = precondition(&req, &site);
+    db::run(&pool, move |conn| {
+        repo::trash(conn, &user, &key, expected, &site)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -200,7 +234,11 @@ pub async fn restore_activity(
     path: web::Path<ActivityPath>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let restored = db::run(&pool, move |conn| repo::restore(conn, &user, &key)).await?;
+    let site = links::site(&req);
+    let shown = site.clone();
+    let restored = db::run(&pool, move |conn| repo::restore(conn, &user, &key, &site))
+        .await?
+        .linked(&shown);
     etag::json_response(&req, StatusCode::OK, &restored, |_| {})
 }
 
@@ -228,12 +266,15 @@ pub async fn review_activity(
     body: JsonBody<ReviewDecision>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
-    let if_match = etag::if_match(&req);
+    let site = links::site(&req);
+    let expected = precondition(&req, &site);
     let decision = body.0;
+    let shown = site.clone();
     let reviewed = db::run(&pool, move |conn| {
-        repo::review(conn, &user, &key, &decision, if_match)
+        repo::review(conn, &user, &key, &decision, expected, &site)
     })
-    .await?;
+    .await?
+    .linked(&shown);
     etag::json_response(&req, StatusCode::OK, &reviewed, |_| {})
 }
 
@@ -261,7 +302,7 @@ pub async fn review_queue(
         repo::review_queue(conn, &user, &page_req)
     })
     .await?;
-    Ok(list::respond(&req, &list, data, total, next))
+    Ok(respond(&req, &list, data, total, next))
 }
 
 /// Revisions of an activity
@@ -289,12 +330,15 @@ pub async fn list_revisions(
     responses((status = 200, description = "The state at that version", body = Revision)))]
 #[get("/{id}/revisions/{n}")]
 pub async fn get_revision(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     user: AuthUser,
     path: web::Path<RevisionPath>,
 ) -> ApiResult<HttpResponse> {
     let RevisionPath { id, n } = path.into_inner();
-    let revision = db::run(&pool, move |conn| repo::revision(conn, &user, &id, n)).await?;
+    let revision = db::run(&pool, move |conn| repo::revision(conn, &user, &id, n))
+        .await?
+        .linked(&links::site(&req));
     Ok(HttpResponse::Ok().json(revision))
 }
 
@@ -315,11 +359,14 @@ pub async fn restore_revision(
     path: web::Path<RevisionPath>,
 ) -> ApiResult<HttpResponse> {
     let RevisionPath { id, n } = path.into_inner();
-    let if_match = etag::if_match(&req);
+    let site = links::site(&req);
+    let expected = precondition(&req, &site);
+    let shown = site.clone();
     let restored = db::run(&pool, move |conn| {
-        repo::restore_revision(conn, &user, &id, n, if_match)
+        repo::restore_revision(conn, &user, &id, n, expected, &site)
     })
-    .await?;
+    .await?
+    .linked(&shown);
     etag::json_response(&req, StatusCode::OK, &restored, |_| {})
 }
 
@@ -342,7 +389,7 @@ pub async fn list_trash(
     let page_req = list.clone();
     let (data, total, next) =
         db::run(&pool, move |conn| repo::list_trash(conn, &user, &page_req)).await?;
-    Ok(list::respond(&req, &list, data, total, next))
+    Ok(respond(&req, &list, data, total, next))
 }
 
 /// Delete from the trash for good

@@ -14,14 +14,17 @@ use super::repo;
 const POLL: Duration = Duration::from_secs(1);
 
 /// Run forever (until the runtime stops): do what is due, then sleep until the next due
-/// moment or [`POLL`], whichever is sooner.
+/// moment or [`POLL`], whichever is sooner. What it writes shows the URLs of the context it
+/// runs in (the clock's: the configured public URL and page template).
 pub async fn run(pool: DbPool) {
+    let site = crate::context::Site::current();
     loop {
-        let result = db::run(&pool, |conn| {
+        let site = site.clone();
+        let result = db::run(&pool, move |conn| {
             // A read first: the write lock only when something is due.
             let now = db::now();
             let due = match repo::next_due(conn)? {
-                Some(at) if at <= now => repo::run_due(conn, now)?,
+                Some(at) if at <= now => repo::run_due(conn, now, &site)?,
                 _ => repo::Due::default(),
             };
             let next = repo::next_due(conn)?;

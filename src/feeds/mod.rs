@@ -129,6 +129,14 @@ async fn serve(
         Ok((items, filters.named, last_change))
     })
     .await?;
+    // Cover pictures on the same base as the links (the repository gives their paths).
+    let items: Vec<activities::FeedItem> = items
+        .into_iter()
+        .map(|mut item| {
+            item.summary.photo = item.summary.photo.map(|p| p.linked(&public));
+            item
+        })
+        .collect();
     let title = if parts.is_empty() {
         "Hoạt động của các tổ chức cơ sở Đoàn".to_string()
     } else {

@@ -48,6 +48,18 @@ pub fn base(req: &HttpRequest) -> String {
     format!("{scheme}://{host}")
 }
 
+/// Where the URLs of this request's representations point: [`base`] and the portal's page of
+/// an activity ([`ActivityPageTemplate`], else the default).
+pub fn site(req: &HttpRequest) -> crate::context::Site {
+    let template = req
+        .app_data::<web::Data<ActivityPageTemplate>>()
+        .map_or_else(
+            || crate::context::DEFAULT_ACTIVITY_URL_TEMPLATE.into(),
+            |t| t.0.clone(),
+        );
+    crate::context::Site::new(base(req), template)
+}
+
 /// Did the request come from one of the trusted proxies (whose forwarded headers are believed)?
 fn via_trusted_proxy(req: &HttpRequest) -> bool {
     let Some(peer) = req.peer_addr().map(|a| a.ip().to_canonical()) else {

@@ -94,6 +94,67 @@ pub struct Media {
     pub version: i64,
 }
 
+// ---- URLs at the edge: repositories give a stored file as a path from the root
+// (`/media/{name}`); what is shown puts it on the reader's base URL.
+
+/// The path from the root of the stored file `name`: what repositories return.
+pub fn file_path(name: &str) -> String {
+    format!("/media/{name}")
+}
+
+/// A path from the root of a stored file (`/media/{name}`) on `base`; any other URL as it is.
+pub fn absolute_file_url(base: &str, url: &str) -> String {
+    match url.strip_prefix("/media/") {
+        Some(name) if super::store::valid_name(name) => format!("{base}{url}"),
+        _ => url.to_string(),
+    }
+}
+
+/// A stored file's URL on `base` back to its path from the root (`/media/{name}`), for what is
+/// kept (revisions); any other URL as it is.
+pub fn relative_file_url(base: &str, url: &str) -> String {
+    match url
+        .strip_prefix(base)
+        .and_then(|p| p.strip_prefix("/media/"))
+    {
+        Some(name) if super::store::valid_name(name) => file_path(name),
+        _ => url.to_string(),
+    }
+}
+
+/// Each candidate of a `srcset` of paths from the root (`/media/… 320w, …`) on `base`.
+pub fn srcset_on(base: &str, srcset: &str) -> String {
+    srcset
+        .split(", ")
+        .map(|candidate| format!("{base}{candidate}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Rendition {
+    /// As sent: `src` (a path from the root) on `base`.
+    pub fn linked(mut self, base: &str) -> Self {
+        self.src = format!("{base}{}", self.src);
+        self
+    }
+}
+
+impl Media {
+    /// As sent: every file URL (paths from the root, as the repository gives them) on `base`.
+    pub fn linked(mut self, base: &str) -> Self {
+        self.src = format!("{base}{}", self.src);
+        self.srcset = self.srcset.map(|s| srcset_on(base, &s));
+        self.webp_srcset = self.webp_srcset.map(|s| srcset_on(base, &s));
+        self.renditions = self
+            .renditions
+            .into_iter()
+            .map(|r| r.linked(base))
+            .collect();
+        self.thumbnail = self.thumbnail.map(|t| t.linked(base));
+        self
+    }
+}
+
 /// Body of `POST /media` (`multipart/form-data`); any other field is a 422.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

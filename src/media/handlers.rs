@@ -216,7 +216,8 @@ pub async fn upload_media(
         let row = repo::insert(conn, &user, owner, &processed, description, store.as_ref())?;
         repo::to_dto(conn, &row)
     })
-    .await?;
+    .await?
+    .linked(&links::base(&req));
     let location = links::absolute(&req, &format!("/api/v1/media/{}", media.id));
     etag::json_response(&req, StatusCode::CREATED, &media, |res| {
         res.insert_header((header::LOCATION, location));
@@ -252,6 +253,8 @@ pub async fn list_media(
         Ok((data, total, next))
     })
     .await?;
+    let base = links::base(&req);
+    let data = data.into_iter().map(|m| m.linked(&base)).collect();
     Ok(list::respond(&req, &page, data, total, next))
 }
 
@@ -279,7 +282,9 @@ pub async fn get_media(
     user: AuthUser,
     path: web::Path<MediaPath>,
 ) -> ApiResult<HttpResponse> {
-    let media = one(&pool, user, path.into_inner().id).await?;
+    let media = one(&pool, user, path.into_inner().id)
+        .await?
+        .linked(&links::base(&req));
     etag::json_response(&req, StatusCode::OK, &media, |_| {})
 }
 
@@ -303,13 +308,15 @@ pub async fn update_media(
     may_write_media(&user)?;
     let id = path.into_inner().id;
     let patch = body.0;
-    let if_match = etag::if_match(&req);
+    let base = links::base(&req);
+    let shown = base.clone();
+    let expected = etag::precondition(&req, move |m: &Media| m.clone().linked(&shown));
     let reader = user.clone();
     db::run(&pool, move |conn| {
-        repo::update(conn, &user, id, patch, if_match)
+        repo::update(conn, &user, id, patch, expected)
     })
     .await?;
-    let media = one(&pool, reader, id).await?;
+    let media = one(&pool, reader, id).await?.linked(&base);
     etag::json_response(&req, StatusCode::OK, &media, |_| {})
 }
 
@@ -338,10 +345,12 @@ pub async fn delete_media(
     may_write_media(&user)?;
     let id = path.into_inner().id;
     let force = query.into_inner().force == Some(true);
-    let if_match = etag::if_match(&req);
+    let base = links::base(&req);
+    let expected = etag::precondition(&req, move |m: &Media| m.clone().linked(&base));
     let removed_from = settings.removed_from_activities;
+    let site = links::site(&req);
     let freed = db::run(&pool, move |conn| {
-        repo::delete(conn, &user, id, if_match, force, removed_from)
+        repo::delete(conn, &user, id, expected, force, removed_from, &site)
     })
     .await?;
     // The files go once the deletion has committed (and if no upload lists them again).

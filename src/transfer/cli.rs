@@ -72,6 +72,8 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
         store
             .as_ref()
             .map(|s| s as &dyn crate::media::store::MediaStore),
+        // No request: revisions it writes keep paths from the root and the default page.
+        &crate::context::Site::default(),
         &mut |n| progress.inc(n as u64),
     );
     progress.finish_and_clear();

@@ -63,15 +63,10 @@ pub async fn export_archive(
         use std::io::{Seek, Write};
         let mut file = spool.create()?;
         let mut out = std::io::BufWriter::new(&mut file);
-        // The same archive whoever asks, from wherever: file URLs as paths from the root (as
-        // `doan-api export` writes them), never on this request's host.
-        let meta = crate::context::current().map(|m| crate::context::RequestMeta {
-            base_url: None,
-            ..m
-        });
-        crate::context::with(meta, || {
-            super::export(conn, revisions, &mut out, &mut |_| {})
-        })?;
+        // The same archive whoever asks, from wherever: file URLs as the repositories give
+        // them, paths from the root (as `doan-api export` writes them), never on this
+        // request's host.
+        super::export(conn, revisions, &mut out, &mut |_| {})?;
         out.flush().map_err(AppError::internal)?;
         drop(out);
         let size = file.stream_position().map_err(AppError::internal)?;
@@ -140,12 +135,14 @@ pub async fn import_archive(
     })?;
     let dry_run = query.into_inner().dry_run == Some(true);
     let store = media.store.clone();
+    let site = crate::http::links::site(&req);
     let result = db::run(&pool, move |conn| {
         Ok(super::import(
             conn,
             &text,
             dry_run,
             Some(store.as_ref()),
+            &site,
             &mut |_| {},
         ))
     })

@@ -250,3 +250,61 @@ fn the_parts_of_a_module_name_each_other_without_a_circle() {
         circles.join("\n")
     );
 }
+
+/// Repositories (`src/*/repo.rs`, `src/*/repo/`) and `db` return data — paths from the root
+/// (`/media/{name}`), ids, slugs — and never read where the API is reached: the edge makes URLs
+/// absolute on the reader's `Site` (a handler from its request), and a write that keeps or
+/// sends URLs (revisions, webhook payloads) is given its writer's `Site` by its caller.
+#[test]
+fn repositories_and_db_never_read_the_base_url() {
+    const BANNED: &[&str] = &[
+        "base_url",
+        "activity_url_template",
+        "Site::current",
+        "ActivityUrls",
+        "links::base",
+        "links::site",
+        "links::absolute",
+    ];
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = sources("db");
+    for entry in std::fs::read_dir(&src).unwrap().flatten() {
+        let module = entry.path();
+        if !module.is_dir() {
+            continue;
+        }
+        let repo = module.join("repo.rs");
+        if repo.is_file() {
+            files.push(repo);
+        }
+        let name = module.file_name().unwrap().to_string_lossy().to_string();
+        files.extend(
+            sources(&name)
+                .into_iter()
+                .filter(|f| f.starts_with(module.join("repo"))),
+        );
+    }
+    assert!(
+        files
+            .iter()
+            .filter(|f| !f.starts_with(src.join("db")))
+            .count()
+            >= 10,
+        "too few repositories found: {files:?}"
+    );
+    let mut violations = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (i, line) in code.lines().enumerate() {
+            for name in BANNED.iter().filter(|name| line.contains(*name)) {
+                violations.push(format!("{}:{}: {name}", file.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "repositories and db read the base URL (return paths and ids; the edge makes URLs):\n{}",
+        violations.join("\n")
+    );
+}

@@ -5,9 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::media::dto::{absolute_file_url, relative_file_url, srcset_on};
+
 pub use super::fields::*;
 pub use super::params::*;
-pub use crate::context::ActivityUrls;
+pub use crate::context::Site;
 
 mod write;
 
@@ -87,11 +89,33 @@ pub struct ActivityLinks {
 }
 
 impl ActivityLinks {
-    /// The links of activity `id`.
-    pub fn of(urls: &ActivityUrls, id: i64) -> Self {
+    /// The links of activity `id` on `site`.
+    pub fn of(site: &Site, id: i64) -> Self {
         Self {
-            self_: urls.api(id),
+            self_: site.api(id),
         }
+    }
+}
+
+impl Photo {
+    /// As sent: an uploaded photo's file URLs (paths from the root, as the repository gives
+    /// them) on `base`; an external image's `url` as it was given.
+    pub fn linked(mut self, base: &str) -> Self {
+        if self.media_id.is_none() {
+            return self;
+        }
+        let on_base = |u: Option<String>| u.map(|u| format!("{base}{u}"));
+        self.url = on_base(self.url);
+        self.src = on_base(self.src);
+        self.srcset = self.srcset.map(|s| srcset_on(base, &s));
+        self.webp_srcset = self.webp_srcset.map(|s| srcset_on(base, &s));
+        self.renditions = self
+            .renditions
+            .into_iter()
+            .map(|r| r.linked(base))
+            .collect();
+        self.thumbnail = self.thumbnail.map(|t| t.linked(base));
+        self
     }
 }
 
@@ -170,6 +194,17 @@ pub struct ActivitySummary {
     /// With `q`: a short excerpt of the original text, HTML-escaped, matches in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<String>,
+}
+
+impl ActivitySummary {
+    /// As sent: its `url` and `links` on `site`, its photo's files on the base URL (the
+    /// repository gives paths and ids).
+    pub fn linked(mut self, site: &Site) -> Self {
+        self.url = site.page(&self.slug);
+        self.links = ActivityLinks::of(site, self.id);
+        self.photo = self.photo.map(|p| p.linked(site.base()));
+        self
+    }
 }
 
 /// An activity with everything embedded.
@@ -279,13 +314,9 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// Fill in what is derived, not stored: the portal `url` and `links` on the base URL of
-    /// the request being served, and the labels of the codes (a revision kept before they
-    /// existed, or on another base, is shown as today's).
+    /// Fill in the labels of the codes, derived, not stored (a revision kept before they
+    /// existed is shown with today's). URLs are the edge's: [`Activity::linked`].
     pub fn derive(mut self) -> Self {
-        let urls = ActivityUrls::current();
-        self.url = urls.page(&self.slug);
-        self.links = ActivityLinks::of(&urls, self.id);
         self.category_label = self.category.label().to_string();
         self.status_label = self.status.label().to_string();
         self.part_of_day_label = self.part_of_day.map(|p| p.label().to_string());
@@ -293,6 +324,35 @@ impl Activity {
             p.role_label = p.role.label().to_string();
         }
         self
+    }
+
+    /// As sent: `url` and `links` on `site`, the files of its uploaded photos and documents
+    /// (paths from the root, as the repository gives them) on its base URL.
+    pub fn linked(mut self, site: &Site) -> Self {
+        self.link_pages(site);
+        let base = site.base();
+        self.photos = self.photos.into_iter().map(|p| p.linked(base)).collect();
+        for d in &mut self.documents {
+            if d.media_id.is_some() {
+                d.url = d.url.take().map(|u| format!("{base}{u}"));
+            }
+        }
+        self
+    }
+
+    /// What a revision keeps of it, written for a reader of `site`: as that reader is shown it,
+    /// its file URLs on that base back to paths from the root (whoever reads the revision sees
+    /// them on its own base: [`Revision::linked`]).
+    pub fn kept(&self, site: &Site) -> Self {
+        let mut kept = self.clone().linked(site);
+        kept.map_file_urls(&|url| relative_file_url(site.base(), url));
+        kept
+    }
+
+    /// `url` and `links` on `site`, from the slug and the id.
+    fn link_pages(&mut self, site: &Site) {
+        self.url = site.page(&self.slug);
+        self.links = ActivityLinks::of(site, self.id);
     }
 
     /// Pass every file URL of its photos and documents through `f` (a `srcset`'s candidates
@@ -375,4 +435,15 @@ pub struct Document {
     #[serde(default)]
     #[schema(example = "application/pdf")]
     pub content_type: Option<String>,
+}
+
+impl Revision {
+    /// As sent: the state's `url` and `links` on `site`, and its file URLs kept as paths from
+    /// the root on the base URL.
+    pub fn linked(mut self, site: &Site) -> Self {
+        self.state
+            .map_file_urls(&|url| absolute_file_url(site.base(), url));
+        self.state.link_pages(site);
+        self
+    }
 }

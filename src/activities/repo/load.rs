@@ -168,7 +168,8 @@ pub fn bodies_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Body>
 }
 
 /// The summaries of a page of rows: organizers, tags and first photos in one query each (and,
-/// for a search, the bodies the highlights are cut from).
+/// for a search, the bodies the highlights are cut from). File URLs are paths from the root,
+/// `url` and `links` empty: the edge makes them ([`ActivitySummary::linked`]).
 pub(super) fn summaries(
     conn: &mut Conn,
     rows: &[ActivityRow],
@@ -181,7 +182,6 @@ pub(super) fn summaries(
     cluster_ids.sort_unstable();
     cluster_ids.dedup();
     let clusters = clusters_of(conn, &cluster_ids)?;
-    let urls = ActivityUrls::current();
     let mut tags = tags_of(conn, &ids)?;
     let mut photos = photos_of(conn, &ids, true)?;
     let bodies = match terms {
@@ -221,7 +221,7 @@ pub(super) fn summaries(
             ActivitySummary {
                 id: i64::from(r.id),
                 slug: r.slug.clone(),
-                url: urls.page(&r.slug),
+                url: String::new(),
                 title: r.title.clone(),
                 summary: r.summary.clone(),
                 occurred_on: r.occurred_on,
@@ -247,7 +247,7 @@ pub(super) fn summaries(
                 featured: r.featured,
                 updated_at: utc(r.updated_at),
                 version: i64::from(r.version),
-                links: ActivityLinks::of(&urls, i64::from(r.id)),
+                links: ActivityLinks::default(),
                 highlight,
             }
         })
@@ -315,7 +315,8 @@ pub(super) fn find_editable(
     Ok(row)
 }
 
-/// The full representation of one activity.
+/// The full representation of one activity, less what the edge makes: file URLs are paths
+/// from the root, `url` and `links` empty ([`Activity::linked`]).
 pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
     let organizer = orgs::refs(conn, &[row.organizer_id])?
         .remove(&row.organizer_id)
@@ -393,7 +394,7 @@ pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
                         department,
                         issued_on,
                         media_id: file.map(|m| i64::from(m.id)),
-                        url: file.map(|m| crate::media::repo::file_url(&m.file)),
+                        url: file.map(|m| crate::media::dto::file_path(&m.file)),
                         bytes: file.map(|m| m.bytes),
                         content_type: file.map(|m| m.content_type.clone()),
                     }

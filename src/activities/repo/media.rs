@@ -133,8 +133,14 @@ pub(super) fn media_of(conn: &mut Conn, id: i32) -> QueryResult<Vec<i32>> {
 
 /// An admin deleted a medium these activities used (their rows already changed): each gets a
 /// new version (updated_at, search entry, revision with `note`; subscribers hear of a public
-/// one).
-pub fn media_removed(conn: &mut Conn, ids: &[i32], user: &AuthUser, note: &str) -> ApiResult<()> {
+/// one), written for a reader of `site`.
+pub fn media_removed(
+    conn: &mut Conn,
+    ids: &[i32],
+    user: &AuthUser,
+    site: &Site,
+    note: &str,
+) -> ApiResult<()> {
     let now = db::now();
     for id in ids {
         let row = load_row(conn, *id)?;
@@ -148,13 +154,13 @@ pub fn media_removed(conn: &mut Conn, ids: &[i32], user: &AuthUser, note: &str) 
         let row = load_row(conn, *id)?;
         let activity = detail(conn, &row)?;
         index(conn, &activity)?;
-        record_revision(conn, &activity, Some(&user.username), now, Some(note))?;
+        record_revision(conn, &activity, site, Some(&user.username), now, Some(note))?;
         if is_public(&row) {
             webhooks::enqueue(
                 conn,
                 webhooks::Event::ActivityUpdated,
                 activity.id,
-                &activity,
+                &activity.clone().linked(site),
             )?;
         }
         let mut entry = audit::Entry::new("update", "activities", row.id)

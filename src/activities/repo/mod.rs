@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
-use crate::db::precondition as etag;
+use crate::db::precondition::Precondition;
 use crate::db::schema::{
     activities, activity_bodies, activity_documents, activity_photos, activity_revisions, clusters,
     organizations, tags,

@@ -5,13 +5,14 @@ use super::*;
 
 /// Approve (→ `published`, or `scheduled` when its time is ahead) or return (→ `draft`, the
 /// comment kept for its editors) an activity that waits for review; a new version and a
-/// revision saying who decided.
+/// revision saying who decided (written, and told to subscribers, for a reader of `site`).
 pub fn review(
     conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     decision: &ReviewDecision,
-    if_match: Option<String>,
+    expected: Precondition<Activity>,
+    site: &Site,
 ) -> ApiResult<Activity> {
     let comment = text::clean_opt(decision.comment.as_deref());
     if decision.decision == Decision::Return && comment.is_none() {
@@ -33,7 +34,7 @@ pub fn review(
             ));
         }
         let current = detail(conn, &row)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        expected.check(&current)?;
         if decision.version != current.version {
             return Err(AppError::PreconditionFailed);
         }
@@ -77,13 +78,20 @@ pub fn review(
             .execute(conn)?;
         let updated = load_row(conn, row.id)?;
         let activity = detail(conn, &updated)?;
-        record_revision(conn, &activity, Some(&user.username), now, Some(&note))?;
+        record_revision(
+            conn,
+            &activity,
+            site,
+            Some(&user.username),
+            now,
+            Some(&note),
+        )?;
         if activity.status == Status::Published {
             webhooks::enqueue(
                 conn,
                 webhooks::Event::ActivityPublished,
                 activity.id,
-                &activity,
+                &activity.clone().linked(site),
             )?;
         }
         audit::record(

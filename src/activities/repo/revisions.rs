@@ -86,8 +86,8 @@ pub fn revision(conn: &mut Conn, user: &AuthUser, key: &str, n: i64) -> ApiResul
     let rev = revision_rows(conn, row.id, Some(n), true)?
         .pop()
         .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
-    let mut state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
-    state.map_file_urls(&crate::media::repo::absolute_file_url);
+    // As kept (file URLs as paths from the root): the edge shows it ([`Revision::linked`]).
+    let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
     let state = state.derive();
     Ok(Revision {
         info: rev.info(),
@@ -95,13 +95,15 @@ pub fn revision(conn: &mut Conn, user: &AuthUser, key: &str, n: i64) -> ApiResul
     })
 }
 
-/// Make version `n` the current state again (itself a new revision).
+/// Make version `n` the current state again (itself a new revision, written for a reader of
+/// `site`).
 pub fn restore_revision(
     conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     n: i64,
-    if_match: Option<String>,
+    expected: Precondition<Activity>,
+    site: &Site,
 ) -> ApiResult<Activity> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
@@ -111,7 +113,7 @@ pub fn restore_revision(
             .pop()
             .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
         let current = detail(conn, &row)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        expected.check(&current)?;
         let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
         let mut fields = ActivityFields::from_activity(&state);
         media_as_kept(conn, &state, &mut fields)?;
@@ -131,6 +133,7 @@ pub fn restore_revision(
             None,
             &fields,
             user,
+            site,
             Some(&format!("restored from version {n}")),
         )
     })

@@ -17,8 +17,8 @@ pub struct Due {
 }
 
 /// Make public every scheduled activity whose time has come by `now`, and end every featured
-/// flag whose end has passed.
-pub fn run_due(conn: &mut Conn, now: NaiveDateTime) -> ApiResult<Due> {
+/// flag whose end has passed; revisions and subscribers' events show the URLs of `site`.
+pub fn run_due(conn: &mut Conn, now: NaiveDateTime, site: &Site) -> ApiResult<Due> {
     crate::db::write(conn, |conn| {
         let published: Vec<i32> = activities::table
             .filter(activities::state.eq(Status::Scheduled.as_str()))
@@ -36,7 +36,14 @@ pub fn run_due(conn: &mut Conn, now: NaiveDateTime) -> ApiResult<Due> {
                         activities::version.eq(activities::version + 1),
                     ))
                     .execute(conn)?;
-                record(conn, id, now, "publish", "published at its scheduled time")
+                record(
+                    conn,
+                    id,
+                    now,
+                    site,
+                    "publish",
+                    "published at its scheduled time",
+                )
             });
             match one {
                 Ok(()) => made.push(id),
@@ -59,7 +66,7 @@ pub fn run_due(conn: &mut Conn, now: NaiveDateTime) -> ApiResult<Due> {
                         activities::version.eq(activities::version + 1),
                     ))
                     .execute(conn)?;
-                record(conn, id, now, "unfeature", "featured until then")
+                record(conn, id, now, site, "unfeature", "featured until then")
             });
             match one {
                 Ok(()) => ended.push(id),
@@ -75,10 +82,17 @@ pub fn run_due(conn: &mut Conn, now: NaiveDateTime) -> ApiResult<Due> {
 }
 
 /// The revision and audit entry of a change made by the clock (no user).
-fn record(conn: &mut Conn, id: i32, now: NaiveDateTime, action: &str, note: &str) -> ApiResult<()> {
+fn record(
+    conn: &mut Conn,
+    id: i32,
+    now: NaiveDateTime,
+    site: &Site,
+    action: &str,
+    note: &str,
+) -> ApiResult<()> {
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
-    record_revision(conn, &activity, None, now, Some(note))?;
+    record_revision(conn, &activity, site, None, now, Some(note))?;
     // The moment it becomes public is its publication for subscribers too.
     let event = match action {
         "publish" => Some(webhooks::Event::ActivityPublished),
@@ -86,7 +100,7 @@ fn record(conn: &mut Conn, id: i32, now: NaiveDateTime, action: &str, note: &str
         _ => None,
     };
     if let Some(event) = event {
-        webhooks::enqueue(conn, event, activity.id, &activity)?;
+        webhooks::enqueue(conn, event, activity.id, &activity.clone().linked(site))?;
     }
     audit::record(
         conn,

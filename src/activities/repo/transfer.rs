@@ -34,10 +34,12 @@ pub struct ImportedActivity<'a> {
 }
 
 /// Write `a` over row `existing`, or as a new row keeping its id when free; returns its id.
+/// Without revisions of its own, its one revision is written for a reader of `site`.
 pub fn import_row(
     conn: &mut Conn,
     existing: Option<i32>,
     a: &ImportedActivity<'_>,
+    site: &Site,
 ) -> ApiResult<i32> {
     check_references(conn, a.fields)?;
     let f = a.fields;
@@ -104,7 +106,7 @@ pub fn import_row(
                     .execute(conn)?;
             }
         }
-        None => record_revision(conn, &activity, None, a.updated_at, Some("imported"))?,
+        None => record_revision(conn, &activity, site, None, a.updated_at, Some("imported"))?,
     }
     Ok(id)
 }

@@ -205,13 +205,15 @@ impl<'a> ActivityColumns<'a> {
     }
 }
 
-/// Write the row, its children, its search entry and a revision; returns the new detail.
+/// Write the row, its children, its search entry and a revision; returns the new detail. The
+/// revision and the subscribers' event show the URLs of `site`, the writer's.
 pub(super) fn store(
     conn: &mut Conn,
     existing: Option<&ActivityRow>,
     slug: Option<String>,
     f: &ActivityFields,
     user: &AuthUser,
+    site: &Site,
     note: Option<&str>,
 ) -> ApiResult<Activity> {
     let resolved = resolve_media(conn, existing, f, user)?;
@@ -256,7 +258,7 @@ pub(super) fn store(
     let row = load_row(conn, id)?;
     let activity = detail(conn, &row)?;
     index(conn, &activity)?;
-    record_revision(conn, &activity, Some(&user.username), now, note)?;
+    record_revision(conn, &activity, site, Some(&user.username), now, note)?;
     let was_public = existing.is_some_and(is_public);
     let event = match (was_public, status.is_public()) {
         (false, true) => Some(webhooks::Event::ActivityPublished),
@@ -269,7 +271,7 @@ pub(super) fn store(
             (webhooks::Event::ActivityUnpublished, Some(before)) => before,
             _ => &activity,
         };
-        webhooks::enqueue(conn, event, activity.id, data)?;
+        webhooks::enqueue(conn, event, activity.id, &data.clone().linked(site))?;
     }
     let action = if existing.is_some() {
         "update"
@@ -290,10 +292,12 @@ pub(super) fn is_public(row: &ActivityRow) -> bool {
     row.deleted_at.is_none() && Status::parse(&row.status).is_some_and(Status::is_public)
 }
 
-/// Keep `activity`'s state as the revision of its version, by `changed_by` (none: the clock).
+/// Keep `activity`'s state as the revision of its version, by `changed_by` (none: the clock),
+/// as [`Activity::kept`] for a reader of `site`.
 pub(super) fn record_revision(
     conn: &mut Conn,
     activity: &Activity,
+    site: &Site,
     changed_by: Option<&str>,
     at: NaiveDateTime,
     note: Option<&str>,
@@ -302,10 +306,7 @@ pub(super) fn record_revision(
     else {
         return Err(AppError::internal("an activity id or version out of range"));
     };
-    // File URLs are kept as paths: whoever reads the revision sees them on its own base.
-    let mut kept = activity.clone();
-    kept.map_file_urls(&crate::media::repo::relative_file_url);
-    let activity = &kept;
+    let activity = &activity.kept(site);
     let revision = StoredRevision {
         version,
         state: serde_json::to_string(activity).map_err(AppError::internal)?,
@@ -404,11 +405,13 @@ pub(super) fn replace_children(conn: &mut Conn, id: i32, f: &ActivityFields) -> 
     Ok(())
 }
 
+/// Create an activity by `user`; `site` is the writer's (see [`store`]).
 pub fn create(
     conn: &mut Conn,
     user: &AuthUser,
     slug: Option<String>,
     f: ActivityFields,
+    site: &Site,
 ) -> ApiResult<Activity> {
     if let Some(s) = &slug {
         if !text::is_valid_slug(s) {
@@ -418,22 +421,25 @@ pub fn create(
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         forbid_unless_may_write_for(&viewer, f.organizer_id)?;
-        store(conn, None, slug, &f, user, None)
+        store(conn, None, slug, &f, user, site, None)
     })
 }
 
+/// Apply a merge patch, if the current state as the writer is shown it meets `expected` (its
+/// `If-Match`); `site` is the writer's (see [`store`]).
 pub fn update(
     conn: &mut Conn,
     user: &AuthUser,
     key: &str,
     patch: UpdateActivity,
-    if_match: Option<String>,
+    expected: Precondition<Activity>,
+    site: &Site,
 ) -> ApiResult<Activity> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         let current = detail(conn, &row)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        expected.check(&current)?;
         let clears_published_at = matches!(patch.published_at, Patch::Null);
         let new_slug = patch.slug.as_value().cloned();
         let before = ActivityFields::from_activity(&current);
@@ -452,10 +458,10 @@ pub fn update(
                 // A new address alone is a change too: a version and a revision.
                 guard_reviewed(conn, user, &row, &before, &fields, true)?;
                 let note = format!("slug changed from {}", row.slug);
-                return store(conn, Some(&row), None, &fields, user, Some(&note));
+                return store(conn, Some(&row), None, &fields, user, site, Some(&note));
             }
         }
-        store_if_changed(conn, &row, current, &before, &fields, user)
+        store_if_changed(conn, &row, current, &before, &fields, user, site)
     })
 }
 
@@ -466,6 +472,7 @@ pub fn replace(
     user: &AuthUser,
     key: &str,
     fields: ActivityFields,
+    site: &Site,
 ) -> ApiResult<Activity> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
@@ -473,7 +480,7 @@ pub fn replace(
         let current = detail(conn, &row)?;
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
         let before = ActivityFields::from_activity(&current);
-        store_if_changed(conn, &row, current, &before, &fields, user)
+        store_if_changed(conn, &row, current, &before, &fields, user, site)
     })
 }
 
@@ -484,12 +491,13 @@ fn store_if_changed(
     before: &ActivityFields,
     fields: &ActivityFields,
     user: &AuthUser,
+    site: &Site,
 ) -> ApiResult<Activity> {
     if fields == before {
         return Ok(current);
     }
     guard_reviewed(conn, user, row, before, fields, false)?;
-    store(conn, Some(row), None, fields, user, None)
+    store(conn, Some(row), None, fields, user, site, None)
 }
 
 /// An editor of a unit that requires review may not change news a reviewer let through
@@ -528,20 +536,22 @@ pub(super) fn guard_reviewed(
     ))
 }
 
-/// Move to the trash.
+/// Move to the trash (subscribers told with the URLs of `site`).
 pub fn trash(
     conn: &mut Conn,
     user: &AuthUser,
     key: &str,
-    if_match: Option<String>,
+    expected: Precondition<Activity>,
+    site: &Site,
 ) -> ApiResult<()> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, false)?;
         let current = detail(conn, &row)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&current)?)?;
+        expected.check(&current)?;
         if is_public(&row) {
-            webhooks::enqueue(conn, webhooks::Event::ActivityDeleted, current.id, &current)?;
+            let shown = current.linked(site);
+            webhooks::enqueue(conn, webhooks::Event::ActivityDeleted, shown.id, &shown)?;
         }
         set_deleted_at(conn, &row, user, Some(db::now()), "delete")
     })
@@ -571,8 +581,8 @@ fn set_deleted_at(
     Ok(())
 }
 
-/// Bring one back from the trash.
-pub fn restore(conn: &mut Conn, user: &AuthUser, key: &str) -> ApiResult<Activity> {
+/// Bring one back from the trash (subscribers told with the URLs of `site`).
+pub fn restore(conn: &mut Conn, user: &AuthUser, key: &str, site: &Site) -> ApiResult<Activity> {
     crate::db::write(conn, |conn| {
         let viewer = Viewer::of(conn, Some(user))?;
         let row = find_editable(conn, key, &viewer, true)?;
@@ -584,7 +594,7 @@ pub fn restore(conn: &mut Conn, user: &AuthUser, key: &str) -> ApiResult<Activit
                 conn,
                 webhooks::Event::ActivityRestored,
                 restored.id,
-                &restored,
+                &restored.clone().linked(site),
             )?;
         }
         Ok(restored)

@@ -6,9 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::auth::AuthUser;
+use crate::context::Site;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable};
 use crate::db::patch::Patch;
-use crate::db::precondition as etag;
+use crate::db::precondition::Precondition;
 use crate::db::schema::media;
 use crate::db::{self, tree};
 use crate::error::{ApiResult, AppError, FieldError};
@@ -337,11 +338,11 @@ pub fn update(
     user: &AuthUser,
     id: i64,
     patch: UpdateMedia,
-    if_match: Option<String>,
+    expected: Precondition<Media>,
 ) -> ApiResult<MediaRow> {
     crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row)?)?)?;
+        expected.check(&to_dto(conn, &row)?)?;
         let apply = |p: Patch<String>, current: Option<String>| match p {
             Patch::Absent => current,
             Patch::Null => None,
@@ -399,22 +400,25 @@ pub fn uses(conn: &mut Conn, id: i32) -> QueryResult<Vec<Use>> {
     .load(conn)
 }
 
+/// New versions of the activities a medium was taken from (ids), by `user`, with a note; their
+/// revisions and subscribers' events show URLs on `site` (the deleting request's).
+pub type RemovedFrom = fn(&mut Conn, &[i32], &AuthUser, &Site, &str) -> ApiResult<()>;
+
 /// Delete a medium. One that activities use is a 409 naming them, unless an admin forces it:
 /// then each photo keeps its caption (the alt text if it had none) without the picture, each
 /// document its title without the file, and each activity gets a new version saying so.
 /// The files no other medium shares are removed before the deletion commits (under the write
 /// lock, so an upload of the same bytes either sees them gone and writes them again, or comes
-/// after and finds its row's files — see [`insert`]).
-/// New versions of the activities a medium was taken from (ids), by `user`, with a note.
-pub type RemovedFrom = fn(&mut Conn, &[i32], &AuthUser, &str) -> ApiResult<()>;
-
+/// after and finds its row's files — see [`insert`]). `site` is the deleting request's, handed
+/// to `removed_from`.
 pub fn delete(
     conn: &mut Conn,
     user: &AuthUser,
     id: i64,
-    if_match: Option<String>,
+    expected: Precondition<Media>,
     force: bool,
     removed_from: RemovedFrom,
+    site: &Site,
 ) -> ApiResult<Vec<String>> {
     if force && !user.is_admin() {
         return Err(AppError::Forbidden(
@@ -423,7 +427,7 @@ pub fn delete(
     }
     crate::db::write(conn, |conn| {
         let row = find(conn, user, id)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of(&to_dto(conn, &row)?)?)?;
+        expected.check(&to_dto(conn, &row)?)?;
         let users = uses(conn, row.id)?;
         if !users.is_empty() && !force {
             // Those the caller may see are named; the others (another unit's drafts, say)
@@ -475,6 +479,7 @@ pub fn delete(
                 conn,
                 &ids,
                 user,
+                site,
                 &format!("medium {} deleted by an admin", row.id),
             )?;
         }

@@ -1,39 +1,11 @@
-//! A medium's files as representations show them: URLs on the request's base, renditions,
-//! `srcset`s.
+//! A medium's files as representations show them: renditions and `srcset`s of paths from the
+//! root (`/media/{name}`; the edge puts them on the reader's base URL: `Media::linked`).
 
 use crate::error::{ApiResult, AppError};
 
 use super::*;
 
-/// Absolute URL of a stored file, on the base URL of the request being served (a path from
-/// the root outside a request: the clock, the command line).
-pub fn file_url(name: &str) -> String {
-    let base = crate::context::base_url().unwrap_or_default();
-    format!("{base}/media/{name}")
-}
-
-/// A file URL on the current base as a path from the root (`/media/{name}`), for what is kept
-/// (revisions); any other URL as it is.
-pub fn relative_file_url(url: &str) -> String {
-    let base = crate::context::base_url().unwrap_or_default();
-    match url
-        .strip_prefix(&base)
-        .and_then(|p| p.strip_prefix("/media/"))
-    {
-        Some(name) if crate::media::store::valid_name(name) => format!("/media/{name}"),
-        _ => url.to_string(),
-    }
-}
-
-/// A path from the root (`/media/{name}`) on the current base; any other URL as it is.
-pub fn absolute_file_url(url: &str) -> String {
-    match url.strip_prefix("/media/") {
-        Some(name) if crate::media::store::valid_name(name) => file_url(name),
-        _ => url.to_string(),
-    }
-}
-
-/// A medium's files as representations show them.
+/// A medium's files as representations show them, each a path from the root.
 #[derive(Debug, Clone, Default)]
 pub struct Files {
     /// The stored original.
@@ -92,10 +64,10 @@ impl MediaRow {
         self.height.and_then(|h| u32::try_from(h).ok())
     }
 
-    /// The files, with URLs on the current request's base.
+    /// The files, as paths from the root.
     pub fn view(&self) -> Files {
         let rendition = |f: &FileEntry| Rendition {
-            src: file_url(&f.name),
+            src: file_path(&f.name),
             width: f.width,
             height: f.height,
             bytes: f.bytes,
@@ -111,10 +83,10 @@ impl MediaRow {
             .iter()
             .filter_map(|f| {
                 let w = rendition_width(&f.purpose, "webp")?;
-                Some(format!("{} {w}w", file_url(&f.name)))
+                Some(format!("{} {w}w", file_path(&f.name)))
             })
             .collect();
-        let original = file_url(&self.file);
+        let original = file_path(&self.file);
         let mut candidates: Vec<(String, u32)> = renditions
             .iter()
             .map(|r| (r.src.clone(), r.width.unwrap_or_default()))
@@ -148,7 +120,7 @@ impl MediaRow {
         }
     }
 
-    /// The representation.
+    /// The representation, its file URLs paths from the root (sent: `Media::linked`).
     pub fn to_dto(&self, organization: OrgRef) -> Media {
         let files = self.view();
         Media {

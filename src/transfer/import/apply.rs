@@ -8,12 +8,14 @@ use diesel::prelude::*;
 
 use super::*;
 
-/// Import `input` (NDJSON). With `dry_run`, only check it. `progress` hears of each line.
+/// Import `input` (NDJSON). With `dry_run`, only check it. An activity without revisions gets
+/// one, written for a reader of `site`. `progress` hears of each line.
 pub fn import(
     conn: &mut Conn,
     input: &str,
     dry_run: bool,
     store: Option<&dyn MediaStore>,
+    site: &crate::context::Site,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Imported, ImportError> {
     let (records, mut problems) = parse(input);
@@ -308,7 +310,7 @@ pub fn import(
                     version: i32::try_from(a.version).unwrap_or(1),
                     revisions: revisions.as_deref(),
                 };
-                acts::import_row(conn, existing, &imported).map_err(at_line)?
+                acts::import_row(conn, existing, &imported, site).map_err(at_line)?
             };
             count(&mut done, existing.is_some(), same);
             remember(conn, "activities", &a.external_id, id)?;
