@@ -607,6 +607,34 @@ async fn restoring_a_revision_makes_a_new_version_with_the_old_content() {
     assert_eq!(list_as_admin(&app, &path_of(&act)).await, restored);
 }
 
+/// A photo given by URL stays the URL given in every revision, even when that URL is on this
+/// server's own `/media/…` (only an uploaded medium's files are kept as paths): restoring the
+/// revision restores the photo (it was a 422, "must be an absolute http(s) URL").
+#[actix_web::test]
+async fn a_photo_url_on_this_server_survives_a_revision_and_its_restore() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let own = app.url(&format!("/media/{}.jpg", "ab".repeat(32)));
+    let mut body = activity("Ảnh dẫn từ máy chủ", w.a);
+    body["photos"] = json!([{"url": own, "caption": "Toàn cảnh"}]);
+    let act = create_activity(&app, body).await;
+    patch_ok(&app, &act, json!({"title": "Tiêu đề sửa", "photos": []})).await;
+    let revisions_path = format!("{}/revisions", path_of(&act));
+    let first = list_as_admin(&app, &format!("{revisions_path}/1")).await;
+    assert_eq!(first["state"]["photos"][0]["url"], own);
+
+    let res = app
+        .as_admin(Method::POST, &format!("{revisions_path}/1/restore"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let restored = list_as_admin(&app, &path_of(&act)).await;
+    assert_eq!(restored["photos"][0]["url"], own);
+    let kept = list_as_admin(&app, &format!("{revisions_path}/3")).await;
+    assert_eq!(kept["state"]["photos"][0]["url"], own);
+}
+
 #[actix_web::test]
 async fn a_stale_if_match_is_a_412_and_changes_nothing() {
     let app = spawn_app().await;

@@ -345,7 +345,7 @@ impl Activity {
     /// them on its own base: [`Revision::linked`]).
     pub fn kept(&self, site: &Site) -> Self {
         let mut kept = self.clone().linked(site);
-        kept.map_file_urls(&|url| relative_file_url(site.base(), url));
+        kept.map_file_urls_where(true, &|url| relative_file_url(site.base(), url));
         kept
     }
 
@@ -358,6 +358,12 @@ impl Activity {
     /// Pass every file URL of its photos and documents through `f` (a `srcset`'s candidates
     /// one by one): revisions keep them as paths from the root, shown on the reader's base.
     pub fn map_file_urls(&mut self, f: &dyn Fn(&str) -> String) {
+        self.map_file_urls_where(false, f);
+    }
+
+    /// [`Self::map_file_urls`], of uploaded files only when `uploaded_only` (a photo or document
+    /// given by URL stays the URL given, even one on this server).
+    fn map_file_urls_where(&mut self, uploaded_only: bool, f: &dyn Fn(&str) -> String) {
         let one = |u: &mut Option<String>| {
             if let Some(v) = u.as_mut() {
                 *v = f(v);
@@ -376,6 +382,9 @@ impl Activity {
             }
         };
         for p in &mut self.photos {
+            if uploaded_only && p.media_id.is_none() {
+                continue;
+            }
             one(&mut p.url);
             one(&mut p.src);
             set(&mut p.srcset);
@@ -385,6 +394,9 @@ impl Activity {
             }
         }
         for d in &mut self.documents {
+            if uploaded_only && d.media_id.is_none() {
+                continue;
+            }
             one(&mut d.url);
         }
     }

@@ -114,7 +114,11 @@ pub fn restore_revision(
             .ok_or_else(|| AppError::not_found(format!("activity '{key}' has no version {n}")))?;
         let current = detail(conn, &row)?;
         expected.check(&current)?;
+        // As the writer is shown it: a revision written before only uploaded files were kept
+        // as paths may hold a photo given by URL on this server as a path too.
         let state: Activity = serde_json::from_str(&rev.state).map_err(AppError::internal)?;
+        let mut state = state;
+        state.map_file_urls(&|url| crate::media::dto::absolute_file_url(site.base(), url));
         let mut fields = ActivityFields::from_activity(&state);
         media_as_kept(conn, &state, &mut fields)?;
         forbid_unless_may_write_for(&viewer, fields.organizer_id)?;
