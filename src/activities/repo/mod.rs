@@ -30,6 +30,7 @@ use super::dto::*;
 use super::render;
 
 mod access;
+mod columns;
 mod counts;
 mod filters;
 mod index;
@@ -43,6 +44,7 @@ mod transfer;
 mod write;
 
 pub use access::*;
+use columns::*;
 pub use counts::*;
 pub use filters::*;
 pub use index::*;
