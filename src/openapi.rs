@@ -246,18 +246,7 @@ fn pattern_sent_slugs(spec: &mut Spec) {
         let Some(RefOr::T(slug)) = body.properties.get_mut("slug") else {
             continue;
         };
-        let branches: Vec<&mut Schema> = match slug {
-            Schema::OneOf(one) => one
-                .items
-                .iter_mut()
-                .filter_map(|i| match i {
-                    RefOr::T(s) => Some(s),
-                    RefOr::Ref(_) => None,
-                })
-                .collect(),
-            other => vec![other],
-        };
-        for branch in branches {
+        for branch in crate::http::resource::branches(slug) {
             if let Schema::Object(text) = branch {
                 if is_string(&text.schema_type) {
                     text.pattern = Some(crate::text::SLUG_PATTERN.to_string());

@@ -91,22 +91,9 @@ fn limit_lists(spec: &mut utoipa::openapi::OpenApi) {
     use self::fields::{
         MAX_DOCUMENTS, MAX_PARTICIPANTS, MAX_PARTNERS, MAX_PHOTOS, MAX_TAGS, MAX_TAG_CHARS,
     };
+    use crate::http::resource::branches;
     use utoipa::openapi::schema::{ArrayItems, Schema};
     use utoipa::openapi::RefOr;
-    // A property's schema: itself, or each branch of its `oneOf` (a nullable patch field).
-    fn branches(schema: &mut Schema) -> Vec<&mut Schema> {
-        match schema {
-            Schema::OneOf(one) => one
-                .items
-                .iter_mut()
-                .filter_map(|i| match i {
-                    RefOr::T(s) => Some(s),
-                    RefOr::Ref(_) => None,
-                })
-                .collect(),
-            other => vec![other],
-        }
-    }
     let Some(components) = spec.components.as_mut() else {
         return;
     };

@@ -104,3 +104,18 @@ pub fn docs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A property's schema: itself, or each branch of its `oneOf` (a nullable or patch field).
+pub fn branches(schema: &mut Schema) -> Vec<&mut Schema> {
+    match schema {
+        Schema::OneOf(one) => one
+            .items
+            .iter_mut()
+            .filter_map(|i| match i {
+                RefOr::T(s) => Some(s),
+                RefOr::Ref(_) => None,
+            })
+            .collect(),
+        other => vec![other],
+    }
+}
