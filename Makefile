@@ -23,7 +23,7 @@ openapi: ## Regenerate the committed spec from the code (a test compares them)
 	mv openapi/openapi.json.new openapi/openapi.json
 
 bench: ## The side-by-side benchmark, smoke size (see BENCHMARKS.md for the full run)
-	bash bench/compare.sh --smoke
+	bash bench/compare.sh --smoke --writes 2
 
 crash: ## 10 rounds of SIGKILL under write load against the release build
 	cargo build --release

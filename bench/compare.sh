@@ -3,7 +3,7 @@
 # machine, one server at a time, with wrk. Prints one table: query, req/s, p50, p99, one
 # request alone, and doan-api's ratio to the best peer on the equivalent query.
 #
-#   bench/compare.sh [N] [--with-directus] [--no-peers] [--smoke]
+#   bench/compare.sh [N] [--with-directus] [--no-peers] [--smoke] [--writes R]
 #
 #   N                 activities to seed (default 100000); the database is kept under
 #                     target/bench/ and reused by later runs with the same N
@@ -11,6 +11,10 @@
 #   --with-directus   Directus too (slow to install; its searches take long to drain)
 #   --smoke           N defaults to 2000, 1 s a query, no warm-up, no peers: CI runs this so the
 #                     script never rots (figures from it mean nothing)
+#   --writes R        measure each query twice: read-only, then while an editor writes R times
+#                     a second (bench/writer.py: new published activities and changed
+#                     summaries, in turn); the table shows both side by side, with the writes
+#                     done, failed and their p99
 # Environment: DURATION (10s), CONNS (32), THREADS (2), WARMUP (2s), ONLY (comma-separated
 #   query names), PEERS (the peer kit, default ../shared/peers next to the clone),
 #   BENCH_NO_WRK=1 (smoke only: fetch every path once with curl, as when wrk cannot be installed),
@@ -21,9 +25,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-N=100000 PEER_RUN=1 DIRECTUS=0 SMOKE=0
+N=100000 PEER_RUN=1 DIRECTUS=0 SMOKE=0 WRITES=0 NEXT=""
 for arg in "$@"; do
+  if [[ "$NEXT" == writes ]]; then WRITES=$arg NEXT=""; continue; fi
   case "$arg" in
+    --writes) NEXT=writes ;;
+    --writes=*) WRITES=${arg#--writes=} ;;
     --with-directus) DIRECTUS=1 ;;
     --no-peers) PEER_RUN=0 ;;
     --smoke) SMOKE=1 PEER_RUN=0 N=2000 ;;
@@ -31,6 +38,7 @@ for arg in "$@"; do
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
+[[ -z "$NEXT" && "$WRITES" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "--writes needs a rate (writes a second)" >&2; exit 2; }
 if (( SMOKE )); then DURATION=${DURATION:-1s} WARMUP=${WARMUP:-0}; fi
 DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} CONNS=${CONNS:-32} THREADS=${THREADS:-2}
 ONLY=${ONLY:-}
@@ -71,7 +79,13 @@ if [[ ! -f "$DB" ]]; then
 fi
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DOAN_ADMIN_PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')" \
+ADMIN_PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+WRITER="bench-$(python3 -c 'import secrets; print(secrets.token_hex(4))')"
+if [[ "$WRITES" != 0 ]]; then  # the editor's account, new each run (the database is reused)
+  printf '%s' "$ADMIN_PASSWORD" | "$BIN" create-user --database "$DB" --username "$WRITER" \
+    --role admin --password-stdin >"$RUN/writer-user.log" 2>&1
+fi
+DOAN_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
   "$BIN" serve --bind "127.0.0.1:$port" --database "$DB" >"$RUN/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
@@ -87,7 +101,42 @@ to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
   printf "%.1f", n }'; }
 drain() { curl -s -o /dev/null -m 600 "$1" || true; }
 
-# One line per query: name req/s p50 p99 one_ms non2xx peer
+# wrk over a query's paths; prints "req/s p50 p99 non2xx" (ms), or fails naming the output.
+measure() { # name, paths, output
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s bench/rotate.lua \
+    "http://127.0.0.1:$port" -- "$2" >"$3" 2>&1 || true
+  local rps p50 p99 bad
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$3")
+  p50=$(awk '$1 == "50%" {print $2}' "$3")
+  p99=$(awk '$1 == "99%" {print $2}' "$3")
+  bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$3")
+  if [[ -z "$rps" || -z "$p50" ]]; then echo "wrk failed for $1: $3" >&2; return 1; fi
+  printf "%s\t%s\t%s\t%s\n" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "${bad:-0}"
+}
+
+# The editor (bench/writer.py) writes while its flag file exists; writes_done prints "done
+# failed p99_ms" of its output.
+start_writer() { # output
+  touch "$RUN/writing"
+  python3 bench/writer.py "http://127.0.0.1:$port" "$WRITES" "$WRITER" "$ADMIN_PASSWORD" "$RUN/writing" "$1" &
+  writer=$!
+}
+stop_writer() {
+  rm -f "$RUN/writing"; wait "$writer" || { echo "the writer failed" >&2; exit 1; }
+}
+writes_done() { # output
+  python3 - "$1" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+ok = sorted(float(s) for c, s in rows if c.startswith("2"))
+failed = len(rows) - len(ok)
+p99 = ok[min(len(ok) - 1, int(len(ok) * 0.99))] * 1000 if ok else 0
+print(f"{len(ok)}\t{failed}\t{p99:.1f}", end="")
+PY
+}
+
+# One line per query: name req/s p50 p99 one_ms non2xx peer count [with writes: req/s p50 p99
+# non2xx one_ms writes_ok writes_failed write_p99]
 : >"$RUN/doan-api.tsv"
 while read -r name count peer; do
   [[ -n "$ONLY" && ",$ONLY," != *",$name,"* ]] && continue
@@ -108,15 +157,23 @@ while read -r name count peer; do
   # One request alone: the median of 5 over the first paths, on the idle server.
   one=$(for p in $(head -n5 "$paths"); do curl -sS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$p"; done |
     sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] * 1000}')
-  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s bench/rotate.lua \
-    "http://127.0.0.1:$port" -- "$paths" >"$RUN/$name.wrk" 2>&1 || true
+  read -r rps p50 p99 bad < <(measure "$name" "$paths" "$RUN/$name.wrk" || echo FAIL)
+  [[ "$rps" != FAIL ]] || exit 1
   drain "$first"
-  rps=$(awk '/^Requests\/sec:/ {print $2}' "$RUN/$name.wrk")
-  p50=$(awk '$1 == "50%" {print $2}' "$RUN/$name.wrk")
-  p99=$(awk '$1 == "99%" {print $2}' "$RUN/$name.wrk")
-  bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$RUN/$name.wrk")
-  if [[ -z "$rps" || -z "$p50" ]]; then echo "wrk failed for $name: $RUN/$name.wrk" >&2; exit 1; fi
-  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$one" "${bad:-0}" "$peer" "$count" >>"$RUN/doan-api.tsv"
+  line=$(printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s" "$name" "$rps" "$p50" "$p99" "$one" "$bad" "$peer" "$count")
+  if [[ "$WRITES" != 0 ]]; then
+    start_writer "$RUN/$name.writes"
+    # One request alone right after a write (the writer's first lands within its first second).
+    sleep 1.2
+    wone=$(curl -sS -o /dev/null -w '%{time_total}' "$first" | awk '{printf "%.1f", $1 * 1000}')
+    read -r wrps wp50 wp99 wbad < <(measure "$name" "$paths" "$RUN/$name.writes.wrk" || echo FAIL)
+    stop_writer
+    written=$(writes_done "$RUN/$name.writes")
+    [[ "$wrps" != FAIL ]] || exit 1
+    drain "$first"
+    line+=$(printf "\t%s\t%s\t%s\t%s\t%s\t%s" "$wrps" "$wp50" "$wp99" "$wbad" "$wone" "$written")
+  fi
+  printf "%s\n" "$line" >>"$RUN/doan-api.tsv"
 done <"$RUN/queries.txt"
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 kill $server; wait $server 2>/dev/null || true
@@ -142,9 +199,9 @@ if (( PEER_RUN )); then
   fi
 fi
 
-python3 - "$RUN" "$N" "${rss_kb:-0}" <<'PY'
+python3 - "$RUN" "$N" "${rss_kb:-0}" "$WRITES" <<'PY'
 import sys
-run, n, rss = sys.argv[1], sys.argv[2], int(sys.argv[3])
+run, n, rss, writes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 ours = [l.rstrip("\n").split("\t") for l in open(f"{run}/doan-api.tsv") if l.strip()]
 peers = {}
 for l in open(f"{run}/peers.tsv"):
@@ -153,7 +210,7 @@ for l in open(f"{run}/peers.tsv"):
 print(f"\n## {n} activities — doan-api peak RSS {rss / 1024:.0f} MiB\n")
 print("| query | paths | doan-api req/s | p50 ms | p99 ms | one ms | non-2xx | best peer (query) | peer req/s | peer p99 ms | ratio |")
 print("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
-for name, rps, p50, p99, one, bad, peer, count in ours:
+for name, rps, p50, p99, one, bad, peer, count, *_ in ours:
     best = max(peers.get(peer, []), key=lambda t: t[1], default=None)
     if best:
         ratio = f"{float(rps) / best[1]:.1f}×" if best[1] > 0 else "∞"
@@ -161,5 +218,16 @@ for name, rps, p50, p99, one, bad, peer, count in ours:
     else:
         cells = "– | – | – | –"
     print(f"| {name} | {count} | {float(rps):.0f} | {p50} | {p99} | {one} | {bad} | {cells} |")
+if writes != "0":
+    print(f"\nWith writes: the same query while an editor writes {writes}/s (bench/writer.py); "
+          "`one ms` there is one request right after a write; writes: done / failed, p99 ms.\n")
+    print("| query | read-only req/s | p99 ms | with writes req/s | p50 ms | p99 ms | one ms | non-2xx | writes | write p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in ours:
+        if len(row) < 16:
+            continue
+        name, rps, _, p99 = row[:4]
+        wrps, wp50, wp99, wbad, wone, wok, wfail, wp99w = row[8:16]
+        print(f"| {name} | {float(rps):.0f} | {p99} | {float(wrps):.0f} | {wp50} | {wp99} | {wone} | {wbad} | {wok} / {wfail} | {wp99w} |")
 print(f"\nraw output: {run}")
 PY

@@ -293,8 +293,9 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub checkpoint_interval: u64,
 
-    /// Pooled SQLite connections (1 to 64). Reads run in parallel on them; writes queue on
-    /// SQLite's one write lock whatever the size.
+    /// Pooled SQLite connections for reads (1 to 64), which run in parallel on them. Writes
+    /// have 2 connections of their own beyond these (never queued behind reads) and take
+    /// SQLite's one write lock in turn.
     #[arg(long, env = "DOAN_POOL_SIZE", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub pool_size: u32,

@@ -21,6 +21,9 @@ pub struct RequestMeta {
     /// Where an activity's page lives on the portal (`{public_url}` and `{slug}` replaced):
     /// the `url` of activities ([`Site::page`]).
     pub activity_url_template: Option<Arc<str>>,
+    /// The request may change data (any method but GET, HEAD and OPTIONS): its database work
+    /// takes the writers' connections, never queued behind readers (`db::run`).
+    pub writes: bool,
 }
 
 /// The authenticated caller.
@@ -50,6 +53,11 @@ pub async fn scope_shared<F: std::future::Future>(
     f: F,
 ) -> F::Output {
     REQUEST.scope(meta, f).await
+}
+
+/// Does the current request (or the work it carried onto this thread) say it may write?
+pub fn may_write() -> bool {
+    current().is_some_and(|m| m.writes)
 }
 
 /// The caller is known (the bearer token checked): its changes name it.

@@ -272,12 +272,14 @@ impl Application {
         server = server
             .max_connections(per_worker)
             .client_request_timeout(std::time::Duration::from_secs(args.client_header_timeout));
-        // Each worker runs Diesel work on blocking threads of its own; together no more of
-        // them than connections (more would only wait at db::run's gate, each keeping its
-        // allocator's memory: 49 threads and 560 MB at 100k without this cap).
+        // Each worker runs Diesel work on blocking threads of its own; the gates admit no more
+        // work at once than there are connections (more threads would only wait there, each
+        // keeping its allocator's memory: 49 threads and 560 MB at 100k without a cap). A
+        // worker may hold every reader's connection and still have threads for the writers'
+        // lane: a write never queues behind reads for a thread either.
         server = server
             .workers(workers)
-            .worker_max_blocking_threads((pool_size as usize).div_ceil(workers));
+            .worker_max_blocking_threads(pool_size as usize + db::WRITE_LANE as usize);
         let (metrics_server, metrics_port) = match &args.metrics_bind {
             None => (None, None),
             Some(bind) => {

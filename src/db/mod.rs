@@ -29,14 +29,17 @@ use crate::error::AppError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// The connection pool, with a gate as wide as the pool in front of the blocking threads:
-/// a request waits for a connection asynchronously instead of on a blocking thread of its own,
-/// so under load the blocking pool keeps as many threads (and their memory) as there are
-/// connections, not one per waiting request.
+/// The connection pool, with gates in front of the blocking threads: a request waits for a
+/// connection asynchronously instead of on a blocking thread of its own, so under load the
+/// blocking pool keeps as many threads (and their memory) as there are connections, not one
+/// per waiting request. Two lanes: reads take one of `pool_size` connections, a request that
+/// may write (any method but GET, HEAD, OPTIONS) one of [`WRITE_LANE`] more of its own, so an
+/// editor's write never queues behind slow reads holding every connection ([`run`]).
 #[derive(Clone)]
 pub struct DbPool {
     pool: Pool<ConnectionManager<SqliteConnection>>,
-    gate: std::sync::Arc<tokio::sync::Semaphore>,
+    reads: std::sync::Arc<tokio::sync::Semaphore>,
+    writes: std::sync::Arc<tokio::sync::Semaphore>,
     /// The database file.
     pub path: std::path::PathBuf,
     /// What the pool and SQLite count, for `/metrics`.
@@ -48,6 +51,17 @@ pub struct DbPool {
 
 /// How long a request waits for a connection before a 503.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections of the writers' own lane, beyond the readers' `pool_size`: SQLite writes one at
+/// a time, so one writes while the next prepares (and waits for the lock, not for a reader).
+pub const WRITE_LANE: u32 = 2;
+
+/// Which gate a piece of database work passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Read,
+    Write,
+}
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
 /// The connection every repository works on: the one name outside `db` for the backend's
@@ -76,16 +90,22 @@ impl std::ops::DerefMut for BlockingConn {
 }
 
 impl DbPool {
-    /// A connection for blocking code (never on an async worker), through the same gate as
-    /// [`run`]: waits (polling, counted) up to the connection timeout for a permit.
+    /// A connection for blocking code (never on an async worker), through the readers' gate
+    /// as [`run`]: waits (polling, counted) up to the connection timeout for a permit.
     pub fn blocking_conn(&self) -> Result<BlockingConn, AppError> {
-        let permit = match self.gate.clone().try_acquire_owned() {
+        self.blocking_conn_in(Lane::Read)
+    }
+
+    /// [`Self::blocking_conn`] in the given lane.
+    pub fn blocking_conn_in(&self, lane: Lane) -> Result<BlockingConn, AppError> {
+        let gate = self.gate(lane);
+        let permit = match gate.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
                 self.stats.pool_waits.inc();
                 let waited = std::time::Instant::now();
                 let permit = loop {
-                    match self.gate.clone().try_acquire_owned() {
+                    match gate.clone().try_acquire_owned() {
                         Ok(permit) => break permit,
                         Err(tokio::sync::TryAcquireError::Closed) => {
                             return Err(AppError::internal("the database gate is closed"))
@@ -124,6 +144,13 @@ impl DbPool {
     /// The most connections the pool opens.
     pub fn max_size(&self) -> u32 {
         self.pool.max_size()
+    }
+
+    fn gate(&self, lane: Lane) -> &std::sync::Arc<tokio::sync::Semaphore> {
+        match lane {
+            Lane::Read => &self.reads,
+            Lane::Write => &self.writes,
+        }
     }
 
     /// No permit came within the connection timeout: counted, a 503.
@@ -200,16 +227,17 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     }
     let manager = ConnectionManager::<SqliteConnection>::new(url);
     let pool = Pool::builder()
-        .max_size(max_size)
+        .max_size(max_size + WRITE_LANE)
         .min_idle(Some(1))
         .connection_timeout(CONNECTION_TIMEOUT)
         .connection_customizer(Box::new(Pragmas))
         .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
-    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(max_size as usize));
+    let gate = |n: u32| std::sync::Arc::new(tokio::sync::Semaphore::new(n as usize));
     Ok(DbPool {
         pool,
-        gate,
+        reads: gate(max_size),
+        writes: gate(WRITE_LANE),
         path: path.to_path_buf(),
         stats: Default::default(),
         _lock: std::sync::Arc::new(lock),
@@ -224,23 +252,40 @@ pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
     Ok(applied.len())
 }
 
-/// Run blocking Diesel work on actix's blocking thread pool, never on an async worker.
+/// Run blocking Diesel work on actix's blocking thread pool, never on an async worker: in the
+/// writers' lane for a request that may write (its context says so), else the readers'. The
+/// background writers (the clock, the webhook worker, the audit clean-up) stay in the readers'
+/// lane: the writers' few connections are the editors', never held by a periodic task waiting
+/// for the lock.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let permit = match pool.gate.clone().try_acquire_owned() {
+    let lane = if crate::context::may_write() {
+        Lane::Write
+    } else {
+        Lane::Read
+    };
+    run_in(pool, lane, f).await
+}
+
+async fn run_in<F, T>(pool: &DbPool, lane: Lane, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let gate = pool.gate(lane).clone();
+    let permit = match gate.clone().try_acquire_owned() {
         Ok(permit) => permit,
         Err(_) => {
             // Every connection is in use: wait (asynchronously), counted and timed.
             pool.stats.pool_waits.inc();
             let waited = std::time::Instant::now();
-            let permit =
-                tokio::time::timeout(CONNECTION_TIMEOUT, pool.gate.clone().acquire_owned())
-                    .await
-                    .map_err(|_| pool.timed_out())?
-                    .map_err(|e| AppError::internal(format!("the database gate is closed: {e}")))?;
+            let permit = tokio::time::timeout(CONNECTION_TIMEOUT, gate.acquire_owned())
+                .await
+                .map_err(|_| pool.timed_out())?
+                .map_err(|e| AppError::internal(format!("the database gate is closed: {e}")))?;
             pool.stats
                 .pool_wait_seconds
                 .observe(waited.elapsed().as_secs_f64());

@@ -84,6 +84,7 @@ pub async fn request_context(
         activity_url_template: req
             .app_data::<web::Data<crate::http::links::ActivityPageTemplate>>()
             .map(|t| t.0.clone()),
+        writes: !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS),
     }));
     let handled = std::panic::AssertUnwindSafe(crate::context::scope_shared(
         meta.clone(),

@@ -204,7 +204,11 @@ async fn requests_are_counted_by_route_template_and_status() {
     assert_eq!(count("auth_logins_throttled_total"), 1.0);
     // The scrape itself is the one request in flight.
     assert_eq!(count("http_requests_in_flight"), 1.0);
-    assert_eq!(count("db_pool_max_connections"), 8.0);
+    // The readers' 8 and the writers' own.
+    assert_eq!(
+        count("db_pool_max_connections"),
+        f64::from(8 + doan_api::db::WRITE_LANE)
+    );
     assert!(count("db_pool_connections") >= 1.0);
     assert!(count("sqlite_database_bytes") > 0.0);
     assert!(count("sqlite_wal_bytes") > 0.0, "writes went to the WAL");
@@ -297,8 +301,14 @@ async fn a_read_past_the_timeout_is_a_503_with_retry_after() {
         a.metrics_token = Some(TOKEN.into());
     })
     .await;
-    // The one connection is taken by a write waiting 3 s for the lock: a read waits for it
-    // past its 1 s.
+    // The readers' one connection is held for 3 s (a slow read): a read waits for it past its
+    // 1 s. A write meanwhile waits 3 s for the lock, in its own lane.
+    let pool = app.pool.clone();
+    let reader = actix_web::rt::task::spawn_blocking(move || {
+        let conn = pool.blocking_conn().expect("the reader's connection");
+        std::thread::sleep(Duration::from_millis(3000));
+        drop(conn);
+    });
     let holder = hold_write_lock(&app.db_path, Duration::from_millis(3000));
     let write = create_unit_in_background(&app, "Chi đoàn Cục Thuế");
     actix_web::rt::time::sleep(Duration::from_millis(150)).await;
@@ -323,6 +333,7 @@ async fn a_read_past_the_timeout_is_a_503_with_retry_after() {
     // The write is not cut short: it waits for the lock and commits.
     assert_eq!(write.await.unwrap(), 201);
     holder.join().unwrap();
+    reader.await.unwrap();
     // Counted under its route, as a timeout.
     let text = scrape(&app).await;
     assert_eq!(
@@ -627,4 +638,45 @@ async fn json_access_log_lines_carry_request_route_status_latency_and_user() {
     // Never a token or a password.
     assert!(!stderr.contains(&token));
     assert!(!stderr.contains(&password));
+}
+
+/// Writes have connections of their own: with every reader's connection held (slow reads, a
+/// backlog), a write is served at once instead of waiting for a reader to finish (before: a
+/// 503 after the 10 s connection timeout), and a background writer's lane is the same.
+#[actix_web::test]
+async fn a_write_never_waits_behind_reads_holding_every_connection() {
+    let app = spawn_with(|a| a.pool_size = 2).await;
+    let pool = app.pool.clone();
+    let held = actix_web::rt::task::spawn_blocking(move || {
+        (0..2)
+            .map(|_| pool.blocking_conn().expect("a reader's connection"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    // Every reader's connection is taken: a read now waits for one.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        app.get("/api/v1/organizations"),
+    )
+    .await;
+    assert!(
+        read.is_err(),
+        "a read was served with no reader's connection free"
+    );
+
+    let started = std::time::Instant::now();
+    let unit = app
+        .create_org(serde_json::json!({"name": "Chi đoàn Sở Tư pháp", "kind": "grassroots_branch"}))
+        .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the write waited {:?}",
+        started.elapsed()
+    );
+    assert!(unit["id"].is_i64());
+    drop(held);
+    // The readers' lane works again once its connections come back.
+    let res = app.get("/api/v1/organizations").await;
+    assert_eq!(res.status(), 200);
 }
