@@ -11,7 +11,7 @@
 //! [`MAX_ENTRIES`] (results of older versions are never asked for again).
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
 use diesel::connection::Connection;
 use diesel::sql_types::{BigInt, Binary};
@@ -68,7 +68,53 @@ impl Version {
 
 /// Remembered results of one kind.
 pub struct Memo<V> {
-    entries: LazyLock<Mutex<HashMap<Key, V>>>,
+    entries: LazyLock<Mutex<HashMap<Key, Slot<V>>>>,
+}
+
+/// A result remembered, or being computed by one request that the others asking the same
+/// question at the same version wait for (right after a write, the 32 requests of a busy
+/// list all ask for its new total: one counts, instead of every reader's connection counting
+/// the same rows).
+enum Slot<V> {
+    Ready(V),
+    Computing(Arc<Flight<V>>),
+}
+
+/// One computation in flight: its outcome (`None` until done; `Some(None)` when it failed, and
+/// each waiter then computes for itself).
+struct Flight<V> {
+    outcome: Mutex<Option<Option<V>>>,
+    done: Condvar,
+}
+
+impl<V: Clone> Flight<V> {
+    fn finish(&self, value: Option<V>) {
+        if let Ok(mut outcome) = self.outcome.lock() {
+            *outcome = Some(value);
+        }
+        self.done.notify_all();
+    }
+
+    /// The computed value, or `None` if the computation failed or took too long.
+    fn wait(&self) -> Option<V> {
+        let outcome = self.outcome.lock().ok()?;
+        let (outcome, _) = self
+            .done
+            .wait_timeout_while(outcome, FLIGHT_WAIT, |o| o.is_none())
+            .ok()?;
+        outcome.clone().flatten()
+    }
+}
+
+/// How long a request waits for another's computation before computing for itself.
+const FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What a request finds for a key.
+enum Found<V> {
+    Ready(V),
+    Wait(Arc<Flight<V>>),
+    /// Nobody computes it: this request does, and tells the others.
+    Compute(Arc<Flight<V>>),
 }
 
 impl<V: Clone> Memo<V> {
@@ -78,17 +124,41 @@ impl<V: Clone> Memo<V> {
         }
     }
 
-    fn get(&self, key: &Key) -> Option<V> {
-        self.entries.lock().ok()?.get(key).cloned()
+    fn find(&self, key: Key) -> Option<Found<V>> {
+        let mut map = self.entries.lock().ok()?;
+        Some(match map.get(&key) {
+            Some(Slot::Ready(v)) => Found::Ready(v.clone()),
+            Some(Slot::Computing(flight)) => Found::Wait(flight.clone()),
+            None => {
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+                let flight = Arc::new(Flight {
+                    outcome: Mutex::new(None),
+                    done: Condvar::new(),
+                });
+                map.insert(key, Slot::Computing(flight.clone()));
+                Found::Compute(flight)
+            }
+        })
     }
 
-    fn put(&self, key: Key, value: V) {
+    /// The computation of `key` ended: remember its value (or forget the flight on failure)
+    /// and wake who waits.
+    fn settle(&self, key: Key, flight: &Arc<Flight<V>>, value: Option<V>) {
         if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
+            let ours = matches!(map.get(&key), Some(Slot::Computing(f)) if Arc::ptr_eq(f, flight));
+            match (&value, ours) {
+                (Some(v), _) => {
+                    map.insert(key, Slot::Ready(v.clone()));
+                }
+                (None, true) => {
+                    map.remove(&key);
+                }
+                (None, false) => {}
             }
-            map.insert(key, value);
         }
+        flight.finish(value);
     }
 
     /// The result of `compute` for `question`, from memory when the data has not changed
@@ -108,11 +178,36 @@ impl<V: Clone> Memo<V> {
         }
         let run = |conn: &mut SqliteConnection| {
             let key = version(conn)?.key(kind, question);
-            if let Some(found) = self.get(&key) {
-                return Ok(found);
+            let flight = match self.find(key) {
+                None => return compute(conn),
+                Some(Found::Ready(value)) => return Ok(value),
+                Some(Found::Wait(flight)) => match flight.wait() {
+                    Some(value) => return Ok(value),
+                    // It failed (or is stuck): compute for ourselves, remembering nothing.
+                    None => return compute(conn),
+                },
+                Some(Found::Compute(flight)) => flight,
+            };
+            // Settled on every way out: a failed or panicking computation wakes its waiters.
+            struct Settle<'a, V: Clone> {
+                memo: &'a Memo<V>,
+                key: Key,
+                flight: Arc<Flight<V>>,
+                value: Option<V>,
             }
+            impl<V: Clone> Drop for Settle<'_, V> {
+                fn drop(&mut self) {
+                    self.memo.settle(self.key, &self.flight, self.value.take());
+                }
+            }
+            let mut settle = Settle {
+                memo: self,
+                key,
+                flight,
+                value: None,
+            };
             let value = compute(conn)?;
-            self.put(key, value.clone());
+            settle.value = Some(value.clone());
             Ok(value)
         };
         // Inside a caller's transaction the snapshot is already one: no savepoint needed.
@@ -144,4 +239,65 @@ pub fn in_transaction(conn: &mut SqliteConnection) -> bool {
     AnsiTransactionManager::transaction_manager_status_mut(conn)
         .transaction_depth()
         .is_ok_and(|depth| depth.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn database() -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("memo.db").to_string_lossy().to_string();
+        let mut conn = SqliteConnection::establish(&path).unwrap();
+        conn.batch_execute(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE data_version (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, instance BLOB NOT NULL);
+             INSERT INTO data_version VALUES (1, 0, randomblob(8));",
+        )
+        .unwrap();
+        (dir, path)
+    }
+
+    /// Many readers asking one question at one version: one computes, the others wait for its
+    /// answer (and a failed computation leaves the next asker to compute again).
+    #[test]
+    fn one_question_asked_at_once_is_computed_once() {
+        static MEMO: Memo<i64> = Memo::new();
+        static COMPUTED: AtomicUsize = AtomicUsize::new(0);
+        let (_dir, path) = database();
+        let start = Arc::new(std::sync::Barrier::new(6));
+        let askers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    let mut conn = SqliteConnection::establish(&path).unwrap();
+                    conn.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
+                    start.wait();
+                    MEMO.get_or_compute(&mut conn, "test", "total", |_| {
+                        COMPUTED.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                        Ok::<_, diesel::result::Error>(42)
+                    })
+                    .unwrap()
+                })
+            })
+            .collect();
+        for asker in askers {
+            assert_eq!(asker.join().unwrap(), 42);
+        }
+        assert_eq!(COMPUTED.load(Ordering::SeqCst), 1);
+
+        // A failure is not remembered: the next asker computes.
+        let mut conn = SqliteConnection::establish(&path).unwrap();
+        let failed = MEMO.get_or_compute(&mut conn, "test", "other", |_| {
+            Err::<i64, _>(diesel::result::Error::NotFound)
+        });
+        assert!(failed.is_err());
+        let again = MEMO.get_or_compute(&mut conn, "test", "other", |_| {
+            Ok::<_, diesel::result::Error>(7)
+        });
+        assert_eq!(again.unwrap(), 7);
+    }
 }
