@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Command::Seed(args) => {
             let _log = telemetry::init(LogFormat::Text);
             (|| -> anyhow::Result<()> {
-                let pool = db::connect(&args.db.database, 1)?;
+                let pool = db::connect(&args.db.database, 1, 0)?;
                 let mut conn = pool.blocking_conn()?;
                 let report =
                     doan_api::seed::synthetic(&mut conn, args.synthetic as usize, args.seed, true)?;
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
         }
         Command::Migrate(args) => {
             let _log = telemetry::init(LogFormat::Text);
-            db::connect(&args.database, 1).map(|_| {
+            db::connect(&args.database, 1, 0).map(|_| {
                 tracing::info!(database = %args.database.display(), "database is migrated");
             })
         }

@@ -62,7 +62,7 @@ impl Application {
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
         let database = args.db.database.clone();
         let pool_size = args.pool_size;
-        let pool = web::block(move || db::connect(&database, pool_size))
+        let pool = web::block(move || db::connect(&database, pool_size, db::WRITE_LANE))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
         // Search entries made by an older version of the code are rebuilt before serving.

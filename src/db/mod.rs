@@ -186,8 +186,10 @@ pub const SQLITE_HEAP_LIMIT: i64 = 64 << 20;
 /// the OS caches the rest of the file.
 pub const CACHE_KIB: i64 = 4000;
 
-/// Open (creating the file and its directory if needed) and migrate the database.
-pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
+/// Open (creating the file and its directory if needed) and migrate the database: `max_size`
+/// connections for reads and `write_lane` more for requests that write (a server's
+/// [`WRITE_LANE`]; 0 for a command, whose writes share its connections).
+pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<DbPool> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
             anyhow::anyhow!(
@@ -227,7 +229,7 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     }
     let manager = ConnectionManager::<SqliteConnection>::new(url);
     let pool = Pool::builder()
-        .max_size(max_size + WRITE_LANE)
+        .max_size(max_size + write_lane)
         .min_idle(Some(1))
         .connection_timeout(CONNECTION_TIMEOUT)
         .connection_customizer(Box::new(Pragmas))
@@ -237,7 +239,9 @@ pub fn connect(path: &Path, max_size: u32) -> anyhow::Result<DbPool> {
     Ok(DbPool {
         pool,
         reads: gate(max_size),
-        writes: gate(WRITE_LANE),
+        // A command's pool has no lane of its own for writes: they share its connections
+        // (a spare connection would be opened beside a batch job's own settings).
+        writes: gate(write_lane.max(1)),
         path: path.to_path_buf(),
         stats: Default::default(),
         _lock: std::sync::Arc::new(lock),

@@ -7,7 +7,7 @@ use super::repo;
 use super::store::LocalStore;
 
 pub fn run(args: &MediaGcArgs) -> anyhow::Result<()> {
-    let pool = db::connect(&args.db.database, 1)?;
+    let pool = db::connect(&args.db.database, 1, 0)?;
     let mut conn = pool.blocking_conn()?;
     let store = LocalStore::open(&args.media_dir())?;
     let before = db::now() - args.older_than;

@@ -19,7 +19,7 @@ fn bar(len: u64, what: &str) -> indicatif::ProgressBar {
 
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let pool = db::connect(&args.db.database, 1)?;
+    let pool = db::connect(&args.db.database, 1, 0)?;
     let mut conn = pool.blocking_conn()?;
     let file = std::fs::File::create(&args.file)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.file.display()))?;
@@ -46,7 +46,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    let pool = db::connect(&args.db.database, 1)?;
+    let pool = db::connect(&args.db.database, 1, 0)?;
     let mut conn = pool.blocking_conn()?;
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
     let progress = bar(

@@ -22,7 +22,7 @@ pub fn create_user(args: &CreateUserArgs) -> anyhow::Result<()> {
         anyhow::bail!("the password {why}");
     }
     let role = Role::parse(&args.role).ok_or_else(|| anyhow::anyhow!("unknown role"))?;
-    let pool = db::connect(&args.db.database, 1)?;
+    let pool = db::connect(&args.db.database, 1, 0)?;
     let mut conn = pool.blocking_conn()?;
     let organization_id = match &args.organization {
         Some(key) => Some(i64::from(
