@@ -55,11 +55,6 @@ pub async fn scope_shared<F: std::future::Future>(
     REQUEST.scope(meta, f).await
 }
 
-/// Does the current request (or the work it carried onto this thread) say it may write?
-pub fn may_write() -> bool {
-    current().is_some_and(|m| m.writes)
-}
-
 /// The caller is known (the bearer token checked): its changes name it.
 pub fn authenticated(actor: Actor) {
     let _ = REQUEST.try_with(|meta| {

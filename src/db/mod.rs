@@ -266,19 +266,13 @@ where
     F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let lane = if crate::context::may_write() {
-        Lane::Write
-    } else {
-        Lane::Read
+    // The request's context (who asks, from where, whether it may write): it chooses the lane
+    // and follows the work onto the blocking thread, so what it changes is audited as theirs.
+    let meta = crate::context::capture();
+    let lane = match &meta {
+        Some(m) if m.writes => Lane::Write,
+        _ => Lane::Read,
     };
-    run_in(pool, lane, f).await
-}
-
-async fn run_in<F, T>(pool: &DbPool, lane: Lane, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
-{
     let gate = pool.gate(lane).clone();
     let permit = match gate.clone().try_acquire_owned() {
         Ok(permit) => permit,
@@ -301,8 +295,6 @@ where
     // The request's span (with its id) follows the work onto the blocking thread, so what is
     // logged there says which request it served.
     let span = tracing::Span::current();
-    // So does its context (who asks, from where): what it changes is audited as theirs.
-    let meta = crate::context::capture();
     web::block(move || {
         let _permit = permit;
         span.in_scope(|| {
