@@ -81,6 +81,22 @@ impl Application {
                 "search index rebuilt (bylines, captions and document titles are searchable)"
             );
         }
+        // Totals kept per scope, counted again when due (a database from before them).
+        let tally_pool = pool.clone();
+        let started = std::time::Instant::now();
+        let tallied = web::block(move || -> anyhow::Result<Option<usize>> {
+            let mut conn = tally_pool.blocking_conn()?;
+            Ok(db::write(&mut conn, db::tallies::rebuild_if_due)?)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))??;
+        if let Some(rows) = tallied {
+            tracing::info!(
+                rows,
+                seconds = started.elapsed().as_secs_f64(),
+                "activity tallies counted"
+            );
+        }
         let keys = TokenKeys::load(
             args.jwt_secret.as_deref(),
             &args.db.database,

@@ -1,5 +1,6 @@
 //! The clock's background task: runs [`repo::run_due`] when something falls due (a scheduled
-//! publication, the end of a featured flag), on the blocking pool like any database work.
+//! publication, the end of a featured flag) and counts the activity tallies again when a
+//! change to the hierarchy made that due, on the blocking pool like any database work.
 //! Every node of a deployment may run it: each change is conditional on the stored state, so
 //! a second node finds nothing left to do.
 
@@ -22,6 +23,17 @@ pub async fn run(pool: DbPool) {
         let site = site.clone();
         let result = db::run(&pool, move |conn| {
             // A read first: the write lock only when something is due.
+            if db::tallies::rebuild_due(conn)? {
+                let started = std::time::Instant::now();
+                let rows = db::write(conn, db::tallies::rebuild_if_due)?;
+                if let Some(rows) = rows {
+                    tracing::info!(
+                        rows,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "activity tallies counted again"
+                    );
+                }
+            }
             let now = db::now();
             let due = match repo::next_due(conn)? {
                 Some(at) if at <= now => repo::run_due(conn, now, &site)?,

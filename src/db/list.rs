@@ -204,10 +204,28 @@ impl PageSpec {
     where
         R: QueryableByName<Sqlite> + KeysetRow + 'static,
     {
-        // One snapshot for the page and its total; the total is counted once per data version.
+        self.load_with(conn, q, |_| Ok(None))
+    }
+
+    /// As [`PageSpec::load`], with the total from `known` when it has it (read in the page's
+    /// snapshot: the tallies), counted otherwise.
+    pub fn load_with<R>(
+        &self,
+        conn: &mut SqliteConnection,
+        q: &ListSql,
+        known: impl FnOnce(&mut SqliteConnection) -> QueryResult<Option<i64>>,
+    ) -> QueryResult<(Vec<R>, i64, Option<Vec<Bind>>)>
+    where
+        R: QueryableByName<Sqlite> + KeysetRow + 'static,
+    {
+        // One snapshot for the page and its total; a counted total is counted once per data
+        // version.
         let read = |conn: &mut SqliteConnection| {
             let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
-            let total = remembered_count(conn, &q.count())?;
+            let total = match known(conn)? {
+                Some(total) => total,
+                None => remembered_count(conn, &q.count())?,
+            };
             QueryResult::Ok((rows, total))
         };
         let (rows, total) = if super::memo::in_transaction(conn) {

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod search;
 pub mod slugs;
 pub mod stats;
+pub mod tallies;
 pub mod tree;
 mod tx;
 

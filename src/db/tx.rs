@@ -101,7 +101,16 @@ where
         }
     }
     let queue = Queue;
-    let outcome = restored.map_err(E::from).and_then(|()| f(&mut *conn));
+    // The tallies brought up to what `f` changed, in the same transaction (one read when
+    // nothing they count changed).
+    let outcome = restored
+        .map_err(E::from)
+        .and_then(|()| f(&mut *conn))
+        .and_then(|value| {
+            super::tallies::settle(&mut *conn)
+                .map(|()| value)
+                .map_err(E::from)
+        });
     let outcome = match outcome {
         Ok(value) => AnsiTransactionManager::commit_transaction(&mut *conn)
             .map(|()| value)
@@ -133,6 +142,11 @@ mod tests {
     #[test]
     fn work_queued_in_a_write_runs_once_it_commits_and_never_after_a_rollback() {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        diesel_migrations::MigrationHarness::run_pending_migrations(
+            &mut conn,
+            crate::db::MIGRATIONS,
+        )
+        .unwrap();
         diesel::sql_query("CREATE TABLE t (x INTEGER)")
             .execute(&mut conn)
             .unwrap();

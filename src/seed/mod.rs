@@ -351,6 +351,8 @@ fn load(
         });
         let mut done = 0usize;
         let mut pending_fts = Vec::with_capacity(TX_ROWS.min(n));
+        // The tallies are counted once at the end, not kept row by row.
+        crate::db::write(conn, crate::db::tallies::due_for_rebuild)?;
         while done < n {
             let tx_end = (done + TX_ROWS).min(n);
             crate::db::write(conn, |conn| -> anyhow::Result<()> {
@@ -374,6 +376,9 @@ fn load(
         diesel::sql_query(sql).execute(conn)?;
     }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "indexes rebuilt");
+    bar.set_message("counting the tallies");
+    crate::db::write(conn, crate::db::tallies::rebuild)?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "tallies counted");
     Ok(())
 }
 

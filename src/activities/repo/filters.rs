@@ -13,8 +13,12 @@ pub struct ResolvedFilters {
     /// Sets of units each activity must have as organizer or partner: the path's unit and
     /// `organization`, each with the units below it under `include_descendants`.
     pub unit_sets: Vec<Vec<i32>>,
+    /// The unit of each of `unit_sets`, and whether the units below it are in the set.
+    pub unit_roots: Vec<(i32, bool)>,
     /// `organizer`: the unit, and the units below it under `include_descendants`.
     pub organizers: Option<Vec<i32>>,
+    /// The unit of `organizers`, and whether the units below it are in the set.
+    pub organizer_root: Option<(i32, bool)>,
     pub cluster: Option<i32>,
     pub featured: Option<bool>,
     pub categories: Option<Vec<Category>>,
@@ -86,6 +90,7 @@ impl ActivityFilters {
         };
         if let Some(id) = scope {
             out.unit_sets.push(unit_set(conn, id, descendants)?);
+            out.unit_roots.push((id, descendants));
         }
         if let Some(key) = &self.organization {
             let (id, name) = found(
@@ -95,6 +100,7 @@ impl ActivityFilters {
                 "organization",
             )?;
             out.unit_sets.push(unit_set(conn, id, descendants)?);
+            out.unit_roots.push((id, descendants));
             out.named.push(name);
         }
         if let Some(key) = &self.organizer {
@@ -105,6 +111,7 @@ impl ActivityFilters {
                 "organization",
             )?;
             out.organizers = Some(unit_set(conn, id, descendants)?);
+            out.organizer_root = Some((id, descendants));
             out.named.push(name);
         }
         if let Some(key) = &self.cluster {

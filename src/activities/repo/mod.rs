@@ -40,6 +40,7 @@ mod query;
 mod review;
 mod revisions;
 mod schedule;
+mod tallied;
 mod transfer;
 mod write;
 
@@ -54,6 +55,7 @@ pub use query::*;
 pub use review::*;
 pub use revisions::*;
 pub use schedule::*;
+pub use tallied::*;
 pub use transfer::*;
 pub use write::*;
 

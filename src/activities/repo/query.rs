@@ -266,18 +266,29 @@ pub fn list(
     let searched = filters.search.as_ref().filter(|_| !relevance);
     let read = |conn: &mut Conn| {
         let q = list_sql(filters, viewer, relevance)?;
+        // The total from the tallies where they answer it: no count, right after a write too.
+        let tallied = tallied_total(conn, filters, viewer)?;
         // Plans differ only for filters on sets of ids: units, tags, search hits.
         if filters.unit_sets.is_empty() && filters.tags.is_empty() && searched.is_none() {
-            return ApiResult::Ok(list.load::<ListRow>(conn, &q)?);
+            return ApiResult::Ok(list.load_with::<ListRow>(conn, &q, |_| Ok(tallied))?);
         }
-        // Choose the plan from the exact counts (each counted once per data version).
-        let matching = crate::db::list::remembered_count(conn, &q.count())?;
+        // Choose the plan from the exact counts (tallied, or each counted once per data
+        // version).
+        let matching = match tallied {
+            Some(n) => n,
+            None => crate::db::list::remembered_count(conn, &q.count())?,
+        };
         let visible = ResolvedFilters {
             statuses: filters.statuses.clone(),
             ..ResolvedFilters::default()
         };
-        let all =
-            crate::db::list::remembered_count(conn, &list_sql(&visible, viewer, false)?.count())?;
+        let all = match tallied_total(conn, &visible, viewer)? {
+            Some(n) => n,
+            None => crate::db::list::remembered_count(
+                conn,
+                &list_sql(&visible, viewer, false)?.count(),
+            )?,
+        };
         let rows_read = list.rows_read();
         let plan = Plan::for_page(rows_read, all, matching, UNIT_PROBE_COST);
         let units = if filters.unit_sets.is_empty() {
@@ -300,7 +311,7 @@ pub fn list(
         } else {
             q
         };
-        ApiResult::Ok(list.load::<ListRow>(conn, &q)?)
+        ApiResult::Ok(list.load_with::<ListRow>(conn, &q, |_| Ok(Some(matching)))?)
     };
     let (rows, total, next) = conn.transaction(read)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();

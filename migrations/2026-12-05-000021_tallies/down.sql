@@ -1,0 +1,15 @@
+DROP TRIGGER activity_tallies_unit_deleted;
+DROP TRIGGER activity_tallies_unit_moved;
+DROP TRIGGER activity_tallies_tag_delete;
+DROP TRIGGER activity_tallies_tag_update;
+DROP TRIGGER activity_tallies_tag_insert;
+DROP TRIGGER activity_tallies_partner_delete;
+DROP TRIGGER activity_tallies_partner_update;
+DROP TRIGGER activity_tallies_partner_insert;
+DROP VIEW activity_tally_images;
+DROP TRIGGER activity_tallies_insert;
+DROP TRIGGER activity_tallies_delete;
+DROP TRIGGER activity_tallies_update;
+DROP TABLE activity_tally_state;
+DROP TABLE activity_tally_changes;
+DROP TABLE activity_tallies;
