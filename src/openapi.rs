@@ -137,6 +137,12 @@ pub fn add_common_responses(spec: &mut Spec) {
         }
     }
     add_links(spec);
+    crate::http::resource::describe_codes(
+        spec,
+        "TotalRelation",
+        "Values:",
+        &crate::http::resource::docs(crate::http::list::TotalRelation::DOCS),
+    );
     for resource in crate::resources::ALL {
         let tags = spec.tags.get_or_insert_with(Vec::new);
         for (name, description) in resource.tags {

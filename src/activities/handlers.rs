@@ -20,7 +20,7 @@ fn respond(
     req: &HttpRequest,
     list: &ListRequest,
     data: Vec<ActivitySummary>,
-    total: i64,
+    total: impl Into<db::list::Total>,
     next: Option<Vec<db::list::Bind>>,
 ) -> HttpResponse {
     let site = links::site(req);
@@ -44,6 +44,7 @@ async fn list_with_scope(
 ) -> ApiResult<HttpResponse> {
     let list = ListRequest::new(&req, &paging.paging(), &repo::SORTS)?;
     let page_req = list.clone();
+    let exact = paging.count == Some(CountMode::Exact);
     let (data, total, next) = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.as_ref())?;
         let scope_id = match scope {
@@ -51,7 +52,7 @@ async fn list_with_scope(
             None => None,
         };
         let filters = filters.resolve(conn, &viewer, scope_id)?;
-        repo::list(conn, &filters, &page_req, &viewer)
+        repo::list(conn, &filters, &page_req, &viewer, exact)
     })
     .await?;
     Ok(respond(&req, &list, data, total, next))

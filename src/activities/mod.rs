@@ -77,10 +77,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
-/// What activities add to the spec: the tag sorts' schema, what review decisions and tag sorts
-/// mean, and the limits of an activity's lists.
+/// What activities add to the spec: the tag sorts' and count modes' schemas, what review
+/// decisions, tag sorts and count modes mean, and the limits of an activity's lists.
 fn document(spec: &mut utoipa::openapi::OpenApi) {
     add_schema::<dto::TagSort>(spec);
+    add_schema::<dto::CountMode>(spec);
+    describe_codes(spec, "CountMode", "Values:", &docs(dto::CountMode::DOCS));
     describe_codes(spec, "Decision", "Values:", &docs(dto::Decision::DOCS));
     describe_codes(spec, "TagSort", "Values:", &docs(dto::TagSort::DOCS));
     limit_lists(spec);

@@ -15,6 +15,20 @@ list_query! {
     pub struct ActivityPaging {
         sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, `featured` (`-featured,-published_at`: tin nổi bật first, then newest), and `relevance` with `q` (best first). Default: `-occurred_on`.",
         default_sort: "-occurred_on",
+        /// How a search counts `meta.total`. By default it counts up to 10,000 matches and,
+        /// beyond, answers `total: 10000` with `total_relation: gte` ("at least"), so a common
+        /// word costs what its page costs; `exact` counts every match (as many rows as the
+        /// search matches: seconds at a million). Lists without `q` always count exactly.
+        #[serde(default)]
+        pub count: Option<CountMode>,
+    }
+}
+
+crate::string_enum! {
+    /// How `meta.total` is counted.
+    pub enum CountMode {
+        /// Every match.
+        Exact = "exact",
     }
 }
 

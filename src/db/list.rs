@@ -99,6 +99,20 @@ impl Dir {
     }
 }
 
+/// A list's total: exact, or — for a search, whose matches may be most of the collection —
+/// a lower bound when there are more matches than it counts (the search's bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub n: i64,
+    pub exact: bool,
+}
+
+impl From<i64> for Total {
+    fn from(n: i64) -> Self {
+        Total { n, exact: true }
+    }
+}
+
 /// Where a page starts.
 #[derive(Debug, Clone)]
 pub enum Window {
@@ -385,6 +399,15 @@ impl ListSql {
             ),
             binds: self.from_binds.iter().chain(&self.binds).cloned().collect(),
         }
+    }
+
+    /// The count query's parts: `FROM` and its binds, `WHERE …` (empty without filters) and
+    /// its binds.
+    pub fn count_parts(&self) -> ((String, Vec<Bind>), (String, Vec<Bind>)) {
+        (
+            (self.from.clone(), self.from_binds.clone()),
+            (self.where_clause(true, None), self.binds.clone()),
+        )
     }
 
     /// `SELECT count(*)` under the same filters.

@@ -266,6 +266,72 @@ pub fn filter_walk(list: &mut ListSql, id_column: &str, table: &str, match_expr:
     );
 }
 
+/// How many matches a search's `meta.total` counts at most (50 pages of 20): beyond, it says "at least this
+/// many" (`meta.total_relation: gte`), as Elasticsearch's `track_total_hits` does — counting
+/// every match of a common word is proportional to the matches (595,000 of 1,000,000 for
+/// `thanh nien`), not to the page. `count=exact` counts them all.
+pub const TOTAL_BOUND: i64 = 1_000;
+
+/// The first hits of a search, counted up to a bound: how many (`n`), and the id of the last
+/// one read (`last`) — the hits come in id order, so `n` hits among the ids up to `last` tell
+/// how dense the matches are when there are more than the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Hits {
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    pub last: Option<i64>,
+}
+
+impl Hits {
+    /// The number of matching rows among `all`, whose ids go up to `max_id`: exact below the
+    /// bound; beyond it, estimated from the share of the ids the first hits covered.
+    pub fn estimate(&self, bound: i64, all: i64, max_id: i64) -> i64 {
+        match self.last {
+            Some(last) if self.n >= bound && last > 0 => {
+                let est = i128::from(self.n) * i128::from(max_id.max(last)) / i128::from(last);
+                i64::try_from(est)
+                    .unwrap_or(i64::MAX)
+                    .clamp(self.n, all.max(self.n))
+            }
+            _ => self.n,
+        }
+    }
+}
+
+static HITS: crate::db::memo::Memo<Hits> = crate::db::memo::Memo::new();
+
+/// [`Hits`] of `list`'s rows (its filters without the search) that match `match_expr` in
+/// `table`, up to `bound`: the hits drive, in the index's own (id) order, and reading stops at
+/// `bound` instead of collecting every hit first. Remembered per data version.
+pub fn bounded_hits(
+    conn: &mut SqliteConnection,
+    list: &ListSql,
+    id_column: &str,
+    table: &str,
+    match_expr: &str,
+    bound: i64,
+) -> QueryResult<Hits> {
+    let ((from, mut binds), (where_clause, filter_binds)) = list.count_parts();
+    let more = where_clause.replacen(" WHERE ", " AND ", 1);
+    binds.push(Bind::Text(match_expr.to_string()));
+    binds.extend(filter_binds);
+    let stmt = crate::db::list::Statement {
+        sql: format!(
+            "SELECT count(*) AS n, max(id) AS last FROM (SELECT {table}.rowid AS id FROM {table} \
+             CROSS JOIN {from} WHERE {table} MATCH ? AND {id_column} = {table}.rowid{more} \
+             LIMIT {bound})"
+        ),
+        binds,
+    };
+    let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
+    HITS.get_or_compute(conn, "hits", &question, |conn| {
+        crate::db::list::load::<Hits>(conn, &stmt)?
+            .pop()
+            .ok_or(diesel::result::Error::NotFound)
+    })
+}
+
 /// Join the hits of `table` with their rank (`bm25`, lower is better; the `exact` column weighs
 /// four times the folded one) as `{alias}.rank`, for `sort=relevance`.
 pub fn join_ranked(

@@ -68,11 +68,16 @@ pub struct TallyFilter {
 }
 
 impl TallyFilter {
-    /// `FROM activity_tallies t WHERE …` with its binds (the rows `t` a total sums).
-    pub fn from_where(&self) -> (String, Vec<Bind>) {
+    /// The conditions on the tally rows `t` with their binds: of this scope (of every id of
+    /// its kind when `each_id`, for a grouping by it), states, categories and months.
+    pub fn conditions(&self, each_id: bool) -> (String, Vec<Bind>) {
         let (scope, id) = self.scope.key();
-        let mut clauses = vec!["t.scope = ?".to_string(), "t.scope_id = ?".to_string()];
-        let mut binds = vec![Bind::from(scope), Bind::Int(i64::from(id))];
+        let mut clauses = vec!["t.scope = ?".to_string()];
+        let mut binds = vec![Bind::from(scope)];
+        if !each_id {
+            clauses.push("t.scope_id = ?".into());
+            binds.push(Bind::Int(i64::from(id)));
+        }
         let marks = |n: usize| vec!["?"; n].join(", ");
         clauses.push(format!("t.state IN ({})", marks(self.states.len())));
         binds.extend(self.states.iter().map(|s| Bind::from(s.as_str())));
@@ -89,10 +94,7 @@ impl TallyFilter {
             binds.push(Bind::from(to.as_str()));
             binds.push(Bind::from(to.as_str()));
         }
-        (
-            format!("FROM activity_tallies t WHERE {}", clauses.join(" AND ")),
-            binds,
-        )
+        (clauses.join(" AND "), binds)
     }
 
     /// The total, read from the tallies: `None` when they are not exact right now ([`fresh`]).
@@ -101,9 +103,11 @@ impl TallyFilter {
         if !fresh(conn)? {
             return Ok(None);
         }
-        let (from_where, binds) = self.from_where();
+        let (conditions, binds) = self.conditions(false);
         let stmt = Statement {
-            sql: format!("SELECT coalesce(sum(t.n), 0) AS count {from_where}"),
+            sql: format!(
+                "SELECT coalesce(sum(t.n), 0) AS count FROM activity_tallies t WHERE {conditions}"
+            ),
             binds,
         };
         super::list::count(conn, &stmt).map(Some)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::list::{Bind, Dir};
+use crate::db::list::{Bind, Dir, Total};
 pub use crate::db::list::{KeysetRow, PageSpec, SortKey, Sortable};
 use crate::error::AppError;
 use crate::http::links;
@@ -183,6 +183,16 @@ fn filter_hash(path: &str, query: &str) -> String {
     hex::encode(&hasher.finalize()[..8])
 }
 
+crate::string_enum! {
+    /// How `meta.total` relates to the number of rows.
+    pub enum TotalRelation {
+        /// Exactly `total` rows.
+        Eq = "eq",
+        /// At least `total` rows.
+        Gte = "gte",
+    }
+}
+
 /// `meta` of a list response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListMeta {
@@ -193,9 +203,13 @@ pub struct ListMeta {
     /// Page size actually used (a larger request is lowered to 100).
     #[schema(example = 20)]
     pub per_page: i64,
-    /// Exact number of rows matching the filters.
+    /// Number of rows matching the filters: exact, or — a search with more matches than it
+    /// counts (see `count`) — at least this many (`total_relation: gte`).
     #[schema(example = 237)]
     pub total: i64,
+    /// `eq`: `total` is exact; `gte`: there are at least `total` rows (then `total_pages`
+    /// counts the pages of those, `links.last` is absent and `X-Total-Count` is not sent).
+    pub total_relation: TotalRelation,
     /// Number of pages (page mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 12)]
@@ -246,11 +260,17 @@ pub fn respond<T: Serialize>(
     req: &HttpRequest,
     list: &ListRequest,
     data: Vec<T>,
-    total: i64,
+    total: impl Into<Total>,
     next_keys: Option<Vec<Bind>>,
 ) -> HttpResponse {
     let url = links::RequestUrl::of(req);
     let next_cursor = next_keys.map(|k| list.encode_cursor(&k));
+    let Total { n: total, exact } = total.into();
+    let total_relation = if exact {
+        TotalRelation::Eq
+    } else {
+        TotalRelation::Gte
+    };
     let per_page = list.per_page;
     let (meta, links) = match list.page {
         Some(page) => {
@@ -261,13 +281,17 @@ pub fn respond<T: Serialize>(
                 first: page_url(1),
                 // Past the end, the page before is the last one there is.
                 prev: (page > 1 && total_pages > 0).then(|| page_url((page - 1).min(total_pages))),
-                next: (page < total_pages).then(|| page_url(page + 1)),
-                last: (total_pages > 0).then(|| page_url(total_pages)),
+                // A lower bound counts at least one row past this page (a search counts up to
+                // beyond the page it reads): there is a next page, and no known last one.
+                next: (page < total_pages || (!exact && next_cursor.is_some()))
+                    .then(|| page_url(page + 1)),
+                last: (exact && total_pages > 0).then(|| page_url(total_pages)),
             };
             let meta = ListMeta {
                 page: Some(page),
                 per_page: list.per_page,
                 total,
+                total_relation,
                 total_pages: Some(total_pages),
                 next_cursor,
             };
@@ -287,6 +311,7 @@ pub fn respond<T: Serialize>(
                 page: None,
                 per_page: list.per_page,
                 total,
+                total_relation,
                 total_pages: None,
                 next_cursor,
             };
@@ -303,10 +328,13 @@ pub fn respond<T: Serialize>(
             link_header.push(format!("<{href}>; rel=\"{rel}\""));
         }
     }
-    HttpResponse::Ok()
-        .insert_header((header::LINK, link_header.join(", ")))
-        .insert_header(("X-Total-Count", total.to_string()))
-        .json(ListResponse { data, meta, links })
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::LINK, link_header.join(", ")));
+    if exact {
+        // A number a client reads as the count: not sent when it is only a lower bound.
+        res.insert_header(("X-Total-Count", total.to_string()));
+    }
+    res.json(ListResponse { data, meta, links })
 }
 
 #[cfg(test)]

@@ -39,6 +39,33 @@ impl Dimension {
         self.as_str()
     }
 
+    /// Over the tallies (`t`, see [`crate::db::tallies`]): (key expression, label expression,
+    /// join, the scope whose ids it groups by, if any).
+    fn tally_sql(self, n: usize) -> (String, String, String, Option<&'static str>) {
+        match self {
+            Dimension::Month => ("t.month".into(), "NULL".into(), String::new(), None),
+            Dimension::Category => ("t.category".into(), "NULL".into(), String::new(), None),
+            Dimension::Organization => (
+                format!("o{n}.slug"),
+                format!("o{n}.name"),
+                format!("JOIN organizations o{n} ON o{n}.id = t.scope_id"),
+                Some("organizer"),
+            ),
+            Dimension::Cluster => (
+                format!("c{n}.slug"),
+                format!("c{n}.name"),
+                format!("LEFT JOIN clusters c{n} ON c{n}.id = t.scope_id"),
+                Some("cluster"),
+            ),
+            Dimension::Tag => (
+                format!("g{n}.slug"),
+                format!("g{n}.name"),
+                format!("JOIN tags g{n} ON g{n}.id = t.scope_id"),
+                Some("tag"),
+            ),
+        }
+    }
+
     /// (key expression, label expression, join).
     fn sql(self, n: usize) -> (String, String, String) {
         match self {

@@ -7,7 +7,9 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use crate::activities::dto::Category;
 use crate::activities::repo::{self as activities, ResolvedFilters, Viewer};
 use crate::db::list as sql;
+use crate::db::list::Statement;
 use crate::db::memo::Memo;
+use crate::db::tallies::Scope;
 use crate::error::ApiResult;
 
 use super::{Dimension, Stats, StatsKeys, StatsLabels, StatsRow};
@@ -44,6 +46,9 @@ pub fn counts(
     viewer: &Viewer,
     dims: Vec<Dimension>,
 ) -> ApiResult<Stats> {
+    if let Some(stats) = tallied(conn, filters, viewer, &dims)? {
+        return Ok(stats);
+    }
     let list = activities::list_sql(filters, viewer, false)?;
     let (k1, l1, j1) = dims[0].sql(1);
     let (k2, l2, j2) =
@@ -68,6 +73,63 @@ pub fn counts(
 }
 
 static GROUPS: Memo<Stats> = Memo::new();
+static TALLIED: Memo<Option<Stats>> = Memo::new();
+
+/// The counts from the tallies, when they answer the filters and the grouping exactly (a
+/// grouping by units, clusters or tags needs filters on no scope: the tallies group that
+/// scope's rows) and are exact now: a sum over tally rows, the same cost right after a write.
+fn tallied(
+    conn: &mut Conn,
+    filters: &ResolvedFilters,
+    viewer: &Viewer,
+    dims: &[Dimension],
+) -> ApiResult<Option<Stats>> {
+    let Some(mut filter) = activities::tally_filter(filters, viewer) else {
+        return Ok(None);
+    };
+    let parts: Vec<_> = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d.tally_sql(i + 1))
+        .collect();
+    let scopes: Vec<&'static str> = parts.iter().filter_map(|p| p.3).collect();
+    let each_id = match scopes.as_slice() {
+        [] => false,
+        [scope] if filter.scope == Scope::All => {
+            filter.scope = match *scope {
+                "organizer" => Scope::Organizer(0),
+                "cluster" => Scope::Cluster(0),
+                _ => Scope::Tag(0),
+            };
+            true
+        }
+        _ => return Ok(None),
+    };
+    let none = || ("NULL".to_string(), "NULL".to_string(), String::new(), None);
+    let (k1, l1, j1, _) = parts.first().cloned().unwrap_or_else(none);
+    let (k2, l2, j2, _) = parts.get(1).cloned().unwrap_or_else(none);
+    let (conditions, binds) = filter.conditions(each_id);
+    let stmt = Statement {
+        sql: format!(
+            "SELECT {k1} AS k1, {l1} AS l1, {k2} AS k2, {l2} AS l2, sum(t.n) AS n \
+             FROM activity_tallies t {j1} {j2} WHERE {conditions} GROUP BY 1, 3 ORDER BY 1, 3"
+        ),
+        binds,
+    };
+    let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
+    let total_filter = activities::tally_filter(filters, viewer);
+    // `None` (the tallies not exact at this version) is remembered too: counted instead until
+    // the next write.
+    TALLIED.get_or_compute(conn, "stats-tallied", &question, |conn| {
+        // Read in one snapshot with the check that the tallies are exact.
+        let total = match total_filter.map(|f| f.total(conn)).transpose()?.flatten() {
+            Some(total) => total,
+            None => return ApiResult::Ok(None),
+        };
+        let rows: Vec<GroupRow> = sql::load(conn, &stmt)?;
+        ApiResult::Ok(Some(grouped(rows, dims, total)))
+    })
+}
 
 fn grouped(rows: Vec<GroupRow>, dims: &[Dimension], total: i64) -> Stats {
     let data = rows

@@ -160,9 +160,20 @@ async fn check(app: &TestApp, bloc: i64, unit: i64, step: &str) {
             "JOIN activity_tags t ON t.activity_id = a.id",
         ),
     ];
-    for (dim, key, table, join) in groups {
+    // Unfiltered (the tallies grouped by their scopes) and within the bloc's subtree.
+    let within = [
+        (String::new(), "1".to_string()),
+        (
+            format!("&organization={bloc}&include_descendants=true"),
+            touching(&subtree),
+        ),
+    ];
+    for ((dim, key, table, join), (filter, touch)) in groups
+        .iter()
+        .flat_map(|g| within.iter().map(move |w| (g, w)))
+    {
         let stats = app
-            .get_json(&format!("/api/v1/stats/activities?group_by={dim}&organization={bloc}&include_descendants=true"))
+            .get_json(&format!("/api/v1/stats/activities?group_by={dim}{filter}"))
             .await;
         let label = |k: &str| {
             if table.is_empty() {
@@ -175,13 +186,12 @@ async fn check(app: &TestApp, bloc: i64, unit: i64, step: &str) {
             "SELECT count(*) AS n FROM (SELECT {label} AS k, count(*) AS c FROM activities a {join} \
              WHERE a.{published} AND a.id IN (SELECT id FROM activities WHERE {touch}) GROUP BY 1)",
             label = label(key),
-            touch = touching(&subtree),
         );
         let rows = stats["data"].as_array().expect("stats rows");
         assert_eq!(
             rows.len() as i64,
             count(app, &sql),
-            "after {step}: groups by {dim}"
+            "after {step}: groups by {dim}{filter}"
         );
         for row in rows {
             let k = row["keys"][dim].as_str().expect("a key");
@@ -191,10 +201,13 @@ async fn check(app: &TestApp, bloc: i64, unit: i64, step: &str) {
                     "SELECT count(*) AS n FROM activities a {join} WHERE a.{published} \
                      AND a.id IN (SELECT id FROM activities WHERE {touch}) AND {label} = '{k}'",
                     label = label(key),
-                    touch = touching(&subtree),
                 ),
             );
-            assert_eq!(row["count"].as_i64(), Some(n), "after {step}: {dim} {k}");
+            assert_eq!(
+                row["count"].as_i64(),
+                Some(n),
+                "after {step}: {dim} {k}{filter}"
+            );
         }
     }
 }

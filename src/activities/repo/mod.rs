@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::list::{self as sql, Bind, ListSql, Statement};
-use crate::db::list::{KeysetRow, PageSpec, Sortable};
+use crate::db::list::{KeysetRow, PageSpec, Sortable, Total};
 use crate::db::patch::Patch;
 use crate::db::precondition::Precondition;
 use crate::db::schema::{

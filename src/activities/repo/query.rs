@@ -255,13 +255,16 @@ pub(super) fn organization_filter(q: &mut ListSql, set: &[i32], plan: Plan) {
     }
 }
 
-/// One page of activities, the exact total and the keyset of the next page.
+/// One page of activities, the total (exact; for a search with more than
+/// [`search::TOTAL_BOUND`] matches a lower bound, unless `exact_count`) and the keyset of the
+/// next page.
 pub fn list(
     conn: &mut Conn,
     filters: &ResolvedFilters,
     list: &PageSpec,
     viewer: &Viewer,
-) -> ApiResult<(Vec<ActivitySummary>, i64, Option<Vec<Bind>>)> {
+    exact_count: bool,
+) -> ApiResult<(Vec<ActivitySummary>, Total, Option<Vec<Bind>>)> {
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let searched = filters.search.as_ref().filter(|_| !relevance);
     let read = |conn: &mut Conn| {
@@ -269,15 +272,12 @@ pub fn list(
         // The total from the tallies where they answer it: no count, right after a write too.
         let tallied = tallied_total(conn, filters, viewer)?;
         // Plans differ only for filters on sets of ids: units, tags, search hits.
-        if filters.unit_sets.is_empty() && filters.tags.is_empty() && searched.is_none() {
-            return ApiResult::Ok(list.load_with::<ListRow>(conn, &q, |_| Ok(tallied))?);
+        if filters.unit_sets.is_empty() && filters.tags.is_empty() && filters.search.is_none() {
+            let (rows, n, next) = list.load_with::<ListRow>(conn, &q, |_| Ok(tallied))?;
+            return ApiResult::Ok((rows, Total::from(n), next));
         }
-        // Choose the plan from the exact counts (tallied, or each counted once per data
-        // version).
-        let matching = match tallied {
-            Some(n) => n,
-            None => crate::db::list::remembered_count(conn, &q.count())?,
-        };
+        // Choose the plan from the counts: tallied, or each counted once per data version; a
+        // search's up to its bound.
         let visible = ResolvedFilters {
             statuses: filters.statuses.clone(),
             ..ResolvedFilters::default()
@@ -288,6 +288,39 @@ pub fn list(
                 conn,
                 &list_sql(&visible, viewer, false)?.count(),
             )?,
+        };
+        // (the total, whether it is exact, the matching rows the plan expects)
+        let (total, exact, matching) = match (tallied, &filters.search) {
+            (Some(n), _) => (n, true, n),
+            (None, Some(s)) if !exact_count => {
+                let others = ResolvedFilters {
+                    search: None,
+                    ..filters.clone()
+                };
+                let bound = search::TOTAL_BOUND.max(list.rows_read().saturating_add(1));
+                // The last word's prefix spelled out as the words it starts (FTS5 reads every
+                // hit of a prefix before the first; words it iterates, stopping at the bound).
+                let expr = s
+                    .expanded(|prefix| words_starting(conn, prefix))?
+                    .unwrap_or_else(|| s.match_expr.clone());
+                let hits = search::bounded_hits(
+                    conn,
+                    &list_sql(&others, viewer, false)?,
+                    "a.id",
+                    SEARCH_TABLE,
+                    &expr,
+                    bound,
+                )?;
+                let max_id: Option<i32> = activities::table
+                    .select(diesel::dsl::max(activities::id))
+                    .first(conn)?;
+                let estimate = hits.estimate(bound, all, i64::from(max_id.unwrap_or(0)));
+                (hits.n, hits.n < bound, estimate)
+            }
+            _ => {
+                let n = crate::db::list::remembered_count(conn, &q.count())?;
+                (n, true, n)
+            }
         };
         let rows_read = list.rows_read();
         let plan = Plan::for_page(rows_read, all, matching, UNIT_PROBE_COST);
@@ -311,7 +344,8 @@ pub fn list(
         } else {
             q
         };
-        ApiResult::Ok(list.load_with::<ListRow>(conn, &q, |_| Ok(Some(matching)))?)
+        let (rows, n, next) = list.load_with::<ListRow>(conn, &q, |_| Ok(Some(total)))?;
+        ApiResult::Ok((rows, Total { n, exact }, next))
     };
     let (rows, total, next) = conn.transaction(read)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
