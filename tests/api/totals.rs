@@ -557,3 +557,95 @@ async fn every_table_that_totals_read_moves_the_data_version_on_each_write() {
         "a write left the data version where it was"
     );
 }
+
+/// A search with more matches than it counts (1,000) says so: `total` is the bound with
+/// `total_relation: gte`, `total_pages` counts those pages, no `last` link, no
+/// `X-Total-Count`, and the pages go on; a page past the bound counts up to itself;
+/// `count=exact` counts every match (as an independent count does); a search under the bound
+/// and every list without one stay exact (`eq`).
+#[actix_web::test]
+async fn a_search_beyond_its_bound_says_at_least_and_counts_all_on_request() {
+    let app = crate::helpers::spawn_with(|args| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_doan-api"))
+            .args(["seed", "--synthetic", "2500", "--database"])
+            .arg(&args.db.database)
+            .output()
+            .expect("the seed runs");
+        crate::helpers::assert_success(&out);
+    })
+    .await;
+    let all_matches = count(
+        &app,
+        "SELECT count(*) AS n FROM activities WHERE state = 'published' AND id IN \
+         (SELECT rowid FROM activities_fts WHERE activities_fts MATCH \
+          '(folded : \"thanh\" AND folded : \"nien\" *) OR (exact : \"thanh\" AND exact : \"niên\" *)')",
+    );
+    assert!(all_matches > 1_300, "a common word: {all_matches} matches");
+
+    let res = app
+        .get(&format!("{ACTIVITIES}?q=thanh%20nien&per_page=20"))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(crate::helpers::header(&res, "x-total-count"), None);
+    let link = crate::helpers::header(&res, "link").expect("Link");
+    assert!(
+        link.contains("rel=\"next\"") && !link.contains("rel=\"last\""),
+        "{link}"
+    );
+    let body: Value = res.json().await.unwrap();
+    let meta = &body["meta"];
+    assert_eq!(meta["total"], 1_000, "{meta}");
+    assert_eq!(meta["total_relation"], "gte");
+    assert_eq!(meta["total_pages"], 50);
+    assert!(body["links"]["last"].is_null() && body["links"]["next"].is_string());
+    assert_eq!(body["data"].as_array().unwrap().len(), 20);
+
+    // Past the bound: counted up to the page read, and the next page is still offered.
+    let page = app
+        .get_json(&format!("{ACTIVITIES}?q=thanh%20nien&per_page=20&page=60"))
+        .await;
+    assert_eq!(page["data"].as_array().unwrap().len(), 20);
+    assert_eq!(page["meta"]["total_relation"], "gte", "{}", page["meta"]);
+    assert!(page["meta"]["total"].as_i64().unwrap() > 60 * 20);
+    assert!(page["links"]["next"].is_string());
+
+    // Every match on request, the same as the independent count.
+    let res = app
+        .get(&format!(
+            "{ACTIVITIES}?q=thanh%20nien&per_page=20&count=exact"
+        ))
+        .await;
+    assert_eq!(
+        crate::helpers::header(&res, "x-total-count"),
+        Some(all_matches.to_string())
+    );
+    let exact: Value = res.json().await.unwrap();
+    assert_eq!(exact["meta"]["total"], all_matches);
+    assert_eq!(exact["meta"]["total_relation"], "eq");
+    assert!(exact["links"]["last"].is_string());
+    // The same first page either way.
+    assert_eq!(exact["data"], body["data"]);
+
+    // A search under the bound and a list without one: exact.
+    let rare = app
+        .get_json(&format!("{ACTIVITIES}?q=khongcotu&per_page=20"))
+        .await;
+    assert_eq!(rare["meta"]["total"], 0);
+    assert_eq!(rare["meta"]["total_relation"], "eq");
+    let plain = app.get_json(&format!("{ACTIVITIES}?per_page=20")).await;
+    assert_eq!(plain["meta"]["total_relation"], "eq");
+    assert_eq!(
+        plain["meta"]["total"].as_i64(),
+        Some(count(
+            &app,
+            "SELECT count(*) AS n FROM activities WHERE state = 'published'"
+        ))
+    );
+    // A bad count mode is a 400 naming the parameter.
+    crate::helpers::assert_problem(
+        app.get(&format!("{ACTIVITIES}?q=thanh&count=planned"))
+            .await,
+        400,
+    )
+    .await;
+}

@@ -82,8 +82,8 @@ impl Plan {
     }
 }
 
-/// The list query with `plan` for its unit sets and, given `walk_search` (a prefix-free MATCH
-/// expression), a search probed row by row.
+/// The list query with `plan` for its sets of units and tags and, given `walk_search` (a
+/// prefix-free MATCH expression), a search probed row by row.
 fn list_sql_planned(
     filters: &ResolvedFilters,
     viewer: &Viewer,
@@ -192,11 +192,17 @@ fn list_sql_planned(
         }
     }
     for id in &filters.tags {
-        q.filter_in_set(
-            "a.id",
-            "SELECT activity_id FROM activity_tags WHERE tag_id = ?",
-            [Bind::Int(i64::from(*id))],
-        );
+        let set = "SELECT activity_id FROM activity_tags WHERE tag_id = ?";
+        let bind = [Bind::Int(i64::from(*id))];
+        match plan {
+            // A common tag: each row of the sort index probes the tag's key (activity, tag).
+            Plan::Walk => q.filter_split(
+                "EXISTS (SELECT 1 FROM activity_tags t WHERE t.activity_id = a.id AND t.tag_id = ?)",
+                format!("a.id IN ({set})"),
+                bind,
+            ),
+            Plan::Sets | Plan::Drive => q.filter_in_set("a.id", set, bind),
+        }
     }
     if let Some(featured) = filters.featured {
         q.filter("a.featured = ?", [Bind::Int(i64::from(featured))]);
@@ -324,7 +330,8 @@ pub fn list(
         };
         let rows_read = list.rows_read();
         let plan = Plan::for_page(rows_read, all, matching, UNIT_PROBE_COST);
-        let units = if filters.unit_sets.is_empty() {
+        // The plan of the sets of units and tags (a search's is `walk_search`).
+        let units = if filters.unit_sets.is_empty() && filters.tags.is_empty() {
             Plan::Sets
         } else {
             plan
@@ -448,7 +455,7 @@ pub fn list_statements(
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let q = list_sql(filters, viewer, relevance)?;
     let mut statements = list.statements(&q);
-    if !filters.unit_sets.is_empty() {
+    if !filters.unit_sets.is_empty() || !filters.tags.is_empty() {
         // Both plans a page may take (the count is the same).
         let walk = list_sql_planned(filters, viewer, relevance, Plan::Walk, None)?;
         statements.extend(list.statements(&walk));
