@@ -100,13 +100,17 @@ pub fn unindex(conn: &mut SqliteConnection, table: &str, rowid: i64) -> QueryRes
 /// A parsed `q`: the FTS5 MATCH expression, or `None` when it has no word to search for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
+    /// What ranks (`sort=relevance`): the folded words OR the query's own, so `bm25()` can
+    /// weigh matches of its diacritics.
     pub match_expr: String,
+    /// What filters: the folded words alone (every exact hit is a folded hit, so the same
+    /// set), one branch for FTS5 to read instead of two.
+    pub filter_expr: String,
     /// Every folded word of the query, phrases' words included (what highlights look for).
     pub terms: Vec<String>,
     /// The units matched, each a word or a phrase's words joined by spaces: folded, and the
     /// query's own (with marks) when it has any.
     groups: Vec<String>,
-    exact_groups: Option<Vec<String>>,
     /// Whether the last unit is a word matched as a prefix (a phrase never is).
     prefix: bool,
 }
@@ -115,8 +119,8 @@ pub struct SearchQuery {
 pub const MAX_EXPANSION: usize = 16;
 
 impl SearchQuery {
-    /// The same search with each prefix word replaced by the indexed words that start with
-    /// it (`words`, at most [`MAX_EXPANSION`] + 1 asked): FTS5 answers a prefix by merging
+    /// The filtering expression ([`SearchQuery::filter_expr`]) with each prefix word replaced
+    /// by the indexed words that start with it (`words`, at most [`MAX_EXPANSION`] + 1 asked): FTS5 answers a prefix by merging
     /// the lists of all those words, which a probe per row would redo on every row; expanded,
     /// a probe seeks a few lists. `None` when a prefix stands for too many words.
     pub fn expanded(
@@ -124,7 +128,7 @@ impl SearchQuery {
         mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
     ) -> diesel::QueryResult<Option<String>> {
         if !self.prefix {
-            return Ok(Some(self.match_expr.clone()));
+            return Ok(Some(self.filter_expr.clone()));
         }
         let mut part = |column: &str, terms: &[String]| -> diesel::QueryResult<Option<String>> {
             let Some((last, rest)) = terms.split_last() else {
@@ -142,13 +146,7 @@ impl SearchQuery {
             conj.push(format!("{column} : ({})", alternatives.join(" OR ")));
             Ok(Some(conj.join(" AND ")))
         };
-        let Some(folded) = part("folded", &self.groups)? else {
-            return Ok(None);
-        };
-        match &self.exact_groups {
-            None => Ok(Some(folded)),
-            Some(exact) => Ok(part("exact", exact)?.map(|e| format!("({folded}) OR ({e})"))),
-        }
+        part("folded", &self.groups)
     }
 }
 
@@ -211,13 +209,13 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
             conjunction("exact", &exact_groups, prefix)
         )
     } else {
-        folded_part
+        folded_part.clone()
     };
     Ok(Some(SearchQuery {
         match_expr,
+        filter_expr: folded_part,
         terms,
         groups,
-        exact_groups: with_exact.then_some(exact_groups),
         prefix,
     }))
 }
@@ -249,7 +247,7 @@ pub fn filter(list: &mut ListSql, id_column: &str, table: &str, query: &SearchQu
     list.filter_in_set(
         id_column,
         &format!("SELECT rowid FROM {table} WHERE {table} MATCH ?"),
-        [Bind::Text(query.match_expr.clone())],
+        [Bind::Text(query.filter_expr.clone())],
     );
 }
 
@@ -361,8 +359,11 @@ mod tests {
             q.match_expr,
             "(folded : \"thanh\" AND folded : \"nien\" *) OR (exact : \"thanh\" AND exact : \"niên\" *)"
         );
+        // Filtering reads the folded branch alone: the same set.
+        assert_eq!(q.filter_expr, "folded : \"thanh\" AND folded : \"nien\" *");
         let q = parse("giao thong").unwrap().unwrap();
         assert_eq!(q.match_expr, "folded : \"giao\" AND folded : \"thong\" *");
+        assert_eq!(q.filter_expr, q.match_expr);
     }
 
     #[test]
@@ -378,7 +379,7 @@ mod tests {
         let q = parse("thanh niên").unwrap().unwrap();
         assert_eq!(
             q.expanded(words).unwrap().as_deref(),
-            Some("(folded : \"thanh\" AND folded : (\"nien\")) OR (exact : \"thanh\" AND exact : (\"niên\" OR \"niênx\"))")
+            Some("folded : \"thanh\" AND folded : (\"nien\")")
         );
         // Too many words, or none: no expansion (the set plan answers).
         assert_eq!(parse("th").unwrap().unwrap().expanded(words).unwrap(), None);
@@ -400,7 +401,8 @@ mod tests {
         );
         // Nothing to expand: the expression is prefix-free already.
         let none = |_: &str| -> diesel::QueryResult<Vec<String>> { Ok(vec![]) };
-        assert_eq!(q.expanded(none).unwrap(), Some(q.match_expr.clone()));
+        assert_eq!(q.expanded(none).unwrap(), Some(q.filter_expr.clone()));
+        assert_eq!(q.filter_expr, "folded : \"thanh\" AND folded : \"vu lang\"");
         // A word after the phrase is a prefix again; an unclosed quote runs to the end.
         let q = parse("\"vu lang\" xa").unwrap().unwrap();
         assert_eq!(q.match_expr, "folded : \"vu lang\" AND folded : \"xa\" *");

@@ -308,7 +308,7 @@ pub fn list(
                 // hit of a prefix before the first; words it iterates, stopping at the bound).
                 let expr = s
                     .expanded(|prefix| words_starting(conn, prefix))?
-                    .unwrap_or_else(|| s.match_expr.clone());
+                    .unwrap_or_else(|| s.filter_expr.clone());
                 let hits = search::bounded_hits(
                     conn,
                     &list_sql(&others, viewer, false)?,
