@@ -66,36 +66,24 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??;
         // Search entries made by an older version of the code are rebuilt before serving.
-        let index_pool = pool.clone();
-        let started = std::time::Instant::now();
-        let rebuilt = web::block(move || -> anyhow::Result<Option<usize>> {
-            let mut conn = index_pool.blocking_conn()?;
-            activities::repo::reindex_if_stale(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
+        let (rebuilt, seconds) = before_serving(&pool, |conn| {
+            activities::repo::reindex_if_stale(conn).map_err(|e| anyhow::anyhow!("{e}"))
         })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))??;
+        .await?;
         if let Some(activities) = rebuilt {
             tracing::info!(
                 activities,
-                seconds = started.elapsed().as_secs_f64(),
+                seconds,
                 "search index rebuilt (bylines, captions and document titles are searchable)"
             );
         }
         // Totals kept per scope, counted again when due (a database from before them).
-        let tally_pool = pool.clone();
-        let started = std::time::Instant::now();
-        let tallied = web::block(move || -> anyhow::Result<Option<usize>> {
-            let mut conn = tally_pool.blocking_conn()?;
-            Ok(db::write(&mut conn, db::tallies::rebuild_if_due)?)
+        let (tallied, seconds) = before_serving(&pool, |conn| {
+            Ok(db::write(conn, db::tallies::rebuild_if_due)?)
         })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))??;
+        .await?;
         if let Some(rows) = tallied {
-            tracing::info!(
-                rows,
-                seconds = started.elapsed().as_secs_f64(),
-                "activity tallies counted"
-            );
+            tracing::info!(rows, seconds, "activity tallies counted");
         }
         let keys = TokenKeys::load(
             args.jwt_secret.as_deref(),
@@ -376,6 +364,23 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Work done once before the server starts, on a blocking thread with a pooled connection:
+/// what it did (`None`: nothing was due) and how many seconds it took.
+async fn before_serving(
+    pool: &DbPool,
+    work: impl FnOnce(&mut db::Conn) -> anyhow::Result<Option<usize>> + Send + 'static,
+) -> anyhow::Result<(Option<usize>, f64)> {
+    let pool = pool.clone();
+    let started = std::time::Instant::now();
+    let done = web::block(move || {
+        let mut conn = pool.blocking_conn()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))??;
+    Ok((done, started.elapsed().as_secs_f64()))
 }
 
 /// A passive checkpoint every `every` (counted in the metrics; a failure is logged and the

@@ -218,16 +218,16 @@ impl PageSpec {
     where
         R: QueryableByName<Sqlite> + KeysetRow + 'static,
     {
-        self.load_with(conn, q, |_| Ok(None))
+        self.load_with(conn, q, None)
     }
 
-    /// As [`PageSpec::load`], with the total from `known` when it has it (read in the page's
-    /// snapshot: the tallies), counted otherwise.
+    /// As [`PageSpec::load`], with the total `known` when the caller has it (read in the
+    /// snapshot of the page: the caller's transaction), counted otherwise.
     pub fn load_with<R>(
         &self,
         conn: &mut SqliteConnection,
         q: &ListSql,
-        known: impl FnOnce(&mut SqliteConnection) -> QueryResult<Option<i64>>,
+        known: Option<i64>,
     ) -> QueryResult<(Vec<R>, i64, Option<Vec<Bind>>)>
     where
         R: QueryableByName<Sqlite> + KeysetRow + 'static,
@@ -236,7 +236,7 @@ impl PageSpec {
         // version.
         let read = |conn: &mut SqliteConnection| {
             let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
-            let total = match known(conn)? {
+            let total = match known {
                 Some(total) => total,
                 None => remembered_count(conn, &q.count())?,
             };

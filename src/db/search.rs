@@ -119,10 +119,11 @@ pub struct SearchQuery {
 pub const MAX_EXPANSION: usize = 16;
 
 impl SearchQuery {
-    /// The filtering expression ([`SearchQuery::filter_expr`]) with each prefix word replaced
-    /// by the indexed words that start with it (`words`, at most [`MAX_EXPANSION`] + 1 asked): FTS5 answers a prefix by merging
-    /// the lists of all those words, which a probe per row would redo on every row; expanded,
-    /// a probe seeks a few lists. `None` when a prefix stands for too many words.
+    /// The filtering expression ([`SearchQuery::filter_expr`]) with its prefix word replaced
+    /// by the indexed words that start with it (`words`, at most [`MAX_EXPANSION`] + 1
+    /// asked): FTS5 answers a prefix by merging the lists of all those words, which a probe
+    /// per row would redo on every row; expanded, a probe seeks a few lists. `None` when the
+    /// prefix stands for too many words, or none.
     pub fn expanded(
         &self,
         mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
@@ -130,23 +131,20 @@ impl SearchQuery {
         if !self.prefix {
             return Ok(Some(self.filter_expr.clone()));
         }
-        let mut part = |column: &str, terms: &[String]| -> diesel::QueryResult<Option<String>> {
-            let Some((last, rest)) = terms.split_last() else {
-                return Ok(Some(String::new()));
-            };
-            let found = words(last)?;
-            if found.is_empty() || found.len() > MAX_EXPANSION {
-                return Ok(None);
-            }
-            let alternatives: Vec<String> = found.iter().map(|w| quoted(w)).collect();
-            let mut conj: Vec<String> = rest
-                .iter()
-                .map(|t| format!("{column} : {}", quoted(t)))
-                .collect();
-            conj.push(format!("{column} : ({})", alternatives.join(" OR ")));
-            Ok(Some(conj.join(" AND ")))
+        let Some((last, rest)) = self.groups.split_last() else {
+            return Ok(Some(String::new()));
         };
-        part("folded", &self.groups)
+        let found = words(last)?;
+        if found.is_empty() || found.len() > MAX_EXPANSION {
+            return Ok(None);
+        }
+        let alternatives: Vec<String> = found.iter().map(|w| quoted(w)).collect();
+        let mut conj: Vec<String> = rest
+            .iter()
+            .map(|t| format!("folded : {}", quoted(t)))
+            .collect();
+        conj.push(format!("folded : ({})", alternatives.join(" OR ")));
+        Ok(Some(conj.join(" AND ")))
     }
 }
 
@@ -264,10 +262,10 @@ pub fn filter_walk(list: &mut ListSql, id_column: &str, table: &str, match_expr:
     );
 }
 
-/// How many matches a search's `meta.total` counts at most (50 pages of 20): beyond, it says "at least this
-/// many" (`meta.total_relation: gte`), as Elasticsearch's `track_total_hits` does — counting
-/// every match of a common word is proportional to the matches (595,000 of 1,000,000 for
-/// `thanh nien`), not to the page. `count=exact` counts them all.
+/// How many matches a search's `meta.total` counts at most (50 pages of 20): beyond, it says
+/// "at least this many" (`meta.total_relation: gte`), as Elasticsearch's `track_total_hits`
+/// does — counting every match of a common word is proportional to the matches (595,000 of
+/// 1,000,000 for `thanh nien`), not to the page. `count=exact` counts them all.
 pub const TOTAL_BOUND: i64 = 1_000;
 
 /// The first hits of a search, counted up to a bound: how many (`n`), and the id of the last

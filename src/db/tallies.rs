@@ -415,6 +415,8 @@ pub fn rebuild(conn: &mut SqliteConnection) -> QueryResult<usize> {
         .execute(conn)?;
     }
     diesel::sql_query("UPDATE activity_tally_state SET rebuild = 0 WHERE id = 1").execute(conn)?;
+    // What was remembered while they were not exact (counted instead) is asked again.
+    diesel::sql_query("UPDATE data_version SET n = n + 1 WHERE id = 1").execute(conn)?;
     Ok(written)
 }
 

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::activities::dto::ActivityFilters;
 use crate::activities::repo::Viewer;
 use crate::auth::MaybeUser;
+use crate::db::tallies::Scope;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::csv;
@@ -40,8 +41,8 @@ impl Dimension {
     }
 
     /// Over the tallies (`t`, see [`crate::db::tallies`]): (key expression, label expression,
-    /// join, the scope whose ids it groups by, if any).
-    fn tally_sql(self, n: usize) -> (String, String, String, Option<&'static str>) {
+    /// join, the kind of scope whose ids it groups by, if any).
+    fn tally_sql(self, n: usize) -> (String, String, String, Option<Scope>) {
         match self {
             Dimension::Month => ("t.month".into(), "NULL".into(), String::new(), None),
             Dimension::Category => ("t.category".into(), "NULL".into(), String::new(), None),
@@ -49,19 +50,19 @@ impl Dimension {
                 format!("o{n}.slug"),
                 format!("o{n}.name"),
                 format!("JOIN organizations o{n} ON o{n}.id = t.scope_id"),
-                Some("organizer"),
+                Some(Scope::Organizer(0)),
             ),
             Dimension::Cluster => (
                 format!("c{n}.slug"),
                 format!("c{n}.name"),
                 format!("LEFT JOIN clusters c{n} ON c{n}.id = t.scope_id"),
-                Some("cluster"),
+                Some(Scope::Cluster(0)),
             ),
             Dimension::Tag => (
                 format!("g{n}.slug"),
                 format!("g{n}.name"),
                 format!("JOIN tags g{n} ON g{n}.id = t.scope_id"),
-                Some("tag"),
+                Some(Scope::Tag(0)),
             ),
         }
     }

@@ -87,20 +87,18 @@ fn tallied(
     let Some(mut filter) = activities::tally_filter(filters, viewer) else {
         return Ok(None);
     };
+    // The total counts each activity once (tags overlap): the filters' own scope.
+    let total_filter = filter.clone();
     let parts: Vec<_> = dims
         .iter()
         .enumerate()
         .map(|(i, d)| d.tally_sql(i + 1))
         .collect();
-    let scopes: Vec<&'static str> = parts.iter().filter_map(|p| p.3).collect();
+    let scopes: Vec<Scope> = parts.iter().filter_map(|p| p.3).collect();
     let each_id = match scopes.as_slice() {
         [] => false,
         [scope] if filter.scope == Scope::All => {
-            filter.scope = match *scope {
-                "organizer" => Scope::Organizer(0),
-                "cluster" => Scope::Cluster(0),
-                _ => Scope::Tag(0),
-            };
+            filter.scope = *scope;
             true
         }
         _ => return Ok(None),
@@ -117,12 +115,11 @@ fn tallied(
         binds,
     };
     let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
-    let total_filter = activities::tally_filter(filters, viewer);
     // `None` (the tallies not exact at this version) is remembered too: counted instead until
-    // the next write.
+    // the data version moves (a write, or the recount that makes them exact).
     TALLIED.get_or_compute(conn, "stats-tallied", &question, |conn| {
         // Read in one snapshot with the check that the tallies are exact.
-        let total = match total_filter.map(|f| f.total(conn)).transpose()?.flatten() {
+        let total = match total_filter.total(conn)? {
             Some(total) => total,
             None => return ApiResult::Ok(None),
         };

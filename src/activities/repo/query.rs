@@ -279,7 +279,7 @@ pub fn list(
         let tallied = tallied_total(conn, filters, viewer)?;
         // Plans differ only for filters on sets of ids: units, tags, search hits.
         if filters.unit_sets.is_empty() && filters.tags.is_empty() && filters.search.is_none() {
-            let (rows, n, next) = list.load_with::<ListRow>(conn, &q, |_| Ok(tallied))?;
+            let (rows, n, next) = list.load_with::<ListRow>(conn, &q, tallied)?;
             return ApiResult::Ok((rows, Total::from(n), next));
         }
         // Choose the plan from the counts: tallied, or each counted once per data version; a
@@ -351,7 +351,7 @@ pub fn list(
         } else {
             q
         };
-        let (rows, n, next) = list.load_with::<ListRow>(conn, &q, |_| Ok(Some(total)))?;
+        let (rows, n, next) = list.load_with::<ListRow>(conn, &q, Some(total))?;
         ApiResult::Ok((rows, Total { n, exact }, next))
     };
     let (rows, total, next) = conn.transaction(read)?;
