@@ -13,7 +13,7 @@ use super::dto::*;
 list_query! {
     /// Paging and order of the activity lists (their filters are [`ActivityFilters`]).
     pub struct ActivityPaging {
-        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, `featured` (`-featured,-published_at`: tin nổi bật first, then newest), and `relevance` with `q` (best first). Default: `-occurred_on`.",
+        sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, `featured` (`-featured,-published_at`: tin nổi bật first, then newest), and `relevance` with `q` (best first; a search matching more than 10,000 activities ranks and lists the newest 10,000 of them, by id). Default: `-occurred_on`.",
         default_sort: "-occurred_on",
         /// How a search counts `meta.total`. By default it counts up to 10,000 matches and,
         /// beyond, answers `total: 10000` with `total_relation: gte` ("at least"), so a common

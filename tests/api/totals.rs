@@ -649,3 +649,94 @@ async fn a_search_beyond_its_bound_says_at_least_and_counts_all_on_request() {
     )
     .await;
 }
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+}
+
+/// The ids an independent statement selects, in its order.
+fn ids(app: &TestApp, sql: &str) -> Vec<i64> {
+    let mut conn = app.pool.blocking_conn().expect("connection");
+    diesel::sql_query(sql)
+        .load::<Id>(&mut *conn)
+        .expect("ids")
+        .into_iter()
+        .map(|r| i64::from(r.id))
+        .collect()
+}
+
+#[actix_web::test]
+async fn relevance_on_a_common_word_ranks_its_newest_matches() {
+    let app = crate::helpers::spawn_with(|args| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_doan-api"))
+            .args(["seed", "--synthetic", "20000", "--database"])
+            .arg(&args.db.database)
+            .output()
+            .expect("the seed runs");
+        crate::helpers::assert_success(&out);
+    })
+    .await;
+    // Words without marks: the folded column alone matches and ranks.
+    let words = "'folded : \"thanh\" AND folded : \"nien\" *'";
+    let matches = format!("SELECT rowid FROM activities_fts WHERE activities_fts MATCH {words}");
+    let published = format!("state = 'published' AND id IN ({matches})");
+    let all = count(
+        &app,
+        &format!("SELECT count(*) AS n FROM activities WHERE {published}"),
+    );
+    assert!(all > 10_000, "a word matching more than ranked: {all}");
+    // The 10,000th newest published match: where ranking begins.
+    let floor = ids(
+        &app,
+        &format!(
+            "SELECT id FROM activities WHERE {published} ORDER BY id DESC LIMIT 1 OFFSET 9999"
+        ),
+    )[0];
+
+    let res = app
+        .get(&format!(
+            "{ACTIVITIES}?q=thanh%20nien&sort=relevance&per_page=50&count=exact"
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        crate::helpers::header(&res, "x-total-count").as_deref(),
+        Some("10000"),
+        "the ranked matches are what the list counts"
+    );
+    let body: Value = res.json().await.unwrap();
+    let listed: Vec<i64> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    // Best first among those newest matches, as bm25 ranks them (the id breaks ties).
+    let expected = ids(
+        &app,
+        &format!(
+            "SELECT a.id FROM activities a JOIN (SELECT rowid AS id, bm25(activities_fts, 4.0, \
+             1.0) AS rank FROM activities_fts WHERE activities_fts MATCH {words}) f ON f.id = a.id WHERE a.state = 'published' AND a.id >= {floor} \
+             ORDER BY f.rank, a.id LIMIT 50"
+        ),
+    );
+    assert_eq!(listed, expected);
+    assert!(listed.iter().all(|id| *id >= floor));
+
+    // The last page ends at the 10,000th; the default count says "at least" as for any search.
+    let last = app
+        .get_json(&format!(
+            "{ACTIVITIES}?q=thanh%20nien&sort=relevance&per_page=50&page=200"
+        ))
+        .await;
+    assert_eq!(last["data"].as_array().unwrap().len(), 50);
+    assert!(last["links"]["next"].is_null(), "{}", last["links"]);
+    let past = app
+        .get_json(&format!(
+            "{ACTIVITIES}?q=thanh%20nien&sort=relevance&per_page=50&page=201"
+        ))
+        .await;
+    assert_eq!(past["data"].as_array().unwrap().len(), 0);
+}

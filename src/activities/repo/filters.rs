@@ -26,6 +26,9 @@ pub struct ResolvedFilters {
     pub tags: Vec<i32>,
     pub occurred_from: Option<NaiveDate>,
     pub occurred_to: Option<NaiveDate>,
+    /// With `sort=relevance` on a search matching more than [`search::RANK_BOUND`] rows: the
+    /// id of the oldest match ranked (the newest that many are).
+    pub rank_floor: Option<i32>,
     /// What the filters name, in words (organization, organizer, cluster, categories, tags,
     /// search): a feed's title.
     pub named: Vec<String>,

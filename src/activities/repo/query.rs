@@ -103,7 +103,9 @@ fn list_sql_planned(
     }
     if sort_by_relevance {
         match search {
-            Some(s) => search::join_ranked(&mut q, "a.id", SEARCH_TABLE, "f", s),
+            Some(s) => {
+                search::join_ranked(&mut q, "a.id", SEARCH_TABLE, "f", s, filters.rank_floor)
+            }
             None => {
                 return Err(AppError::bad_param(
                     "sort",
@@ -216,6 +218,9 @@ fn list_sql_planned(
         let to = Bind::Text(day(to));
         q.filter("a.occurred_on <= ? AND a.period_end <= ?", [to.clone(), to]);
     }
+    if let Some(floor) = filters.rank_floor {
+        q.filter("a.id >= ?", [Bind::Int(i64::from(floor))]);
+    }
     if let Some(s) = search {
         match walk_search {
             _ if sort_by_relevance => {}
@@ -274,6 +279,14 @@ pub fn list(
     let relevance = list.sort.iter().any(|k| k.name == "relevance");
     let searched = filters.search.as_ref().filter(|_| !relevance);
     let read = |conn: &mut Conn| {
+        let ranked;
+        let filters = match &filters.search {
+            Some(s) if relevance => {
+                ranked = rank_newest(conn, filters, viewer, s)?;
+                &ranked
+            }
+            _ => filters,
+        };
         let q = list_sql(filters, viewer, relevance)?;
         // The total from the tallies where they answer it: no count, right after a write too.
         let tallied = tallied_total(conn, filters, viewer)?;
@@ -316,6 +329,7 @@ pub fn list(
                     SEARCH_TABLE,
                     &expr,
                     bound,
+                    search::Order::Oldest,
                 )?;
                 let max_id: Option<i32> = activities::table
                     .select(diesel::dsl::max(activities::id))
@@ -359,6 +373,38 @@ pub fn list(
     let terms = filters.search.as_ref().map(|s| s.terms.as_slice());
     let data = summaries(conn, &rows, terms)?;
     Ok((data, total, next))
+}
+
+/// `filters` for `sort=relevance`: on a search matching more than [`search::RANK_BOUND`] of
+/// the rows the other filters keep, only the newest that many (by id) are ranked and listed
+/// (their total counts them).
+fn rank_newest(
+    conn: &mut Conn,
+    filters: &ResolvedFilters,
+    viewer: &Viewer,
+    s: &search::SearchQuery,
+) -> ApiResult<ResolvedFilters> {
+    let others = ResolvedFilters {
+        search: None,
+        ..filters.clone()
+    };
+    let expr = s
+        .expanded(|prefix| words_starting(conn, prefix))?
+        .unwrap_or_else(|| s.filter_expr.clone());
+    let hits = search::bounded_hits(
+        conn,
+        &list_sql(&others, viewer, false)?,
+        "a.id",
+        SEARCH_TABLE,
+        &expr,
+        search::RANK_BOUND,
+        search::Order::Newest,
+    )?;
+    let floor = hits.last.filter(|_| hits.n >= search::RANK_BOUND);
+    Ok(ResolvedFilters {
+        rank_floor: floor.and_then(|id| i32::try_from(id).ok()),
+        ..filters.clone()
+    })
 }
 
 /// The time of the latest public change: an activity arriving in, changing in or leaving public
