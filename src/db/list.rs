@@ -315,6 +315,16 @@ impl ListSql {
         self.drive
     }
 
+    /// Put `source` (a subquery; its `?` placeholders take `binds`) ahead of `from`, joined
+    /// on `on` with `CROSS JOIN`, which SQLite never reorders: `source` drives, each of its
+    /// rows looks up the list's rows. Call it before [`ListSql::join`].
+    pub fn lead_with(&mut self, source: &str, on: &str, binds: impl IntoIterator<Item = Bind>) {
+        self.from = format!("{source} CROSS JOIN {} ON {on}", self.from);
+        let mut all: Vec<Bind> = binds.into_iter().collect();
+        all.append(&mut self.from_binds);
+        self.from_binds = all;
+    }
+
     /// Join a subquery (or table) into `from`; its `?` placeholders take `binds`.
     pub fn join(&mut self, join: &str, binds: impl IntoIterator<Item = Bind>) {
         self.from.push(' ');

@@ -111,6 +111,9 @@ pub struct SearchQuery {
     /// The units matched, each a word or a phrase's words joined by spaces: folded, and the
     /// query's own (with marks) when it has any.
     groups: Vec<String>,
+    /// The same units with the query's marks, when they differ from `groups` (the `exact`
+    /// branch of `match_expr`).
+    exact_groups: Option<Vec<String>>,
     /// Whether the last unit is a word matched as a prefix (a phrase never is).
     prefix: bool,
 }
@@ -126,26 +129,56 @@ impl SearchQuery {
     /// prefix stands for too many words, or none.
     pub fn expanded(
         &self,
-        mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
+        words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
     ) -> diesel::QueryResult<Option<String>> {
         if !self.prefix {
             return Ok(Some(self.filter_expr.clone()));
         }
-        let Some((last, rest)) = self.groups.split_last() else {
-            return Ok(Some(String::new()));
-        };
-        let found = words(last)?;
-        if found.is_empty() || found.len() > MAX_EXPANSION {
-            return Ok(None);
-        }
-        let alternatives: Vec<String> = found.iter().map(|w| quoted(w)).collect();
-        let mut conj: Vec<String> = rest
-            .iter()
-            .map(|t| format!("folded : {}", quoted(t)))
-            .collect();
-        conj.push(format!("folded : ({})", alternatives.join(" OR ")));
-        Ok(Some(conj.join(" AND ")))
+        expand("folded", &self.groups, words)
     }
+
+    /// The ranking expression ([`SearchQuery::match_expr`]) with the prefix word of each
+    /// branch expanded the same way (`bm25` reads each word's list once; a prefix merges them
+    /// all first); `None` when a prefix stands for too many words, or none.
+    pub fn ranking_expanded(
+        &self,
+        mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
+    ) -> diesel::QueryResult<Option<String>> {
+        if !self.prefix {
+            return Ok(Some(self.match_expr.clone()));
+        }
+        let Some(folded) = expand("folded", &self.groups, &mut words)? else {
+            return Ok(None);
+        };
+        let Some(exact_groups) = &self.exact_groups else {
+            return Ok(Some(folded));
+        };
+        Ok(expand("exact", exact_groups, &mut words)?
+            .map(|exact| format!("({folded}) OR ({exact})")))
+    }
+}
+
+/// `groups` as a conjunction on `column`, the last one (a prefix) spelled out as the indexed
+/// words that start with it; `None` when there are too many or none.
+fn expand(
+    column: &str,
+    groups: &[String],
+    mut words: impl FnMut(&str) -> diesel::QueryResult<Vec<String>>,
+) -> diesel::QueryResult<Option<String>> {
+    let Some((last, rest)) = groups.split_last() else {
+        return Ok(Some(String::new()));
+    };
+    let found = words(last)?;
+    if found.is_empty() || found.len() > MAX_EXPANSION {
+        return Ok(None);
+    }
+    let alternatives: Vec<String> = found.iter().map(|w| quoted(w)).collect();
+    let mut conj: Vec<String> = rest
+        .iter()
+        .map(|t| format!("{column} : {}", quoted(t)))
+        .collect();
+    conj.push(format!("{column} : ({})", alternatives.join(" OR ")));
+    Ok(Some(conj.join(" AND ")))
 }
 
 fn quoted(term: &str) -> String {
@@ -214,6 +247,7 @@ pub fn parse(q: &str) -> Result<Option<SearchQuery>, AppError> {
         filter_expr: folded_part,
         terms,
         groups,
+        exact_groups: with_exact.then_some(exact_groups),
         prefix,
     }))
 }
@@ -360,10 +394,10 @@ pub fn join_ranked(
     id_column: &str,
     table: &str,
     alias: &str,
-    query: &SearchQuery,
+    ranking: &str,
     floor: Option<i32>,
 ) {
-    let mut binds = vec![Bind::Text(query.match_expr.clone())];
+    let mut binds = vec![Bind::Text(ranking.to_string())];
     let from = match floor {
         Some(floor) => {
             binds.push(Bind::Int(i64::from(floor)));
@@ -371,10 +405,13 @@ pub fn join_ranked(
         }
         None => "",
     };
-    list.join(
+    // The hits drive (each row of the list probed by its key): joined the other way, SQLite
+    // walks the list and runs the ranked search once per row.
+    list.lead_with(
         &format!(
-            "JOIN (SELECT rowid AS id, bm25({table}, 4.0, 1.0) AS rank FROM {table} WHERE {table} MATCH ?{from}) {alias} ON {alias}.id = {id_column}"
+            "(SELECT rowid AS id, bm25({table}, 4.0, 1.0) AS rank FROM {table} WHERE {table} MATCH ?{from}) {alias}"
         ),
+        &format!("{alias}.id = {id_column}"),
         binds,
     );
 }
@@ -412,6 +449,19 @@ mod tests {
         assert_eq!(
             q.expanded(words).unwrap().as_deref(),
             Some("folded : \"thanh\" AND folded : (\"nien\")")
+        );
+        // Ranking expands both branches, each with its own words.
+        assert_eq!(
+            q.ranking_expanded(words).unwrap().as_deref(),
+            Some(
+                "(folded : \"thanh\" AND folded : (\"nien\")) OR \
+                 (exact : \"thanh\" AND exact : (\"niên\" OR \"niênx\"))"
+            )
+        );
+        let plain = parse("thanh nien").unwrap().unwrap();
+        assert_eq!(
+            plain.ranking_expanded(words).unwrap(),
+            plain.expanded(words).unwrap()
         );
         // Too many words, or none: no expansion (the set plan answers).
         assert_eq!(parse("th").unwrap().unwrap().expanded(words).unwrap(), None);

@@ -26,12 +26,21 @@ pub struct ResolvedFilters {
     pub tags: Vec<i32>,
     pub occurred_from: Option<NaiveDate>,
     pub occurred_to: Option<NaiveDate>,
-    /// With `sort=relevance` on a search matching more than [`search::RANK_BOUND`] rows: the
-    /// id of the oldest match ranked (the newest that many are).
-    pub rank_floor: Option<i32>,
+    /// With `sort=relevance`: what ranks, and which matches (see [`Ranking`]).
+    pub ranking: Option<Ranking>,
     /// What the filters name, in words (organization, organizer, cluster, categories, tags,
     /// search): a feed's title.
     pub named: Vec<String>,
+}
+
+/// How `sort=relevance` ranks a search, worked out per request from the index.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    /// The MATCH expression `bm25` ranks by, its prefixes spelled out where they can be.
+    pub expr: String,
+    /// On a search matching more than [`search::RANK_BOUND`] of the rows the other filters
+    /// keep: the id of the oldest match ranked (the newest that many are).
+    pub floor: Option<i32>,
 }
 
 fn found<T>(value: Option<T>, param: &str, key: &str, what: &str) -> ApiResult<T> {

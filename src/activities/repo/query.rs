@@ -104,7 +104,11 @@ fn list_sql_planned(
     if sort_by_relevance {
         match search {
             Some(s) => {
-                search::join_ranked(&mut q, "a.id", SEARCH_TABLE, "f", s, filters.rank_floor)
+                let (expr, floor) = match &filters.ranking {
+                    Some(r) => (r.expr.as_str(), r.floor),
+                    None => (s.match_expr.as_str(), None),
+                };
+                search::join_ranked(&mut q, "a.id", SEARCH_TABLE, "f", expr, floor)
             }
             None => {
                 return Err(AppError::bad_param(
@@ -218,7 +222,7 @@ fn list_sql_planned(
         let to = Bind::Text(day(to));
         q.filter("a.occurred_on <= ? AND a.period_end <= ?", [to.clone(), to]);
     }
-    if let Some(floor) = filters.rank_floor {
+    if let Some(floor) = filters.ranking.as_ref().and_then(|r| r.floor) {
         q.filter("a.id >= ?", [Bind::Int(i64::from(floor))]);
     }
     if let Some(s) = search {
@@ -401,8 +405,14 @@ fn rank_newest(
         search::Order::Newest,
     )?;
     let floor = hits.last.filter(|_| hits.n >= search::RANK_BOUND);
+    let expr = s
+        .ranking_expanded(|prefix| words_starting(conn, prefix))?
+        .unwrap_or_else(|| s.match_expr.clone());
     Ok(ResolvedFilters {
-        rank_floor: floor.and_then(|id| i32::try_from(id).ok()),
+        ranking: Some(Ranking {
+            expr,
+            floor: floor.and_then(|id| i32::try_from(id).ok()),
+        }),
         ..filters.clone()
     })
 }

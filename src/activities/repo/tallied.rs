@@ -12,7 +12,7 @@ use super::*;
 /// The tally question of `filters` as `viewer` sees them, when the tallies answer it exactly.
 pub fn tally_filter(filters: &ResolvedFilters, viewer: &Viewer) -> Option<TallyFilter> {
     if filters.search.is_some()
-        || filters.rank_floor.is_some()
+        || filters.ranking.is_some()
         || filters.featured.is_some()
         || filters.unit_roots.len() > 1
     {
