@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 
 use crate::db::lock::{beside, hold_exclusive, hold_shared};
 use crate::media::store::valid_name;
@@ -44,7 +43,7 @@ fn open(path: &Path) -> anyhow::Result<Conn> {
     if !path.is_file() {
         anyhow::bail!("there is no database at {}", path.display());
     }
-    let mut conn = Conn::establish(utf8(path)?)
+    let mut conn = crate::db::open(utf8(path)?)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
     Ok(conn)
@@ -59,7 +58,7 @@ fn open_unchanging(path: &Path) -> anyhow::Result<Conn> {
             .replace('?', "%3f")
             .replace('#', "%23")
     );
-    Conn::establish(&uri).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+    crate::db::open(&uri).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
 /// A consistent copy of the database at `dest` (which must not exist): one read snapshot,

@@ -2,7 +2,7 @@
 //! its size, its integrity, the migrations it has. The one place their SQL is written.
 
 use diesel::sql_types::{BigInt, Text};
-use diesel::{QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 #[derive(QueryableByName)]
 struct One {
@@ -12,7 +12,7 @@ struct One {
 
 /// Write a consistent copy of the database to `dest` (a new file): one read snapshot, taken
 /// while writers go on (WAL).
-pub fn copy_into(conn: &mut SqliteConnection, dest: &str) -> QueryResult<()> {
+pub fn copy_into(conn: &mut crate::db::Conn, dest: &str) -> QueryResult<()> {
     diesel::sql_query("VACUUM INTO ?")
         .bind::<Text, _>(dest)
         .execute(conn)
@@ -20,7 +20,7 @@ pub fn copy_into(conn: &mut SqliteConnection, dest: &str) -> QueryResult<()> {
 }
 
 /// The bytes the database holds (pages in use × page size): what a copy writes, about.
-pub fn used_bytes(conn: &mut SqliteConnection) -> QueryResult<u64> {
+pub fn used_bytes(conn: &mut crate::db::Conn) -> QueryResult<u64> {
     let pages: One = diesel::sql_query(
         "SELECT page_count - freelist_count AS n FROM pragma_page_count, pragma_freelist_count",
     )
@@ -31,7 +31,7 @@ pub fn used_bytes(conn: &mut SqliteConnection) -> QueryResult<u64> {
 }
 
 /// What SQLite's integrity check says: `["ok"]` for a whole file, else each fault.
-pub fn integrity(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+pub fn integrity(conn: &mut crate::db::Conn) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Line {
         #[diesel(sql_type = Text)]
@@ -42,7 +42,7 @@ pub fn integrity(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
 }
 
 /// Does the file hold this API's tables (the migrations' own, activities, organizations)?
-pub fn is_ours(conn: &mut SqliteConnection) -> QueryResult<bool> {
+pub fn is_ours(conn: &mut crate::db::Conn) -> QueryResult<bool> {
     let tables: One = diesel::sql_query(
         "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' \
          AND name IN ('__diesel_schema_migrations', 'activities', 'organizations')",
@@ -52,7 +52,7 @@ pub fn is_ours(conn: &mut SqliteConnection) -> QueryResult<bool> {
 }
 
 /// The versions of the migrations applied to it.
-pub fn applied_migrations(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+pub fn applied_migrations(conn: &mut crate::db::Conn) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Version {
         #[diesel(sql_type = Text)]

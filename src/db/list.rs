@@ -4,8 +4,7 @@
 
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{BigInt, Binary, Double, Text};
-use diesel::sqlite::Sqlite;
-use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 /// A value bound into a list query (and carried in cursors).
@@ -212,11 +211,11 @@ impl PageSpec {
     /// Run `q` for this page: the rows, the exact total, and the keyset of the next page.
     pub fn load<R>(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Conn,
         q: &ListSql,
     ) -> QueryResult<(Vec<R>, i64, Option<Vec<Bind>>)>
     where
-        R: QueryableByName<Sqlite> + KeysetRow + 'static,
+        R: QueryableByName<super::Backend> + KeysetRow + 'static,
     {
         self.load_with(conn, q, None)
     }
@@ -225,16 +224,16 @@ impl PageSpec {
     /// snapshot of the page: the caller's transaction), counted otherwise.
     pub fn load_with<R>(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Conn,
         q: &ListSql,
         known: Option<i64>,
     ) -> QueryResult<(Vec<R>, i64, Option<Vec<Bind>>)>
     where
-        R: QueryableByName<Sqlite> + KeysetRow + 'static,
+        R: QueryableByName<super::Backend> + KeysetRow + 'static,
     {
         // One snapshot for the page and its total; a counted total is counted once per data
         // version.
-        let read = |conn: &mut SqliteConnection| {
+        let read = |conn: &mut crate::db::Conn| {
             let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
             let total = match known {
                 Some(total) => total,
@@ -506,8 +505,10 @@ fn keyset_clause(keys: &[(String, Dir)], values: &[Bind]) -> (String, Vec<Bind>)
     )
 }
 
-fn bound(stmt: &Statement) -> BoxedSqlQuery<'static, Sqlite, diesel::query_builder::SqlQuery> {
-    let mut q = diesel::sql_query(stmt.sql.clone()).into_boxed::<Sqlite>();
+fn bound(
+    stmt: &Statement,
+) -> BoxedSqlQuery<'static, super::Backend, diesel::query_builder::SqlQuery> {
+    let mut q = diesel::sql_query(stmt.sql.clone()).into_boxed::<super::Backend>();
     for b in &stmt.binds {
         q = match b.clone() {
             Bind::Int(v) => q.bind::<BigInt, _>(v),
@@ -520,9 +521,9 @@ fn bound(stmt: &Statement) -> BoxedSqlQuery<'static, Sqlite, diesel::query_build
 }
 
 /// Run a statement and load its rows.
-pub fn load<R>(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<Vec<R>>
+pub fn load<R>(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<Vec<R>>
 where
-    R: QueryableByName<Sqlite> + 'static,
+    R: QueryableByName<super::Backend> + 'static,
 {
     bound(stmt).load::<R>(conn)
 }
@@ -534,12 +535,12 @@ struct Count {
 }
 
 /// Run a `count` statement.
-pub fn count(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<i64> {
+pub fn count(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<i64> {
     Ok(bound(stmt).get_result::<Count>(conn)?.count)
 }
 
 /// `EXPLAIN QUERY PLAN` of a statement: the `detail` column of each step.
-pub fn explain(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<Vec<String>> {
+pub fn explain(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Step {
         #[diesel(sql_type = Text)]
@@ -560,7 +561,7 @@ static COUNTS: super::memo::Memo<i64> = super::memo::Memo::new();
 
 /// The exact result of a `count` statement, counted once per data version (remembered by
 /// [`super::memo`]).
-pub fn remembered_count(conn: &mut SqliteConnection, stmt: &Statement) -> QueryResult<i64> {
+pub fn remembered_count(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<i64> {
     let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
     COUNTS.get_or_compute(conn, "count", &question, |conn| count(conn, stmt))
 }

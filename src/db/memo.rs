@@ -15,7 +15,7 @@ use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
 use diesel::connection::Connection;
 use diesel::sql_types::{BigInt, Binary};
-use diesel::{QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 use sha2::{Digest, Sha256};
 
 /// Entries kept per kind of result before the map is cleared.
@@ -41,7 +41,7 @@ struct VersionRow {
 }
 
 /// The current data version (one primary-key read).
-pub fn version(conn: &mut SqliteConnection) -> QueryResult<Version> {
+pub fn version(conn: &mut crate::db::Conn) -> QueryResult<Version> {
     let row: VersionRow =
         diesel::sql_query("SELECT n, instance FROM data_version WHERE id = 1").get_result(conn)?;
     Ok(Version {
@@ -165,10 +165,10 @@ impl<V: Clone> Memo<V> {
     /// since it was computed. `compute` runs in the same read transaction as the version read.
     pub fn get_or_compute<E>(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Conn,
         kind: &str,
         question: &str,
-        compute: impl FnOnce(&mut SqliteConnection) -> Result<V, E>,
+        compute: impl FnOnce(&mut crate::db::Conn) -> Result<V, E>,
     ) -> Result<V, E>
     where
         E: From<diesel::result::Error>,
@@ -176,7 +176,7 @@ impl<V: Clone> Memo<V> {
         if !enabled() {
             return compute(conn);
         }
-        let run = |conn: &mut SqliteConnection| {
+        let run = |conn: &mut crate::db::Conn| {
             let key = version(conn)?.key(kind, question);
             let flight = match self.find(key) {
                 None => return compute(conn),
@@ -234,11 +234,13 @@ fn enabled() -> bool {
 }
 
 /// Is a transaction open on this connection?
-pub fn in_transaction(conn: &mut SqliteConnection) -> bool {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    AnsiTransactionManager::transaction_manager_status_mut(conn)
-        .transaction_depth()
-        .is_ok_and(|depth| depth.is_some())
+pub fn in_transaction(conn: &mut crate::db::Conn) -> bool {
+    use diesel::connection::TransactionManager;
+    <crate::db::Conn as diesel::Connection>::TransactionManager::transaction_manager_status_mut(
+        conn,
+    )
+    .transaction_depth()
+    .is_ok_and(|depth| depth.is_some())
 }
 
 #[cfg(test)]
@@ -250,7 +252,7 @@ mod tests {
     fn database() -> (tempfile::TempDir, String) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("memo.db").to_string_lossy().to_string();
-        let mut conn = SqliteConnection::establish(&path).unwrap();
+        let mut conn = crate::db::open(&path).unwrap();
         conn.batch_execute(
             "PRAGMA journal_mode = WAL;
              CREATE TABLE data_version (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, instance BLOB NOT NULL);
@@ -272,7 +274,7 @@ mod tests {
             .map(|_| {
                 let (path, start) = (path.clone(), start.clone());
                 std::thread::spawn(move || {
-                    let mut conn = SqliteConnection::establish(&path).unwrap();
+                    let mut conn = crate::db::open(&path).unwrap();
                     conn.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
                     start.wait();
                     MEMO.get_or_compute(&mut conn, "test", "total", |_| {
@@ -290,7 +292,7 @@ mod tests {
         assert_eq!(COMPUTED.load(Ordering::SeqCst), 1);
 
         // A failure is not remembered: the next asker computes.
-        let mut conn = SqliteConnection::establish(&path).unwrap();
+        let mut conn = crate::db::open(&path).unwrap();
         let failed = MEMO.get_or_compute(&mut conn, "test", "other", |_| {
             Err::<i64, _>(diesel::result::Error::NotFound)
         });

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use actix_web::web;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection};
 use diesel::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -38,7 +38,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite"
 /// editor's write never queues behind slow reads holding every connection ([`run`]).
 #[derive(Clone)]
 pub struct DbPool {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
+    pool: Pool<Manager>,
     reads: std::sync::Arc<tokio::sync::Semaphore>,
     writes: std::sync::Arc<tokio::sync::Semaphore>,
     /// The database file.
@@ -63,11 +63,65 @@ pub enum Lane {
     Read,
     Write,
 }
-pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<Manager>;
 
 /// The connection every repository works on: the one name outside `db` for the backend's
 /// connection (SQLite today), so that a second backend changes this line, not every module.
-pub type Conn = SqliteConnection;
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Sqlite(SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+/// Open a connection on the engine `url` names: a `postgres://` (or `postgresql://`) URL is
+/// PostgreSQL, anything else a SQLite file (or `file:` URI). Chosen here rather than by
+/// trying each engine in turn, which would hide why the right one failed.
+pub fn open(url: &str) -> diesel::ConnectionResult<Conn> {
+    use diesel::Connection;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        diesel::PgConnection::establish(url).map(Conn::Pg)
+    } else {
+        SqliteConnection::establish(url).map(Conn::Sqlite)
+    }
+}
+
+/// Opens the pool's connections with [`open`].
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        open(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        diesel::r2d2::R2D2Connection::ping(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+/// The backend of [`Conn`]: what rows of raw SQL are read with.
+pub type Backend = <Conn as diesel::Connection>::Backend;
+
+/// The same Diesel code on the engine's own connection, written once: for what a connection
+/// over several engines cannot express (upserts: `on_conflict`).
+#[macro_export]
+macro_rules! on_engine {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Pg($c) => $body,
+        }
+    };
+}
 
 /// A pooled connection taken outside a request (a command, startup, a checkpoint), with the
 /// gate's permit it counts under: the connection goes back to the pool before the permit.
@@ -77,15 +131,15 @@ pub struct BlockingConn {
 }
 
 impl std::ops::Deref for BlockingConn {
-    type Target = SqliteConnection;
+    type Target = Conn;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &Conn {
         &self.conn
     }
 }
 
 impl std::ops::DerefMut for BlockingConn {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Conn {
         &mut self.conn
     }
 }
@@ -165,8 +219,8 @@ impl DbPool {
 #[derive(Debug, Clone, Copy)]
 struct Pragmas;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {busy};
              PRAGMA journal_mode = WAL;
@@ -191,6 +245,14 @@ pub const CACHE_KIB: i64 = 4000;
 /// connections for reads and `write_lane` more for requests that write (a server's
 /// [`WRITE_LANE`]; 0 for a command, whose writes share its connections).
 pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<DbPool> {
+    if path
+        .to_str()
+        .is_some_and(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
+    {
+        // The binary links PostgreSQL's client, but the schema, search and locking for it
+        // are still being built (docs/port/): refuse rather than create a file so named.
+        anyhow::bail!("PostgreSQL databases are not served yet: give a SQLite file path");
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
             anyhow::anyhow!(
@@ -206,8 +268,7 @@ pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<Db
     // One connection first: switch to WAL (persistent in the file) and migrate, before the pool
     // opens others — a journal-mode change competing with a migration would fail with BUSY.
     {
-        use diesel::Connection;
-        let mut first = SqliteConnection::establish(url)
+        let mut first = open(url)
             .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
         // 8 KiB pages for a new database (no effect on an existing one): an activity's body
         // is a few kilobytes, which 4 KiB pages store one per page with much of it unused.
@@ -228,7 +289,9 @@ pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<Db
         })?;
         migrate(&mut first)?;
     }
-    let manager = ConnectionManager::<SqliteConnection>::new(url);
+    let manager = Manager {
+        url: url.to_string(),
+    };
     let pool = Pool::builder()
         .max_size(max_size + write_lane)
         .min_idle(Some(1))
@@ -250,7 +313,7 @@ pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<Db
 }
 
 /// Apply every pending embedded migration.
-pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
+pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
@@ -264,7 +327,7 @@ pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<usize> {
 /// for the lock.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     // The request's context (who asks, from where, whether it may write): it chooses the lane

@@ -8,7 +8,6 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use diesel::SqliteConnection;
 
 use crate::db::list::{Bind, ListSql};
 use crate::error::AppError;
@@ -23,7 +22,7 @@ pub const MAX_TERMS: usize = 12;
 /// exact column (which only ranks), the first `ranked` texts — the short ones that say what a
 /// row is (title, names), not long bodies.
 pub fn index(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     rowid: i64,
     texts: &[Option<&str>],
@@ -35,7 +34,7 @@ pub fn index(
 
 /// Add the entry of a row the index does not hold (see [`clear`]).
 pub fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     rowid: i64,
     texts: &[Option<&str>],
@@ -67,7 +66,7 @@ pub fn entry(texts: &[Option<&str>], ranked: usize) -> (String, String) {
 }
 
 /// Empty an index at once (before rebuilding every entry).
-pub fn clear(conn: &mut SqliteConnection, table: &str) -> QueryResult<()> {
+pub fn clear(conn: &mut crate::db::Conn, table: &str) -> QueryResult<()> {
     diesel::sql_query(format!(
         "INSERT INTO {table} ({table}) VALUES ('delete-all')"
     ))
@@ -77,11 +76,7 @@ pub fn clear(conn: &mut SqliteConnection, table: &str) -> QueryResult<()> {
 
 /// How many bytes of new terms FTS5 keeps in memory before writing a segment (its default is
 /// 1 MiB; a rebuild writes fewer, larger segments with more).
-pub fn set_pending_bytes(
-    conn: &mut SqliteConnection,
-    table: &str,
-    bytes: usize,
-) -> QueryResult<()> {
+pub fn set_pending_bytes(conn: &mut crate::db::Conn, table: &str, bytes: usize) -> QueryResult<()> {
     diesel::sql_query(format!(
         "INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {bytes})"
     ))
@@ -90,7 +85,7 @@ pub fn set_pending_bytes(
 }
 
 /// Remove a row from an index.
-pub fn unindex(conn: &mut SqliteConnection, table: &str, rowid: i64) -> QueryResult<()> {
+pub fn unindex(conn: &mut crate::db::Conn, table: &str, rowid: i64) -> QueryResult<()> {
     diesel::sql_query(format!("DELETE FROM {table} WHERE rowid = ?"))
         .bind::<BigInt, _>(rowid)
         .execute(conn)?;
@@ -346,7 +341,7 @@ static HITS: crate::db::memo::Memo<Hits> = crate::db::memo::Memo::new();
 /// `table`, up to `bound`: the hits drive, in the index's own (id) order, and reading stops at
 /// `bound` instead of collecting every hit first. Remembered per data version.
 pub fn bounded_hits(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     list: &ListSql,
     id_column: &str,
     table: &str,

@@ -5,12 +5,12 @@
 //! link never comes to lead somewhere else.
 
 use diesel::sql_types::{Bool, Integer, Text, Timestamp};
-use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::text;
 
-fn taken(conn: &mut SqliteConnection, table: &str, slug: &str) -> QueryResult<bool> {
+fn taken(conn: &mut crate::db::Conn, table: &str, slug: &str) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = Bool)]
@@ -29,7 +29,7 @@ fn taken(conn: &mut SqliteConnection, table: &str, slug: &str) -> QueryResult<bo
 
 /// The current slug of the row of `table` that had `old` before, if any.
 pub fn renamed_to(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     old: &str,
 ) -> QueryResult<Option<String>> {
@@ -52,7 +52,7 @@ pub fn renamed_to(
 /// Give row `id` of `table` the slug `new` (valid, free, or one it had itself before) in place
 /// of `old`, which is kept so that it still resolves. Nothing happens when they are equal.
 pub fn change(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     id: i32,
     old: &str,
@@ -90,7 +90,7 @@ pub fn change(
     Ok(true)
 }
 
-fn renamed_to_id(conn: &mut SqliteConnection, table: &str, old: &str) -> QueryResult<Option<i32>> {
+fn renamed_to_id(conn: &mut crate::db::Conn, table: &str, old: &str) -> QueryResult<Option<i32>> {
     #[derive(QueryableByName)]
     struct Target {
         #[diesel(sql_type = Integer)]
@@ -107,7 +107,7 @@ fn renamed_to_id(conn: &mut SqliteConnection, table: &str, old: &str) -> QueryRe
 
 /// The slug of a new row of `table` (a table with a unique `slug` column).
 pub fn choose(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     explicit: Option<String>,
     name: &str,
@@ -136,7 +136,7 @@ pub fn choose(
 
 /// The id of the row of `table` whose current slug is `slug`, if any.
 pub fn id_of(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     table: &str,
     slug: &str,
 ) -> diesel::QueryResult<Option<i32>> {

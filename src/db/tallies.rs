@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::sql_types::{Integer, Nullable, Text};
-use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl};
 
 use super::list::{Bind, Statement};
 
@@ -99,7 +99,7 @@ impl TallyFilter {
 
     /// The total, read from the tallies: `None` when they are not exact right now ([`fresh`]).
     /// Read it in the same transaction as what it counts.
-    pub fn total(&self, conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
+    pub fn total(&self, conn: &mut crate::db::Conn) -> QueryResult<Option<i64>> {
         if !fresh(conn)? {
             return Ok(None);
         }
@@ -115,7 +115,7 @@ impl TallyFilter {
 }
 
 /// Whether the tallies are exact now: nothing waits to be settled and no recount is due.
-pub fn fresh(conn: &mut SqliteConnection) -> QueryResult<bool> {
+pub fn fresh(conn: &mut crate::db::Conn) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Fresh {
         #[diesel(sql_type = Integer)]
@@ -165,7 +165,7 @@ fn ids(list: &Option<String>) -> impl Iterator<Item = i32> + '_ {
 
 /// The unit and every unit above it.
 fn ancestors(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     cache: &mut HashMap<i32, Vec<i32>>,
     unit: i32,
 ) -> QueryResult<Vec<i32>> {
@@ -192,7 +192,7 @@ fn ancestors(
 
 /// The rows of the tallies that count `image`, each once.
 fn keys(
-    conn: &mut SqliteConnection,
+    conn: &mut crate::db::Conn,
     cache: &mut HashMap<i32, Vec<i32>>,
     image: &Image,
 ) -> QueryResult<Vec<Key>> {
@@ -238,7 +238,7 @@ fn keys(
 
 /// Mark the tallies for a recount (readers count rows until [`rebuild`] runs; a bulk load
 /// marks them first, so that the triggers record nothing while it writes).
-pub fn due_for_rebuild(conn: &mut SqliteConnection) -> QueryResult<()> {
+pub fn due_for_rebuild(conn: &mut crate::db::Conn) -> QueryResult<()> {
     diesel::sql_query("UPDATE activity_tally_state SET rebuild = 1 WHERE id = 1").execute(conn)?;
     diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
     Ok(())
@@ -247,7 +247,7 @@ pub fn due_for_rebuild(conn: &mut SqliteConnection) -> QueryResult<()> {
 /// Bring the tallies up to the changes the open write transaction made (called by
 /// [`super::write`] before it commits): the old image of each changed activity out, the
 /// activity as it is now in. Two primary-key reads when nothing changed.
-pub fn settle(conn: &mut SqliteConnection) -> QueryResult<()> {
+pub fn settle(conn: &mut crate::db::Conn) -> QueryResult<()> {
     if rebuild_due(conn)? {
         // Counted again from the rows anyway: what changed meanwhile needs no settling.
         diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
@@ -291,7 +291,7 @@ pub fn settle(conn: &mut SqliteConnection) -> QueryResult<()> {
         }
         let (name, id) = scope.key();
         // `n` is a count made here, written into the statement; the key's values are bound.
-        let run = |conn: &mut SqliteConnection, sql: String| {
+        let run = |conn: &mut crate::db::Conn, sql: String| {
             diesel::sql_query(sql)
                 .bind::<Text, _>(name)
                 .bind::<Integer, _>(id)
@@ -338,7 +338,7 @@ pub fn settle(conn: &mut SqliteConnection) -> QueryResult<()> {
 }
 
 /// Whether a recount of the tallies is due (one primary-key read).
-pub fn rebuild_due(conn: &mut SqliteConnection) -> QueryResult<bool> {
+pub fn rebuild_due(conn: &mut crate::db::Conn) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Due {
         #[diesel(sql_type = Integer)]
@@ -363,7 +363,7 @@ const FACETS: &str = "a.state, a.category, strftime('%Y-%m', a.occurred_on), \
 
 /// Count every tally again from the rows, in the open write transaction. Returns the rows
 /// written.
-pub fn rebuild(conn: &mut SqliteConnection) -> QueryResult<usize> {
+pub fn rebuild(conn: &mut crate::db::Conn) -> QueryResult<usize> {
     diesel::sql_query("DELETE FROM activity_tallies").execute(conn)?;
     diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
     let insert =
@@ -423,7 +423,7 @@ pub fn rebuild(conn: &mut SqliteConnection) -> QueryResult<usize> {
 /// Count the tallies again if a recount is due ([`rebuild`]): `Some(rows written)` if it ran.
 /// Run it in a write transaction (the clock does, within a second of a unit moving; the
 /// server at start).
-pub fn rebuild_if_due(conn: &mut SqliteConnection) -> QueryResult<Option<usize>> {
+pub fn rebuild_if_due(conn: &mut crate::db::Conn) -> QueryResult<Option<usize>> {
     if rebuild_due(conn)? {
         rebuild(conn).map(Some)
     } else {

@@ -12,7 +12,7 @@ pub const DESCENDANTS_SQL: &str = "SELECT id FROM (WITH RECURSIVE sub(id) AS (\
 
 /// Resolve an organization id-or-slug (see [`Key`]).
 pub fn lookup_organization(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     key: &str,
 ) -> diesel::QueryResult<Option<i32>> {
     Ok(lookup_organization_named(conn, key)?.map(|(id, _)| id))
@@ -20,7 +20,7 @@ pub fn lookup_organization(
 
 /// Resolve an organization id-or-slug to its id and name (one query).
 pub fn lookup_organization_named(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     key: &str,
 ) -> diesel::QueryResult<Option<(i32, String)>> {
     use crate::db::schema::organizations;
@@ -50,16 +50,13 @@ pub fn lookup_organization_named(
 }
 
 /// Resolve a cluster id-or-slug (see [`Key`]).
-pub fn lookup_cluster(
-    conn: &mut diesel::SqliteConnection,
-    key: &str,
-) -> diesel::QueryResult<Option<i32>> {
+pub fn lookup_cluster(conn: &mut crate::db::Conn, key: &str) -> diesel::QueryResult<Option<i32>> {
     Ok(lookup_cluster_named(conn, key)?.map(|(id, _)| id))
 }
 
 /// Resolve a cluster id-or-slug to its id and name (one query).
 pub fn lookup_cluster_named(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     key: &str,
 ) -> diesel::QueryResult<Option<(i32, String)>> {
     use crate::db::schema::clusters;
@@ -88,7 +85,7 @@ pub struct Reference {
 /// What still refers to an organization, in words ("2 users: a, b"), for a 409 on delete:
 /// one count and sample per kind of reference, in one statement.
 pub fn references_to_organization(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     id: i32,
     kinds: &[Reference],
 ) -> diesel::QueryResult<Vec<String>> {
@@ -129,7 +126,7 @@ pub fn references_to_organization(
 }
 
 /// Every unit below `id`, at any depth.
-pub fn descendants(conn: &mut diesel::SqliteConnection, id: i32) -> diesel::QueryResult<Vec<i32>> {
+pub fn descendants(conn: &mut crate::db::Conn, id: i32) -> diesel::QueryResult<Vec<i32>> {
     use diesel::sql_types::Integer;
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
@@ -144,7 +141,7 @@ pub fn descendants(conn: &mut diesel::SqliteConnection, id: i32) -> diesel::Quer
 }
 
 /// Does the unit `id`, or a unit above it, require review of its news (duyệt tin)?
-pub fn review_required(conn: &mut diesel::SqliteConnection, id: i32) -> diesel::QueryResult<bool> {
+pub fn review_required(conn: &mut crate::db::Conn, id: i32) -> diesel::QueryResult<bool> {
     use diesel::sql_types::{Bool, Integer};
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]

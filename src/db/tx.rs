@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::{Connection, SqliteConnection};
+use diesel::Connection;
 
 use super::stats::{current, BUSY_TIMEOUT};
 use crate::error::is_busy;
@@ -50,9 +50,24 @@ fn backoff(retry: u32) -> Duration {
 ///
 /// Inside another write (a repository function calling another), `f` runs in a savepoint of
 /// the open transaction: its work commits or rolls back with it.
-pub fn write<T, E, F>(conn: &mut SqliteConnection, f: F) -> Result<T, E>
+/// The transaction manager of [`crate::db::Conn`]: it hands each call to the engine's own.
+type Manager = <crate::db::Conn as diesel::Connection>::TransactionManager;
+
+/// Open the write transaction: on SQLite `BEGIN IMMEDIATE`, which takes the database's one
+/// write lock now rather than at the first write (a reader turning writer mid-way could not
+/// get it without a deadlock). On PostgreSQL a plain `BEGIN`: rows lock as they are written.
+fn begin_immediate(conn: &mut crate::db::Conn) -> diesel::QueryResult<()> {
+    match conn {
+        crate::db::Conn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        crate::db::Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+}
+
+pub fn write<T, E, F>(conn: &mut crate::db::Conn, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    F: FnOnce(&mut crate::db::Conn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     if AFTER_COMMIT.with(|cell| cell.borrow().is_some()) {
@@ -64,7 +79,7 @@ where
     conn.batch_execute("PRAGMA busy_timeout = 0")?;
     let mut retries = 0;
     let began = loop {
-        match AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE") {
+        match begin_immediate(conn) {
             Err(e) if is_busy(&e) && asked.elapsed() < BUSY_TIMEOUT => {
                 retries += 1;
                 if let Some(stats) = &stats {
@@ -112,11 +127,11 @@ where
                 .map_err(E::from)
         });
     let outcome = match outcome {
-        Ok(value) => AnsiTransactionManager::commit_transaction(&mut *conn)
+        Ok(value) => Manager::commit_transaction(&mut *conn)
             .map(|()| value)
             .map_err(E::from),
         Err(e) => {
-            AnsiTransactionManager::rollback_transaction(&mut *conn)?;
+            Manager::rollback_transaction(&mut *conn)?;
             Err(e)
         }
     };
@@ -135,13 +150,13 @@ mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
 
-    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    use diesel::RunQueryDsl;
 
     use super::*;
 
     #[test]
     fn work_queued_in_a_write_runs_once_it_commits_and_never_after_a_rollback() {
-        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let mut conn = crate::db::open(":memory:").unwrap();
         diesel_migrations::MigrationHarness::run_pending_migrations(
             &mut conn,
             crate::db::MIGRATIONS,

@@ -434,6 +434,12 @@ impl Chunk<'_> {
             tag_links,
             partner_links,
         } = self;
+        // Dates travel as SQLite's text and rows go in batches, which a connection over
+        // several engines does not express: this bulk load is SQLite's.
+        let conn = match conn {
+            Conn::Sqlite(c) => c,
+            Conn::Pg(_) => anyhow::bail!("the synthetic seed loads SQLite databases only"),
+        };
         diesel::insert_into(activities::table)
             .values(&rows)
             .execute(conn)?;

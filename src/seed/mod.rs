@@ -129,14 +129,15 @@ fn ensure_world(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
     }
     for campaign in CAMPAIGNS {
         let slug = text::slugify(campaign);
-        diesel::insert_or_ignore_into(tags::table)
+        crate::on_engine!(&mut *conn, |c| diesel::insert_into(tags::table)
             .values((
                 tags::slug.eq(&slug),
                 tags::name.eq(*campaign),
                 tags::sort_key.eq(text::sort_key(campaign)),
                 tags::created_at.eq(now),
             ))
-            .execute(conn)?;
+            .on_conflict_do_nothing()
+            .execute(c))?;
     }
     Ok((units, clusters))
 }
@@ -390,7 +391,7 @@ mod tests {
     /// must be exactly what the application's own helpers make of the same activity.
     #[test]
     fn composed_entries_match_the_search_and_render_helpers() {
-        let mut conn = Conn::establish(":memory:").expect("database");
+        let mut conn = crate::db::open(":memory:").expect("database");
         db::migrate(&mut conn).expect("migrations");
         ensure_world(&mut conn).expect("world");
         let world = world(&mut conn, 300).expect("world");

@@ -253,14 +253,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 #[cfg(test)]
 mod tests {
-    use diesel::Connection;
 
     use super::*;
 
     #[test]
     fn an_id_that_does_not_fit_fails_the_change_and_is_counted() {
         // Checked before anything is read: no table is needed.
-        let mut conn = Conn::establish(":memory:").unwrap();
+        let mut conn = crate::db::open(":memory:").unwrap();
         let counted = || {
             crate::metrics::webhook_errors()
                 .with_label_values(&["resource_id"])

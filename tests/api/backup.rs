@@ -38,7 +38,7 @@ struct Count {
 }
 
 fn open(path: &Path) -> Conn {
-    let mut conn = Conn::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = doan_api::db::open(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA busy_timeout = 10000;").unwrap();
     conn
 }

@@ -65,6 +65,21 @@ fn an_unusable_database_path_is_a_one_line_error() {
 }
 
 #[test]
+fn a_postgres_url_is_refused_until_it_is_served_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_doan-api"))
+        .args(["migrate", "--database", "postgres://doan@127.0.0.1:1/doan"])
+        .current_dir(dir.path())
+        .env_remove("DOAN_DATABASE")
+        .output()
+        .expect("the binary runs");
+    let line = one_line_error(&out);
+    assert!(line.contains("PostgreSQL"), "{line}");
+    // Not taken for a file path: no `postgres:` directory, no lock file.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn migrate_creates_and_migrates_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/doan.db");

@@ -27,7 +27,7 @@ fn count(conn: &mut Conn, sql: &str) -> i64 {
 fn the_autoincrement_rebuild_keeps_every_row_and_reference() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let mut conn = Conn::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = doan_api::db::open(path.to_str().unwrap()).unwrap();
     conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
     // The schema as it was before ids became AUTOINCREMENT (migrations 1-6).
     for _ in 0..6 {

@@ -2,11 +2,9 @@
 //! (read timeout, per-address rate limits, parameter lengths, slow clients, connection cap)
 //! and the JSON access log.
 
-use doan_api::db::Conn;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -40,7 +38,7 @@ pub fn value(text: &str, series: &str) -> Option<f64> {
 
 /// Hold SQLite's write lock from another connection for `hold`.
 fn hold_write_lock(path: &std::path::Path, hold: Duration) -> std::thread::JoinHandle<()> {
-    let mut conn = Conn::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = doan_api::db::open(path.to_str().unwrap()).unwrap();
     conn.batch_execute("BEGIN IMMEDIATE").unwrap();
     std::thread::spawn(move || {
         std::thread::sleep(hold);

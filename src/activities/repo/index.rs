@@ -98,12 +98,15 @@ pub fn reindex_if_stale(conn: &mut Conn) -> ApiResult<Option<usize>> {
         search::set_pending_bytes(conn, SEARCH_TABLE, REBUILD_PENDING_BYTES)?;
         reindex_where(conn, None)?;
         search::set_pending_bytes(conn, SEARCH_TABLE, 1 << 20)?;
-        diesel::replace_into(index_versions::table)
+        crate::on_engine!(&mut *conn, |c| diesel::insert_into(index_versions::table)
             .values((
                 index_versions::name.eq(SEARCH_TABLE),
                 index_versions::version.eq(INDEX_VERSION),
             ))
-            .execute(conn)?;
+            .on_conflict(index_versions::name)
+            .do_update()
+            .set(index_versions::version.eq(INDEX_VERSION))
+            .execute(c))?;
         Ok(Some(usize::try_from(count).unwrap_or(0)))
     })
 }

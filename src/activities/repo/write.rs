@@ -273,7 +273,7 @@ pub(super) fn write_body_and_children(
 ) -> ApiResult<()> {
     let body_html = f.body.as_deref().map(render::markdown_to_html);
     let body_html = body_html.as_deref();
-    diesel::insert_into(activity_bodies::table)
+    crate::on_engine!(conn, |c| diesel::insert_into(activity_bodies::table)
         .values((
             activity_bodies::activity_id.eq(id),
             activity_bodies::body.eq(&f.body),
@@ -285,7 +285,7 @@ pub(super) fn write_body_and_children(
             activity_bodies::body.eq(&f.body),
             activity_bodies::body_html.eq(body_html),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     replace_children(conn, id, f)
 }
 

@@ -143,13 +143,16 @@ pub(super) fn remember(
     external_id: &str,
     id: i32,
 ) -> QueryResult<()> {
-    diesel::replace_into(external_ids::table)
+    crate::on_engine!(conn, |c| diesel::insert_into(external_ids::table)
         .values((
             external_ids::resource.eq(resource),
             external_ids::external_id.eq(external_id),
             external_ids::target_id.eq(id),
         ))
-        .execute(conn)?;
+        .on_conflict((external_ids::resource, external_ids::external_id))
+        .do_update()
+        .set(external_ids::target_id.eq(id))
+        .execute(c))?;
     Ok(())
 }
 
