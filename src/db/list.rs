@@ -505,10 +505,13 @@ fn keyset_clause(keys: &[(String, Dir)], values: &[Bind]) -> (String, Vec<Bind>)
     )
 }
 
+/// `stmt` with its binds, in the spelling of `conn`'s engine.
 fn bound(
+    conn: &crate::db::Conn,
     stmt: &Statement,
 ) -> BoxedSqlQuery<'static, super::Backend, diesel::query_builder::SqlQuery> {
-    let mut q = diesel::sql_query(stmt.sql.clone()).into_boxed::<super::Backend>();
+    let sql = super::dialect::Dialect::of(conn).placeholders(&stmt.sql);
+    let mut q = diesel::sql_query(sql.into_owned()).into_boxed::<super::Backend>();
     for b in &stmt.binds {
         q = match b.clone() {
             Bind::Int(v) => q.bind::<BigInt, _>(v),
@@ -525,7 +528,7 @@ pub fn load<R>(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<Vec<
 where
     R: QueryableByName<super::Backend> + 'static,
 {
-    bound(stmt).load::<R>(conn)
+    bound(conn, stmt).load::<R>(conn)
 }
 
 #[derive(QueryableByName)]
@@ -536,7 +539,7 @@ struct Count {
 
 /// Run a `count` statement.
 pub fn count(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<i64> {
-    Ok(bound(stmt).get_result::<Count>(conn)?.count)
+    Ok(bound(conn, stmt).get_result::<Count>(conn)?.count)
 }
 
 /// `EXPLAIN QUERY PLAN` of a statement: the `detail` column of each step.
@@ -550,7 +553,7 @@ pub fn explain(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<Vec<
         sql: format!("EXPLAIN QUERY PLAN {}", stmt.sql),
         binds: stmt.binds.clone(),
     };
-    Ok(bound(&plan)
+    Ok(bound(conn, &plan)
         .load::<Step>(conn)?
         .into_iter()
         .map(|s| s.detail)

@@ -1,6 +1,7 @@
 //! The database: SQLite pool with the pragmas we rely on, embedded migrations, and the one way
 //! handlers run Diesel code off the async workers ([`run`]).
 
+pub mod dialect;
 pub mod file;
 pub mod list;
 pub mod lock;
