@@ -316,25 +316,8 @@ pub fn list(
         let (total, exact, matching) = match (tallied, &filters.search) {
             (Some(n), _) => (n, true, n),
             (None, Some(s)) if !exact_count => {
-                let others = ResolvedFilters {
-                    search: None,
-                    ..filters.clone()
-                };
                 let bound = search::TOTAL_BOUND.max(list.rows_read().saturating_add(1));
-                // The last word's prefix spelled out as the words it starts (FTS5 reads every
-                // hit of a prefix before the first; words it iterates, stopping at the bound).
-                let expr = s
-                    .expanded(|prefix| words_starting(conn, prefix))?
-                    .unwrap_or_else(|| s.filter_expr.clone());
-                let hits = search::bounded_hits(
-                    conn,
-                    &list_sql(&others, viewer, false)?,
-                    "a.id",
-                    SEARCH_TABLE,
-                    &expr,
-                    bound,
-                    search::Order::Oldest,
-                )?;
+                let hits = search_hits(conn, filters, viewer, s, bound, search::Order::Oldest)?;
                 let max_id: Option<i32> = activities::table
                     .select(diesel::dsl::max(activities::id))
                     .first(conn)?;
@@ -379,6 +362,36 @@ pub fn list(
     Ok((data, total, next))
 }
 
+/// The first `bound` hits of `s`, in `order`, among the rows the other filters keep
+/// ([`search::bounded_hits`]). The last word's prefix is spelled out as the words it starts:
+/// FTS5 reads every hit of a prefix before the first; words it iterates, stopping at the bound.
+fn search_hits(
+    conn: &mut Conn,
+    filters: &ResolvedFilters,
+    viewer: &Viewer,
+    s: &search::SearchQuery,
+    bound: i64,
+    order: search::Order,
+) -> ApiResult<search::Hits> {
+    let others = ResolvedFilters {
+        search: None,
+        ..filters.clone()
+    };
+    let expr = s
+        .expanded(|prefix| words_starting(conn, prefix))?
+        .unwrap_or_else(|| s.filter_expr.clone());
+    let list = list_sql(&others, viewer, false)?;
+    Ok(search::bounded_hits(
+        conn,
+        &list,
+        "a.id",
+        SEARCH_TABLE,
+        &expr,
+        bound,
+        order,
+    )?)
+}
+
 /// `filters` for `sort=relevance`: on a search matching more than [`search::RANK_BOUND`] of
 /// the rows the other filters keep, only the newest that many (by id) are ranked and listed
 /// (their total counts them).
@@ -388,19 +401,11 @@ fn rank_newest(
     viewer: &Viewer,
     s: &search::SearchQuery,
 ) -> ApiResult<ResolvedFilters> {
-    let others = ResolvedFilters {
-        search: None,
-        ..filters.clone()
-    };
-    let expr = s
-        .expanded(|prefix| words_starting(conn, prefix))?
-        .unwrap_or_else(|| s.filter_expr.clone());
-    let hits = search::bounded_hits(
+    let hits = search_hits(
         conn,
-        &list_sql(&others, viewer, false)?,
-        "a.id",
-        SEARCH_TABLE,
-        &expr,
+        filters,
+        viewer,
+        s,
         search::RANK_BOUND,
         search::Order::Newest,
     )?;
