@@ -104,12 +104,33 @@ fn parse_age(raw: &str) -> Result<chrono::Duration, String> {
 }
 
 /// The media folder: `set`, else `media` beside the database.
+/// Whether `--database` names a PostgreSQL database (a `postgres://` or `postgresql://` URL)
+/// rather than a SQLite file.
+pub fn is_postgres(database: &std::path::Path) -> bool {
+    database.to_str().is_some_and(is_postgres_url)
+}
+
+/// The folder of what a node keeps beside its database (the generated JWT key and demo admin
+/// password, media by default): the SQLite file's folder; `data/` under the working folder
+/// for a PostgreSQL database, which has no folder of its own.
+pub fn local_dir(database: &std::path::Path) -> std::path::PathBuf {
+    if is_postgres(database) {
+        return std::path::PathBuf::from("data");
+    }
+    database
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf()
+}
+
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 pub fn media_dir_beside(database: &std::path::Path, set: Option<&std::path::Path>) -> PathBuf {
-    set.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
-        database
-            .parent()
-            .map_or_else(|| PathBuf::from("media"), |p| p.join("media"))
-    })
+    set.map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| local_dir(database).join("media"))
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -170,7 +191,8 @@ pub struct CreateUserArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
-    /// SQLite database file (created, with its directory, when missing).
+    /// SQLite database file (created, with its directory, when missing), or a PostgreSQL
+    /// database URL (`postgres://user:password@host:5432/name`; the database must exist).
     #[arg(long, env = "DOAN_DATABASE", default_value = "data/doan.db")]
     pub database: PathBuf,
 }

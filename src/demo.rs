@@ -190,10 +190,8 @@ pub fn ensure_admin(
             (p.to_string(), None)
         }
         None => {
-            let dir = database
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
+            let dir = crate::db::local_dir(database);
+            std::fs::create_dir_all(&dir)?;
             let path = dir.join(ADMIN_PASSWORD_FILE);
             let _ = std::fs::remove_file(&path);
             let generated = format!("Dk-{}", hex::encode(rand::random::<[u8; 12]>()));
@@ -246,7 +244,8 @@ fn load_cluster(conn: &mut Conn) -> anyhow::Result<usize> {
         .ok_or_else(|| anyhow::anyhow!("the demo cluster is missing"))?;
     let deputy = orgs::lookup(conn, &slug_of(KSBT))?
         .ok_or_else(|| anyhow::anyhow!("the demo unit {KSBT} is missing"))?;
-    diesel::sql_query(
+    crate::db::sql(
+        conn,
         "INSERT INTO cluster_members (cluster_id, year, organization_id, bloc_id, role, position) \
          VALUES (?, 2023, ?, ?, 'standing_deputy', 0)",
     )

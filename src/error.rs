@@ -117,6 +117,9 @@ pub enum AppError {
     /// 503: not ready (database unreachable).
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 501: what this deployment's database does not offer (a file backup of PostgreSQL).
+    #[error("not implemented: {0}")]
+    NotImplemented(String),
     /// 500: a real fault. The cause is logged, never sent.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -238,6 +241,12 @@ impl AppError {
                 Some(detail.clone()),
                 vec![],
             ),
+            AppError::NotImplemented(detail) => (
+                "not-implemented",
+                "Not implemented",
+                Some(detail.clone()),
+                vec![],
+            ),
             AppError::Internal(_) => (
                 "internal",
                 "Internal server error",
@@ -301,6 +310,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -342,7 +352,7 @@ impl From<diesel::result::Error> for AppError {
         match err {
             Error::NotFound => AppError::NotFound("no such resource".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                unique_conflict(info.message())
+                unique_conflict(&unique_columns(info.as_ref()))
             }
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::conflict(
                 "the change would break a reference between resources (a referenced row is missing or still referenced)",
@@ -359,9 +369,34 @@ impl From<diesel::result::Error> for AppError {
 /// The 409 of a unique constraint that refused a write, in the API's words: which field, never
 /// the database's own text (its tables and columns are logged, not sent). Most of these are
 /// checked before the write; this is what a concurrent writer that got there first meets.
+/// The `table.column`s of a violated unique constraint, as SQLite names them
+/// (`UNIQUE constraint failed: organizations.slug`, several comma-separated); on PostgreSQL
+/// from the constraint's name, which the baseline spells `uq__table__col1__col2`.
+fn unique_columns(info: &(dyn diesel::result::DatabaseErrorInformation + Send + Sync)) -> String {
+    if let Some(columns) = info.constraint_name().and_then(|name| {
+        // A primary key: the ones a write can collide on, by table.
+        if let Some(table) = name.strip_suffix("_pkey") {
+            return Some(match table {
+                "slug_history" => "slug_history.resource, slug_history.slug".to_string(),
+                _ => format!("{table}.pkey"),
+            });
+        }
+        let mut parts = name.strip_prefix("uq__")?.split("__");
+        let table = parts.next()?;
+        Some(
+            parts
+                .map(|column| format!("{table}.{column}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    }) {
+        return format!("UNIQUE constraint failed: {columns}");
+    }
+    info.message().to_string()
+}
+
 fn unique_conflict(message: &str) -> AppError {
     tracing::info!(constraint = message, "a unique constraint refused a write");
-    // SQLite says `UNIQUE constraint failed: organizations.slug` (several columns comma-separated).
     let columns: Vec<&str> = message
         .rsplit_once(": ")
         .map(|(_, cols)| cols.split(", ").map(str::trim).collect())
@@ -400,14 +435,21 @@ fn unique_conflict(message: &str) -> AppError {
     }
 }
 
-/// Is this SQLite's "database is locked" (another connection held the write lock past the busy
-/// timeout)?
+/// Did the write wait too long for another's lock: SQLite's "database is locked" (the write
+/// lock held past the busy timeout), PostgreSQL's lock timeout, deadlock or serialization
+/// failure (a retry may succeed)?
 pub fn is_busy(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, info)
-            if info.message().starts_with("database is locked")
-    )
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let m = info.message();
+            m.starts_with("database is locked")
+                || m.starts_with("canceling statement due to lock timeout")
+                || m.starts_with("deadlock detected")
+        }
+        _ => false,
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

@@ -3,11 +3,11 @@
 use crate::db::Conn;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
 
 use crate::auth::Admin;
 use crate::db::list::{Bind, KeysetRow, ListSql, PageSpec, Sortable, Statement};
-use crate::db::{self, ts_text, DbPool};
+use crate::db::{self, DbPool};
 use crate::error::{ApiResult, Problem};
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
@@ -45,10 +45,10 @@ struct Row {
     request_id: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     client_addr: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    version_before: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    version_after: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    version_before: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    version_after: Option<i32>,
 }
 
 impl KeysetRow for Row {
@@ -74,8 +74,8 @@ impl Row {
             detail: self.detail,
             request_id: self.request_id,
             client_addr: self.client_addr,
-            version_before: self.version_before,
-            version_after: self.version_after,
+            version_before: self.version_before.map(i64::from),
+            version_after: self.version_after.map(i64::from),
         }
     }
 }
@@ -101,13 +101,13 @@ fn list_sql(query: &ListAuditQuery) -> ListSql {
     if let Some(from) = query.from {
         q.filter(
             format!("l.id >= {first_at_or_after}"),
-            [Bind::Text(ts_text(from.naive_utc()))],
+            [Bind::timestamp(from.naive_utc())],
         );
     }
     if let Some(to) = query.to {
         q.filter(
             format!("l.id < {first_at_or_after}"),
-            [Bind::Text(ts_text(to.naive_utc()))],
+            [Bind::timestamp(to.naive_utc())],
         );
     }
     q

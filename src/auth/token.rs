@@ -71,10 +71,16 @@ impl TokenKeys {
             }
             return Ok(Self::new(secret.as_bytes(), ttl_seconds));
         }
-        let dir = database
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = crate::db::local_dir(database);
+        if crate::db::is_postgres(database) {
+            // Each node would make its own: the tokens of one would not pass on another.
+            tracing::warn!(
+                "no DOAN_JWT_SECRET: tokens are signed with a key kept in {}; every node of a \
+                 deployment must be given the same DOAN_JWT_SECRET",
+                dir.display()
+            );
+            std::fs::create_dir_all(&dir)?;
+        }
         let path = dir.join(SECRET_FILE);
         let secret = match std::fs::read_to_string(&path) {
             Ok(existing) => existing.trim().to_string(),

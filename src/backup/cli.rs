@@ -5,6 +5,9 @@ use std::io::IsTerminal;
 use crate::cli::BackupArgs;
 
 pub fn backup(args: &BackupArgs) -> anyhow::Result<()> {
+    if crate::cli::is_postgres(&args.db.database) {
+        anyhow::bail!("{}", super::handlers::POSTGRES_BACKUPS);
+    }
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -40,6 +43,9 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<()> {
 }
 
 pub fn restore(args: &BackupArgs) -> anyhow::Result<()> {
+    if crate::cli::is_postgres(&args.db.database) {
+        anyhow::bail!("the database is PostgreSQL: restore it with pg_restore (or from the server's base backups), and copy the media folder back");
+    }
     let kept = super::restore(&args.file, &args.db.database, &args.media_dir())?;
     println!(
         "restored {} from {}{}",

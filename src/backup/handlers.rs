@@ -7,6 +7,11 @@ use crate::auth::Admin;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 
+/// What a PostgreSQL deployment uses instead of a file snapshot.
+pub const POSTGRES_BACKUPS: &str = "the database is PostgreSQL: back it up with pg_dump \
+     (pg_dump --format=custom) or the server's base backups and WAL archive, and copy the media \
+     folder beside it";
+
 /// A backup of the database
 ///
 /// One consistent snapshot of the whole database (SQLite's `VACUUM INTO`, taken while writes
@@ -20,9 +25,13 @@ use crate::error::{ApiResult, AppError, Problem};
          headers(("Content-Disposition" = String))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "A backup is being made already", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = i64)))))]
+        (status = 429, description = "A backup is being made already", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = i64))),
+        (status = 501, description = "The database is PostgreSQL: back it up with pg_dump or base backups", body = Problem, content_type = "application/problem+json")))]
 #[get("/admin/backup")]
 pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResult<HttpResponse> {
+    if pool.engine == db::dialect::Dialect::Postgres {
+        return Err(AppError::NotImplemented(POSTGRES_BACKUPS.into()));
+    }
     // One at a time: each is a full copy of the database on disk for a moment.
     static ONE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     let permit = ONE.try_acquire().map_err(|_| AppError::TooManyRequests {
@@ -31,7 +40,7 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
     })?;
     // Beside the database, removed on every way out: the snapshot is written, opened and
     // unlinked in one go, then read from the open file.
-    let spool = crate::http::spool::Spool::beside(&pool.path, "backup");
+    let spool = crate::http::spool::Spool::beside(&pool.scratch_anchor(), "backup");
     let file = db::run(&pool, move |conn| {
         // Held until the download ends (it moves into the stream), even if the client goes
         // away while the snapshot is being written.

@@ -12,6 +12,189 @@ pub enum Dialect {
     Postgres,
 }
 
+/// How a missing timestamp's key ends, in each spelling.
+const NO_TIME_SQLITE: &str = ", '')";
+const NO_TIME_POSTGRES: &str = ", TIMESTAMP '0001-01-01 00:00:00')";
+
+/// A month of a date, in SQLite's spelling (up to the date's expression and its `)`).
+const MONTH_SQLITE: &str = "strftime('%Y-%m', ";
+
+/// Every `strftime('%Y-%m', d)` of `sql` as `to_char(d, 'YYYY-MM')` (`d` a name, without
+/// parentheses of its own).
+fn months(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(MONTH_SQLITE) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + MONTH_SQLITE.len()..];
+        match after.find(')') {
+            Some(end) => {
+                out.push_str(&format!("to_char({}, 'YYYY-MM')", &after[..end]));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[at..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The rank of a search hit in SQLite's spelling, up to the table's name.
+const RANK_SQLITE: &str = "coalesce(bm25(";
+const RANK_SQLITE_END: &str = ", 4.0, 1.0), ?)";
+
+/// FTS5's `t MATCH ?` and rank (see [`Dialect::render`]) in PostgreSQL's spelling.
+fn matches(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut rest = sql;
+    loop {
+        let next_match = rest.find(" MATCH ?");
+        let next_rank = rest.find(RANK_SQLITE);
+        match (next_match, next_rank) {
+            (Some(at), rank) if rank.is_none_or(|r| at < r) => {
+                // The table's name ends the text before it.
+                let head = &rest[..at];
+                let start = head
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(0, |i| i + 1);
+                let table = &head[start..];
+                out.push_str(&head[..start]);
+                out.push_str(&format!("{table}.folded @@ CAST(? AS tsquery)"));
+                rest = &rest[at + " MATCH ?".len()..];
+            }
+            (_, Some(at)) => {
+                let after = &rest[at + RANK_SQLITE.len()..];
+                match after.find(RANK_SQLITE_END) {
+                    Some(end) => {
+                        let table = &after[..end];
+                        out.push_str(&rest[..at]);
+                        out.push_str(&format!(
+                            "CAST(-ts_rank({table}.exact || {table}.folded, CAST(? AS tsquery)) AS double precision)"
+                        ));
+                        rest = &after[end + RANK_SQLITE_END.len()..];
+                    }
+                    None => {
+                        out.push_str(&rest[..at + RANK_SQLITE.len()]);
+                        rest = after;
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The longest lexeme PostgreSQL stores (bytes), and the last position it counts.
+const MAX_LEXEME_BYTES: usize = 2046;
+const MAX_POSITION: usize = 16_383;
+
+/// One word as a quoted lexeme of a `tsvector` or `tsquery` literal.
+fn lexeme(word: &str) -> String {
+    let mut end = word.len().min(MAX_LEXEME_BYTES);
+    while !word.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "'{}'",
+        word[..end].replace('\\', "\\\\").replace('\'', "''")
+    )
+}
+
+/// A `tsvector` literal of the words of `folded` (text from [`crate::text`]: words split by
+/// single spaces), each at its position, with `weight` (`A`…`D`) when given: PostgreSQL
+/// indexes the very words the Rust code folded, with no parser or dictionary of its own.
+pub fn tsvector(folded: &str, weight: Option<char>) -> String {
+    let weight = weight.map(String::from).unwrap_or_default();
+    crate::text::words(folded)
+        .iter()
+        .enumerate()
+        .map(|(i, w)| format!("{}:{}{weight}", lexeme(w), (i + 1).min(MAX_POSITION)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The `tsquery` of a search expression written in the FTS5 subset [`crate::db::search`]
+/// writes: `col : "w"` a word, `"w" *` a prefix, `"a b"` a phrase, `col : ("a" OR "b")`,
+/// `AND`, `OR` and parentheses. Columns are dropped: the SQL says which column it matches.
+pub fn tsquery(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 16);
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let mut text = String::new();
+                while let Some(c) = chars.next() {
+                    if c == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            text.push('"');
+                            continue;
+                        }
+                        break;
+                    }
+                    text.push(c);
+                }
+                let words: Vec<String> =
+                    crate::text::words(&text).into_iter().map(lexeme).collect();
+                // A prefix: `"w" *`.
+                let mut look = chars.clone();
+                while look.peek() == Some(&' ') {
+                    look.next();
+                }
+                let prefix = look.peek() == Some(&'*');
+                if prefix {
+                    chars = look;
+                    chars.next();
+                }
+                match words.len() {
+                    0 => out.push_str("''"),
+                    1 => out.push_str(&words[0]),
+                    _ => {
+                        out.push('(');
+                        out.push_str(&words.join(" <-> "));
+                        out.push(')');
+                    }
+                }
+                if prefix {
+                    out.push_str(":*");
+                }
+            }
+            '(' | ')' => out.push(c),
+            c if c.is_ascii_alphabetic() => {
+                let mut word = String::from(c);
+                while let Some(&n) = chars
+                    .peek()
+                    .filter(|n| n.is_ascii_alphanumeric() || **n == '_')
+                {
+                    word.push(n);
+                    chars.next();
+                }
+                match word.as_str() {
+                    "AND" => out.push_str(" & "),
+                    "OR" => out.push_str(" | "),
+                    "NOT" => out.push_str(" & !"),
+                    // A column name: its `:` follows.
+                    _ => {
+                        while chars.peek() == Some(&' ') {
+                            chars.next();
+                        }
+                        if chars.peek() == Some(&':') {
+                            chars.next();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 impl Dialect {
     pub fn of(conn: &Conn) -> Self {
         match conn {
@@ -20,14 +203,46 @@ impl Dialect {
         }
     }
 
-    /// `sql`, written with SQLite's placeholders, with this engine's: unchanged on SQLite; on
-    /// PostgreSQL each `?N` becomes `$N` and each bare `?` the number SQLite gives it (one more
-    /// than the largest number given so far), so the binds keep their order. Text in quotes
-    /// (strings, quoted names) is left as it is.
-    pub fn placeholders(self, sql: &str) -> Cow<'_, str> {
-        if self == Dialect::Sqlite || !sql.contains('?') {
+    /// `sql`, written in SQLite's spelling, in this engine's: unchanged on SQLite. On
+    /// PostgreSQL
+    /// - each `?N` becomes `$N` and each bare `?` the number SQLite gives it (one more than the
+    ///   largest number given so far), so the binds keep their order;
+    /// - a unary `+` before a name (`+a.category`: SQLite's way of keeping an index out of a
+    ///   plan) is dropped — PostgreSQL plans by its statistics and has no `+` for text;
+    /// - `t MATCH ?` (FTS5) is `t.folded @@ CAST(? AS tsquery)`, and the rank
+    ///   `coalesce(bm25(t, 4.0, 1.0), ?)` (lower is better; the `?` is the ranked query, which
+    ///   SQLite does not read) is minus `ts_rank` over both columns, the exact words weighing
+    ///   more (their lexemes carry weight A: [`tsvector`]);
+    /// - `coalesce(ts, '')`, the key that sorts a row without a timestamp first, compares with
+    ///   the first timestamp instead of SQLite's empty text (`list::NO_TIME`);
+    /// - `group_concat(text, sep)` is `string_agg(text, sep)`;
+    /// - `strftime('%Y-%m', d)` (a month, `2024-11`) is `to_char(d, 'YYYY-MM')`.
+    ///
+    /// Text in quotes (strings, quoted names) is left as it is.
+    pub fn render(self, sql: &str) -> Cow<'_, str> {
+        if self == Dialect::Sqlite
+            || !sql.contains(['?', '+'])
+                && !sql.contains(NO_TIME_SQLITE)
+                && !sql.contains("group_concat(")
+                && !sql.contains(MONTH_SQLITE)
+        {
             return Cow::Borrowed(sql);
         }
+        let joined;
+        let sql = if sql.contains(" MATCH ?")
+            || sql.contains(RANK_SQLITE)
+            || sql.contains(NO_TIME_SQLITE)
+            || sql.contains("group_concat(")
+            || sql.contains(MONTH_SQLITE)
+        {
+            joined = matches(&months(
+                &sql.replace(NO_TIME_SQLITE, NO_TIME_POSTGRES)
+                    .replace("group_concat(", "string_agg("),
+            ));
+            joined.as_str()
+        } else {
+            sql
+        };
         let mut out = String::with_capacity(sql.len() + 8);
         let mut largest = 0u32;
         let mut quote: Option<char> = None;
@@ -39,6 +254,17 @@ impl Dialect {
                 (Some(q), _) if c == q => quote = None,
                 (Some(_), _) => {}
                 (None, '\'' | '"') => quote = Some(c),
+                (None, '+')
+                    if out
+                        .chars()
+                        .last()
+                        .is_none_or(|p| matches!(p, ' ' | '(' | ',' | '\n'))
+                        && chars
+                            .peek()
+                            .is_some_and(|n| n.is_ascii_alphabetic() || *n == '_') =>
+                {
+                    continue;
+                }
                 (None, '?') => {
                     let mut digits = String::new();
                     while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
@@ -69,32 +295,78 @@ mod tests {
     #[test]
     fn sqlite_keeps_its_own_spelling() {
         let sql = "SELECT a FROM t WHERE b = ? AND c = ?2";
-        assert_eq!(Sqlite.placeholders(sql), sql);
+        assert_eq!(Sqlite.render(sql), sql);
     }
 
     #[test]
     fn postgres_numbers_them_as_sqlite_would() {
         assert_eq!(
-            Postgres.placeholders("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"),
+            Postgres.render("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"),
             "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)"
         );
         // Numbered ones keep their number; a bare one after them takes the next.
         assert_eq!(
-            Postgres.placeholders("SELECT ?1 UNION ALL SELECT ?1 WHERE x = ?2 AND y = ?"),
+            Postgres.render("SELECT ?1 UNION ALL SELECT ?1 WHERE x = ?2 AND y = ?"),
             "SELECT $1 UNION ALL SELECT $1 WHERE x = $2 AND y = $3"
         );
+        assert_eq!(Postgres.render("x = ?10 OR y = ?"), "x = $10 OR y = $11");
+    }
+
+    #[test]
+    fn searches_read_as_tsqueries() {
+        use super::tsquery;
         assert_eq!(
-            Postgres.placeholders("x = ?10 OR y = ?"),
-            "x = $10 OR y = $11"
+            tsquery("folded : \"thanh\" AND folded : \"nien\" *"),
+            "'thanh' & 'nien':*"
+        );
+        assert_eq!(
+            tsquery("(folded : \"thanh\" AND folded : (\"nien\")) OR (exact : \"thanh\" AND exact : (\"niên\" OR \"niênx\"))"),
+            "('thanh' & ('nien')) | ('thanh' & ('niên' | 'niênx'))"
+        );
+        assert_eq!(
+            tsquery("folded : \"vu lang\" AND folded : \"xa\" *"),
+            "('vu' <-> 'lang') & 'xa':*"
+        );
+        assert_eq!(tsquery("folded : \"it's\""), "'it''s'");
+    }
+
+    #[test]
+    fn words_become_a_tsvector_as_they_are() {
+        use super::tsvector;
+        assert_eq!(
+            tsvector("thanh nien 20 9", None),
+            "'thanh':1 'nien':2 '20':3 '9':4"
+        );
+        assert_eq!(tsvector("niên", Some('A')), "'niên':1A");
+        assert_eq!(tsvector("", None), "");
+    }
+
+    #[test]
+    fn postgres_has_no_planner_hints() {
+        assert_eq!(
+            Postgres.render("WHERE +a.category IN (?) AND (+o.kind = ?) AND n + 1 > x+1"),
+            "WHERE a.category IN ($1) AND (o.kind = $2) AND n + 1 > x+1"
+        );
+        assert_eq!(
+            Postgres.render("SELECT rowid AS id, coalesce(bm25(activities_fts, 4.0, 1.0), ?) AS rank FROM activities_fts WHERE activities_fts MATCH ? AND rowid >= ?"),
+            "SELECT rowid AS id, CAST(-ts_rank(activities_fts.exact || activities_fts.folded, CAST($1 AS tsquery)) AS double precision) AS rank \
+             FROM activities_fts WHERE activities_fts.folded @@ CAST($2 AS tsquery) AND rowid >= $3"
+        );
+        assert_eq!(Postgres.render("SELECT '+a'"), "SELECT '+a'");
+        assert_eq!(
+            Postgres.render(
+                "SELECT strftime('%Y-%m', a.occurred_on), group_concat(name, ', ') FROM (x) AS y"
+            ),
+            "SELECT to_char(a.occurred_on, 'YYYY-MM'), string_agg(name, ', ') FROM (x) AS y"
         );
     }
 
     #[test]
     fn quoted_question_marks_are_text() {
         assert_eq!(
-            Postgres.placeholders("SELECT 'why?', \"odd?name\", 'it''s ?' FROM t WHERE a = ?"),
+            Postgres.render("SELECT 'why?', \"odd?name\", 'it''s ?' FROM t WHERE a = ?"),
             "SELECT 'why?', \"odd?name\", 'it''s ?' FROM t WHERE a = $1"
         );
-        assert_eq!(Postgres.placeholders("SELECT 1"), "SELECT 1");
+        assert_eq!(Postgres.render("SELECT 1"), "SELECT 1");
     }
 }

@@ -19,6 +19,54 @@ pub enum Bind {
     Text(String),
     /// Blobs travel in cursors as `{"b": "<hex>"}`.
     Blob(BlobHex),
+    Bool(bool),
+    /// A day, as `{"d": "2024-11-20"}` in cursors.
+    Date(DateText),
+    /// A timestamp, as `{"t": "2024-11-20 08:00:00.123456"}` in cursors; [`NO_TIME`] stands
+    /// for none (the key `coalesce(ts, '')` gives a row without one).
+    Timestamp(TimestampText),
+    /// A search expression (FTS5's query language, the subset the search module writes): as
+    /// it is on SQLite, as a `tsquery` on PostgreSQL. Never in a cursor.
+    #[serde(skip)]
+    Search(String),
+}
+
+/// The timestamp that sorts a row without one first (SQLite's `''`, PostgreSQL's
+/// `TIMESTAMP '0001-01-01 00:00:00'`): the value of `coalesce(ts, '')` for `NULL`.
+pub const NO_TIME: chrono::NaiveDateTime = match chrono::NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(d) => match d.and_hms_opt(0, 0, 0) {
+        Some(t) => t,
+        None => panic!("midnight"),
+    },
+    None => panic!("the first day"),
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateText {
+    #[serde(rename = "d")]
+    pub day: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampText {
+    #[serde(rename = "t", with = "timestamp_text")]
+    pub at: chrono::NaiveDateTime,
+}
+
+mod timestamp_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &chrono::NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::db::ts_text(*v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::NaiveDateTime, D::Error> {
+        let text = String::deserialize(d)?;
+        chrono::NaiveDateTime::parse_from_str(&text, "%F %T%.f")
+            .map_err(|_| serde::de::Error::custom("not a timestamp"))
+    }
 }
 
 mod exact_float {
@@ -58,6 +106,19 @@ pub struct BlobHex {
 impl Bind {
     pub fn blob(bytes: Vec<u8>) -> Self {
         Bind::Blob(BlobHex { bytes })
+    }
+
+    pub fn date(day: chrono::NaiveDate) -> Self {
+        Bind::Date(DateText { day })
+    }
+
+    pub fn timestamp(at: chrono::NaiveDateTime) -> Self {
+        Bind::Timestamp(TimestampText { at })
+    }
+
+    /// The key `coalesce(ts, '')` of a timestamp that may be missing.
+    pub fn timestamp_or_none(at: Option<chrono::NaiveDateTime>) -> Self {
+        Self::timestamp(at.unwrap_or(NO_TIME))
     }
 }
 
@@ -316,9 +377,11 @@ impl ListSql {
 
     /// Put `source` (a subquery; its `?` placeholders take `binds`) ahead of `from`, joined
     /// on `on` with `CROSS JOIN`, which SQLite never reorders: `source` drives, each of its
-    /// rows looks up the list's rows. Call it before [`ListSql::join`].
+    /// rows looks up the list's rows. Call it before [`ListSql::join`]. (`on` is the first
+    /// condition of `WHERE`: PostgreSQL takes no `ON` after `CROSS JOIN`.)
     pub fn lead_with(&mut self, source: &str, on: &str, binds: impl IntoIterator<Item = Bind>) {
-        self.from = format!("{source} CROSS JOIN {} ON {on}", self.from);
+        self.from = format!("{source} CROSS JOIN {}", self.from);
+        self.filters.insert(0, (on.to_string(), on.to_string()));
         let mut all: Vec<Bind> = binds.into_iter().collect();
         all.append(&mut self.from_binds);
         self.from_binds = all;
@@ -367,7 +430,7 @@ impl ListSql {
 
     /// `column IN (?, ?, …)`.
     pub fn filter_in(&mut self, column: &str, values: Vec<Bind>) {
-        let marks = vec!["?"; values.len()].join(", ");
+        let marks = marks(values.len());
         self.filter(format!("{column} IN ({marks})"), values);
     }
 
@@ -474,7 +537,7 @@ fn keyset_clause(keys: &[(String, Dir)], values: &[Bind]) -> (String, Vec<Bind>)
     let uniform = keys.windows(2).all(|w| w[0].1 == w[1].1);
     if uniform {
         let cols = keys.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>();
-        let marks = vec!["?"; keys.len()].join(", ");
+        let marks = marks(keys.len());
         return (
             format!("({}) {} ({marks})", cols.join(", "), keys[0].1.after()),
             values.to_vec(),
@@ -510,7 +573,9 @@ fn bound(
     conn: &crate::db::Conn,
     stmt: &Statement,
 ) -> BoxedSqlQuery<'static, super::Backend, diesel::query_builder::SqlQuery> {
-    let sql = super::dialect::Dialect::of(conn).placeholders(&stmt.sql);
+    let dialect = super::dialect::Dialect::of(conn);
+    let sqlite = dialect == super::dialect::Dialect::Sqlite;
+    let sql = dialect.render(&stmt.sql);
     let mut q = diesel::sql_query(sql.into_owned()).into_boxed::<super::Backend>();
     for b in &stmt.binds {
         q = match b.clone() {
@@ -518,6 +583,16 @@ fn bound(
             Bind::Float(v) => q.bind::<Double, _>(v),
             Bind::Text(v) => q.bind::<Text, _>(v),
             Bind::Blob(v) => q.bind::<Binary, _>(v.bytes),
+            // SQLite compares these as the text (and 0/1) it stores them as.
+            Bind::Bool(v) if sqlite => q.bind::<BigInt, _>(i64::from(v)),
+            Bind::Bool(v) => q.bind::<diesel::sql_types::Bool, _>(v),
+            Bind::Date(v) if sqlite => q.bind::<Text, _>(v.day.format("%F").to_string()),
+            Bind::Date(v) => q.bind::<diesel::sql_types::Date, _>(v.day),
+            Bind::Timestamp(v) if sqlite && v.at == NO_TIME => q.bind::<Text, _>(String::new()),
+            Bind::Timestamp(v) if sqlite => q.bind::<Text, _>(super::ts_text(v.at)),
+            Bind::Timestamp(v) => q.bind::<diesel::sql_types::Timestamp, _>(v.at),
+            Bind::Search(v) if sqlite => q.bind::<Text, _>(v),
+            Bind::Search(v) => q.bind::<Text, _>(super::dialect::tsquery(&v)),
         };
     }
     q
@@ -535,6 +610,15 @@ where
 struct Count {
     #[diesel(sql_type = BigInt)]
     count: i64,
+}
+
+/// `n` placeholders for an `IN (…)` list: `?, ?, …`, and `NULL` for none (an empty `IN ()`
+/// is an error on PostgreSQL; `x IN (NULL)` holds for no row on both engines).
+pub fn marks(n: usize) -> String {
+    if n == 0 {
+        return "NULL".into();
+    }
+    vec!["?"; n].join(", ")
 }
 
 /// Run a `count` statement.

@@ -42,8 +42,8 @@ struct VersionRow {
 
 /// The current data version (one primary-key read).
 pub fn version(conn: &mut crate::db::Conn) -> QueryResult<Version> {
-    let row: VersionRow =
-        diesel::sql_query("SELECT n, instance FROM data_version WHERE id = 1").get_result(conn)?;
+    let row: VersionRow = crate::db::sql(conn, "SELECT n, instance FROM data_version WHERE id = 1")
+        .get_result(conn)?;
     Ok(Version {
         instance: row.instance,
         n: row.n,
@@ -173,7 +173,10 @@ impl<V: Clone> Memo<V> {
     where
         E: From<diesel::result::Error>,
     {
-        if !enabled() {
+        // PostgreSQL keeps no data version (one row every writer updates would serialise
+        // them, and several nodes could not share this memory): it computes each time, from
+        // the tallies and bounded counts.
+        if !enabled() || super::dialect::Dialect::of(conn) == super::dialect::Dialect::Postgres {
             return compute(conn);
         }
         let run = |conn: &mut crate::db::Conn| {

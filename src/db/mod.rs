@@ -30,6 +30,11 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use crate::error::AppError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// PostgreSQL's migrations: one baseline equivalent to SQLite's, then the same changes.
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+use crate::cli::is_postgres_url;
+pub use crate::cli::{is_postgres, local_dir};
 
 /// The connection pool, with gates in front of the blocking threads: a request waits for a
 /// connection asynchronously instead of on a blocking thread of its own, so under load the
@@ -42,13 +47,15 @@ pub struct DbPool {
     pool: Pool<Manager>,
     reads: std::sync::Arc<tokio::sync::Semaphore>,
     writes: std::sync::Arc<tokio::sync::Semaphore>,
-    /// The database file.
+    /// The database file (SQLite), or its URL (PostgreSQL).
     pub path: std::path::PathBuf,
+    /// The engine it runs on.
+    pub engine: dialect::Dialect,
     /// What the pool and SQLite count, for `/metrics`.
     pub stats: std::sync::Arc<stats::DbStats>,
     /// `{database}.lock`, held shared while the pool lives: `doan-api restore` refuses to
     /// replace a database any process (server or command) has open.
-    _lock: std::sync::Arc<std::fs::File>,
+    _lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
 /// How long a request waits for a connection before a 503.
@@ -79,7 +86,7 @@ pub enum Conn {
 /// trying each engine in turn, which would hide why the right one failed.
 pub fn open(url: &str) -> diesel::ConnectionResult<Conn> {
     use diesel::Connection;
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres_url(url) {
         diesel::PgConnection::establish(url).map(Conn::Pg)
     } else {
         SqliteConnection::establish(url).map(Conn::Sqlite)
@@ -107,6 +114,17 @@ impl diesel::r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut Conn) -> bool {
         std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
+}
+
+/// A raw statement written in SQLite's spelling, rendered for the engine `conn` speaks
+/// ([`dialect::Dialect::placeholders`]): the one way to write raw SQL outside `db::list`.
+#[allow(clippy::disallowed_methods)]
+pub fn sql(conn: &Conn, text: impl AsRef<str>) -> diesel::query_builder::SqlQuery {
+    diesel::sql_query(
+        dialect::Dialect::of(conn)
+            .render(text.as_ref())
+            .into_owned(),
+    )
 }
 
 /// The backend of [`Conn`]: what rows of raw SQL are read with.
@@ -192,6 +210,16 @@ impl DbPool {
         })
     }
 
+    /// A path whose folder holds scratch files (an export or backup being spooled): the
+    /// database's own on SQLite (same disk, renames stay cheap), the system's temporary
+    /// folder on PostgreSQL.
+    pub fn scratch_anchor(&self) -> std::path::PathBuf {
+        match self.engine {
+            dialect::Dialect::Sqlite => self.path.clone(),
+            dialect::Dialect::Postgres => std::env::temp_dir().join("doan"),
+        }
+    }
+
     /// The pool's connections now (open, idle), for `/metrics`.
     pub fn state(&self) -> diesel::r2d2::State {
         self.pool.state()
@@ -222,6 +250,16 @@ struct Pragmas;
 
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        if let Conn::Pg(_) = conn {
+            // A statement waits for a row lock (or the writers' lock) as long as SQLite
+            // waits for its write lock, then fails as busy (a 503); timestamps are UTC.
+            return conn
+                .batch_execute(&format!(
+                    "SET lock_timeout = {busy}; SET TIME ZONE 'UTC';",
+                    busy = stats::BUSY_TIMEOUT.as_millis()
+                ))
+                .map_err(diesel::r2d2::Error::QueryError);
+        }
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {busy};
              PRAGMA journal_mode = WAL;
@@ -246,13 +284,8 @@ pub const CACHE_KIB: i64 = 4000;
 /// connections for reads and `write_lane` more for requests that write (a server's
 /// [`WRITE_LANE`]; 0 for a command, whose writes share its connections).
 pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<DbPool> {
-    if path
-        .to_str()
-        .is_some_and(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
-    {
-        // The binary links PostgreSQL's client, but the schema, search and locking for it
-        // are still being built (docs/port/): refuse rather than create a file so named.
-        anyhow::bail!("PostgreSQL databases are not served yet: give a SQLite file path");
+    if is_postgres(path) {
+        return connect_postgres(path, max_size, write_lane);
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -290,6 +323,17 @@ pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<Db
         })?;
         migrate(&mut first)?;
     }
+    pool_of(path, url, max_size, write_lane, Some(lock))
+}
+
+/// The pool over a migrated database.
+fn pool_of(
+    path: &Path,
+    url: &str,
+    max_size: u32,
+    write_lane: u32,
+    lock: Option<std::fs::File>,
+) -> anyhow::Result<DbPool> {
     let manager = Manager {
         url: url.to_string(),
     };
@@ -299,7 +343,7 @@ pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<Db
         .connection_timeout(CONNECTION_TIMEOUT)
         .connection_customizer(Box::new(Pragmas))
         .build(manager)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", shown(path)))?;
     let gate = |n: u32| std::sync::Arc::new(tokio::sync::Semaphore::new(n as usize));
     Ok(DbPool {
         pool,
@@ -308,15 +352,74 @@ pub fn connect(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<Db
         // (a spare connection would be opened beside a batch job's own settings).
         writes: gate(write_lane.max(1)),
         path: path.to_path_buf(),
+        engine: if lock.is_some() {
+            dialect::Dialect::Sqlite
+        } else {
+            dialect::Dialect::Postgres
+        },
         stats: Default::default(),
-        _lock: std::sync::Arc::new(lock),
+        _lock: lock.map(std::sync::Arc::new),
     })
 }
 
-/// Apply every pending embedded migration.
+/// How a database is named in messages and logs: a SQLite path as it is; a PostgreSQL URL
+/// without its password.
+pub fn shown(database: &Path) -> String {
+    let text = database.to_string_lossy();
+    if !is_postgres(database) {
+        return text.into_owned();
+    }
+    // postgres://user:password@host/db → postgres://user:***@host/db
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &text[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &text[..scheme + 3],
+                    &credentials[..colon],
+                    &text[at..]
+                ),
+                None => text.into_owned(),
+            }
+        }
+        _ => text.into_owned(),
+    }
+}
+
+/// Open and migrate a PostgreSQL database. Several nodes may start at once: the migrations
+/// run under a session advisory lock, so one applies them and the others find them applied.
+fn connect_postgres(path: &Path, max_size: u32, write_lane: u32) -> anyhow::Result<DbPool> {
+    let url = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the database URL is not valid UTF-8"))?;
+    let mut first =
+        open(url).map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", shown(path)))?;
+    Pragmas
+        .on_acquire(&mut first)
+        .map_err(|e| anyhow::anyhow!("cannot configure the database {}: {e}", shown(path)))?;
+    first
+        .batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .map_err(|e| anyhow::anyhow!("cannot lock the database for migrations: {e}"))?;
+    let migrated = migrate(&mut first);
+    let unlocked = first.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+    migrated?;
+    unlocked.map_err(|e| anyhow::anyhow!("cannot unlock the database after migrations: {e}"))?;
+    drop(first);
+    pool_of(path, url, max_size, write_lane, None)
+}
+
+/// The advisory lock key the PostgreSQL migrations run under (any fixed number of our own).
+const MIGRATION_LOCK: i64 = 0x646f_616e_0001;
+
+/// Apply every pending embedded migration of the connection's engine.
 pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
+    let migrations = match conn {
+        Conn::Sqlite(_) => MIGRATIONS,
+        Conn::Pg(_) => PG_MIGRATIONS,
+    };
     let applied = conn
-        .run_pending_migrations(MIGRATIONS)
+        .run_pending_migrations(migrations)
         .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     Ok(applied.len())
 }

@@ -41,9 +41,25 @@ pub fn insert(
     ranked: usize,
 ) -> QueryResult<()> {
     let (exact, folded) = entry(texts, ranked);
-    diesel::sql_query(format!(
-        "INSERT INTO {table} (rowid, exact, folded) VALUES (?, ?, ?)"
-    ))
+    if let crate::db::Conn::Pg(_) = conn {
+        // The words as Rust folded them, the exact ones weighing more in the rank.
+        crate::db::sql(
+            conn,
+            format!(
+                "INSERT INTO {table} (rowid, exact, folded) \
+                 VALUES (?, CAST(? AS tsvector), CAST(? AS tsvector))"
+            ),
+        )
+        .bind::<BigInt, _>(rowid)
+        .bind::<Text, _>(crate::db::dialect::tsvector(&exact, Some('A')))
+        .bind::<Text, _>(crate::db::dialect::tsvector(&folded, None))
+        .execute(conn)?;
+        return Ok(());
+    }
+    crate::db::sql(
+        conn,
+        format!("INSERT INTO {table} (rowid, exact, folded) VALUES (?, ?, ?)"),
+    )
     .bind::<BigInt, _>(rowid)
     .bind::<Text, _>(exact)
     .bind::<Text, _>(folded)
@@ -67,9 +83,14 @@ pub fn entry(texts: &[Option<&str>], ranked: usize) -> (String, String) {
 
 /// Empty an index at once (before rebuilding every entry).
 pub fn clear(conn: &mut crate::db::Conn, table: &str) -> QueryResult<()> {
-    diesel::sql_query(format!(
-        "INSERT INTO {table} ({table}) VALUES ('delete-all')"
-    ))
+    if let crate::db::Conn::Pg(_) = conn {
+        crate::db::sql(conn, format!("DELETE FROM {table}")).execute(conn)?;
+        return Ok(());
+    }
+    crate::db::sql(
+        conn,
+        format!("INSERT INTO {table} ({table}) VALUES ('delete-all')"),
+    )
     .execute(conn)?;
     Ok(())
 }
@@ -77,16 +98,21 @@ pub fn clear(conn: &mut crate::db::Conn, table: &str) -> QueryResult<()> {
 /// How many bytes of new terms FTS5 keeps in memory before writing a segment (its default is
 /// 1 MiB; a rebuild writes fewer, larger segments with more).
 pub fn set_pending_bytes(conn: &mut crate::db::Conn, table: &str, bytes: usize) -> QueryResult<()> {
-    diesel::sql_query(format!(
-        "INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {bytes})"
-    ))
+    // (PostgreSQL's GIN index has its own pending list, sized by the server.)
+    if let crate::db::Conn::Pg(_) = conn {
+        return Ok(());
+    }
+    crate::db::sql(
+        conn,
+        format!("INSERT INTO {table} ({table}, rank) VALUES ('hashsize', {bytes})"),
+    )
     .execute(conn)?;
     Ok(())
 }
 
 /// Remove a row from an index.
 pub fn unindex(conn: &mut crate::db::Conn, table: &str, rowid: i64) -> QueryResult<()> {
-    diesel::sql_query(format!("DELETE FROM {table} WHERE rowid = ?"))
+    crate::db::sql(conn, format!("DELETE FROM {table} WHERE rowid = ?"))
         .bind::<BigInt, _>(rowid)
         .execute(conn)?;
     Ok(())
@@ -274,7 +300,7 @@ pub fn filter(list: &mut ListSql, id_column: &str, table: &str, query: &SearchQu
     list.filter_in_set(
         id_column,
         &format!("SELECT rowid FROM {table} WHERE {table} MATCH ?"),
-        [Bind::Text(query.filter_expr.clone())],
+        [Bind::Search(query.filter_expr.clone())],
     );
 }
 
@@ -287,7 +313,7 @@ pub fn filter_walk(list: &mut ListSql, id_column: &str, table: &str, match_expr:
             "EXISTS (SELECT 1 FROM {table} WHERE {table}.rowid = {id_column} AND {table} MATCH ?)"
         ),
         format!("{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
-        [Bind::Text(match_expr.to_string())],
+        [Bind::Search(match_expr.to_string())],
     );
 }
 
@@ -351,7 +377,7 @@ pub fn bounded_hits(
 ) -> QueryResult<Hits> {
     let ((from, mut binds), (where_clause, filter_binds)) = list.count_parts();
     let more = where_clause.replacen(" WHERE ", " AND ", 1);
-    binds.push(Bind::Text(match_expr.to_string()));
+    binds.push(Bind::Search(match_expr.to_string()));
     binds.extend(filter_binds);
     let (last, sort) = match order {
         Order::Oldest => ("max", String::new()),
@@ -361,7 +387,7 @@ pub fn bounded_hits(
         sql: format!(
             "SELECT count(*) AS n, {last}(id) AS last FROM (SELECT {table}.rowid AS id FROM {table} \
              CROSS JOIN {from} WHERE {table} MATCH ? AND {id_column} = {table}.rowid{more}{sort} \
-             LIMIT {bound})"
+             LIMIT {bound}) AS hits"
         ),
         binds,
     };
@@ -380,9 +406,6 @@ pub fn bounded_hits(
 pub const RANK_BOUND: i64 = 10_000;
 
 /// Join the hits of `table` with their rank (`bm25`, lower is better; the `exact` column weighs
-/// four times the folded one) as `{alias}.rank`, for `sort=relevance`; only hits from id
-/// `floor` on when given (see [`RANK_BOUND`]).
-/// Join the hits of `table` with their rank (`bm25`, lower is better; the `exact` column weighs
 /// four times the folded one) as `{alias}.rank`, for `sort=relevance`.
 pub fn join_ranked(
     list: &mut ListSql,
@@ -392,7 +415,12 @@ pub fn join_ranked(
     ranking: &str,
     floor: Option<i32>,
 ) {
-    let mut binds = vec![Bind::Text(ranking.to_string())];
+    // The ranked query twice: for the rank (SQLite's bm25 reads it from the MATCH, PostgreSQL's
+    // ts_rank takes it) and for the match.
+    let mut binds = vec![
+        Bind::Search(ranking.to_string()),
+        Bind::Search(ranking.to_string()),
+    ];
     let from = match floor {
         Some(floor) => {
             binds.push(Bind::Int(i64::from(floor)));
@@ -404,7 +432,7 @@ pub fn join_ranked(
     // walks the list and runs the ranked search once per row.
     list.lead_with(
         &format!(
-            "(SELECT rowid AS id, bm25({table}, 4.0, 1.0) AS rank FROM {table} WHERE {table} MATCH ?{from}) {alias}"
+            "(SELECT rowid AS id, coalesce(bm25({table}, 4.0, 1.0), ?) AS rank FROM {table} WHERE {table} MATCH ?{from}) {alias}"
         ),
         &format!("{alias}.id = {id_column}"),
         binds,

@@ -16,10 +16,13 @@ fn taken(conn: &mut crate::db::Conn, table: &str, slug: &str) -> QueryResult<boo
         #[diesel(sql_type = Bool)]
         found: bool,
     }
-    let row: Found = diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM {table} WHERE slug = ?) \
+    let row: Found = crate::db::sql(
+        conn,
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE slug = ?) \
          OR EXISTS (SELECT 1 FROM slug_history WHERE resource = ? AND slug = ?) AS found"
-    ))
+        ),
+    )
     .bind::<Text, _>(slug)
     .bind::<Text, _>(table)
     .bind::<Text, _>(slug)
@@ -38,10 +41,13 @@ pub fn renamed_to(
         #[diesel(sql_type = Text)]
         slug: String,
     }
-    let row: Option<Current> = diesel::sql_query(format!(
-        "SELECT t.slug FROM slug_history h JOIN {table} t ON t.id = h.target_id \
+    let row: Option<Current> = crate::db::sql(
+        conn,
+        format!(
+            "SELECT t.slug FROM slug_history h JOIN {table} t ON t.id = h.target_id \
          WHERE h.resource = ? AND h.slug = ?"
-    ))
+        ),
+    )
     .bind::<Text, _>(table)
     .bind::<Text, _>(old)
     .get_result(conn)
@@ -71,19 +77,23 @@ pub fn change(
             errors: vec![FieldError::new("/slug", "is already taken")],
         });
     }
-    diesel::sql_query("DELETE FROM slug_history WHERE resource = ? AND slug = ?")
-        .bind::<Text, _>(table)
-        .bind::<Text, _>(new)
-        .execute(conn)?;
-    diesel::sql_query(
-        "INSERT OR REPLACE INTO slug_history (resource, slug, target_id, changed_at) VALUES (?, ?, ?, ?)",
+    crate::db::sql(
+        conn,
+        "DELETE FROM slug_history WHERE resource = ? AND slug = ?",
+    )
+    .bind::<Text, _>(table)
+    .bind::<Text, _>(new)
+    .execute(conn)?;
+    crate::db::sql(conn,
+        "INSERT INTO slug_history (resource, slug, target_id, changed_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (resource, slug) DO UPDATE SET target_id = excluded.target_id, changed_at = excluded.changed_at",
     )
     .bind::<Text, _>(table)
     .bind::<Text, _>(old)
     .bind::<Integer, _>(id)
     .bind::<Timestamp, _>(crate::db::now())
     .execute(conn)?;
-    diesel::sql_query(format!("UPDATE {table} SET slug = ? WHERE id = ?"))
+    crate::db::sql(conn, format!("UPDATE {table} SET slug = ? WHERE id = ?"))
         .bind::<Text, _>(new)
         .bind::<Integer, _>(id)
         .execute(conn)?;
@@ -96,12 +106,14 @@ fn renamed_to_id(conn: &mut crate::db::Conn, table: &str, old: &str) -> QueryRes
         #[diesel(sql_type = Integer)]
         target_id: i32,
     }
-    let row: Option<Target> =
-        diesel::sql_query("SELECT target_id FROM slug_history WHERE resource = ? AND slug = ?")
-            .bind::<Text, _>(table)
-            .bind::<Text, _>(old)
-            .get_result(conn)
-            .optional()?;
+    let row: Option<Target> = crate::db::sql(
+        conn,
+        "SELECT target_id FROM slug_history WHERE resource = ? AND slug = ?",
+    )
+    .bind::<Text, _>(table)
+    .bind::<Text, _>(old)
+    .get_result(conn)
+    .optional()?;
     Ok(row.map(|r| r.target_id))
 }
 
@@ -146,7 +158,7 @@ pub fn id_of(
         #[diesel(sql_type = diesel::sql_types::Integer)]
         id: i32,
     }
-    let row: Option<Id> = diesel::sql_query(format!("SELECT id FROM {table} WHERE slug = ?"))
+    let row: Option<Id> = crate::db::sql(conn, format!("SELECT id FROM {table} WHERE slug = ?"))
         .bind::<diesel::sql_types::Text, _>(slug)
         .get_result(conn)
         .optional()?;

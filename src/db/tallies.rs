@@ -78,7 +78,7 @@ impl TallyFilter {
             clauses.push("t.scope_id = ?".into());
             binds.push(Bind::Int(i64::from(id)));
         }
-        let marks = |n: usize| vec!["?"; n].join(", ");
+        let marks = crate::db::list::marks;
         clauses.push(format!("t.state IN ({})", marks(self.states.len())));
         binds.extend(self.states.iter().map(|s| Bind::from(s.as_str())));
         if let Some(categories) = &self.categories {
@@ -118,15 +118,16 @@ impl TallyFilter {
 pub fn fresh(conn: &mut crate::db::Conn) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Fresh {
-        #[diesel(sql_type = Integer)]
-        fresh: i32,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        fresh: bool,
     }
-    let row: Fresh = diesel::sql_query(
+    let row: Fresh = crate::db::sql(
+        conn,
         "SELECT (SELECT rebuild = 0 FROM activity_tally_state WHERE id = 1) \
            AND NOT EXISTS (SELECT 1 FROM activity_tally_changes) AS fresh",
     )
     .get_result(conn)?;
-    Ok(row.fresh == 1)
+    Ok(row.fresh)
 }
 
 /// An activity as the tallies count it.
@@ -178,7 +179,7 @@ fn ancestors(
         return Ok(found.clone());
     }
     // `UNION` stops on a cyclic hierarchy instead of looping.
-    let rows: Vec<Id> = diesel::sql_query(
+    let rows: Vec<Id> = crate::db::sql(conn,
         "WITH RECURSIVE up(id) AS (SELECT ? UNION \
            SELECT o.parent_id FROM organizations o JOIN up ON o.id = up.id WHERE o.parent_id IS NOT NULL) \
          SELECT id FROM up",
@@ -239,8 +240,12 @@ fn keys(
 /// Mark the tallies for a recount (readers count rows until [`rebuild`] runs; a bulk load
 /// marks them first, so that the triggers record nothing while it writes).
 pub fn due_for_rebuild(conn: &mut crate::db::Conn) -> QueryResult<()> {
-    diesel::sql_query("UPDATE activity_tally_state SET rebuild = 1 WHERE id = 1").execute(conn)?;
-    diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
+    crate::db::sql(
+        conn,
+        "UPDATE activity_tally_state SET rebuild = 1 WHERE id = 1",
+    )
+    .execute(conn)?;
+    crate::db::sql(conn, "DELETE FROM activity_tally_changes").execute(conn)?;
     Ok(())
 }
 
@@ -250,15 +255,18 @@ pub fn due_for_rebuild(conn: &mut crate::db::Conn) -> QueryResult<()> {
 pub fn settle(conn: &mut crate::db::Conn) -> QueryResult<()> {
     if rebuild_due(conn)? {
         // Counted again from the rows anyway: what changed meanwhile needs no settling.
-        diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
+        crate::db::sql(conn, "DELETE FROM activity_tally_changes").execute(conn)?;
         return Ok(());
     }
-    let changed: Vec<Image> = diesel::sql_query(format!(
-        "SELECT activity_id, counted, state, category, month, end_month, organizer_id, \
+    let changed: Vec<Image> = crate::db::sql(
+        conn,
+        format!(
+            "SELECT activity_id, counted, state, category, month, end_month, organizer_id, \
                 cluster_id, partners, tags \
          FROM activity_tally_changes LIMIT {}",
-        MAX_SETTLED + 1
-    ))
+            MAX_SETTLED + 1
+        ),
+    )
     .load(conn)?;
     if changed.is_empty() {
         return Ok(());
@@ -274,11 +282,13 @@ pub fn settle(conn: &mut crate::db::Conn) -> QueryResult<()> {
                 *delta.entry(key).or_default() -= 1;
             }
         }
-        let now: Option<Image> =
-            diesel::sql_query("SELECT * FROM activity_tally_images WHERE activity_id = ?")
-                .bind::<Integer, _>(old.activity_id)
-                .get_result(conn)
-                .optional()?;
+        let now: Option<Image> = crate::db::sql(
+            conn,
+            "SELECT * FROM activity_tally_images WHERE activity_id = ?",
+        )
+        .bind::<Integer, _>(old.activity_id)
+        .get_result(conn)
+        .optional()?;
         if let Some(now) = now {
             for key in keys(conn, &mut cache, &now)? {
                 *delta.entry(key).or_default() += 1;
@@ -292,7 +302,7 @@ pub fn settle(conn: &mut crate::db::Conn) -> QueryResult<()> {
         let (name, id) = scope.key();
         // `n` is a count made here, written into the statement; the key's values are bound.
         let run = |conn: &mut crate::db::Conn, sql: String| {
-            diesel::sql_query(sql)
+            crate::db::sql(conn, sql)
                 .bind::<Text, _>(name)
                 .bind::<Integer, _>(id)
                 .bind::<Text, _>(state.clone())
@@ -308,7 +318,8 @@ pub fn settle(conn: &mut crate::db::Conn) -> QueryResult<()> {
                 conn,
                 format!(
                     "INSERT INTO activity_tallies (scope, scope_id, state, category, month, end_month, n) \
-                     VALUES (?, ?, ?, ?, ?, ?, {n}) ON CONFLICT DO UPDATE SET n = n + excluded.n"
+                     VALUES (?, ?, ?, ?, ?, ?, {n}) ON CONFLICT (scope, scope_id, state, category, month, end_month) \
+                     DO UPDATE SET n = activity_tallies.n + excluded.n"
                 ),
             )?
         } else {
@@ -333,7 +344,7 @@ pub fn settle(conn: &mut crate::db::Conn) -> QueryResult<()> {
             return due_for_rebuild(conn);
         }
     }
-    diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
+    crate::db::sql(conn, "DELETE FROM activity_tally_changes").execute(conn)?;
     Ok(())
 }
 
@@ -344,10 +355,12 @@ pub fn rebuild_due(conn: &mut crate::db::Conn) -> QueryResult<bool> {
         #[diesel(sql_type = Integer)]
         rebuild: i32,
     }
-    let row: Option<Due> =
-        diesel::sql_query("SELECT rebuild FROM activity_tally_state WHERE id = 1")
-            .get_result(conn)
-            .optional()?;
+    let row: Option<Due> = crate::db::sql(
+        conn,
+        "SELECT rebuild FROM activity_tally_state WHERE id = 1",
+    )
+    .get_result(conn)
+    .optional()?;
     Ok(row.is_some_and(|r| r.rebuild != 0))
 }
 
@@ -364,8 +377,8 @@ const FACETS: &str = "a.state, a.category, strftime('%Y-%m', a.occurred_on), \
 /// Count every tally again from the rows, in the open write transaction. Returns the rows
 /// written.
 pub fn rebuild(conn: &mut crate::db::Conn) -> QueryResult<usize> {
-    diesel::sql_query("DELETE FROM activity_tallies").execute(conn)?;
-    diesel::sql_query("DELETE FROM activity_tally_changes").execute(conn)?;
+    crate::db::sql(conn, "DELETE FROM activity_tallies").execute(conn)?;
+    crate::db::sql(conn, "DELETE FROM activity_tally_changes").execute(conn)?;
     let insert =
         "INSERT INTO activity_tallies (scope, scope_id, state, category, month, end_month, n)";
     // (scope, its id, the rows it counts: `a` an activity, once per scope id)
@@ -408,15 +421,25 @@ pub fn rebuild(conn: &mut crate::db::Conn) -> QueryResult<usize> {
     ];
     let mut written = 0;
     for (scope, id, from) in scopes {
-        written += diesel::sql_query(format!(
-            "{CLOSURE} {insert} SELECT '{scope}', {id}, {FACETS}, count(*) FROM {from} \
+        written += crate::db::sql(
+            conn,
+            format!(
+                "{CLOSURE} {insert} SELECT '{scope}', {id}, {FACETS}, count(*) FROM {from} \
              GROUP BY 2, 3, 4, 5, 6"
-        ))
+            ),
+        )
         .execute(conn)?;
     }
-    diesel::sql_query("UPDATE activity_tally_state SET rebuild = 0 WHERE id = 1").execute(conn)?;
+    crate::db::sql(
+        conn,
+        "UPDATE activity_tally_state SET rebuild = 0 WHERE id = 1",
+    )
+    .execute(conn)?;
     // What was remembered while they were not exact (counted instead) is asked again.
-    diesel::sql_query("UPDATE data_version SET n = n + 1 WHERE id = 1").execute(conn)?;
+    // (PostgreSQL remembers nothing by version: it has no such row.)
+    if crate::db::dialect::Dialect::of(conn) == crate::db::dialect::Dialect::Sqlite {
+        crate::db::sql(conn, "UPDATE data_version SET n = n + 1 WHERE id = 1").execute(conn)?;
+    }
     Ok(written)
 }
 

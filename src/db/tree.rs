@@ -8,7 +8,7 @@ use super::Key;
 pub const DESCENDANTS_SQL: &str = "SELECT id FROM (WITH RECURSIVE sub(id) AS (\
     SELECT id FROM organizations WHERE parent_id = ? \
     UNION SELECT c.id FROM organizations c JOIN sub ON c.parent_id = sub.id) \
-    SELECT id FROM sub)";
+    SELECT id FROM sub) AS descendants";
 
 /// Resolve an organization id-or-slug (see [`Key`]).
 pub fn lookup_organization(
@@ -111,13 +111,15 @@ pub fn references_to_organization(
                 "a reference's words hold no quote"
             );
             format!(
-                "SELECT '{}' AS what, count(*) AS n, group_concat(name, ', ') AS sample FROM ({})",
+                "SELECT '{}' AS what, count(*) AS n, group_concat(name, ', ') AS sample FROM ({}) AS named",
                 kind.what, kind.names
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let rows: Vec<Refs> = diesel::sql_query(sql).bind::<Integer, _>(id).load(conn)?;
+    let rows: Vec<Refs> = crate::db::sql(conn, sql)
+        .bind::<Integer, _>(id)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter(|r| r.n > 0)
@@ -134,7 +136,7 @@ pub fn descendants(conn: &mut crate::db::Conn, id: i32) -> diesel::QueryResult<V
         #[diesel(sql_type = Integer)]
         id: i32,
     }
-    let rows: Vec<Id> = diesel::sql_query(DESCENDANTS_SQL)
+    let rows: Vec<Id> = crate::db::sql(conn, DESCENDANTS_SQL)
         .bind::<Integer, _>(id)
         .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
@@ -150,7 +152,7 @@ pub fn review_required(conn: &mut crate::db::Conn, id: i32) -> diesel::QueryResu
         required: bool,
     }
     // UNION (not UNION ALL): a cycle in the parents, were one ever stored, ends the walk.
-    let found: Found = diesel::sql_query(
+    let found: Found = crate::db::sql(conn,
         "WITH RECURSIVE up(id) AS (SELECT ? UNION \
          SELECT o.parent_id FROM organizations o JOIN up ON o.id = up.id WHERE o.parent_id IS NOT NULL) \
          SELECT EXISTS (SELECT 1 FROM organizations o JOIN up ON o.id = up.id WHERE o.requires_review) AS required",

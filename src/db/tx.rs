@@ -55,15 +55,28 @@ type Manager = <crate::db::Conn as diesel::Connection>::TransactionManager;
 
 /// Open the write transaction: on SQLite `BEGIN IMMEDIATE`, which takes the database's one
 /// write lock now rather than at the first write (a reader turning writer mid-way could not
-/// get it without a deadlock). On PostgreSQL a plain `BEGIN`: rows lock as they are written.
+/// get it without a deadlock). On PostgreSQL `BEGIN` and the writers' transaction-scoped
+/// advisory lock: the code that checks then writes (slugs, numbers, versions, the tallies'
+/// settling) stays correct with several writers on several nodes, as it is on SQLite, the
+/// lock released by the commit or rollback (waited for up to `lock_timeout`, then busy).
 fn begin_immediate(conn: &mut crate::db::Conn) -> diesel::QueryResult<()> {
     match conn {
         crate::db::Conn::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
-        crate::db::Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c),
+        crate::db::Conn::Pg(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            let locked = c.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITERS_LOCK})"));
+            if locked.is_err() {
+                AnsiTransactionManager::rollback_transaction(c)?;
+            }
+            locked
+        }
     }
 }
+
+/// The advisory lock key of PostgreSQL's writers.
+const WRITERS_LOCK: i64 = 0x646f_616e_0002;
 
 pub fn write<T, E, F>(conn: &mut crate::db::Conn, f: F) -> Result<T, E>
 where
@@ -75,8 +88,11 @@ where
     }
     let stats = current();
     let asked = Instant::now();
+    let sqlite = matches!(conn, crate::db::Conn::Sqlite(_));
     // The lock is asked for without SQLite's sleeping; every other statement keeps it.
-    conn.batch_execute("PRAGMA busy_timeout = 0")?;
+    if sqlite {
+        conn.batch_execute("PRAGMA busy_timeout = 0")?;
+    }
     let mut retries = 0;
     let began = loop {
         match begin_immediate(conn) {
@@ -90,10 +106,14 @@ where
             other => break other,
         }
     };
-    let restored = conn.batch_execute(&format!(
-        "PRAGMA busy_timeout = {};",
-        BUSY_TIMEOUT.as_millis()
-    ));
+    let restored = if sqlite {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};",
+            BUSY_TIMEOUT.as_millis()
+        ))
+    } else {
+        Ok(())
+    };
     if let Err(e) = began {
         if let Some(stats) = &stats {
             if is_busy(&e) {

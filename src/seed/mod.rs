@@ -114,8 +114,8 @@ fn ensure_world(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
                     _ => "member",
                 };
                 diesel::sql_query(
-                    "INSERT OR IGNORE INTO cluster_members (cluster_id, year, organization_id, bloc_id, role, position) \
-                     VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO cluster_members (cluster_id, year, organization_id, bloc_id, role, position) \
+                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 )
                 .bind::<Integer, _>(id)
                 .bind::<Integer, _>(year)

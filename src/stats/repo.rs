@@ -58,8 +58,10 @@ pub fn counts(
     let stmt = list.aggregate(
         &format!("{k1} AS k1, {l1} AS l1, {k2} AS k2, {l2} AS l2, count(*) AS n"),
         &format!("{j1} {j2}"),
-        "1, 3",
-        "1, 3",
+        // Labels are grouped as well as keys (a key has one label; PostgreSQL wants every
+        // column grouped), and "none" (NULL) sorts first on both engines.
+        "1, 2, 3, 4",
+        "1 NULLS FIRST, 3 NULLS FIRST",
     );
     let count = list.count();
     // Computed once per data version: the same filters and dimensions give the same counts
@@ -110,7 +112,7 @@ fn tallied(
     let stmt = Statement {
         sql: format!(
             "SELECT {k1} AS k1, {l1} AS l1, {k2} AS k2, {l2} AS l2, sum(t.n) AS n \
-             FROM activity_tallies t {j1} {j2} WHERE {conditions} GROUP BY 1, 3 ORDER BY 1, 3"
+             FROM activity_tallies t {j1} {j2} WHERE {conditions} GROUP BY 1, 2, 3, 4 ORDER BY 1 NULLS FIRST, 3 NULLS FIRST"
         ),
         binds,
     };

@@ -10,7 +10,7 @@ use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::patch::Patch;
 use crate::db::precondition as etag;
 use crate::db::schema::users;
-use crate::db::{self, tree, ts_text};
+use crate::db::{self, tree};
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::text;
 
@@ -64,7 +64,7 @@ impl KeysetRow for UserRow {
     fn sort_value(&self, sort_name: &str) -> Bind {
         match sort_name {
             "username" => Bind::Text(self.username.clone()),
-            _ => Bind::Text(ts_text(self.created_at)),
+            _ => Bind::timestamp(self.created_at),
         }
     }
 }
@@ -133,7 +133,7 @@ fn list_sql(conn: &mut Conn, query: &ListUsersQuery) -> ApiResult<ListSql> {
         q.filter("u.organization_id = ?", [Bind::Int(i64::from(id))]);
     }
     if let Some(active) = query.active {
-        q.filter("u.active = ?", [Bind::Int(i64::from(active))]);
+        q.filter("u.active = ?", [Bind::Bool(active)]);
     }
     Ok(q)
 }

@@ -33,12 +33,86 @@ pub async fn spawn_demo_app() -> TestApp {
     spawn_with(|args| args.demo = true).await
 }
 
+/// The PostgreSQL server the tests run against, when `DOAN_TEST_POSTGRES` names one (a URL
+/// of a role that may create databases, e.g. `postgres://postgres@127.0.0.1:5439/postgres`):
+/// each test app then gets a fresh database of its own, copied from a migrated template.
+/// Unset, every test app runs on a fresh SQLite file.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("DOAN_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether the tests run on PostgreSQL (tests of what only SQLite has — its files, backups,
+/// query plans — return early then).
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// The URL of database `name` on the server `server` names.
+fn database_url(server: &str, name: &str) -> String {
+    let (base, query) = server.split_once('?').unwrap_or((server, ""));
+    let authority_end = base
+        .find("://")
+        .map(|s| s + 3)
+        .and_then(|start| base[start..].find('/').map(|i| start + i))
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{name}", &base[..authority_end]);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// A fresh, migrated PostgreSQL database for one test: a copy of a template migrated once per
+/// test process.
+pub fn fresh_postgres_database(server: &str) -> String {
+    use diesel::connection::SimpleConnection;
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let process = format!("{}_{}", std::process::id(), hex::encode(rand_bytes()));
+    let template = TEMPLATE.get_or_init(|| {
+        let name = format!("doan_tpl_{process}");
+        let mut admin = doan_api::db::open(server).expect("the PostgreSQL test server");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("the template database");
+        let mut conn = doan_api::db::open(&database_url(server, &name)).expect("the template");
+        doan_api::db::migrate(&mut conn).expect("the template migrates");
+        name
+    });
+    let name = format!(
+        "doan_t_{process}_{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let mut admin = doan_api::db::open(server).expect("the PostgreSQL test server");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .expect("a test database");
+    database_url(server, &name)
+}
+
+fn rand_bytes() -> [u8; 4] {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    nanos.to_le_bytes()
+}
+
 /// Start the app with adjusted settings.
 pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("test.db");
+    let mut db_path = dir.path().join("test.db");
+    if let Some(server) = postgres_server() {
+        db_path = std::path::PathBuf::from(fresh_postgres_database(&server));
+    }
     let mut args = ServeArgs::for_tests(db_path.clone());
+    // Media beside the database on SQLite; in the test's folder on PostgreSQL (its URL has
+    // no folder), the same place either way.
+    args.media_dir = Some(dir.path().join("media"));
     adjust(&mut args);
+    let db_path = args.db.database.clone();
     let (secret, ttl) = (args.jwt_secret.clone(), args.token_ttl);
     let app = Application::build(args).await.expect("app builds");
     // The same key the app uses (configured, or the file it created beside the database).
@@ -78,6 +152,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
 }
 
 impl TestApp {
+    /// The folder of the app's uploaded media.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("media")
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_string()

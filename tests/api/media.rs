@@ -387,7 +387,7 @@ async fn bad_uploads_are_4xx_and_nothing_is_stored() {
     }
     let list: Value = app.admin_json("/api/v1/media").await;
     assert_eq!(list["meta"]["total"], 0);
-    let dir = app.db_path.parent().unwrap().join("media");
+    let dir = app.media_dir();
     let stored = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(stored, 0, "files in {}", dir.display());
     // Anonymous: 401.

@@ -518,7 +518,7 @@ async fn media_gc_removes_unattached_uploads_and_stray_files_after_a_dry_run() {
             "organizer_id": lib.org["id"], "photos": [{"media_id": lib.photo["id"]}]}),
     )
     .await;
-    let dir = app.db_path.parent().unwrap().join("media");
+    let dir = app.media_dir();
     // A file no medium lists (an upload cut short), made long ago.
     let stray = dir.join(format!("{}.jpg", "ab".repeat(32)));
     std::fs::write(&stray, b"half a photo").unwrap();
@@ -640,8 +640,8 @@ async fn an_export_carries_the_library_and_an_import_uses_it_again() {
     assert_eq!(media_lines.len(), 2, "{archive}");
     // Into another database whose media folder has the files (copied along, as README says).
     let other = spawn_app().await;
-    let from = app.db_path.parent().unwrap().join("media");
-    let to = other.db_path.parent().unwrap().join("media");
+    let from = app.media_dir();
+    let to = other.media_dir();
     for entry in std::fs::read_dir(&from).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
@@ -903,7 +903,7 @@ async fn media_gc_refuses_an_age_it_cannot_read() {
 /// Every file in the test app's media folder, each made three days old (older than any
 /// `--older-than` the tests use).
 fn media_files_made_old(app: &TestApp) -> Vec<std::path::PathBuf> {
-    let dir = app.db_path.parent().unwrap().join("media");
+    let dir = app.media_dir();
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
         .unwrap()

@@ -491,7 +491,7 @@ async fn media_lines_whose_types_contradict_their_files_are_refused() {
     // Names and types that agree, on a file the media folder holds with other content: the
     // bytes are sniffed and the line refused.
     let hash = "cd".repeat(32);
-    let dir = app.db_path.parent().unwrap().join("media");
+    let dir = app.media_dir();
     std::fs::write(dir.join(format!("{hash}.jpg")), PDF).unwrap();
     let body = refused(&|l| {
         let name = format!("{hash}.jpg");

@@ -33,10 +33,13 @@ pub fn visible_tag(
         #[diesel(sql_type = Text)]
         name: String,
     }
-    let row: Option<Row> = diesel::sql_query(format!(
-        "SELECT t.id, t.name FROM tags t WHERE t.slug = ? AND {}",
-        viewer.tag_condition()
-    ))
+    let row: Option<Row> = crate::db::sql(
+        conn,
+        format!(
+            "SELECT t.id, t.name FROM tags t WHERE t.slug = ? AND {}",
+            viewer.tag_condition()
+        ),
+    )
     .bind::<Text, _>(slug)
     .get_result(conn)
     .optional()?;
@@ -63,7 +66,7 @@ pub fn tag_counts(
     } else {
         "count DESC, t.sort_key, t.id"
     };
-    let rows: Vec<Row> = diesel::sql_query(format!(
+    let rows: Vec<Row> = crate::db::sql(conn, format!(
         "SELECT t.slug, t.name, (SELECT count(*) FROM activity_tags at JOIN activities a ON a.id = at.activity_id \
              WHERE at.tag_id = t.id AND a.state = 'published') AS count \
          FROM tags t WHERE {visible} ORDER BY {order}",

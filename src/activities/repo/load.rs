@@ -13,9 +13,7 @@ pub(super) struct TagOfActivity {
     name: String,
 }
 
-pub(super) fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
+pub(super) use crate::db::list::marks as placeholders;
 
 pub(super) fn tags_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
     if ids.is_empty() {
@@ -324,7 +322,7 @@ pub fn detail(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Activity> {
     let body = bodies_of(conn, &[row.id])?
         .remove(&row.id)
         .unwrap_or_default();
-    let partners: Vec<orgs::OrgWithRole> = diesel::sql_query(
+    let partners: Vec<orgs::OrgWithRole> = crate::db::sql(conn,
         "SELECT o.id, o.slug, o.name, p.role FROM activity_partners p JOIN organizations o ON o.id = p.organization_id \
          WHERE p.activity_id = ? ORDER BY p.position",
     )

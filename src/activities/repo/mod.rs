@@ -19,7 +19,7 @@ use crate::db::schema::{
     activities, activity_bodies, activity_documents, activity_photos, activity_revisions, clusters,
     organizations, tags,
 };
-use crate::db::{self, search, tree, ts_text};
+use crate::db::{self, search, tree};
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::organizations::dto::OrgRef;
 use crate::organizations::repo as orgs;
@@ -123,12 +123,12 @@ impl KeysetRow for ListRow {
     fn sort_value(&self, sort_name: &str) -> Bind {
         let r = &self.activity;
         match sort_name {
-            "occurred_on" => Bind::Text(r.occurred_on.format("%F").to_string()),
-            "published_at" => Bind::Text(r.published_at.map(ts_text).unwrap_or_default()),
+            "occurred_on" => Bind::date(r.occurred_on),
+            "published_at" => Bind::timestamp_or_none(r.published_at),
             "title" => Bind::blob(r.title_sort_key.clone()),
-            "updated_at" => Bind::Text(ts_text(r.updated_at)),
-            "deleted_at" => Bind::Text(r.deleted_at.map(ts_text).unwrap_or_default()),
-            "featured" => Bind::Int(i64::from(r.featured)),
+            "updated_at" => Bind::timestamp(r.updated_at),
+            "deleted_at" => Bind::timestamp_or_none(r.deleted_at),
+            "featured" => Bind::Bool(r.featured),
             _ => Bind::Float(self.rank.unwrap_or(0.0)),
         }
     }

@@ -29,13 +29,18 @@ static PREFIX_WORDS: crate::db::memo::Memo<Vec<String>> = crate::db::memo::Memo:
 
 /// The indexed words that start with `prefix` (at most one more than a search expands).
 pub fn words_starting(conn: &mut Conn, prefix: &str) -> QueryResult<Vec<String>> {
+    // PostgreSQL's GIN index answers a prefix (`:*`) itself, and keeps no vocabulary to
+    // spell it out from: none, so the search stays as written.
+    if let Conn::Pg(_) = conn {
+        return Ok(Vec::new());
+    }
     #[derive(QueryableByName)]
     struct Word {
         #[diesel(sql_type = Text)]
         term: String,
     }
     PREFIX_WORDS.get_or_compute(conn, "fts-words", prefix, |conn| {
-        let rows: Vec<Word> = diesel::sql_query(format!(
+        let rows: Vec<Word> = crate::db::sql(conn, format!(
             "SELECT term FROM {SEARCH_TABLE}_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT {}",
             search::MAX_EXPANSION + 1
         ))
@@ -147,7 +152,7 @@ fn list_sql_planned(
         }
         (_, Some(scope)) if !private.is_empty() => {
             let (c, mut b) = if public.is_empty() {
-                ("0".to_string(), vec![])
+                ("FALSE".to_string(), vec![])
             } else {
                 state_clause(&public)
             };
@@ -164,7 +169,7 @@ fn list_sql_planned(
         }
         _ => {
             if public.is_empty() {
-                q.filter("0", []);
+                q.filter("FALSE", []);
             } else {
                 let (c, b) = state_clause(&public);
                 state_filter(&mut q, c, b);
@@ -211,15 +216,15 @@ fn list_sql_planned(
         }
     }
     if let Some(featured) = filters.featured {
-        q.filter("a.featured = ?", [Bind::Int(i64::from(featured))]);
+        q.filter("a.featured = ?", [Bind::Bool(featured)]);
     }
     // Bounds far outside the stored years select as the day just outside them.
-    let day = |d: chrono::NaiveDate| crate::http::dates::clamp_bound(d).format("%F").to_string();
+    let day = |d: chrono::NaiveDate| Bind::date(crate::http::dates::clamp_bound(d));
     if let Some(from) = filters.occurred_from {
-        q.filter("a.occurred_on >= ?", [Bind::Text(day(from))]);
+        q.filter("a.occurred_on >= ?", [day(from)]);
     }
     if let Some(to) = filters.occurred_to {
-        let to = Bind::Text(day(to));
+        let to = day(to);
         q.filter("a.occurred_on <= ? AND a.period_end <= ?", [to.clone(), to]);
     }
     if let Some(floor) = filters.ranking.as_ref().and_then(|r| r.floor) {
@@ -546,7 +551,7 @@ fn trash_sql(viewer: &Viewer) -> ListSql {
     q.filter("a.state = 'trash'", []);
     if matches!(viewer, Viewer::Reviewer { .. }) {
         // The trash is its editors' (they restore from it); a reviewer has nothing there.
-        q.filter("0", []);
+        q.filter("FALSE", []);
     } else if let Some(scope) = viewer.private_scope() {
         q.filter(
             format!("a.organizer_id IN ({})", placeholders(scope.len())),

@@ -290,10 +290,10 @@ pub(super) fn write_body_and_children(
 }
 
 pub(super) fn replace_children(conn: &mut Conn, id: i32, f: &ActivityFields) -> ApiResult<()> {
-    diesel::sql_query("DELETE FROM activity_partners WHERE activity_id = ?")
+    crate::db::sql(conn, "DELETE FROM activity_partners WHERE activity_id = ?")
         .bind::<Integer, _>(id)
         .execute(conn)?;
-    diesel::sql_query("DELETE FROM activity_tags WHERE activity_id = ?")
+    crate::db::sql(conn, "DELETE FROM activity_tags WHERE activity_id = ?")
         .bind::<Integer, _>(id)
         .execute(conn)?;
     diesel::delete(activity_documents::table.filter(activity_documents::activity_id.eq(id)))
@@ -301,7 +301,7 @@ pub(super) fn replace_children(conn: &mut Conn, id: i32, f: &ActivityFields) -> 
     diesel::delete(activity_photos::table.filter(activity_photos::activity_id.eq(id)))
         .execute(conn)?;
     for (i, p) in f.partners.iter().enumerate() {
-        diesel::sql_query("INSERT INTO activity_partners (activity_id, organization_id, role, position) VALUES (?, ?, ?, ?)")
+        crate::db::sql(conn, "INSERT INTO activity_partners (activity_id, organization_id, role, position) VALUES (?, ?, ?, ?)")
             .bind::<Integer, _>(id)
             .bind::<BigInt, _>(p.organization_id)
             .bind::<Text, _>(p.role.as_str())
@@ -309,7 +309,8 @@ pub(super) fn replace_children(conn: &mut Conn, id: i32, f: &ActivityFields) -> 
             .execute(conn)?;
     }
     for (i, (tag_id, _)) in tag_ids(conn, &f.tags)?.into_iter().enumerate() {
-        diesel::sql_query(
+        crate::db::sql(
+            conn,
             "INSERT INTO activity_tags (activity_id, tag_id, position) VALUES (?, ?, ?)",
         )
         .bind::<Integer, _>(id)

@@ -185,7 +185,7 @@ fn list_sql(conn: &mut Conn, query: &ListClustersQuery) -> ApiResult<ListSql> {
         );
     }
     if let Some(active) = query.active {
-        q.filter("c.active = ?", [Bind::Int(i64::from(active))]);
+        q.filter("c.active = ?", [Bind::Bool(active)]);
     }
     if let Some(s) = query.q.as_deref().map(search::parse).transpose()?.flatten() {
         search::filter(&mut q, "c.id", SEARCH_TABLE, &s);

@@ -42,16 +42,12 @@ pub fn ranking(conn: &mut Conn, key: &str, q: &RankingQuery) -> ApiResult<Rankin
     } else {
         format!(
             " AND a.category IN ({})",
-            vec!["?"; categories.len()].join(", ")
+            crate::db::list::marks(categories.len())
         )
     };
     // Bounds far outside the stored years select as the day just outside them.
-    let day = |d: NaiveDate| crate::http::dates::clamp_bound(d).format("%F").to_string();
-    let period = [
-        Bind::Text(day(from)),
-        Bind::Text(day(to)),
-        Bind::Text(day(to)),
-    ];
+    let day = |d: NaiveDate| Bind::date(crate::http::dates::clamp_bound(d));
+    let period = [day(from), day(to), day(to)];
     let mut binds = vec![Bind::Int(i64::from(row.id)), Bind::Int(i64::from(year))];
     binds.extend(period.clone());
     binds.extend(categories.clone());

@@ -124,7 +124,7 @@ pub fn results(conn: &mut Conn, scope: ResultScope) -> ApiResult<Vec<ResultEntry
                     o.id AS org_id, o.slug AS org_slug, o.name AS org_name, \
                     r.self_score, r.agreed_score, r.grade, r.award, r.note \
              FROM cluster_results r JOIN clusters c ON c.id = r.cluster_id JOIN organizations o ON o.id = r.organization_id \
-             WHERE {clause} ORDER BY r.year DESC, r.agreed_score DESC, o.sort_key"
+             WHERE {clause} ORDER BY r.year DESC, r.agreed_score DESC NULLS LAST, o.sort_key"
         ),
         binds,
     };

@@ -10,7 +10,7 @@ pub fn current_year() -> i32 {
 }
 
 pub(super) fn members(conn: &mut Conn, cluster: i32, year: i32) -> QueryResult<Vec<Member>> {
-    let rows: Vec<crate::organizations::repo::OrgWithRole> = diesel::sql_query(
+    let rows: Vec<crate::organizations::repo::OrgWithRole> = crate::db::sql(conn,
         "SELECT o.id, o.slug, o.name, m.role FROM cluster_members m JOIN organizations o ON o.id = m.organization_id \
          WHERE m.cluster_id = ? AND m.year = ? \
          ORDER BY CASE m.role WHEN 'head' THEN 0 WHEN 'standing_deputy' THEN 1 WHEN 'deputy' THEN 2 ELSE 3 END, o.sort_key",

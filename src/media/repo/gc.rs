@@ -65,9 +65,12 @@ pub fn collect_garbage(
         + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
     let on_disk = store.list().map_err(AppError::internal)?;
     let (collected, freed) = crate::db::write(conn, |conn| -> ApiResult<_> {
-        let rows: Vec<MediaRow> = diesel::sql_query(format!(
-            "SELECT m.* FROM media m WHERE m.created_at < ? AND {UNATTACHED} ORDER BY m.id"
-        ))
+        let rows: Vec<MediaRow> = crate::db::sql(
+            conn,
+            format!(
+                "SELECT m.* FROM media m WHERE m.created_at < ? AND {UNATTACHED} ORDER BY m.id"
+            ),
+        )
         .bind::<diesel::sql_types::Timestamp, _>(before)
         .load(conn)?;
         // Every collected medium's files are read before anything is deleted: one that cannot

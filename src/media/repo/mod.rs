@@ -285,7 +285,7 @@ pub fn list(
             .map(|i| Bind::Int(i64::from(*i)))
             .collect::<Vec<_>>()
     };
-    let marks = |n: usize| vec!["?"; n].join(", ");
+    let marks = crate::db::list::marks;
     if let Some(units) = scope(conn, user)? {
         q.filter(
             format!("m.organization_id IN ({})", marks(units.len().max(1))),
@@ -390,7 +390,7 @@ pub struct Use {
 
 /// The activities (trashed ones too) whose photos or documents use medium `id`.
 pub fn uses(conn: &mut Conn, id: i32) -> QueryResult<Vec<Use>> {
-    diesel::sql_query(
+    crate::db::sql(conn,
         "SELECT a.id, a.slug, a.organizer_id, CASE WHEN a.deleted_at IS NULL THEN a.status ELSE 'trashed' END AS status \
          FROM activities a WHERE a.id IN \
          (SELECT activity_id FROM activity_photos WHERE media_id = ?1 \
@@ -465,15 +465,18 @@ pub fn delete(
             });
         }
         if !users.is_empty() {
-            diesel::sql_query(
+            crate::db::sql(conn,
                 "UPDATE activity_photos SET caption = coalesce(caption, alt, ?2, 'Ảnh'), media_id = NULL WHERE media_id = ?1",
             )
             .bind::<diesel::sql_types::Integer, _>(row.id)
             .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&row.alt)
             .execute(conn)?;
-            diesel::sql_query("UPDATE activity_documents SET media_id = NULL WHERE media_id = ?1")
-                .bind::<diesel::sql_types::Integer, _>(row.id)
-                .execute(conn)?;
+            crate::db::sql(
+                conn,
+                "UPDATE activity_documents SET media_id = NULL WHERE media_id = ?1",
+            )
+            .bind::<diesel::sql_types::Integer, _>(row.id)
+            .execute(conn)?;
             let ids: Vec<i32> = users.iter().map(|u| u.id).collect();
             removed_from(
                 conn,

@@ -8,7 +8,6 @@ use diesel::sql_types::{Integer, Text};
 use crate::db::list::{Bind, ListSql, Statement};
 use crate::db::list::{KeysetRow, PageSpec, Sortable};
 use crate::db::schema::organizations;
-use crate::db::ts_text;
 use crate::db::{search, tree};
 use crate::error::{ApiResult, AppError};
 use crate::text;
@@ -111,8 +110,8 @@ impl KeysetRow for OrganizationRow {
     fn sort_value(&self, sort_name: &str) -> Bind {
         match sort_name {
             "name" => Bind::blob(self.sort_key.clone()),
-            "created_at" => Bind::Text(ts_text(self.created_at)),
-            _ => Bind::Text(ts_text(self.updated_at)),
+            "created_at" => Bind::timestamp(self.created_at),
+            _ => Bind::timestamp(self.updated_at),
         }
     }
 }
@@ -217,7 +216,8 @@ pub struct OrgWithRole {
 /// Every unit above `id`, the top first.
 pub fn ancestors(conn: &mut Conn, id: i32) -> QueryResult<Vec<OrgRef>> {
     // The depth bound keeps a corrupted (cyclic) hierarchy from looping forever.
-    let rows: Vec<OrgRefRow> = diesel::sql_query(
+    let rows: Vec<OrgRefRow> = crate::db::sql(
+        conn,
         "WITH RECURSIVE up(id, depth) AS (
              SELECT parent_id, 1 FROM organizations WHERE id = ? AND parent_id IS NOT NULL
              UNION ALL
@@ -330,10 +330,7 @@ pub fn list_sql(conn: &mut Conn, query: &ListOrganizationsQuery) -> ApiResult<Li
     }
     if let Some(active) = query.active {
         // Written as the expression of the `organizations_active` index, so that index serves it.
-        q.filter(
-            "(o.dissolved_on IS NULL) = ?",
-            [Bind::Int(i64::from(active))],
-        );
+        q.filter("(o.dissolved_on IS NULL) = ?", [Bind::Bool(active)]);
     }
     Ok(q)
 }

@@ -89,7 +89,7 @@ pub fn claim_due(
         // At most `per_webhook` rows of each subscription: a few per subscription (they are an
         // admin's, not the public's), so every one with something due is seen.
         let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        let due: Vec<Due> = diesel::sql_query(DUE_SQL)
+        let due: Vec<Due> = crate::db::sql(conn, DUE_SQL)
             .bind::<diesel::sql_types::Timestamp, _>(now)
             .bind::<diesel::sql_types::Bool, _>(true)
             .bind::<diesel::sql_types::BigInt, _>(to_i64(per_webhook))
