@@ -118,7 +118,7 @@ pub fn tsvector(folded: &str, weight: Option<char>) -> String {
         .join(" ")
 }
 
-/// The `tsquery` of a search expression written in the FTS5 subset [`crate::db::search`]
+/// The `tsquery` of a search expression written in the FTS5 subset the search module
 /// writes: `col : "w"` a word, `"w" *` a prefix, `"a b"` a phrase, `col : ("a" OR "b")`,
 /// `AND`, `OR` and parentheses. Columns are dropped: the SQL says which column it matches.
 pub fn tsquery(expr: &str) -> String {
