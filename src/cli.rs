@@ -322,6 +322,22 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub pool_size: u32,
 
+    /// A read replica of the PostgreSQL primary (a streaming standby's URL; repeat the flag,
+    /// or separate URLs with commas in the variable): anonymous reads go to a replica that is
+    /// up, within --replica-max-lag, and has replayed the client's last write; the rest to
+    /// the primary.
+    #[arg(
+        long = "database-replica",
+        env = "DOAN_DATABASE_REPLICAS",
+        value_delimiter = ','
+    )]
+    pub database_replicas: Vec<String>,
+
+    /// Seconds a replica may be behind the primary and still serve reads.
+    #[arg(long, env = "DOAN_REPLICA_MAX_LAG", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub replica_max_lag: u64,
+
     /// JWT signing secret, at least 32 bytes; default: a random key kept in `jwt-secret`
     /// beside the database (created with mode 0600 on first run).
     #[arg(long, env = "DOAN_JWT_SECRET", hide_env_values = true)]
@@ -404,6 +420,8 @@ impl ServeArgs {
             drain_seconds: 0,
             shutdown_timeout: 10,
             pool_size: 8,
+            database_replicas: Vec::new(),
+            replica_max_lag: 5,
             jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
             token_ttl: 3600,
             admin_password: None,

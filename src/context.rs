@@ -24,6 +24,30 @@ pub struct RequestMeta {
     /// The request may change data (any method but GET, HEAD and OPTIONS): its database work
     /// takes the writers' connections, never queued behind readers (`db::run`).
     pub writes: bool,
+    /// The WAL position of the last write the client saw (its consistency token): a replica
+    /// that has not replayed it does not serve this request's reads.
+    pub seen: Option<u64>,
+    /// The WAL position of this request's last committed write (0: none), shared with every
+    /// copy of the context: the response hands it to the client as its token.
+    pub wrote: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A write of the current request committed at WAL position `position`.
+pub fn wrote_at(position: u64) {
+    let on_thread = ON_THIS_THREAD.with(|cell| {
+        cell.borrow().as_ref().map(|m| {
+            m.wrote
+                .fetch_max(position, std::sync::atomic::Ordering::AcqRel)
+        })
+    });
+    if on_thread.is_none() {
+        let _ = REQUEST.try_with(|meta| {
+            if let Ok(meta) = meta.lock() {
+                meta.wrote
+                    .fetch_max(position, std::sync::atomic::Ordering::AcqRel);
+            }
+        });
+    }
 }
 
 /// The authenticated caller.

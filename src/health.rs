@@ -14,6 +14,11 @@ pub struct Health {
     /// Always `ok`: a probe that fails answers 503 with a problem document instead.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// Each read replica (PostgreSQL, `--database-replica`) as last checked: only with
+    /// replicas configured. A replica that is down or lagging is skipped, and the primary
+    /// serves: the server stays ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Vec<crate::db::replicas::ReplicaState>>,
 }
 
 /// Liveness
@@ -23,7 +28,10 @@ pub struct Health {
     responses((status = 200, description = "Alive", body = Health)))]
 #[get("/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        replicas: None,
+    })
 }
 
 /// Set when the server is shutting down (SIGTERM): readiness answers 503.
@@ -58,12 +66,15 @@ pub async fn ready(
             "the server is shutting down".into(),
         ));
     }
-    db::run(&pool, |conn| {
+    db::run_on_primary(&pool, |conn| {
         conn.batch_execute("SELECT 1 FROM organizations LIMIT 1")
             .map_err(|e| crate::error::AppError::Unavailable(format!("database check failed: {e}")))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        replicas: pool.replicas.as_ref().map(|r| r.states()),
+    }))
 }
 
 /// The health probes, as the rest of the program sees them.

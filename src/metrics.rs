@@ -181,6 +181,9 @@ impl Metrics {
         r.register(Box::new(logins.throttled.clone()))?;
         r.register(Box::new(webhook_errors().clone()))?;
         pool.stats.register(r)?;
+        if let Some(replicas) = &pool.replicas {
+            replicas.register(r)?;
+        }
         r.register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),
         ))?;

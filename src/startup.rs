@@ -62,9 +62,16 @@ impl Application {
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
         let database = args.db.database.clone();
         let pool_size = args.pool_size;
-        let pool = web::block(move || db::connect(&database, pool_size, db::WRITE_LANE))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))??;
+        let (replicas, max_lag) = (
+            args.database_replicas.clone(),
+            std::time::Duration::from_secs(args.replica_max_lag),
+        );
+        let pool = web::block(move || {
+            db::connect(&database, pool_size, db::WRITE_LANE)?
+                .with_replicas(&replicas, pool_size, max_lag)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))??;
         // Search entries made by an older version of the code are rebuilt before serving.
         let (rebuilt, seconds) = before_serving(&pool, |conn| {
             activities::repo::reindex_if_stale(conn).map_err(|e| anyhow::anyhow!("{e}"))

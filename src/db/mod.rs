@@ -8,6 +8,7 @@ pub mod lock;
 pub mod memo;
 pub mod patch;
 pub mod precondition;
+pub mod replicas;
 pub mod schema;
 pub mod search;
 pub mod slugs;
@@ -51,6 +52,8 @@ pub struct DbPool {
     pub path: std::path::PathBuf,
     /// The engine it runs on.
     pub engine: dialect::Dialect,
+    /// Read replicas (PostgreSQL), when configured.
+    pub replicas: Option<std::sync::Arc<replicas::Replicas>>,
     /// What the pool and SQLite count, for `/metrics`.
     pub stats: std::sync::Arc<stats::DbStats>,
     /// `{database}.lock`, held shared while the pool lives: `doan-api restore` refuses to
@@ -96,7 +99,7 @@ pub fn open(url: &str) -> diesel::ConnectionResult<Conn> {
 /// Opens the pool's connections with [`open`].
 #[derive(Debug, Clone)]
 pub struct Manager {
-    url: String,
+    pub(crate) url: String,
 }
 
 impl diesel::r2d2::ManageConnection for Manager {
@@ -210,6 +213,28 @@ impl DbPool {
         })
     }
 
+    /// Serve anonymous reads from these replicas of the (PostgreSQL) primary when they are
+    /// within `max_lag` and have replayed what the client last saw written
+    /// ([`replicas`]); each write then records its commit's WAL position.
+    pub fn with_replicas(
+        mut self,
+        urls: &[String],
+        pool_size: u32,
+        max_lag: Duration,
+    ) -> anyhow::Result<Self> {
+        if urls.is_empty() {
+            return Ok(self);
+        }
+        if self.engine != dialect::Dialect::Postgres {
+            anyhow::bail!("read replicas need a PostgreSQL primary (--database postgres://…)");
+        }
+        let replicas = std::sync::Arc::new(replicas::Replicas::open(urls, pool_size, max_lag)?);
+        replicas::Replicas::watch(&replicas, self.pool.clone());
+        tx::record_positions();
+        self.replicas = Some(replicas);
+        Ok(self)
+    }
+
     /// A path whose folder holds scratch files (an export or backup being spooled): the
     /// database's own on SQLite (same disk, renames stay cheap), the system's temporary
     /// folder on PostgreSQL.
@@ -246,7 +271,7 @@ impl DbPool {
 
 /// Pragmas set on every pooled connection (SQLite keeps most of them per connection).
 #[derive(Debug, Clone, Copy)]
-struct Pragmas;
+pub(crate) struct Pragmas;
 
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
@@ -357,6 +382,7 @@ fn pool_of(
         } else {
             dialect::Dialect::Postgres
         },
+        replicas: None,
         stats: Default::default(),
         _lock: lock.map(std::sync::Arc::new),
     })
@@ -434,6 +460,23 @@ where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    run_routed(pool, true, f).await
+}
+
+/// [`run`] on the primary whoever asks (readiness checks the database writes go to).
+pub async fn run_on_primary<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    run_routed(pool, false, f).await
+}
+
+async fn run_routed<F, T>(pool: &DbPool, may_use_replica: bool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
     // The request's context (who asks, from where, whether it may write): it chooses the lane
     // and follows the work onto the blocking thread, so what it changes is audited as theirs.
     let meta = crate::context::capture();
@@ -458,6 +501,15 @@ where
             permit
         }
     };
+    // An anonymous read may go to a replica that has replayed what the client saw written.
+    let replica = match (&meta, &pool.replicas) {
+        (Some(m), Some(replicas))
+            if may_use_replica && lane == Lane::Read && !m.writes && m.actor.is_none() =>
+        {
+            Some((replicas.clone(), m.seen.unwrap_or(0)))
+        }
+        _ => None,
+    };
     let stats = pool.stats.clone();
     let pool = pool.pool.clone();
     // The request's span (with its id) follows the work onto the blocking thread, so what is
@@ -468,7 +520,18 @@ where
         span.in_scope(|| {
             crate::context::with(meta, || {
                 stats::with(stats, || {
-                    let mut conn = pool.get()?;
+                    let from_replica = replica.as_ref().and_then(|(replicas, seen)| {
+                        let conn = replicas
+                            .choose(*seen)
+                            .and_then(replicas::Replicas::connection);
+                        let target = if conn.is_some() { "replica" } else { "primary" };
+                        replicas.reads.with_label_values(&[target]).inc();
+                        conn
+                    });
+                    let mut conn = match from_replica {
+                        Some(conn) => conn,
+                        None => pool.get()?,
+                    };
                     f(&mut conn)
                 })
             })

@@ -11,6 +11,14 @@ use diesel::Connection;
 use super::stats::{current, BUSY_TIMEOUT};
 use crate::error::is_busy;
 
+/// Whether writes record their commit's WAL position for the request's consistency token
+/// (set when the pool has read replicas).
+static RECORD_POSITIONS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(super) fn record_positions() {
+    RECORD_POSITIONS.store(true, std::sync::atomic::Ordering::Release);
+}
+
 /// Work queued to run once a transaction commits.
 type Queued = Vec<Box<dyn FnOnce()>>;
 
@@ -155,6 +163,13 @@ where
             Err(e)
         }
     };
+    // What the client must see replayed before a replica serves it again.
+    if outcome.is_ok() && !sqlite && RECORD_POSITIONS.load(std::sync::atomic::Ordering::Acquire) {
+        match super::replicas::wal_position(conn) {
+            Ok(position) => crate::context::wrote_at(position),
+            Err(e) => tracing::warn!(error = %e, "the write's WAL position could not be read"),
+        }
+    }
     let queued = AFTER_COMMIT.with(|cell| cell.borrow_mut().take());
     drop(queue);
     if outcome.is_ok() {

@@ -85,6 +85,8 @@ pub async fn request_context(
             .app_data::<web::Data<crate::http::links::ActivityPageTemplate>>()
             .map(|t| t.0.clone()),
         writes: !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS),
+        seen: read_after(req.request()),
+        wrote: Default::default(),
     }));
     let handled = std::panic::AssertUnwindSafe(crate::context::scope_shared(
         meta.clone(),
@@ -165,7 +167,46 @@ pub async fn request_context(
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID), value);
     }
+    // A write committed (with read replicas): the client's consistency token, as a header
+    // for API clients and a cookie for a browser's next page.
+    let wrote = meta
+        .lock()
+        .map(|m| m.wrote.load(std::sync::atomic::Ordering::Acquire))
+        .unwrap_or(0);
+    if wrote > 0 {
+        let headers = res.headers_mut();
+        headers.insert(
+            HeaderName::from_static(READ_AFTER),
+            HeaderValue::from(wrote),
+        );
+        if let Ok(cookie) = HeaderValue::from_str(&format!(
+            "{READ_AFTER_COOKIE}={wrote}; Path=/; Max-Age={READ_AFTER_MAX_AGE}; HttpOnly; SameSite=Lax"
+        )) {
+            headers.append(header::SET_COOKIE, cookie);
+        }
+    }
     Ok(res)
+}
+
+/// The consistency token's header (sent after a write, accepted on a read).
+pub const READ_AFTER: &str = "doan-read-after";
+/// The same token as a cookie.
+const READ_AFTER_COOKIE: &str = "doan_read_after";
+/// How long the cookie is kept: a replica replays a write within a second or two; past this,
+/// any replica serving (within `--replica-max-lag`) has it.
+const READ_AFTER_MAX_AGE: u32 = 300;
+
+/// The WAL position the client last saw written, from its header or cookie (the larger).
+fn read_after(req: &actix_web::HttpRequest) -> Option<u64> {
+    let header = req
+        .headers()
+        .get(READ_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let cookie = req
+        .cookie(READ_AFTER_COOKIE)
+        .and_then(|c| c.value().parse::<u64>().ok());
+    header.max(cookie)
 }
 
 #[derive(Debug)]

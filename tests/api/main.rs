@@ -23,6 +23,7 @@ mod organizations;
 mod publishing;
 mod query_counts;
 mod query_plans;
+mod replicas;
 mod schema_parity;
 mod security;
 mod shutdown;
