@@ -558,6 +558,46 @@ impl<'a> Key<'a> {
     }
 }
 
+/// The tables whose ids the database gives (an identity on PostgreSQL, `AUTOINCREMENT` on
+/// SQLite).
+const ID_TABLES: &[&str] = &[
+    "organizations",
+    "users",
+    "clusters",
+    "tags",
+    "activities",
+    "activity_documents",
+    "activity_photos",
+    "activity_revisions",
+    "audit_log",
+    "webhooks",
+    "webhook_events",
+    "webhook_deliveries",
+    "media",
+];
+
+/// After rows were written with ids of their own (an import keeps ids): the ids given next
+/// come after every id stored. SQLite's `AUTOINCREMENT` follows by itself; a PostgreSQL
+/// identity does not, so each is moved past the largest id (never back: an id once given is
+/// never given again).
+pub fn ids_follow_rows(conn: &mut Conn) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    if let Conn::Sqlite(_) = conn {
+        return Ok(());
+    }
+    for table in ID_TABLES {
+        sql(
+            conn,
+            format!(
+                "SELECT setval(s.seq, GREATEST(coalesce((SELECT max(id) FROM {table}), 0) + 1, \
+                 nextval(s.seq)), false) FROM (SELECT pg_get_serial_sequence('{table}', 'id') AS seq) AS s"
+            ),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// `now` as stored in timestamp columns (UTC, microseconds).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};

@@ -175,6 +175,32 @@ pub async fn delete_user(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// On PostgreSQL (several nodes on one database), the failed logins of every node, from the
+/// audit log: 429 past the limit, as one node's own throttle answers for its attempts.
+async fn deployment_throttle(pool: &DbPool, username: &str, req: &HttpRequest) -> ApiResult<()> {
+    if pool.engine != db::dialect::Dialect::Postgres {
+        return Ok(());
+    }
+    let username = username.to_string();
+    // The address as the audit log records it.
+    let address = crate::http::links::client_ip(req).map(|a| a.to_string());
+    let wait = db::run_on_primary(pool, move |conn| {
+        Ok(repo::deployment_login_wait(
+            conn,
+            &username,
+            address.as_deref().unwrap_or(""),
+        )?)
+    })
+    .await?;
+    match wait {
+        Some(wait) => Err(AppError::TooManyRequests {
+            retry_after: wait.as_secs().max(1),
+            reason: "too many failed logins",
+        }),
+        None => Ok(()),
+    }
+}
+
 fn client_address(req: &HttpRequest) -> String {
     crate::http::links::client_ip(req)
         .map(|a| a.to_string())
@@ -201,6 +227,7 @@ pub async fn create_token(
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let address = client_address(&req);
+    deployment_throttle(&pool, &input.username, &req).await?;
     // Counted as a failure from here on, under the same lock as the limit check: concurrent
     // guesses cannot all slip past the limit before any is recorded.
     let attempt =
@@ -293,6 +320,7 @@ pub async fn change_password(
     }
     // A stolen token must not become a way to guess the current password (and so take the
     // account over): wrong current passwords count as failed logins.
+    deployment_throttle(&pool, &user.username, &req).await?;
     let attempt = throttle
         .begin(&user.username, &client_address(&req))
         .map_err(|wait| AppError::TooManyRequests {

@@ -386,3 +386,56 @@ pub fn change_password(
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// How long `username` (or `address`) must wait before another login, counted from the
+/// failed logins every node of a deployment records in the audit log: the in-memory throttle
+/// ([`crate::auth::throttle`]) counts one node's attempts, so on PostgreSQL, where several
+/// nodes serve one database, a guesser would otherwise get its attempts once per node. A
+/// username's count starts afresh at its last successful login; an address's does not.
+pub fn deployment_login_wait(
+    conn: &mut Conn,
+    username: &str,
+    address: &str,
+) -> QueryResult<Option<std::time::Duration>> {
+    use crate::auth::throttle::{MAX_FAILURES, WINDOW};
+    use diesel::sql_types::{Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct At {
+        #[diesel(sql_type = Timestamp)]
+        at: NaiveDateTime,
+    }
+    let now = db::now();
+    let since = now - chrono::Duration::from_std(WINDOW).unwrap_or_default();
+    let name: String = username.trim().to_lowercase().chars().take(100).collect();
+    let limit = MAX_FAILURES;
+    let by_user: Vec<At> = db::sql(
+        conn,
+        format!(
+            "SELECT at FROM audit_log WHERE action = 'login_failed' AND actor = ?1 AND at > ?2 \
+             AND at > coalesce((SELECT max(at) FROM audit_log WHERE action = 'login' AND actor = ?1), ?2) \
+             ORDER BY at DESC LIMIT {limit}"
+        ),
+    )
+    .bind::<Text, _>(&name)
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    let by_address: Vec<At> = db::sql(
+        conn,
+        format!(
+            "SELECT at FROM audit_log WHERE action = 'login_failed' AND client_addr = ? AND at > ? \
+             ORDER BY at DESC LIMIT {limit}"
+        ),
+    )
+    .bind::<Text, _>(address)
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    // Over the limit: until the oldest of the last `MAX_FAILURES` leaves the window.
+    let wait = [by_user, by_address]
+        .iter()
+        .filter(|failures| failures.len() >= MAX_FAILURES)
+        .filter_map(|failures| failures.last())
+        .map(|oldest| (oldest.at + chrono::Duration::from_std(WINDOW).unwrap_or_default()) - now)
+        .filter_map(|left| left.to_std().ok())
+        .max();
+    Ok(wait)
+}

@@ -17,6 +17,7 @@ mod lists;
 mod media;
 mod media_use;
 mod migrations;
+mod nodes;
 mod openapi;
 mod operations;
 mod organizations;

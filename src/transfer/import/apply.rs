@@ -329,6 +329,8 @@ pub fn import(
                 ..crate::audit::Entry::default()
             },
         )?;
+        // Rows kept their ids: the next ones made here come after them.
+        crate::db::ids_follow_rows(conn)?;
         Ok(())
     })?;
     Ok(done)

@@ -1,0 +1,223 @@
+//! Two application nodes on one PostgreSQL database — the test's own server and a second
+//! process of the binary — agree: 32 writers spread over both all succeed, the same
+//! If-Match sent 16 times across both wins once, slugs taken on one are taken on the other,
+//! totals match, and failed logins count for the deployment, not per node.
+//!
+//! PostgreSQL only (`DOAN_TEST_POSTGRES`): one SQLite file has one writer by design.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// The second node: the binary serving the test app's database, with the same signing key.
+struct Node {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn second_node(app: &TestApp) -> Node {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cwd = tempfile::tempdir().unwrap().keep();
+    let child = Command::new(env!("CARGO_BIN_EXE_doan-api"))
+        .current_dir(&cwd)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(&app.db_path)
+        .args(["--jwt-secret", TEST_JWT_SECRET, "--media-dir"])
+        .arg(app.media_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let node = Node {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while !reqwest::get(format!("{}/health/ready", node.base))
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the second node did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    node
+}
+
+/// The signing key of test apps (`ServeArgs::for_tests`).
+const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// The base URL of node `i` (0: the test app, 1: the second process).
+fn base<'a>(app: &'a TestApp, node: &'a Node, i: usize) -> &'a str {
+    if i % 2 == 0 {
+        &app.address
+    } else {
+        &node.base
+    }
+}
+
+#[actix_web::test]
+async fn two_nodes_on_one_database_agree_under_concurrent_writes() {
+    if !on_postgres() {
+        eprintln!("skipped: two nodes need PostgreSQL (DOAN_TEST_POSTGRES)");
+        return;
+    }
+    let app = spawn_app().await;
+    let node = second_node(&app).await;
+    let org = app
+        .post_json(
+            "/api/v1/organizations",
+            &json!({"name": "Chi đoàn hai nút", "kind": "grassroots_branch"}),
+        )
+        .await;
+    assert_eq!(org.status(), 201);
+    let org: Value = org.json().await.unwrap();
+
+    // 32 writers at once, alternating between the nodes: every one succeeds.
+    let client = reqwest::Client::new();
+    let writes = (0..32).map(|i| {
+        let url = format!("{}/api/v1/activities", base(&app, &node, i));
+        let body = json!({"title": format!("Hoạt động song song {i}"), "occurred_on": "2024-03-26",
+            "category": "volunteering", "organizer_id": org["id"], "status": "published",
+            "tags": ["Hai nút"]});
+        client
+            .post(url)
+            .bearer_auth(&app.admin_token)
+            .json(&body)
+            .send()
+    });
+    let answers = futures_util::future::join_all(writes).await;
+    let statuses: Vec<u16> = answers
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    // Both nodes count them all, in the list, its tag and the stats.
+    for i in 0..2 {
+        let b = base(&app, &node, i);
+        let list: Value = client
+            .get(format!("{b}/api/v1/activities?tag=hai-nut&per_page=1"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["meta"]["total"], 32, "node {i}");
+        let stats: Value = client
+            .get(format!(
+                "{b}/api/v1/stats/activities?group_by=category&organization={}",
+                org["slug"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stats["total"], 32, "node {i}: {stats}");
+    }
+
+    // The same If-Match 16 times across both nodes: one change wins, the rest are 412.
+    let path = format!("/api/v1/organizations/{}", org["id"]);
+    let res = app.get(&path).await;
+    let etag = header(&res, "etag").unwrap();
+    let patches = (0..16).map(|i| {
+        client
+            .patch(format!("{}{path}", base(&app, &node, i)))
+            .bearer_auth(&app.admin_token)
+            .header("If-Match", &etag)
+            .header("Content-Type", "application/merge-patch+json")
+            .body(json!({"short_name": format!("Lần {i}")}).to_string())
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(patches)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        15,
+        "{statuses:?}"
+    );
+    let after = app.get_json(&path).await;
+    assert_eq!(after["version"], org["version"].as_i64().unwrap() + 1);
+
+    // One slug asked for on both nodes at once: one gets it, the other a 409.
+    let creates = (0..2).map(|i| {
+        client
+            .post(format!("{}/api/v1/organizations", base(&app, &node, i)))
+            .bearer_auth(&app.admin_token)
+            .json(&json!({"name": format!("Đoàn trùng {i}"), "kind": "partner", "slug": "doan-trung"}))
+            .send()
+    });
+    let mut statuses: Vec<u16> = futures_util::future::join_all(creates)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![201, 409]);
+}
+
+#[actix_web::test]
+async fn failed_logins_count_for_the_deployment_not_per_node() {
+    if !on_postgres() {
+        eprintln!("skipped: two nodes need PostgreSQL (DOAN_TEST_POSTGRES)");
+        return;
+    }
+    let app = spawn_app().await;
+    let node = second_node(&app).await;
+    let client = reqwest::Client::new();
+    let login = |i: usize, password: &str| {
+        client
+            .post(format!("{}/api/v1/auth/token", base(&app, &node, i)))
+            .json(&json!({"username": "admin", "password": password}))
+            .send()
+    };
+    // Five wrong passwords, spread over both nodes: then both refuse, the right one too.
+    for i in 0..5 {
+        assert_eq!(
+            login(i, "wrong-password-1234").await.unwrap().status(),
+            401,
+            "try {i}"
+        );
+    }
+    for i in 0..2 {
+        let res = login(i, "wrong-password-1234").await.unwrap();
+        assert_eq!(res.status(), 429, "node {i}");
+        assert!(header(&res, "retry-after").is_some());
+    }
+    // The admin's own requests go on (the token is not a login).
+    let me = app
+        .request(Method::GET, &format!("{}/api/v1/auth/me", node.base))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}
