@@ -9,6 +9,7 @@ mod cli;
 mod clusters;
 mod cookbook;
 mod dx;
+mod engines;
 mod feeds;
 mod helpers;
 mod http_contract;

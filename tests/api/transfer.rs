@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn export(app: &TestApp, query: &str) -> String {
+pub(crate) async fn export(app: &TestApp, query: &str) -> String {
     let res = app
         .as_admin(Method::GET, &format!("/api/v1/export{query}"))
         .send()
@@ -21,7 +21,7 @@ async fn export(app: &TestApp, query: &str) -> String {
     res.text().await.unwrap()
 }
 
-async fn import(app: &TestApp, body: &str, query: &str) -> reqwest::Response {
+pub(crate) async fn import(app: &TestApp, body: &str, query: &str) -> reqwest::Response {
     app.as_admin(Method::POST, &format!("/api/v1/import{query}"))
         .header("Content-Type", "application/x-ndjson")
         .body(body.to_string())
@@ -31,11 +31,63 @@ async fn import(app: &TestApp, body: &str, query: &str) -> reqwest::Response {
 }
 
 /// GET `path` as the admin, the app's own address blanked out (links are absolute).
-async fn seen(app: &TestApp, path: &str) -> String {
+pub(crate) async fn seen(app: &TestApp, path: &str) -> String {
     let res = app.as_admin(Method::GET, path).send().await.unwrap();
     let status = res.status();
     let text = res.text().await.unwrap();
     format!("{status} {}", text.replace(&app.address, "http://api"))
+}
+
+/// Every view of a deployment's data a reader or an admin sees: lists, feeds, the sitemap,
+/// each unit, cluster (members, ranking), activity and revision.
+pub(crate) async fn every_view(demo: &TestApp) -> (Vec<String>, Value) {
+    let mut paths = vec![
+        "/api/v1/organizations?per_page=100".to_string(),
+        "/api/v1/activities?per_page=100&status=draft,pending_review,scheduled,published,archived"
+            .to_string(),
+        "/api/v1/activities?organization=doan-khoi-cac-co-quan-tinh-lang-son&include_descendants=true&sort=-published_at".to_string(),
+        "/api/v1/activities?q=%22vu%20lang%22".to_string(),
+        "/api/v1/clusters".to_string(),
+        "/api/v1/tags".to_string(),
+        "/api/v1/categories".to_string(),
+        "/api/v1/stats/activities?group_by=category".to_string(),
+        "/api/v1/trash/activities".to_string(),
+        "/feeds/activities.json".to_string(),
+        "/feeds/activities.rss".to_string(),
+        "/sitemap.xml".to_string(),
+    ];
+    let all = demo.get_json("/api/v1/organizations?per_page=100").await;
+    for o in all["data"].as_array().unwrap() {
+        paths.push(format!(
+            "/api/v1/organizations/{}",
+            o["slug"].as_str().unwrap()
+        ));
+    }
+    let clusters = demo.get_json("/api/v1/clusters").await;
+    for c in clusters["data"].as_array().unwrap() {
+        let slug = c["slug"].as_str().unwrap();
+        paths.push(format!("/api/v1/clusters/{slug}"));
+        paths.push(format!("/api/v1/clusters/{slug}/members/2023"));
+        paths.push(format!("/api/v1/clusters/{slug}/ranking?year=2023"));
+    }
+    let activities: Value = demo
+        .as_admin(
+            Method::GET,
+            "/api/v1/activities?per_page=100&status=draft,pending_review,scheduled,published,archived",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for a in activities["data"].as_array().unwrap() {
+        let id = a["id"].as_i64().unwrap();
+        paths.push(format!("/api/v1/activities/{id}"));
+        paths.push(format!("/api/v1/activities/{id}/revisions"));
+        paths.push(format!("/api/v1/activities/{id}/revisions/1"));
+    }
+    (paths, activities)
 }
 
 #[actix_web::test]
@@ -87,52 +139,7 @@ async fn the_demo_survives_an_export_and_an_import_into_an_empty_database() {
     assert_eq!(done["lines"], lines);
 
     // Every view the same, ids, times, versions and ETags included.
-    let mut paths = vec![
-        "/api/v1/organizations?per_page=100".to_string(),
-        "/api/v1/activities?per_page=100&status=draft,pending_review,scheduled,published,archived"
-            .to_string(),
-        "/api/v1/activities?organization=doan-khoi-cac-co-quan-tinh-lang-son&include_descendants=true&sort=-published_at".to_string(),
-        "/api/v1/activities?q=%22vu%20lang%22".to_string(),
-        "/api/v1/clusters".to_string(),
-        "/api/v1/tags".to_string(),
-        "/api/v1/categories".to_string(),
-        "/api/v1/stats/activities?group_by=category".to_string(),
-        "/api/v1/trash/activities".to_string(),
-        "/feeds/activities.json".to_string(),
-        "/feeds/activities.rss".to_string(),
-        "/sitemap.xml".to_string(),
-    ];
-    let all = demo.get_json("/api/v1/organizations?per_page=100").await;
-    for o in all["data"].as_array().unwrap() {
-        paths.push(format!(
-            "/api/v1/organizations/{}",
-            o["slug"].as_str().unwrap()
-        ));
-    }
-    let clusters = demo.get_json("/api/v1/clusters").await;
-    for c in clusters["data"].as_array().unwrap() {
-        let slug = c["slug"].as_str().unwrap();
-        paths.push(format!("/api/v1/clusters/{slug}"));
-        paths.push(format!("/api/v1/clusters/{slug}/members/2023"));
-        paths.push(format!("/api/v1/clusters/{slug}/ranking?year=2023"));
-    }
-    let activities: Value = demo
-        .as_admin(
-            Method::GET,
-            "/api/v1/activities?per_page=100&status=draft,pending_review,scheduled,published,archived",
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for a in activities["data"].as_array().unwrap() {
-        let id = a["id"].as_i64().unwrap();
-        paths.push(format!("/api/v1/activities/{id}"));
-        paths.push(format!("/api/v1/activities/{id}/revisions"));
-        paths.push(format!("/api/v1/activities/{id}/revisions/1"));
-    }
+    let (paths, activities) = every_view(&demo).await;
     assert!(paths.len() > 40);
     for path in &paths {
         assert_eq!(seen(&demo, path).await, seen(&empty, path).await, "{path}");
@@ -269,7 +276,11 @@ async fn the_command_line_exports_checks_and_imports() {
     let archive = std::fs::read_to_string(&file).unwrap();
     assert_eq!(archive, export(&demo, "?revisions=true").await);
 
-    let target = dir.path().join("moi.db");
+    // A new database of the same engine (on PostgreSQL an empty migrated one).
+    let target = match postgres_server() {
+        Some(server) => std::path::PathBuf::from(fresh_postgres_database(&server)),
+        None => dir.path().join("moi.db"),
+    };
     // A bad line: its number and problem, exit 1, nothing written.
     let bad = dir.path().join("hong.ndjson");
     std::fs::write(&bad, format!("{archive}{{\"type\": \"cluster\"}}\n")).unwrap();
@@ -349,13 +360,15 @@ async fn clients_that_stop_reading_exports_hold_no_pooled_connection() {
     {
         use diesel::RunQueryDsl;
         let mut conn = app.pool.blocking_conn().unwrap();
-        diesel::sql_query(
+        let state = json!({"title": "Bản cũ", "body": "0".repeat(50_000)}).to_string();
+        doan_api::db::sql(
+            &conn,
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
              INSERT INTO activity_revisions (activity_id, version, state, changed_at) \
-             SELECT ?, 1000 + i, json_object('title', 'Bản cũ', 'body', hex(zeroblob(25000))), \
-             CURRENT_TIMESTAMP FROM n",
+             SELECT ?, 1000 + i, ?, CURRENT_TIMESTAMP FROM n",
         )
         .bind::<diesel::sql_types::Integer, _>(activity["id"].as_i64().unwrap() as i32)
+        .bind::<diesel::sql_types::Text, _>(state)
         .execute(&mut *conn)
         .unwrap();
     }
