@@ -3,7 +3,7 @@
 # machine, one server at a time, with wrk. Prints one table: query, req/s, p50, p99, one
 # request alone, and doan-api's ratio to the best peer on the equivalent query.
 #
-#   bench/compare.sh [N] [--with-directus] [--no-peers] [--smoke] [--writes R]
+#   bench/compare.sh [N] [--with-directus] [--no-peers] [--smoke] [--writes R] [--backend B]
 #
 #   N                 activities to seed (default 100000); the database is kept under
 #                     target/bench/ and reused by later runs with the same N
@@ -15,6 +15,11 @@
 #                     a second (bench/writer.py: new published activities and changed
 #                     summaries, in turn); the table shows both side by side, with the writes
 #                     done, failed and their p99
+#   --backend postgres  serve the same data from PostgreSQL: the SQLite database of N is
+#                     exported and imported (`doan-api export`/`import`) into database
+#                     doan_bench_N of BENCH_POSTGRES (a role that may create databases), or of
+#                     a cluster of its own under target/bench/pg (.ci/pg-cluster, port 55437,
+#                     durable: fsync on); kept and reused as the SQLite file is
 # Environment: DURATION (10s), CONNS (32), THREADS (2), WARMUP (2s), ONLY (comma-separated
 #   query names), PEERS (the peer kit, default ../shared/peers next to the clone),
 #   BENCH_NO_WRK=1 (smoke only: fetch every path once with curl, as when wrk cannot be installed),
@@ -25,11 +30,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-N=100000 PEER_RUN=1 DIRECTUS=0 SMOKE=0 WRITES=0 NEXT=""
+N=100000 PEER_RUN=1 DIRECTUS=0 SMOKE=0 WRITES=0 NEXT="" BACKEND=sqlite
 for arg in "$@"; do
   if [[ "$NEXT" == writes ]]; then WRITES=$arg NEXT=""; continue; fi
+  if [[ "$NEXT" == backend ]]; then BACKEND=$arg NEXT=""; continue; fi
   case "$arg" in
     --writes) NEXT=writes ;;
+    --backend) NEXT=backend ;;
+    --backend=*) BACKEND=${arg#--backend=} ;;
     --writes=*) WRITES=${arg#--writes=} ;;
     --with-directus) DIRECTUS=1 ;;
     --no-peers) PEER_RUN=0 ;;
@@ -39,6 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ -z "$NEXT" && "$WRITES" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "--writes needs a rate (writes a second)" >&2; exit 2; }
+[[ "$BACKEND" == sqlite || "$BACKEND" == postgres ]] || { echo "--backend is sqlite or postgres" >&2; exit 2; }
 if (( SMOKE )); then DURATION=${DURATION:-1s} WARMUP=${WARMUP:-0}; fi
 DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} CONNS=${CONNS:-32} THREADS=${THREADS:-2}
 ONLY=${ONLY:-}
@@ -77,6 +86,25 @@ if [[ ! -f "$DB" ]]; then
   mv "$DB.tmp" "$DB"; for ext in -wal -shm; do if [[ -f "$DB.tmp$ext" ]]; then mv "$DB.tmp$ext" "$DB$ext"; fi; done
   echo "# seed --synthetic $N: $(( ($(date +%s%N) - started) / 1000000 )) ms"
 fi
+if [[ "$BACKEND" == postgres ]]; then
+  # The same rows in PostgreSQL, moved as a deployment moves (export, import).
+  SERVER=${BENCH_POSTGRES:-$(.ci/pg-cluster start "$WORK/pg" 55437)}
+  BASE=${SERVER%/*}
+  PGDB="$BASE/doan_bench_$N"
+  if ! psql "$SERVER" -Atc "SELECT 1 FROM pg_database WHERE datname = 'doan_bench_$N'" | grep -q 1; then
+    started=$(date +%s%N)
+    psql -q "$SERVER" -c "DROP DATABASE IF EXISTS doan_bench_${N}_tmp" -c "CREATE DATABASE doan_bench_${N}_tmp"
+    "$BIN" export "$WORK/doan-$N.ndjson" --revisions --database "$DB" >"$RUN/export.log" 2>&1
+    DOAN_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
+      "$BIN" import "$WORK/doan-$N.ndjson" --database "$BASE/doan_bench_${N}_tmp" >"$RUN/import.log" 2>&1
+    rm -f "$WORK/doan-$N.ndjson"
+    psql -q "$SERVER" -c "ALTER DATABASE doan_bench_${N}_tmp RENAME TO doan_bench_$N"
+    psql -q "$PGDB" -c "VACUUM ANALYZE"
+    echo "# export from SQLite, import into PostgreSQL: $(( ($(date +%s%N) - started) / 1000000 )) ms"
+  fi
+  DB=$PGDB
+  echo "# backend: PostgreSQL $(psql "$SERVER" -Atc 'SHOW server_version'), database doan_bench_$N"
+fi
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ADMIN_PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
@@ -85,8 +113,8 @@ if [[ "$WRITES" != 0 ]]; then  # the editor's account, new each run (the databas
   printf '%s' "$ADMIN_PASSWORD" | "$BIN" create-user --database "$DB" --username "$WRITER" \
     --role admin --password-stdin >"$RUN/writer-user.log" 2>&1
 fi
-DOAN_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  "$BIN" serve --bind "127.0.0.1:$port" --database "$DB" >"$RUN/server.log" 2>&1 &
+DOAN_ADMIN_PASSWORD="$ADMIN_PASSWORD" DOAN_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
+  "$BIN" serve --bind "127.0.0.1:$port" --database "$DB" --media-dir "$WORK/media" >"$RUN/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 1200); do  # up to 10 min: a database of an older version rebuilds its search index at start
@@ -199,15 +227,15 @@ if (( PEER_RUN )); then
   fi
 fi
 
-python3 - "$RUN" "$N" "${rss_kb:-0}" "$WRITES" <<'PY'
+python3 - "$RUN" "$N" "${rss_kb:-0}" "$WRITES" "$BACKEND" <<'PY'
 import sys
-run, n, rss, writes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+run, n, rss, writes, backend = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 ours = [l.rstrip("\n").split("\t") for l in open(f"{run}/doan-api.tsv") if l.strip()]
 peers = {}
 for l in open(f"{run}/peers.tsv"):
     p, name, rps, p50, p99, one = l.rstrip("\n").split("\t")
     peers.setdefault(name, []).append((p, float(rps), p50, p99, one))
-print(f"\n## {n} activities — doan-api peak RSS {rss / 1024:.0f} MiB\n")
+print(f"\n## {n} activities ({backend}) — doan-api peak RSS {rss / 1024:.0f} MiB\n")
 print("| query | paths | doan-api req/s | p50 ms | p99 ms | one ms | non-2xx | best peer (query) | peer req/s | peer p99 ms | ratio |")
 print("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
 for name, rps, p50, p99, one, bad, peer, count, *_ in ours:

@@ -73,14 +73,14 @@ fn main() -> ExitCode {
         Command::Migrate(args) => {
             let _log = telemetry::init(LogFormat::Text);
             db::connect(&args.database, 1, 0).map(|_| {
-                tracing::info!(database = %args.database.display(), "database is migrated");
+                tracing::info!(database = %db::shown(&args.database), "database is migrated");
             })
         }
         Command::Serve(args) => {
             let _log = telemetry::init(args.log_format);
             actix_web::rt::System::new().block_on(async move {
                 let app = startup::Application::build((*args).clone()).await?;
-                tracing::info!(bind = %args.bind, port = app.port(), database = %args.db.database.display(), "listening");
+                tracing::info!(bind = %args.bind, port = app.port(), database = %db::shown(&args.db.database), "listening");
                 app.run_until_stopped().await?;
                 tracing::info!("stopped");
                 Ok(())
