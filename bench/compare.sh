@@ -15,11 +15,11 @@
 #                     a second (bench/writer.py: new published activities and changed
 #                     summaries, in turn); the table shows both side by side, with the writes
 #                     done, failed and their p99
-#   --backend postgres  serve the same data from PostgreSQL: the SQLite database of N is
-#                     exported and imported (`doan-api export`/`import`) into database
-#                     doan_bench_N of BENCH_POSTGRES (a role that may create databases), or of
-#                     a cluster of its own under target/bench/pg (.ci/pg-cluster, port 55437,
-#                     durable: fsync on); kept and reused as the SQLite file is
+#   --backend postgres  serve the same data from PostgreSQL: `seed --synthetic N` (the same
+#                     generator and seed as the SQLite file) into database doan_bench_N of
+#                     BENCH_POSTGRES (a role that may create databases), or of a cluster of its
+#                     own under target/bench/pg (.ci/pg-cluster, port 55437, durable: fsync
+#                     on); kept and reused as the SQLite file is
 # Environment: DURATION (10s), CONNS (32), THREADS (2), WARMUP (2s), ONLY (comma-separated
 #   query names), PEERS (the peer kit, default ../shared/peers next to the clone),
 #   BENCH_NO_WRK=1 (smoke only: fetch every path once with curl, as when wrk cannot be installed),
@@ -94,13 +94,10 @@ if [[ "$BACKEND" == postgres ]]; then
   if ! psql "$SERVER" -Atc "SELECT 1 FROM pg_database WHERE datname = 'doan_bench_$N'" | grep -q 1; then
     started=$(date +%s%N)
     psql -q "$SERVER" -c "DROP DATABASE IF EXISTS doan_bench_${N}_tmp" -c "CREATE DATABASE doan_bench_${N}_tmp"
-    "$BIN" export "$WORK/doan-$N.ndjson" --revisions --database "$DB" >"$RUN/export.log" 2>&1
-    DOAN_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 \
-      "$BIN" import "$WORK/doan-$N.ndjson" --database "$BASE/doan_bench_${N}_tmp" >"$RUN/import.log" 2>&1
-    rm -f "$WORK/doan-$N.ndjson"
+    "$BIN" seed --synthetic "$N" --database "$BASE/doan_bench_${N}_tmp" >"$RUN/seed-pg.log" 2>&1
     psql -q "$SERVER" -c "ALTER DATABASE doan_bench_${N}_tmp RENAME TO doan_bench_$N"
     psql -q "$PGDB" -c "VACUUM ANALYZE"
-    echo "# export from SQLite, import into PostgreSQL: $(( ($(date +%s%N) - started) / 1000000 )) ms"
+    echo "# seed --synthetic $N into PostgreSQL (the same generator and seed as the SQLite file): $(( ($(date +%s%N) - started) / 1000000 )) ms"
   fi
   DB=$PGDB
   echo "# backend: PostgreSQL $(psql "$SERVER" -Atc 'SHOW server_version'), database doan_bench_$N"

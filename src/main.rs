@@ -90,7 +90,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("doan-api: error: {err:#}");
+            // One line, whatever the cause wrote (libpq adds its hint on a line of its own).
+            let message = format!("{err:#}");
+            let message: Vec<&str> = message.split_whitespace().collect();
+            eprintln!("doan-api: error: {}", message.join(" "));
             ExitCode::FAILURE
         }
     }

@@ -199,7 +199,8 @@ impl Application {
                 }
             });
         }
-        if args.checkpoint_interval > 0 {
+        // WAL checkpoints are SQLite's; PostgreSQL's server makes its own.
+        if args.checkpoint_interval > 0 && pool.engine == db::dialect::Dialect::Sqlite {
             let every = std::time::Duration::from_secs(args.checkpoint_interval);
             actix_web::rt::spawn(checkpoints(pool.clone(), every));
         }
@@ -364,10 +365,12 @@ impl Application {
             metrics.stop(true).await;
         }
         let pool = self.pool.clone();
-        match web::block(move || db::checkpoint(&pool, db::Checkpoint::Truncate)).await {
-            Ok(Ok(())) => tracing::info!("the WAL is checkpointed into the database"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
-            Err(e) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
+        if pool.engine == db::dialect::Dialect::Sqlite {
+            match web::block(move || db::checkpoint(&pool, db::Checkpoint::Truncate)).await {
+                Ok(Ok(())) => tracing::info!("the WAL is checkpointed into the database"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
+                Err(e) => tracing::warn!(error = %e, "the WAL could not be checkpointed"),
+            }
         }
         Ok(())
     }

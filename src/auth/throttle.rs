@@ -55,6 +55,12 @@ impl LoginThrottle {
         }
     }
 
+    /// An attempt refused by a limit kept elsewhere (the deployment's, on PostgreSQL): counted
+    /// with this node's refusals.
+    pub fn refused(&self) {
+        self.counters.throttled.inc();
+    }
+
     fn user_key(username: &str) -> String {
         format!("user:{}", username.to_lowercase())
     }

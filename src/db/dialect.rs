@@ -215,7 +215,7 @@ impl Dialect {
     ///   more (their lexemes carry weight A: [`tsvector`]);
     /// - `coalesce(ts, '')`, the key that sorts a row without a timestamp first, compares with
     ///   the first timestamp instead of SQLite's empty text (`list::NO_TIME`);
-    /// - `group_concat(text, sep)` is `string_agg(text, sep)`;
+    /// - `group_concat(text, sep)` is `string_agg(text, sep)`, `instr(h, n)` `strpos(h, n)`;
     /// - `strftime('%Y-%m', d)` (a month, `2024-11`) is `to_char(d, 'YYYY-MM')`.
     ///
     /// Text in quotes (strings, quoted names) is left as it is.
@@ -230,6 +230,7 @@ impl Dialect {
         }
         let joined;
         let sql = if sql.contains(" MATCH ?")
+            || sql.contains("instr(")
             || sql.contains(RANK_SQLITE)
             || sql.contains(NO_TIME_SQLITE)
             || sql.contains("group_concat(")
@@ -237,7 +238,8 @@ impl Dialect {
         {
             joined = matches(&months(
                 &sql.replace(NO_TIME_SQLITE, NO_TIME_POSTGRES)
-                    .replace("group_concat(", "string_agg("),
+                    .replace("group_concat(", "string_agg(")
+                    .replace("instr(", "strpos("),
             ));
             joined.as_str()
         } else {

@@ -41,6 +41,17 @@ pub fn insert(
     ranked: usize,
 ) -> QueryResult<()> {
     let (exact, folded) = entry(texts, ranked);
+    insert_entry(conn, table, rowid, &exact, &folded)
+}
+
+/// Add an index entry of already folded columns ([`entry`]).
+pub fn insert_entry(
+    conn: &mut crate::db::Conn,
+    table: &str,
+    rowid: i64,
+    exact: &str,
+    folded: &str,
+) -> QueryResult<()> {
     if let crate::db::Conn::Pg(_) = conn {
         // The words as Rust folded them, the exact ones weighing more in the rank.
         crate::db::sql(
@@ -51,8 +62,8 @@ pub fn insert(
             ),
         )
         .bind::<BigInt, _>(rowid)
-        .bind::<Text, _>(crate::db::dialect::tsvector(&exact, Some('A')))
-        .bind::<Text, _>(crate::db::dialect::tsvector(&folded, None))
+        .bind::<Text, _>(crate::db::dialect::tsvector(exact, Some('A')))
+        .bind::<Text, _>(crate::db::dialect::tsvector(folded, None))
         .execute(conn)?;
         return Ok(());
     }

@@ -174,6 +174,62 @@ pub(super) struct NewActivity<'w> {
     pub(super) version: i32,
 }
 
+/// [`NewActivity`] with typed dates, for PostgreSQL (which takes no text for a date).
+#[derive(Insertable)]
+#[diesel(table_name = activities)]
+#[diesel(treat_none_as_default_value = false)]
+pub(super) struct TypedActivity<'a> {
+    id: i32,
+    slug: &'a str,
+    title: &'a str,
+    title_sort_key: &'a [u8],
+    summary: Option<&'a str>,
+    occurred_on: chrono::NaiveDate,
+    date_precision: &'static str,
+    period_end: chrono::NaiveDate,
+    part_of_day: Option<&'static str>,
+    location: Option<&'a str>,
+    category: &'static str,
+    organizer_id: i32,
+    cluster_id: Option<i32>,
+    participants_count: Option<i32>,
+    status: &'static str,
+    published_at: Option<chrono::NaiveDateTime>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+    version: i32,
+}
+
+impl<'a> TryFrom<&'a NewActivity<'a>> for TypedActivity<'a> {
+    type Error = anyhow::Error;
+
+    fn try_from(r: &'a NewActivity<'a>) -> anyhow::Result<Self> {
+        let day = |t: &str| chrono::NaiveDate::parse_from_str(t, "%F");
+        let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%F %T%.f");
+        Ok(Self {
+            id: r.id,
+            slug: &r.slug,
+            title: &r.title,
+            title_sort_key: &r.title_sort_key,
+            summary: r.summary.as_deref(),
+            occurred_on: day(&r.occurred_on)?,
+            date_precision: r.date_precision,
+            period_end: day(&r.period_end)?,
+            part_of_day: r.part_of_day,
+            location: r.location,
+            category: r.category,
+            organizer_id: r.organizer_id,
+            cluster_id: r.cluster_id,
+            participants_count: r.participants_count,
+            status: r.status,
+            published_at: r.published_at.as_deref().map(at).transpose()?,
+            created_at: at(r.created_at)?,
+            updated_at: at(r.updated_at)?,
+            version: r.version,
+        })
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = activity_bodies)]
 pub(super) struct NewBody {
@@ -434,18 +490,27 @@ impl Chunk<'_> {
             tag_links,
             partner_links,
         } = self;
-        // Dates travel as SQLite's text and rows go in batches, which a connection over
-        // several engines does not express: this bulk load is SQLite's.
-        let conn = match conn {
-            Conn::Sqlite(c) => c,
-            Conn::Pg(_) => anyhow::bail!("the synthetic seed loads SQLite databases only"),
-        };
-        diesel::insert_into(activities::table)
-            .values(&rows)
-            .execute(conn)?;
-        diesel::insert_into(activity_bodies::table)
+        // Rows go in batches, which a connection over several engines does not express; dates
+        // travel as SQLite's text, or typed for PostgreSQL.
+        match conn {
+            Conn::Sqlite(c) => {
+                diesel::insert_into(activities::table)
+                    .values(&rows)
+                    .execute(c)?;
+            }
+            Conn::Pg(c) => {
+                let typed = rows
+                    .iter()
+                    .map(TypedActivity::try_from)
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                diesel::insert_into(activities::table)
+                    .values(&typed)
+                    .execute(c)?;
+            }
+        }
+        crate::on_engine!(&mut *conn, |c| diesel::insert_into(activity_bodies::table)
             .values(&bodies)
-            .execute(conn)?;
+            .execute(c))?;
         pending_fts.extend(fts);
         if !tag_links.is_empty() {
             let values: Vec<_> = tag_links
@@ -458,9 +523,9 @@ impl Chunk<'_> {
                     )
                 })
                 .collect();
-            diesel::insert_into(activity_tags::table)
+            crate::on_engine!(&mut *conn, |c| diesel::insert_into(activity_tags::table)
                 .values(&values)
-                .execute(conn)?;
+                .execute(c))?;
         }
         if !partner_links.is_empty() {
             let values: Vec<_> = partner_links
@@ -474,9 +539,11 @@ impl Chunk<'_> {
                     )
                 })
                 .collect();
-            diesel::insert_into(activity_partners::table)
-                .values(&values)
-                .execute(conn)?;
+            crate::on_engine!(&mut *conn, |c| diesel::insert_into(
+                activity_partners::table
+            )
+            .values(&values)
+            .execute(c))?;
         }
         Ok(())
     }

@@ -113,7 +113,8 @@ fn ensure_world(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
                     2 | 3 => "deputy",
                     _ => "member",
                 };
-                diesel::sql_query(
+                crate::db::sql(
+                    conn,
                     "INSERT INTO cluster_members (cluster_id, year, organization_id, bloc_id, role, position) \
                      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 )
@@ -152,6 +153,10 @@ const SEEDED_TABLES: &str = "'activities', 'activity_tags', 'activity_partners'"
 const REBUILT_INDEXES: &[&str] = &["activities_title"];
 
 fn drop_indexes(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
+    // (PostgreSQL keeps its indexes through the load.)
+    if let Conn::Pg(_) = conn {
+        return Ok(Vec::new());
+    }
     #[derive(QueryableByName)]
     struct Index {
         #[diesel(sql_type = Text)]
@@ -180,6 +185,12 @@ fn drop_indexes(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
 /// statements, leave the terms in memory until the hash is full or the transaction commits, so
 /// the index is built from a few large segments instead of one per batch.
 fn insert_fts(conn: &mut Conn, pending: &mut Vec<(i64, String, String)>) -> anyhow::Result<()> {
+    if let Conn::Pg(_) = conn {
+        for (rowid, exact, folded) in pending.drain(..) {
+            crate::db::search::insert_entry(conn, "activities_fts", rowid, &exact, &folded)?;
+        }
+        return Ok(());
+    }
     for (rowid, exact, folded) in pending.drain(..) {
         diesel::insert_into(activities_fts::table)
             .values((
@@ -290,6 +301,22 @@ pub fn synthetic(conn: &mut Conn, n: usize, seed: u64, progress: bool) -> anyhow
     } else {
         indicatif::ProgressBar::hidden()
     };
+    if let Conn::Pg(_) = conn {
+        // Commits need not wait for the disk during the load (a crash loses the load, never
+        // what was there before).
+        conn.batch_execute("SET synchronous_commit = off")?;
+        let loaded = load(conn, &world, &mut rng, n, &bar);
+        let restored = conn.batch_execute("RESET synchronous_commit");
+        loaded?;
+        restored?;
+        bar.finish_and_clear();
+        return Ok(Report {
+            units,
+            clusters,
+            activities: n,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
     conn.batch_execute(&format!(
         "PRAGMA foreign_keys = OFF;
          PRAGMA journal_mode = OFF;
@@ -376,6 +403,8 @@ fn load(
     for sql in recreate {
         diesel::sql_query(sql).execute(conn)?;
     }
+    // The rows came with their ids: the next ones given come after them.
+    crate::db::ids_follow_rows(conn)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "indexes rebuilt");
     bar.set_message("counting the tallies");
     crate::db::write(conn, crate::db::tallies::rebuild)?;

@@ -177,7 +177,12 @@ pub async fn delete_user(
 
 /// On PostgreSQL (several nodes on one database), the failed logins of every node, from the
 /// audit log: 429 past the limit, as one node's own throttle answers for its attempts.
-async fn deployment_throttle(pool: &DbPool, username: &str, req: &HttpRequest) -> ApiResult<()> {
+async fn deployment_throttle(
+    pool: &DbPool,
+    throttle: &LoginThrottle,
+    username: &str,
+    req: &HttpRequest,
+) -> ApiResult<()> {
     if pool.engine != db::dialect::Dialect::Postgres {
         return Ok(());
     }
@@ -193,10 +198,13 @@ async fn deployment_throttle(pool: &DbPool, username: &str, req: &HttpRequest) -
     })
     .await?;
     match wait {
-        Some(wait) => Err(AppError::TooManyRequests {
-            retry_after: wait.as_secs().max(1),
-            reason: "too many failed logins",
-        }),
+        Some(wait) => {
+            throttle.refused();
+            Err(AppError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+                reason: "too many failed logins",
+            })
+        }
         None => Ok(()),
     }
 }
@@ -227,7 +235,7 @@ pub async fn create_token(
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let address = client_address(&req);
-    deployment_throttle(&pool, &input.username, &req).await?;
+    deployment_throttle(&pool, &throttle, &input.username, &req).await?;
     // Counted as a failure from here on, under the same lock as the limit check: concurrent
     // guesses cannot all slip past the limit before any is recorded.
     let attempt =
@@ -320,7 +328,7 @@ pub async fn change_password(
     }
     // A stolen token must not become a way to guess the current password (and so take the
     // account over): wrong current passwords count as failed logins.
-    deployment_throttle(&pool, &user.username, &req).await?;
+    deployment_throttle(&pool, &throttle, &user.username, &req).await?;
     let attempt = throttle
         .begin(&user.username, &client_address(&req))
         .map_err(|wait| AppError::TooManyRequests {

@@ -151,6 +151,22 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
     }
 }
 
+/// A test's PostgreSQL database goes with it (its server's connections cut: the test is over).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        let (Some(server), Some(url)) = (postgres_server(), self.db_path.to_str()) else {
+            return;
+        };
+        let Some(name) = url.strip_prefix(&database_url(&server, "")) else {
+            return;
+        };
+        if let Ok(mut admin) = doan_api::db::open(&server) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
 impl TestApp {
     /// The folder of the app's uploaded media.
     pub fn media_dir(&self) -> std::path::PathBuf {
@@ -454,4 +470,15 @@ pub fn vocab_label<'a>(vocab: &'a Value, list: &str, code: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {code} in {list}"))["label"]
         .as_str()
         .unwrap()
+}
+
+/// Arguments a command of the binary needs besides `--database app.db_path` to work on `app`'s
+/// media: none on SQLite (the media folder is beside the file); on PostgreSQL the database has
+/// no folder (the default would be data/media under the working folder), so `--media-dir`.
+pub fn media_dir_args(app: &TestApp) -> Vec<std::ffi::OsString> {
+    if on_postgres() {
+        vec!["--media-dir".into(), app.media_dir().into_os_string()]
+    } else {
+        Vec::new()
+    }
 }
