@@ -17,7 +17,7 @@ pub mod tallies;
 pub mod tree;
 mod tx;
 
-pub use tx::{after_commit, write};
+pub use tx::{after_commit, write, WRITERS_LOCK};
 
 use std::path::Path;
 use std::time::Duration;

@@ -84,7 +84,7 @@ fn begin_immediate(conn: &mut crate::db::Conn) -> diesel::QueryResult<()> {
 }
 
 /// The advisory lock key of PostgreSQL's writers.
-const WRITERS_LOCK: i64 = 0x646f_616e_0002;
+pub const WRITERS_LOCK: i64 = 0x646f_616e_0002;
 
 pub fn write<T, E, F>(conn: &mut crate::db::Conn, f: F) -> Result<T, E>
 where

@@ -453,9 +453,10 @@ async fn purging_is_for_admins_only_and_is_final() {
                 #[diesel(sql_type = diesel::sql_types::BigInt)]
                 n: i64,
             }
-            diesel::sql_query(format!(
-                "SELECT count(*) AS n FROM {table} WHERE activity_id = ?"
-            ))
+            doan_api::db::sql(
+                &conn,
+                format!("SELECT count(*) AS n FROM {table} WHERE activity_id = ?"),
+            )
             .bind::<diesel::sql_types::BigInt, _>(act["id"].as_i64().unwrap())
             .get_result::<Count>(&mut *conn)
             .unwrap()

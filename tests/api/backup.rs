@@ -73,6 +73,11 @@ fn tables(conn: &mut Conn, schema: &str) -> Vec<String> {
 
 #[actix_web::test]
 async fn a_backup_taken_under_write_load_restores_every_row() {
+    if on_postgres() {
+        // A backup is of the SQLite file: PostgreSQL is backed up with pg_dump or base
+        // backups, which `backup` and `restore` point to (see the test below).
+        return;
+    }
     let app = spawn_demo_app().await;
     let org = app
         .create_org(json!({"name": "Chi đoàn Sao lưu", "kind": "branch"}))
@@ -217,6 +222,23 @@ async fn a_backup_taken_under_write_load_restores_every_row() {
 async fn restore_checks_the_file_before_replacing_anything() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
+    if on_postgres() {
+        // The checks are of SQLite files: on PostgreSQL both commands refuse, point to
+        // pg_dump / pg_restore and write nothing.
+        let file = dir.path().join("good.db");
+        for command in ["backup", "restore"] {
+            let out = doan(&[command, "--database"], &[&app.db_path, &file]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+            assert!(stderr.contains("pg_"), "{command}: {stderr}");
+            assert_eq!(
+                std::fs::read_dir(dir.path()).unwrap().count(),
+                0,
+                "{command}"
+            );
+        }
+        return;
+    }
     let good = dir.path().join("good.db");
     let out = doan(&["backup", "--database"], &[&app.db_path, &good]);
     assert_success(&out);
@@ -320,24 +342,34 @@ async fn an_admin_downloads_a_consistent_snapshot() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(
-        header(&res, "content-type").as_deref(),
-        Some("application/vnd.sqlite3")
-    );
-    assert!(header(&res, "content-disposition")
-        .unwrap()
-        .contains("attachment"));
-    let bytes = res.bytes().await.unwrap();
-    assert!(bytes.starts_with(b"SQLite format 3\0"));
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("tai-ve.db");
-    std::fs::write(&file, &bytes).unwrap();
-    let restored = dir.path().join("restored.db");
-    let out = doan(&["restore", "--database"], &[&restored, &file]);
-    assert_success(&out);
-    let mut conn = open(&restored);
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM activities"), 7);
+    if on_postgres() {
+        // The snapshot is an SQLite file: PostgreSQL is backed up with pg_dump or base
+        // backups, which the 501 names.
+        let problem = assert_problem(res, 501).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("pg_dump"),
+            "{problem}"
+        );
+    } else {
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            header(&res, "content-type").as_deref(),
+            Some("application/vnd.sqlite3")
+        );
+        assert!(header(&res, "content-disposition")
+            .unwrap()
+            .contains("attachment"));
+        let bytes = res.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"SQLite format 3\0"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tai-ve.db");
+        std::fs::write(&file, &bytes).unwrap();
+        let restored = dir.path().join("restored.db");
+        let out = doan(&["restore", "--database"], &[&restored, &file]);
+        assert_success(&out);
+        let mut conn = open(&restored);
+        assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM activities"), 7);
+    }
     let (_, editor) = app.branch_with_editor("Chi đoàn Tải", "bientap_tai").await;
     let res = app
         .request(Method::GET, "/api/v1/admin/backup")

@@ -535,6 +535,7 @@ async fn media_gc_removes_unattached_uploads_and_stray_files_after_a_dry_run() {
         let out = Command::new(env!("CARGO_BIN_EXE_doan-api"))
             .args(["media", "gc", "--database"])
             .arg(&app.db_path)
+            .args(media_dir_args(&app))
             .args(extra)
             .output()
             .unwrap();
@@ -586,6 +587,7 @@ async fn media_gc_removes_unattached_uploads_and_stray_files_after_a_dry_run() {
     let out = Command::new(env!("CARGO_BIN_EXE_doan-api"))
         .args(["media", "gc", "--older-than", "soon", "--database"])
         .arg(&app.db_path)
+        .args(media_dir_args(&app))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -925,10 +927,13 @@ fn media_files_made_old(app: &TestApp) -> Vec<std::path::PathBuf> {
 fn corrupt_renditions(app: &TestApp, id: &Value) {
     use diesel::RunQueryDsl;
     let mut conn = app.pool.blocking_conn().unwrap();
-    diesel::sql_query("UPDATE media SET renditions = '{not json' WHERE id = ?")
-        .bind::<diesel::sql_types::Integer, _>(id.as_i64().unwrap() as i32)
-        .execute(&mut *conn)
-        .unwrap();
+    doan_api::db::sql(
+        &conn,
+        "UPDATE media SET renditions = '{not json' WHERE id = ?",
+    )
+    .bind::<diesel::sql_types::Integer, _>(id.as_i64().unwrap() as i32)
+    .execute(&mut *conn)
+    .unwrap();
 }
 
 #[actix_web::test]
@@ -948,6 +953,7 @@ async fn media_gc_stops_at_a_medium_whose_files_it_cannot_read_and_deletes_nothi
         let out = Command::new(env!("CARGO_BIN_EXE_doan-api"))
             .args(["media", "gc", "--older-than", "0h", "--database"])
             .arg(&app.db_path)
+            .args(media_dir_args(&app))
             .args(extra)
             .output()
             .unwrap();

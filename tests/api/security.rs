@@ -6,7 +6,9 @@ use doan_api::auth::Role;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, error_fields, header, spawn_app, TestApp, TEST_PASSWORD};
+use crate::helpers::{
+    assert_problem, error_fields, header, on_postgres, spawn_app, TestApp, TEST_PASSWORD,
+};
 
 const ACTIVITIES: &str = "/api/v1/activities";
 
@@ -784,9 +786,15 @@ async fn no_view_fails_on_extreme_values_stored_before_the_input_rules() {
     // Rows as an older version let them in, written behind the API's back.
     {
         let mut conn = app.pool.blocking_conn().unwrap();
+        // A year past 9999: SQLite's text as SQLite writes it, PostgreSQL's timestamp.
+        let far = if on_postgres() {
+            "10000-01-01 00:00:00"
+        } else {
+            "+10000-01-01 00:00:00"
+        };
         conn.batch_execute(&format!(
             "UPDATE activities SET title = 'Tiêu đề \u{FFFF}\u{1} lạ', summary = 'Tóm tắt \u{FFFE}',
-                 published_at = '+10000-01-01 00:00:00', ends_on = '9999-12-31',
+                 published_at = '{far}', ends_on = '9999-12-31',
                  occurred_on = '1900-01-01', participants_count = 2147483647
              WHERE id = {id};
              UPDATE organizations SET name = 'Đoàn Khối \u{FFFF}' WHERE id = {org};

@@ -524,18 +524,37 @@ async fn a_change_that_rolls_back_after_its_event_was_written_sends_nothing() {
     // The last step of the change (its audit entry, written after its event) fails: the whole
     // transaction rolls back, the event with it.
     let mut conn = app.pool.blocking_conn().unwrap();
-    diesel::sql_query(
-        "CREATE TRIGGER fail_after_event BEFORE INSERT ON audit_log WHEN new.resource = 'activities' \
-         BEGIN SELECT RAISE(ABORT, 'forced rollback'); END",
-    )
-    .execute(&mut *conn)
-    .unwrap();
+    let (create, drop) = if on_postgres() {
+        (
+            vec![
+                "CREATE FUNCTION fail_after_event() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN RAISE EXCEPTION 'forced rollback'; END; $$",
+                "CREATE TRIGGER fail_after_event BEFORE INSERT ON audit_log FOR EACH ROW \
+                 WHEN (NEW.resource = 'activities') EXECUTE FUNCTION fail_after_event()",
+            ],
+            vec![
+                "DROP TRIGGER fail_after_event ON audit_log",
+                "DROP FUNCTION fail_after_event()",
+            ],
+        )
+    } else {
+        (
+            vec![
+                "CREATE TRIGGER fail_after_event BEFORE INSERT ON audit_log WHEN new.resource = 'activities' \
+                 BEGIN SELECT RAISE(ABORT, 'forced rollback'); END",
+            ],
+            vec!["DROP TRIGGER fail_after_event"],
+        )
+    };
+    for sql in create {
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
     let path = format!("/api/v1/activities/{}", draft["id"]);
     let res = app.patch_json(&path, &json!({"status": "published"})).await;
     assert_eq!(res.status(), 500);
-    diesel::sql_query("DROP TRIGGER fail_after_event")
-        .execute(&mut *conn)
-        .unwrap();
+    for sql in drop {
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(
         receiver.received().is_empty(),
@@ -782,10 +801,13 @@ async fn a_stored_event_list_that_cannot_be_read_is_shown_counted_and_repaired()
     let (healthy_id, _) = subscribe(&app, &healthy.url, json!(["organization.created"])).await;
     // Its stored list damaged behind the API's back (a hand edit, a bad restore).
     let mut conn = app.pool.blocking_conn().unwrap();
-    diesel::sql_query("UPDATE webhooks SET events = '[\"organization.created\"' WHERE id = ?")
-        .bind::<diesel::sql_types::BigInt, _>(damaged_id)
-        .execute(&mut *conn)
-        .unwrap();
+    doan_api::db::sql(
+        &conn,
+        "UPDATE webhooks SET events = '[\"organization.created\"' WHERE id = ?",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(damaged_id)
+    .execute(&mut *conn)
+    .unwrap();
     drop(conn);
     let before = webhook_errors(&app, "unreadable_events")
         .await
