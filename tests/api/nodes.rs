@@ -67,7 +67,7 @@ const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// The base URL of node `i` (0: the test app, 1: the second process).
 fn base<'a>(app: &'a TestApp, node: &'a Node, i: usize) -> &'a str {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         &app.address
     } else {
         &node.base
