@@ -46,6 +46,45 @@ fn months(sql: &str) -> String {
 const RANK_SQLITE: &str = "coalesce(bm25(";
 const RANK_SQLITE_END: &str = ", 4.0, 1.0), ?)";
 
+/// The set of search hits a page drives from, in PostgreSQL's terms. SQLite's spelling says
+/// which set drives by its hints: `+col IN (SELECT rowid FROM t WHERE t MATCH ?)` is probed
+/// row by row while the sort index is walked (the hits are many); without the `+` the hits
+/// are read first and sorted (they are few). PostgreSQL plans by its own estimate of a
+/// `tsquery`'s hits, which for a prefix is a fixed guess (0.5 %), and walks the sort index
+/// probing each row even when nothing matches. So the driving form becomes
+/// `col = ANY(ARRAY(SELECT rowid FROM t WHERE …))`: the hits read once, from the GIN index,
+/// then looked up by id.
+fn driving_hits(sql: &str) -> String {
+    const SET: &str = " IN (SELECT rowid FROM ";
+    let mut out = String::with_capacity(sql.len() + 32);
+    let mut rest = sql;
+    while let Some(at) = rest.find(SET) {
+        let head = &rest[..at];
+        let after = &rest[at + SET.len()..];
+        let table_end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let table = &after[..table_end];
+        let tail = format!(" WHERE {table} MATCH ?)");
+        let column_start = head
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| i + 1);
+        let hinted = head[..column_start].ends_with('+');
+        if table.is_empty() || hinted || !after[table_end..].starts_with(&tail) {
+            out.push_str(&rest[..at + SET.len()]);
+            rest = after;
+            continue;
+        }
+        out.push_str(head);
+        out.push_str(&format!(
+            " = ANY(ARRAY(SELECT rowid FROM {table} WHERE {table} MATCH ?))"
+        ));
+        rest = &after[table_end + tail.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// FTS5's `t MATCH ?` and rank (see [`Dialect::render`]) in PostgreSQL's spelling.
 fn matches(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 64);
@@ -236,11 +275,11 @@ impl Dialect {
             || sql.contains("group_concat(")
             || sql.contains(MONTH_SQLITE)
         {
-            joined = matches(&months(
+            joined = matches(&driving_hits(&months(
                 &sql.replace(NO_TIME_SQLITE, NO_TIME_POSTGRES)
                     .replace("group_concat(", "string_agg(")
                     .replace("instr(", "strpos("),
-            ));
+            )));
             joined.as_str()
         } else {
             sql
@@ -330,6 +369,25 @@ mod tests {
             "('vu' <-> 'lang') & 'xa':*"
         );
         assert_eq!(tsquery("folded : \"it's\""), "'it''s'");
+    }
+
+    #[test]
+    fn hits_that_drive_are_read_first_on_postgres() {
+        let hinted = "+a.id IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ?)";
+        assert_eq!(
+            Postgres.render(&format!("WHERE a.state = ? AND {hinted}")),
+            "WHERE a.state = $1 AND a.id IN (SELECT rowid FROM activities_fts WHERE activities_fts.folded @@ CAST($2 AS tsquery))"
+        );
+        assert_eq!(
+            Postgres.render("WHERE +a.state = ? AND a.id IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ?)"),
+            "WHERE a.state = $1 AND a.id = ANY(ARRAY(SELECT rowid FROM activities_fts WHERE activities_fts.folded @@ CAST($2 AS tsquery)))"
+        );
+        // Other sets are left as they are.
+        let other = "a.id IN (SELECT rowid FROM activities_fts WHERE x = ?)";
+        assert_eq!(
+            Postgres.render(other),
+            "a.id IN (SELECT rowid FROM activities_fts WHERE x = $1)"
+        );
     }
 
     #[test]
