@@ -103,7 +103,6 @@ fn parse_age(raw: &str) -> Result<chrono::Duration, String> {
     Ok(chrono::Duration::hours(n * hours))
 }
 
-/// The media folder: `set`, else `media` beside the database.
 /// Whether `--database` names a PostgreSQL database (a `postgres://` or `postgresql://` URL)
 /// rather than a SQLite file.
 pub fn is_postgres(database: &std::path::Path) -> bool {
@@ -128,6 +127,7 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// The media folder: `set`, else `media` beside the database.
 pub fn media_dir_beside(database: &std::path::Path, set: Option<&std::path::Path>) -> PathBuf {
     set.map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| local_dir(database).join("media"))

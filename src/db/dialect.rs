@@ -134,24 +134,48 @@ const MAX_POSITION: usize = 16_383;
 
 /// One word as a quoted lexeme of a `tsvector` or `tsquery` literal.
 fn lexeme(word: &str) -> String {
+    format!(
+        "'{}'",
+        truncated(word).replace('\\', "\\\\").replace('\'', "''")
+    )
+}
+
+/// `word` cut to the longest lexeme PostgreSQL stores, on a character boundary.
+fn truncated(word: &str) -> &str {
     let mut end = word.len().min(MAX_LEXEME_BYTES);
     while !word.is_char_boundary(end) {
         end -= 1;
     }
-    format!(
-        "'{}'",
-        word[..end].replace('\\', "\\\\").replace('\'', "''")
-    )
+    &word[..end]
 }
+
+/// The most bytes of distinct lexemes one `tsvector` holds (PostgreSQL refuses a value past
+/// 1 MiB of them: "string is too long for tsvector"), with room to spare.
+const MAX_LEXEME_TOTAL: usize = 1_000_000;
 
 /// A `tsvector` literal of the words of `folded` (text from [`crate::text`]: words split by
 /// single spaces), each at its position, with `weight` (`A`…`D`) when given: PostgreSQL
-/// indexes the very words the Rust code folded, with no parser or dictionary of its own.
+/// indexes the very words the Rust code folded, with no parser or dictionary of its own. A
+/// text of more distinct words than a `tsvector` holds (a 1 MiB body of made-up words) keeps
+/// its first ones: its row is still written, and found by those.
 pub fn tsvector(folded: &str, weight: Option<char>) -> String {
     let weight = weight.map(String::from).unwrap_or_default();
+    let mut distinct = std::collections::HashSet::new();
+    let mut total = 0usize;
     crate::text::words(folded)
         .iter()
         .enumerate()
+        .filter(|(_, w)| {
+            let w = truncated(w);
+            if distinct.contains(w) {
+                return true;
+            }
+            if total + w.len() > MAX_LEXEME_TOTAL {
+                return false;
+            }
+            total += w.len();
+            distinct.insert(w)
+        })
         .map(|(i, w)| format!("{}:{}{weight}", lexeme(w), (i + 1).min(MAX_POSITION)))
         .collect::<Vec<_>>()
         .join(" ")
@@ -234,6 +258,17 @@ pub fn tsquery(expr: &str) -> String {
     out
 }
 
+/// SQLite's spellings [`Dialect::render`] rewrites for PostgreSQL (besides placeholders and
+/// `+` hints, handled as it reads the statement).
+const REWRITTEN: &[&str] = &[
+    " MATCH ?",
+    RANK_SQLITE,
+    NO_TIME_SQLITE,
+    "group_concat(",
+    "instr(",
+    MONTH_SQLITE,
+];
+
 impl Dialect {
     pub fn of(conn: &Conn) -> Self {
         match conn {
@@ -259,22 +294,15 @@ impl Dialect {
     ///
     /// Text in quotes (strings, quoted names) is left as it is.
     pub fn render(self, sql: &str) -> Cow<'_, str> {
-        if self == Dialect::Sqlite
-            || !sql.contains(['?', '+'])
-                && !sql.contains(NO_TIME_SQLITE)
-                && !sql.contains("group_concat(")
-                && !sql.contains(MONTH_SQLITE)
-        {
+        if self == Dialect::Sqlite {
+            return Cow::Borrowed(sql);
+        }
+        let rewritten = REWRITTEN.iter().any(|spelling| sql.contains(spelling));
+        if !rewritten && !sql.contains(['?', '+']) {
             return Cow::Borrowed(sql);
         }
         let joined;
-        let sql = if sql.contains(" MATCH ?")
-            || sql.contains("instr(")
-            || sql.contains(RANK_SQLITE)
-            || sql.contains(NO_TIME_SQLITE)
-            || sql.contains("group_concat(")
-            || sql.contains(MONTH_SQLITE)
-        {
+        let sql = if rewritten {
             joined = matches(&driving_hits(&months(
                 &sql.replace(NO_TIME_SQLITE, NO_TIME_POSTGRES)
                     .replace("group_concat(", "string_agg(")
@@ -399,6 +427,21 @@ mod tests {
         );
         assert_eq!(tsvector("niên", Some('A')), "'niên':1A");
         assert_eq!(tsvector("", None), "");
+        // More distinct words than a tsvector holds: the first ones, repeats kept.
+        let many: Vec<String> = (0..200_000).map(|i| format!("w{i}")).collect();
+        let text = format!("{} w1", many.join(" "));
+        let v = tsvector(&text, None);
+        let lexemes: std::collections::HashSet<&str> = v
+            .split(' ')
+            .map(|e| e.rsplit_once(':').unwrap().0)
+            .collect();
+        let bytes: usize = lexemes.iter().map(|l| l.len() - 2).sum();
+        assert!(bytes <= super::MAX_LEXEME_TOTAL, "{bytes}");
+        assert!(lexemes.contains("'w0'") && !lexemes.contains("'w199999'"));
+        assert!(
+            v.ends_with("'w1':16383"),
+            "a repeat of a kept word is kept (at the last position)"
+        );
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl diesel::r2d2::ManageConnection for Manager {
 }
 
 /// A raw statement written in SQLite's spelling, rendered for the engine `conn` speaks
-/// ([`dialect::Dialect::placeholders`]): the one way to write raw SQL outside `db::list`.
+/// ([`dialect::Dialect::render`]): the one way to write raw SQL outside `db::list`.
 #[allow(clippy::disallowed_methods)]
 pub fn sql(conn: &Conn, text: impl AsRef<str>) -> diesel::query_builder::SqlQuery {
     diesel::sql_query(
@@ -377,10 +377,10 @@ fn pool_of(
         // (a spare connection would be opened beside a batch job's own settings).
         writes: gate(write_lane.max(1)),
         path: path.to_path_buf(),
-        engine: if lock.is_some() {
-            dialect::Dialect::Sqlite
-        } else {
+        engine: if is_postgres(path) {
             dialect::Dialect::Postgres
+        } else {
+            dialect::Dialect::Sqlite
         },
         replicas: None,
         stats: Default::default(),

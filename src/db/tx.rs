@@ -50,14 +50,6 @@ fn backoff(retry: u32) -> Duration {
     Duration::from_millis(STEPS.get(retry as usize - 1).copied().unwrap_or(25))
 }
 
-/// A write transaction (`BEGIN IMMEDIATE`: the write lock taken up front, so two writers never
-/// deadlock on an upgrade), committed when `f` succeeds and rolled back when it fails — as
-/// Diesel's `immediate_transaction`, with the wait for the lock done here instead of in
-/// SQLite's busy handler, so each retry is counted (`sqlite_busy_retries_total`) and the wait
-/// timed. After [`BUSY_TIMEOUT`] the busy error is returned (a 503 for a request).
-///
-/// Inside another write (a repository function calling another), `f` runs in a savepoint of
-/// the open transaction: its work commits or rolls back with it.
 /// The transaction manager of [`crate::db::Conn`]: it hands each call to the engine's own.
 type Manager = <crate::db::Conn as diesel::Connection>::TransactionManager;
 
@@ -86,6 +78,15 @@ fn begin_immediate(conn: &mut crate::db::Conn) -> diesel::QueryResult<()> {
 /// The advisory lock key of PostgreSQL's writers.
 pub const WRITERS_LOCK: i64 = 0x646f_616e_0002;
 
+/// A write transaction (the writers' lock taken up front, [`begin_immediate`]: two writers
+/// never deadlock on an upgrade), committed when `f` succeeds and rolled back when it fails — as
+/// Diesel's `immediate_transaction`, with the wait for the lock done here instead of in
+/// SQLite's busy handler, so each retry is counted (`sqlite_busy_retries_total`) and the wait
+/// timed. On PostgreSQL a committed write records its WAL position for the request's
+/// consistency token when the pool has read replicas. After [`BUSY_TIMEOUT`] the busy error is returned (a 503 for a request).
+///
+/// Inside another write (a repository function calling another), `f` runs in a savepoint of
+/// the open transaction: its work commits or rolls back with it.
 pub fn write<T, E, F>(conn: &mut crate::db::Conn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut crate::db::Conn) -> Result<T, E>,

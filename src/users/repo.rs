@@ -405,7 +405,8 @@ pub fn deployment_login_wait(
         at: NaiveDateTime,
     }
     let now = db::now();
-    let since = now - chrono::Duration::from_std(WINDOW).unwrap_or_default();
+    let window = chrono::Duration::from_std(WINDOW).unwrap_or_default();
+    let since = now - window;
     let name: String = username.trim().to_lowercase().chars().take(100).collect();
     let limit = MAX_FAILURES;
     let by_user: Vec<At> = db::sql(
@@ -434,7 +435,7 @@ pub fn deployment_login_wait(
         .iter()
         .filter(|failures| failures.len() >= MAX_FAILURES)
         .filter_map(|failures| failures.last())
-        .map(|oldest| (oldest.at + chrono::Duration::from_std(WINDOW).unwrap_or_default()) - now)
+        .map(|oldest| oldest.at + window - now)
         .filter_map(|left| left.to_std().ok())
         .max();
     Ok(wait)
