@@ -105,9 +105,11 @@ impl Replicas {
             if !super::is_postgres(std::path::Path::new(url)) {
                 anyhow::bail!("a replica is a PostgreSQL URL (postgres://…), not {url}");
             }
+            // Kept open and idle (reads take one without waiting, see `connection`); opened
+            // again in the background after the replica comes back.
             let pool = Pool::builder()
                 .max_size(pool_size)
-                .min_idle(Some(0))
+                .min_idle(Some(pool_size))
                 .connection_timeout(Duration::from_secs(2))
                 .connection_customizer(Box::new(super::Pragmas))
                 .build_unchecked(Manager { url: url.clone() });
@@ -159,6 +161,9 @@ impl Replicas {
 
     /// A replica that may serve a read whose client saw the WAL position `seen` written.
     pub fn choose(&self, seen: u64) -> Option<&Replica> {
+        // (A token past anything replayed, forged or newer than the last check, keeps that
+        // client's reads on the primary: what it would read without replicas. Clamping it to
+        // the primary's last known position would serve a fresh write's reader too early.)
         let n = self.list.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         (0..n)
@@ -213,15 +218,10 @@ impl Replicas {
         }
     }
 
-    /// A connection of `replica` (`None`, the replica marked down, if it cannot give one).
+    /// An idle connection of `replica`, never waited for: `None` when all are busy or it went
+    /// down since the last check (the read goes to the primary; the watcher marks it down).
     pub fn connection(replica: &Replica) -> Option<diesel::r2d2::PooledConnection<Manager>> {
-        match replica.pool.get() {
-            Ok(conn) => Some(conn),
-            Err(e) => {
-                replica.fail(format!("down: {e}"));
-                None
-            }
-        }
+        replica.pool.try_get()
     }
 }
 
