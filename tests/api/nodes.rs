@@ -74,6 +74,24 @@ fn base<'a>(app: &'a TestApp, node: &'a Node, i: usize) -> &'a str {
     }
 }
 
+/// The statuses of requests sent at once.
+async fn statuses(
+    requests: impl Iterator<
+        Item = impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+    >,
+) -> Vec<u16> {
+    futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect()
+}
+
+/// GET `url` anonymously and parse its JSON.
+async fn json_at(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 #[actix_web::test]
 async fn two_nodes_on_one_database_agree_under_concurrent_writes() {
     if !on_postgres() {
@@ -104,35 +122,25 @@ async fn two_nodes_on_one_database_agree_under_concurrent_writes() {
             .json(&body)
             .send()
     });
-    let answers = futures_util::future::join_all(writes).await;
-    let statuses: Vec<u16> = answers
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
-    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let written = statuses(writes).await;
+    assert!(written.iter().all(|s| *s == 201), "{written:?}");
     // Both nodes count them all, in the list, its tag and the stats.
     for i in 0..2 {
         let b = base(&app, &node, i);
-        let list: Value = client
-            .get(format!("{b}/api/v1/activities?tag=hai-nut&per_page=1"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = json_at(
+            &client,
+            format!("{b}/api/v1/activities?tag=hai-nut&per_page=1"),
+        )
+        .await;
         assert_eq!(list["meta"]["total"], 32, "node {i}");
-        let stats: Value = client
-            .get(format!(
+        let stats = json_at(
+            &client,
+            format!(
                 "{b}/api/v1/stats/activities?group_by=category&organization={}",
                 org["slug"].as_str().unwrap()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            ),
+        )
+        .await;
         assert_eq!(stats["total"], 32, "node {i}: {stats}");
     }
 
@@ -149,20 +157,16 @@ async fn two_nodes_on_one_database_agree_under_concurrent_writes() {
             .body(json!({"short_name": format!("Lần {i}")}).to_string())
             .send()
     });
-    let statuses: Vec<u16> = futures_util::future::join_all(patches)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
+    let patched = statuses(patches).await;
     assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
+        patched.iter().filter(|s| **s == 200).count(),
         1,
-        "{statuses:?}"
+        "{patched:?}"
     );
     assert_eq!(
-        statuses.iter().filter(|s| **s == 412).count(),
+        patched.iter().filter(|s| **s == 412).count(),
         15,
-        "{statuses:?}"
+        "{patched:?}"
     );
     let after = app.get_json(&path).await;
     assert_eq!(after["version"], org["version"].as_i64().unwrap() + 1);
@@ -175,13 +179,9 @@ async fn two_nodes_on_one_database_agree_under_concurrent_writes() {
             .json(&json!({"name": format!("Đoàn trùng {i}"), "kind": "partner", "slug": "doan-trung"}))
             .send()
     });
-    let mut statuses: Vec<u16> = futures_util::future::join_all(creates)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
-    statuses.sort();
-    assert_eq!(statuses, vec![201, 409]);
+    let mut created = statuses(creates).await;
+    created.sort();
+    assert_eq!(created, vec![201, 409]);
 }
 
 #[actix_web::test]
