@@ -6,11 +6,17 @@ PostgreSQL database: writers of both).
 
 Usage: bench/writers.py USERNAME PASSWORD WRITERS SECONDS BASE [BASE…]
 
+PACE=R (environment) has each writer write R times a second instead of as fast as answers
+come (editors at work, not a saturating load): the writes are due on a fixed schedule from a
+random phase, and a write's time counts from when it was due, so a slow answer that delays
+the next write is not hidden (no coordinated omission).
+
 Prints one line: writes done, failed (non-2xx or no answer), write/s, p50 and p99 in ms, and
 the statuses seen. Standard library only.
 """
 
 import json
+import os
 import random
 import sys
 import threading
@@ -21,6 +27,7 @@ import urllib.request
 USERNAME, PASSWORD = sys.argv[1], sys.argv[2]
 WRITERS, SECONDS = int(sys.argv[3]), float(sys.argv[4])
 BASES = [b.rstrip("/") for b in sys.argv[5:]]
+PACE = float(os.environ.get("PACE", "0"))
 CATEGORIES = ["volunteering", "thematic_session", "conference", "culture_sports", "environment"]
 
 
@@ -57,8 +64,18 @@ def main():
         base = BASES[i % len(BASES)]
         n = 0
         mine = []
+        due = time.monotonic() + (rng.random() / PACE if PACE > 0 else 0)
         while time.monotonic() < stop:
-            started = time.monotonic()
+            if PACE > 0:
+                if due >= stop:
+                    break
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                started = due
+                due += 1 / PACE
+            else:
+                started = time.monotonic()
             if n % 2 == 0:
                 status, _ = call(base, "POST", "/api/v1/activities", {
                     "title": f"Hoạt động đồng thời {i}-{n}", "occurred_on": "2024-03-26",

@@ -386,6 +386,9 @@ pub fn bounded_hits(
     bound: i64,
     order: Order,
 ) -> QueryResult<Hits> {
+    if crate::db::dialect::Dialect::of(conn) == crate::db::dialect::Dialect::Postgres {
+        return bounded_hits_pg(conn, list, id_column, table, match_expr, bound, order);
+    }
     let ((from, mut binds), (where_clause, filter_binds)) = list.count_parts();
     let more = where_clause.replacen(" WHERE ", " AND ", 1);
     binds.push(Bind::Search(match_expr.to_string()));
@@ -403,11 +406,91 @@ pub fn bounded_hits(
         binds,
     };
     let question = format!("{}\u{0}{:?}", stmt.sql, stmt.binds);
-    HITS.get_or_compute(conn, "hits", &question, |conn| {
-        crate::db::list::load::<Hits>(conn, &stmt)?
-            .pop()
-            .ok_or(diesel::result::Error::NotFound)
-    })
+    HITS.get_or_compute(conn, "hits", &question, |conn| load_hits(conn, &stmt))
+}
+
+/// How many rows of the list (newest or oldest by id) PostgreSQL probes to tell a dense
+/// search from a sparse one, per hit of the bound: walking the rows in order stops at the
+/// bound, which suits a common word; the GIN index reads every hit of every word first
+/// (seconds for a prefix of common words at 1M), which suits a rare one.
+const SAMPLE_PER_HIT: i64 = 2;
+
+/// Below this share of hits in the walked sample (1 in 25), the rest is read from the GIN
+/// index: walking on to the bound would read more than 25 rows per hit.
+const SPARSE_BELOW: i64 = 25;
+
+/// [`bounded_hits`] on PostgreSQL, whose planner guesses a prefix `tsquery` matches 0.5 % of
+/// the rows whatever it is: a word matching nothing was planned as a walk of the whole table
+/// (2 s at 1M). The same hits in the same order, in up to two steps: the first rows of the
+/// list, each probed in the index (a dense search ends there); then, for a sparse one, its
+/// hits read from the GIN index (`= ANY(ARRAY(…))`), or for one in between the walk left to
+/// the planner.
+fn bounded_hits_pg(
+    conn: &mut crate::db::Conn,
+    list: &ListSql,
+    id_column: &str,
+    table: &str,
+    match_expr: &str,
+    bound: i64,
+    order: Order,
+) -> QueryResult<Hits> {
+    let ((from, from_binds), (where_clause, filter_binds)) = list.count_parts();
+    let more = where_clause.replacen(" WHERE ", " AND ", 1);
+    let search = Bind::Search(match_expr.to_string());
+    // Binds in the order of the statements below: the list's, then the search's.
+    let filtered: Vec<Bind> = from_binds.iter().chain(&filter_binds).cloned().collect();
+    let search_first: Vec<Bind> = from_binds
+        .iter()
+        .cloned()
+        .chain([search.clone()])
+        .chain(filter_binds.iter().cloned())
+        .collect();
+    let (last, dir) = match order {
+        Order::Oldest => ("max", "ASC"),
+        Order::Newest => ("min", "DESC"),
+    };
+    let sample = bound.saturating_mul(SAMPLE_PER_HIT);
+    // The first rows of the list (its own filters, planned as a page is) in id order, each
+    // probed in the index by its key.
+    let first = crate::db::list::Statement {
+        sql: format!(
+            "SELECT count(*) AS n, {last}(id) AS last FROM (SELECT s.id FROM (SELECT \
+             CAST({id_column} AS BIGINT) AS id FROM {from}{where_clause} ORDER BY {id_column} \
+             {dir} LIMIT {sample}) AS s CROSS JOIN {table} WHERE {table}.rowid = s.id AND \
+             {table} MATCH ? ORDER BY s.id {dir} LIMIT {bound}) AS hits"
+        ),
+        binds: filtered.into_iter().chain([search]).collect(),
+    };
+    let hits = load_hits(conn, &first)?;
+    if hits.n >= bound {
+        return Ok(hits);
+    }
+    let rest = if hits.n.saturating_mul(SPARSE_BELOW) < sample {
+        format!(
+            "SELECT count(*) AS n, {last}(id) AS last FROM (SELECT CAST({id_column} AS BIGINT) \
+             AS id FROM {from} WHERE {id_column} IN (SELECT rowid FROM {table} WHERE {table} \
+             MATCH ?){more} ORDER BY {id_column} {dir} LIMIT {bound}) AS hits"
+        )
+    } else {
+        format!(
+            "SELECT count(*) AS n, {last}(id) AS last FROM (SELECT {table}.rowid AS id FROM \
+             {table} CROSS JOIN {from} WHERE {table} MATCH ? AND {id_column} = {table}.rowid\
+             {more} ORDER BY {table}.rowid {dir} LIMIT {bound}) AS hits"
+        )
+    };
+    load_hits(
+        conn,
+        &crate::db::list::Statement {
+            sql: rest,
+            binds: search_first,
+        },
+    )
+}
+
+fn load_hits(conn: &mut crate::db::Conn, stmt: &crate::db::list::Statement) -> QueryResult<Hits> {
+    crate::db::list::load::<Hits>(conn, stmt)?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// How many matches `sort=relevance` ranks at most: the newest this many (by id) of a search

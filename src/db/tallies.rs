@@ -9,7 +9,7 @@
 //! of the tallies and puts the activity as it is now in. A change to the hierarchy (a unit moved
 //! or deleted), a bulk load or a database from before the tallies sets `rebuild` instead, and
 //! everything is counted again ([`rebuild`], by the clock or at start). Until then — and
-//! whenever changes are waiting, as after a write by an older binary — [`fresh`] is false and
+//! whenever changes are waiting, as after a write by an older binary — [`FRESH`] is false and
 //! readers count rows as before: a tally is used only when it is exact.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -97,38 +97,33 @@ impl TallyFilter {
         (clauses.join(" AND "), binds)
     }
 
-    /// The total, read from the tallies: `None` when they are not exact right now ([`fresh`]).
+    /// The total, read from the tallies: `None` when they are not exact right now ([`FRESH`]).
     /// Read it in the same transaction as what it counts.
     pub fn total(&self, conn: &mut crate::db::Conn) -> QueryResult<Option<i64>> {
-        if !fresh(conn)? {
-            return Ok(None);
+        #[derive(QueryableByName)]
+        struct Total {
+            #[diesel(sql_type = Nullable<diesel::sql_types::BigInt>)]
+            count: Option<i64>,
         }
+        // The check and the sum in one statement: one round trip to a server instead of two.
         let (conditions, binds) = self.conditions(false);
         let stmt = Statement {
             sql: format!(
-                "SELECT coalesce(sum(t.n), 0) AS count FROM activity_tallies t WHERE {conditions}"
+                "SELECT CASE WHEN {FRESH} THEN (SELECT coalesce(sum(t.n), 0) FROM \
+                 activity_tallies t WHERE {conditions}) END AS count"
             ),
             binds,
         };
-        super::list::count(conn, &stmt).map(Some)
+        Ok(super::list::load::<Total>(conn, &stmt)?
+            .pop()
+            .and_then(|t| t.count))
     }
 }
 
-/// Whether the tallies are exact now: nothing waits to be settled and no recount is due.
-pub fn fresh(conn: &mut crate::db::Conn) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Fresh {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        fresh: bool,
-    }
-    let row: Fresh = crate::db::sql(
-        conn,
-        "SELECT (SELECT rebuild = 0 FROM activity_tally_state WHERE id = 1) \
-           AND NOT EXISTS (SELECT 1 FROM activity_tally_changes) AS fresh",
-    )
-    .get_result(conn)?;
-    Ok(row.fresh)
-}
+/// Whether the tallies are exact now (an SQL condition): nothing waits to be settled and no
+/// recount is due.
+const FRESH: &str = "(SELECT rebuild = 0 FROM activity_tally_state WHERE id = 1) \
+                     AND NOT EXISTS (SELECT 1 FROM activity_tally_changes)";
 
 /// An activity as the tallies count it.
 #[derive(QueryableByName, Debug)]

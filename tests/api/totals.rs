@@ -649,6 +649,44 @@ async fn a_search_beyond_its_bound_says_at_least_and_counts_all_on_request() {
         .await;
     assert_eq!(rare["meta"]["total"], 0);
     assert_eq!(rare["meta"]["total_relation"], "eq");
+    // A rare word on the newest row only (on PostgreSQL: not among the oldest rows walked
+    // first, so read from the GIN index), and a common word among one unit's rows (under the
+    // bound): exact, the same as the independent count.
+    let unit = count(
+        &app,
+        "SELECT CAST(organizer_id AS BIGINT) AS n FROM activities WHERE state = 'published' \
+         GROUP BY organizer_id ORDER BY count(*) DESC LIMIT 1",
+    );
+    let rare = create_activity(
+        &app,
+        json!({"title": "Ngày hội Quokkazyx", "occurred_on": "2024-03-26", "category": "culture_sports",
+            "organizer_id": unit, "status": "published"}),
+    )
+    .await;
+    for query in ["q=quokkazyx", "q=QUOKKAZYX&category=culture_sports"] {
+        let page = app
+            .get_json(&format!("{ACTIVITIES}?{query}&per_page=20"))
+            .await;
+        assert_eq!(page["meta"]["total"], 1, "?{query}: {}", page["meta"]);
+        assert_eq!(page["meta"]["total_relation"], "eq");
+        assert_eq!(page["data"][0]["id"], rare["id"]);
+    }
+    let in_unit = count(
+        &app,
+        &format!(
+            "SELECT count(*) AS n FROM activities WHERE state = 'published' AND {} \
+             AND id IN ({fts_matches})",
+            touching(&unit.to_string())
+        ),
+    );
+    assert!(in_unit > 0 && in_unit < 1_000, "{in_unit}");
+    let page = app
+        .get_json(&format!(
+            "{ACTIVITIES}?q=thanh%20nien&organization={unit}&per_page=20"
+        ))
+        .await;
+    assert_eq!(page["meta"]["total"], in_unit, "{}", page["meta"]);
+    assert_eq!(page["meta"]["total_relation"], "eq");
     let plain = app.get_json(&format!("{ACTIVITIES}?per_page=20")).await;
     assert_eq!(plain["meta"]["total_relation"], "eq");
     assert_eq!(
