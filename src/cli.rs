@@ -50,6 +50,10 @@ pub struct BackupArgs {
     /// Folder of uploaded media files; default: `media` beside the database.
     #[arg(long, env = "DOAN_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
+    /// The bucket of the media files instead of the folder (`s3://bucket/prefix`), as `serve`
+    /// takes it: `backup` copies its files beside the backup, `restore` puts them back in it.
+    #[arg(long, env = "DOAN_MEDIA_STORE")]
+    pub media_store: Option<String>,
     /// The backup file (a new one for `backup`).
     pub file: PathBuf,
 }
@@ -74,6 +78,10 @@ pub struct MediaGcArgs {
     /// Folder of uploaded media files; default: `media` beside the database.
     #[arg(long, env = "DOAN_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
+    /// The bucket of the media files instead of the folder (`s3://bucket/prefix`), as `serve`
+    /// takes it.
+    #[arg(long, env = "DOAN_MEDIA_STORE")]
+    pub media_store: Option<String>,
     /// Keep anything uploaded more recently than this: hours (`48h`) or days (`7d`).
     #[arg(long, default_value = "24h", value_parser = parse_age)]
     pub older_than: chrono::Duration,
@@ -151,6 +159,11 @@ pub struct ImportArgs {
     /// Only check the file: print each bad line's number and problem, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The bucket of the media files (`s3://bucket/prefix`), as `serve` takes it: the files
+    /// the archive's media lines name are checked in it (default: the `media` folder beside
+    /// the database, when there is one).
+    #[arg(long, env = "DOAN_MEDIA_STORE")]
+    pub media_store: Option<String>,
     /// The NDJSON file to read.
     pub file: PathBuf,
 }
@@ -356,6 +369,18 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
 
+    /// Media files in an S3-compatible bucket instead of the folder, as several nodes need:
+    /// `s3://bucket/prefix`. Endpoint, region and keys from `AWS_ENDPOINT_URL`, `AWS_REGION`,
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`; path-style addressing.
+    #[arg(long, env = "DOAN_MEDIA_STORE")]
+    pub media_store: Option<String>,
+
+    /// Where the bucket's files are public (a CDN, or the bucket itself), e.g.
+    /// `https://cdn.example.org/media`: `/media/{name}` redirects there (307) instead of
+    /// reading the file from the bucket.
+    #[arg(long, env = "DOAN_MEDIA_PUBLIC_URL", requires = "media_store")]
+    pub media_public_url: Option<String>,
+
     /// Largest upload, in bytes (default 25 MiB).
     #[arg(long, env = "DOAN_MEDIA_MAX_BYTES", default_value_t = 25 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..=512 * 1024 * 1024))]
@@ -433,6 +458,8 @@ impl ServeArgs {
             webhook_retry_base_ms: 10_000,
             webhook_disable_after: 50,
             media_dir: None,
+            media_store: None,
+            media_public_url: None,
             media_max_bytes: 25 * 1024 * 1024,
             media_max_pixels: 50_000_000,
             metrics_bind: None,

@@ -98,10 +98,13 @@ impl Application {
             args.token_ttl,
         )?;
         let media_dir = args.media_dir();
-        let media_store: Arc<dyn media::store::MediaStore> =
-            Arc::new(media::store::LocalStore::open(&media_dir).map_err(|e| {
-                anyhow::anyhow!("cannot open the media folder {}: {e}", media_dir.display())
-            })?);
+        // Off the async worker: a bucket is listed once, from the store's own runtime.
+        let media_store: Arc<dyn media::store::MediaStore> = {
+            let store_url = args.media_store.clone();
+            web::block(move || media::open_store(&media_dir, store_url.as_deref()))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))??
+        };
         // Scheduled publications and featured flags that end, done when they fall due.
         // What the clock publishes is sent to subscribers with file URLs on the public URL
         // (paths from the root without one).
@@ -157,6 +160,10 @@ impl Application {
         let webhook_settings = web::Data::new(webhook_settings);
         let media_settings = web::Data::new(media::Settings {
             store: media_store,
+            public_url: args
+                .media_public_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_string()),
             max_bytes: args.media_max_bytes as usize,
             max_pixels: args.media_max_pixels,
             removed_from_activities: activities::repo::media_removed,

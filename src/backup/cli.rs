@@ -29,7 +29,9 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     let size = std::fs::metadata(&args.file)?.len();
-    let (files, bytes) = super::copy_media(&args.media_dir(), &super::media_beside(&args.file))?;
+    let media = crate::media::open_store(&args.media_dir(), args.media_store.as_deref())?;
+    let beside = crate::media::store::LocalStore::open(&super::media_beside(&args.file))?;
+    let (files, bytes) = super::copy_media(&*media, &beside)?;
     println!(
         "backed up {} ({:.1} MiB) to {} in {:.1} s; {files} media files ({:.1} MiB) to {}",
         args.db.database.display(),
@@ -46,7 +48,8 @@ pub fn restore(args: &BackupArgs) -> anyhow::Result<()> {
     if crate::cli::is_postgres(&args.db.database) {
         anyhow::bail!("the database is PostgreSQL: restore it with pg_restore (or from the server's base backups), and copy the media folder back");
     }
-    let kept = super::restore(&args.file, &args.db.database, &args.media_dir())?;
+    let media = crate::media::open_store(&args.media_dir(), args.media_store.as_deref())?;
+    let kept = super::restore(&args.file, &args.db.database, &*media)?;
     println!(
         "restored {} from {}{}",
         args.db.database.display(),

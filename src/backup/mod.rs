@@ -12,7 +12,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 
 use crate::db::lock::{beside, hold_exclusive, hold_shared};
-use crate::media::store::valid_name;
+use crate::media::store::{LocalStore, MediaStore};
 
 pub mod cli;
 pub mod handlers;
@@ -106,34 +106,32 @@ pub fn snapshot(
     Ok(())
 }
 
-/// Copy every media file of `from` missing in `to` (hard links where the file system allows).
-/// Returns (files copied, bytes).
-pub fn copy_media(from: &Path, to: &Path) -> anyhow::Result<(usize, u64)> {
-    if !from.is_dir() {
-        return Ok((0, 0));
-    }
-    std::fs::create_dir_all(to)?;
+/// Copy every media file of `from` missing in `to`: hard links between two folders where the
+/// file system allows, else each file read whole and written whole (a bucket's `PUT`, a
+/// folder's temporary name then rename: a reader never sees half a file). Returns (files
+/// copied, bytes).
+pub fn copy_media(from: &dyn MediaStore, to: &dyn MediaStore) -> anyhow::Result<(usize, u64)> {
     let (mut files, mut bytes) = (0, 0);
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+    for (name, _, size) in from.list()? {
+        if to.size(&name)?.is_some() {
             continue;
+        }
+        let linked = match (from.local_path(&name), to.local_path(&name)) {
+            (Some(source), Some(target)) => {
+                let tmp = target.with_file_name(format!(".{name}.restore.tmp"));
+                let _ = std::fs::remove_file(&tmp);
+                std::fs::hard_link(&source, &tmp).is_ok() && std::fs::rename(&tmp, &target).is_ok()
+            }
+            _ => false,
         };
-        if !valid_name(&name) {
-            continue;
+        if !linked {
+            let part = from
+                .read(&name, None)?
+                .ok_or_else(|| anyhow::anyhow!("{name} went away while it was copied"))?;
+            to.put(&name, &part.bytes)?;
         }
-        let target = to.join(&name);
-        if target.exists() {
-            continue;
-        }
-        // Written under a temporary name, then renamed: a reader never sees half a file.
-        let tmp = to.join(format!(".{name}.restore.tmp"));
-        if std::fs::hard_link(entry.path(), &tmp).is_err() {
-            std::fs::copy(entry.path(), &tmp)?;
-        }
-        std::fs::rename(&tmp, &target)?;
         files += 1;
-        bytes += entry.metadata()?.len();
+        bytes += size;
     }
     Ok((files, bytes))
 }
@@ -198,9 +196,13 @@ fn copy_into_new(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// Replace `database` with the backup `file` (no process has the database open: its lock is
 /// free). The backup is copied beside the database and checked there first; only then is the
 /// old database — its WAL folded in — moved aside as `{database}.before-restore-{time}`, and
-/// the copy renamed into place. The backup's media files are added to `media_dir`. Returns
-/// where the old database went.
-pub fn restore(file: &Path, database: &Path, media_dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+/// the copy renamed into place. The backup's media files are added to `media` (a folder or a
+/// bucket). Returns where the old database went.
+pub fn restore(
+    file: &Path,
+    database: &Path,
+    media: &dyn MediaStore,
+) -> anyhow::Result<Option<PathBuf>> {
     check(file)?;
     if database.exists() && same_file(file, database)? {
         anyhow::bail!(
@@ -253,11 +255,17 @@ pub fn restore(file: &Path, database: &Path, media_dir: &Path) -> anyhow::Result
         std::fs::File::open(dir)?.sync_all()?;
     }
     drop(lock);
-    if let Err(e) = copy_media(&media_beside(file), media_dir) {
-        anyhow::bail!(
-            "the database is restored, but the backup's media files could not all be copied to {}: {e}",
-            media_dir.display()
-        );
+    let backed_up = media_beside(file);
+    if backed_up.is_dir() {
+        let copied = LocalStore::open(&backed_up)
+            .map_err(anyhow::Error::from)
+            .and_then(|from| copy_media(&from, media));
+        if let Err(e) = copied {
+            anyhow::bail!(
+                "the database is restored, but the backup's media files could not all be copied from {}: {e}",
+                backed_up.display()
+            );
+        }
     }
     Ok(kept)
 }

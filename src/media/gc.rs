@@ -4,14 +4,13 @@ use crate::cli::MediaGcArgs;
 use crate::db;
 
 use super::repo;
-use super::store::LocalStore;
 
 pub fn run(args: &MediaGcArgs) -> anyhow::Result<()> {
     let pool = db::connect(&args.db.database, 1, 0)?;
     let mut conn = pool.blocking_conn()?;
-    let store = LocalStore::open(&args.media_dir())?;
+    let store = super::open_store(&args.media_dir(), args.media_store.as_deref())?;
     let before = db::now() - args.older_than;
-    let found = repo::collect_garbage(&mut conn, &store, before, args.dry_run)
+    let found = repo::collect_garbage(&mut conn, &*store, before, args.dry_run)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let verb = if args.dry_run {
         "would remove"

@@ -198,7 +198,7 @@ pub async fn upload_media(
     let processed = actix_web::rt::task::spawn_blocking(move || -> ApiResult<_> {
         let processed = process::process(&bytes, kind, limits)?;
         for (_, f) in &processed.files {
-            store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
+            store.put(&f.name, &f.bytes).map_err(super::store::failed)?;
         }
         Ok(processed)
     })
@@ -384,10 +384,9 @@ pub async fn media_file(
 ) -> ApiResult<HttpResponse> {
     let name = path.into_inner().name;
     let missing = || AppError::not_found(format!("there is no media file '{name}'"));
-    let file_path = settings.store.local_path(&name).ok_or_else(missing)?;
-    let file = actix_files::NamedFile::open_async(&file_path)
-        .await
-        .map_err(|_| missing())?;
+    if !super::store::valid_name(&name) {
+        return Err(missing());
+    }
     let content_type: mime::Mime = match name.rsplit_once('.').map(|(_, e)| e) {
         Some("jpg") => mime::IMAGE_JPEG,
         Some("png") => mime::IMAGE_PNG,
@@ -405,10 +404,23 @@ pub async fn media_file(
         },
         parameters: vec![header::DispositionParam::Filename(name.clone())],
     };
-    let mut res = file
-        .set_content_type(content_type)
-        .set_content_disposition(disposition)
-        .into_response(&req);
+    let mut res = match settings.store.local_path(&name) {
+        Some(file_path) => actix_files::NamedFile::open_async(&file_path)
+            .await
+            .map_err(|_| missing())?
+            .set_content_type(content_type)
+            .set_content_disposition(disposition)
+            .into_response(&req),
+        None => match &settings.public_url {
+            // The bucket or a CDN serves the files: the client is sent there.
+            Some(public) => HttpResponse::TemporaryRedirect()
+                .insert_header((header::LOCATION, format!("{public}/{name}")))
+                .finish(),
+            None => from_store(&req, &settings, &name, content_type, disposition)
+                .await?
+                .ok_or_else(missing)?,
+        },
+    };
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -418,4 +430,94 @@ pub async fn media_file(
         header::HeaderValue::from_static("nosniff"),
     );
     Ok(res)
+}
+
+/// File `name` read from a store that keeps no local files (a bucket), as a local one is
+/// served: a validator (the name is the content's hash, so the strong ETag is the name), one
+/// range (`206`; `416` outside the file), `Accept-Ranges: bytes`. `None` when there is no
+/// such file; a store that does not answer is a 503.
+async fn from_store(
+    req: &HttpRequest,
+    settings: &Settings,
+    name: &str,
+    content_type: mime::Mime,
+    disposition: header::ContentDisposition,
+) -> ApiResult<Option<HttpResponse>> {
+    let etag = header::EntityTag::new_strong(name.to_string());
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim() == "*"
+                || v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/").trim_matches('"') == etag.tag())
+        });
+    let ranged = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let store = settings.store.clone();
+    let key = name.to_string();
+    let unavailable =
+        |e: std::io::Error| AppError::Unavailable(format!("the media store does not answer: {e}"));
+    let Some(size) = web::block({
+        let (store, key) = (store.clone(), key.clone());
+        move || store.size(&key)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(unavailable)?
+    else {
+        return Ok(None);
+    };
+    let mut res = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CONTENT_DISPOSITION, disposition));
+    if unchanged {
+        return Ok(Some(res.finish()));
+    }
+    let range = match ranged {
+        Some(spec) => match actix_files::HttpRange::parse(&spec, size) {
+            Ok(ranges) => ranges.first().map(|r| r.start..r.start + r.length),
+            Err(_) => {
+                return Ok(Some(
+                    HttpResponse::RangeNotSatisfiable()
+                        .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                        .insert_header((header::ACCEPT_RANGES, "bytes"))
+                        .finish(),
+                ))
+            }
+        },
+        None => None,
+    };
+    let ranged = range.is_some();
+    let part = web::block(move || store.read(&key, range))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(unavailable)?;
+    let Some(part) = part else {
+        return Ok(None);
+    };
+    if ranged && part.total > 0 {
+        let end = part.start + part.bytes.len() as u64;
+        res.status(actix_web::http::StatusCode::PARTIAL_CONTENT)
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!(
+                    "bytes {}-{}/{}",
+                    part.start,
+                    end.saturating_sub(1),
+                    part.total
+                ),
+            ));
+    }
+    Ok(Some(res.body(part.bytes)))
 }

@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod placeholder;
 pub mod process;
 pub mod repo;
+pub mod s3;
 pub mod store;
 
 use std::sync::Arc;
@@ -17,10 +18,34 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::resource::{describe_codes, docs, Linked, Resource};
 
+/// The store `--media-store` names: a bucket (`s3://bucket/prefix`), checked by listing it
+/// once; else the folder `dir`.
+pub fn open_store(
+    dir: &std::path::Path,
+    store: Option<&str>,
+) -> anyhow::Result<Arc<dyn store::MediaStore>> {
+    match store {
+        Some(url) if s3::is_bucket_url(url) => {
+            let s3 = s3::S3Store::open(url)?;
+            s3.check()?;
+            Ok(Arc::new(s3))
+        }
+        Some(other) => anyhow::bail!(
+            "--media-store takes an s3://bucket/prefix URL (a folder is --media-dir): {other}"
+        ),
+        None => Ok(Arc::new(store::LocalStore::open(dir).map_err(|e| {
+            anyhow::anyhow!("cannot open the media folder {}: {e}", dir.display())
+        })?)),
+    }
+}
+
 /// How uploads are taken and where files go.
 #[derive(Clone)]
 pub struct Settings {
     pub store: Arc<dyn store::MediaStore>,
+    /// Where the bucket's files are public (a CDN, or the bucket itself), without a trailing
+    /// slash: `/media/{name}` redirects there instead of reading the file from the store.
+    pub public_url: Option<String>,
     /// Largest upload, in bytes.
     pub max_bytes: usize,
     /// Largest photo, in pixels (width × height).

@@ -2,7 +2,8 @@
 //! Names are the content's SHA-256 and extension, so a file never changes once written and is
 //! served as immutable; writing one that exists is a no-op.
 
-use std::io::Write;
+use std::io::{Read, Seek, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// A place for media files.
@@ -14,6 +15,27 @@ pub trait MediaStore: Send + Sync + std::fmt::Debug {
     fn delete(&self, name: &str) -> std::io::Result<()>;
     /// Every file: name, last change, size (names that are not media files are left out).
     fn list(&self) -> std::io::Result<Vec<(String, std::time::SystemTime, u64)>>;
+    /// The bytes of file `name` in `range` (end excluded; the whole file without one), or
+    /// `None` when there is no such file.
+    fn read(&self, name: &str, range: Option<Range<u64>>) -> std::io::Result<Option<Part>>;
+    /// The size of file `name`, or `None` when there is no such file.
+    fn size(&self, name: &str) -> std::io::Result<Option<u64>>;
+}
+
+/// A store that failed (a bucket that does not answer, a full disk): the request is a 503 and
+/// nothing is half-written (a medium's row is inserted after its files, in one transaction).
+pub fn failed(e: std::io::Error) -> crate::error::AppError {
+    crate::error::AppError::Unavailable(format!("the media store failed: {e}"))
+}
+
+/// Bytes read from a stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub bytes: Vec<u8>,
+    /// Where they start in the file.
+    pub start: u64,
+    /// The file's whole size.
+    pub total: u64,
 }
 
 /// Each extension the store writes, with the content type of the files named so.
@@ -49,16 +71,13 @@ pub fn content_type_of(name: &str) -> Option<&'static str> {
     TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
 }
 
-/// The first bytes of stored file `name` (enough to sniff), if `store` keeps it locally.
+/// The first bytes of stored file `name` (enough to sniff), if `store` has it.
 pub fn head(store: &dyn MediaStore, name: &str) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(512);
-    std::fs::File::open(store.local_path(name)?)
-        .ok()?
-        .take(512)
-        .read_to_end(&mut head)
-        .ok()?;
-    Some(head)
+    let size = store.size(name).ok()??;
+    if size == 0 {
+        return Some(Vec::new());
+    }
+    Some(store.read(name, Some(0..size.min(512))).ok()??.bytes)
 }
 
 /// Files in a local folder (created when missing).
@@ -125,6 +144,38 @@ impl MediaStore for LocalStore {
         }
         out.sort();
         Ok(out)
+    }
+
+    fn read(&self, name: &str, range: Option<Range<u64>>) -> std::io::Result<Option<Part>> {
+        let Some(path) = self.local_path(name) else {
+            return Ok(None);
+        };
+        let mut file = match std::fs::File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            other => other?,
+        };
+        let total = file.metadata()?.len();
+        let range = range.unwrap_or(0..total);
+        let (start, end) = (range.start.min(total), range.end.min(total));
+        file.seek(std::io::SeekFrom::Start(start))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(end - start).unwrap_or(0));
+        file.take(end.saturating_sub(start))
+            .read_to_end(&mut bytes)?;
+        Ok(Some(Part {
+            bytes,
+            start,
+            total,
+        }))
+    }
+
+    fn size(&self, name: &str) -> std::io::Result<Option<u64>> {
+        let Some(path) = self.local_path(name) else {
+            return Ok(None);
+        };
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            other => Ok(Some(other?.len())),
+        }
     }
 }
 

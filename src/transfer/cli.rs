@@ -57,11 +57,14 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
             "importing"
         },
     );
-    // The media folder beside the database, when there is one: the files its media lines name
-    // are checked against what it holds.
+    // The bucket, or the media folder beside the database when there is one: the files its
+    // media lines name are checked against what it holds.
     let media_dir = crate::cli::media_dir_beside(&args.db.database, None);
-    let store = if media_dir.is_dir() {
-        Some(crate::media::store::LocalStore::open(&media_dir)?)
+    let store = if args.media_store.is_some() || media_dir.is_dir() {
+        Some(crate::media::open_store(
+            &media_dir,
+            args.media_store.as_deref(),
+        )?)
     } else {
         None
     };
@@ -69,9 +72,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
         &mut conn,
         &text,
         args.dry_run,
-        store
-            .as_ref()
-            .map(|s| s as &dyn crate::media::store::MediaStore),
+        store.as_deref(),
         // No request: revisions it writes keep paths from the root and the default page.
         &crate::context::Site::default(),
         &mut |n| progress.inc(n as u64),

@@ -16,6 +16,7 @@ mod http_contract;
 mod layers;
 mod lists;
 mod media;
+mod media_store;
 mod media_use;
 mod migrations;
 mod nodes;

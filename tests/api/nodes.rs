@@ -13,10 +13,10 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// The second node: the binary serving the test app's database, with the same signing key.
-struct Node {
+/// Another node: the binary serving the test app's database, with the same signing key.
+pub struct Node {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Drop for Node {
@@ -27,13 +27,20 @@ impl Drop for Node {
 }
 
 async fn second_node(app: &TestApp) -> Node {
+    node_with(app, |_| {}).await
+}
+
+/// A node of the binary on the test app's database and media folder, with what `adjust` adds
+/// to its command (flags, environment); ready when this returns.
+pub async fn node_with(app: &TestApp, adjust: impl FnOnce(&mut Command)) -> Node {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let cwd = tempfile::tempdir().unwrap().keep();
-    let child = Command::new(env!("CARGO_BIN_EXE_doan-api"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_doan-api"));
+    command
         .current_dir(&cwd)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .arg("--database")
@@ -41,10 +48,10 @@ async fn second_node(app: &TestApp) -> Node {
         .args(["--jwt-secret", TEST_JWT_SECRET, "--media-dir"])
         .arg(app.media_dir())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let node = Node {
+        .stderr(Stdio::null());
+    adjust(&mut command);
+    let child = command.spawn().unwrap();
+    let mut node = Node {
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
@@ -53,6 +60,10 @@ async fn second_node(app: &TestApp) -> Node {
         .await
         .is_ok_and(|r| r.status() == 200)
     {
+        assert!(
+            node.child.try_wait().is_ok_and(|s| s.is_none()),
+            "the node exited at start"
+        );
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "the second node did not start"

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::media;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 
 use super::*;
 
@@ -37,7 +37,7 @@ pub fn remove_unlisted(conn: &mut Conn, names: &[String], store: &dyn MediaStore
     crate::db::write(conn, |conn| {
         let listed = listed_files(conn, &[])?;
         for name in names.iter().filter(|n| !listed.contains(*n)) {
-            store.delete(name).map_err(AppError::internal)?;
+            store.delete(name).map_err(super::super::store::failed)?;
         }
         Ok(())
     })
@@ -63,7 +63,7 @@ pub fn collect_garbage(
 ) -> ApiResult<Collected> {
     let cutoff = std::time::SystemTime::UNIX_EPOCH
         + std::time::Duration::from_secs(before.and_utc().timestamp().max(0) as u64);
-    let on_disk = store.list().map_err(AppError::internal)?;
+    let on_disk = store.list().map_err(super::super::store::failed)?;
     let (collected, freed) = crate::db::write(conn, |conn| -> ApiResult<_> {
         let rows: Vec<MediaRow> = crate::db::sql(
             conn,

@@ -226,7 +226,7 @@ pub fn insert(
     };
     crate::db::write(conn, |conn| {
         for (_, f) in &p.files {
-            store.put(&f.name, &f.bytes).map_err(AppError::internal)?;
+            store.put(&f.name, &f.bytes).map_err(super::store::failed)?;
         }
         let id = NewMedium {
             kind,
