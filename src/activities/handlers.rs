@@ -185,7 +185,7 @@ pub async fn update_activity(
     let expected = precondition(&req, &site);
     let patch = body.0;
     let shown = site.clone();
-    let updated = db::run(&pool, move |conn| {
+    let updated = db::run_on_primary(&pool, move |conn| {
         repo::update(conn, &user, &key, patch, expected, &site)
     })
     .await?
@@ -210,7 +210,7 @@ pub async fn delete_activity(
     let key = path.into_inner().id;
     let site = links::site(&req);
     let expected = precondition(&req, &site);
-    db::run(&pool, move |conn| {
+    db::run_on_primary(&pool, move |conn| {
         repo::trash(conn, &user, &key, expected, &site)
     })
     .await?;
@@ -271,7 +271,7 @@ pub async fn review_activity(
     let expected = precondition(&req, &site);
     let decision = body.0;
     let shown = site.clone();
-    let reviewed = db::run(&pool, move |conn| {
+    let reviewed = db::run_on_primary(&pool, move |conn| {
         repo::review(conn, &user, &key, &decision, expected, &site)
     })
     .await?
@@ -363,7 +363,7 @@ pub async fn restore_revision(
     let site = links::site(&req);
     let expected = precondition(&req, &site);
     let shown = site.clone();
-    let restored = db::run(&pool, move |conn| {
+    let restored = db::run_on_primary(&pool, move |conn| {
         repo::restore_revision(conn, &user, &id, n, expected, &site)
     })
     .await?

@@ -41,7 +41,7 @@ pub async fn backup_database(pool: web::Data<DbPool>, _admin: Admin) -> ApiResul
     // Beside the database, removed on every way out: the snapshot is written, opened and
     // unlinked in one go, then read from the open file.
     let spool = crate::http::spool::Spool::beside(&pool.scratch_anchor(), "backup");
-    let file = db::run(&pool, move |conn| {
+    let file = db::run_on_primary(&pool, move |conn| {
         // Held until the download ends (it moves into the stream), even if the client goes
         // away while the snapshot is being written.
         let permit = permit;

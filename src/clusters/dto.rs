@@ -407,7 +407,7 @@ pub struct YearQuery {
 impl crate::http::query::Params for YearQuery {}
 
 /// Query of the ranking.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RankingQuery {

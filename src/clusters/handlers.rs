@@ -123,7 +123,7 @@ pub async fn update_cluster(
     let base = links::base(&req);
     let shown = base.clone();
     let expected = etag::precondition(&req, move |c: &Cluster| c.clone().linked(&shown));
-    let cluster = db::run(&pool, move |conn| {
+    let cluster = db::run_on_primary(&pool, move |conn| {
         let row = repo::update(conn, &key, patch, expected)?;
         Ok(repo::to_dto(conn, &row)?)
     })
@@ -150,7 +150,7 @@ pub async fn delete_cluster(
     let key = path.into_inner().id;
     let base = links::base(&req);
     let expected = etag::precondition(&req, move |c: &Cluster| c.clone().linked(&base));
-    db::run(&pool, move |conn| repo::delete(conn, &key, expected)).await?;
+    db::run_on_primary(&pool, move |conn| repo::delete(conn, &key, expected)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -455,27 +455,41 @@ pub fn migrate(conn: &mut Conn) -> anyhow::Result<usize> {
 /// background writers (the clock, the webhook worker, the audit clean-up) stay in the readers'
 /// lane: the writers' few connections are the editors', never held by a periodic task waiting
 /// for the lock.
+///
+/// An anonymous read may go to a read replica; if the replica fails under it (stopped, its
+/// connection cut), the read runs again on the primary: that is why `f` is `Clone` (a
+/// closure over its query and keys). Work whose closure cannot be cloned (it holds a
+/// precondition, a permit, a spool) is a write or an admin's: [`run_on_primary`].
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Clone + Send + 'static,
     T: Send + 'static,
 {
-    run_routed(pool, true, f).await
+    run_routed(pool, true, f, |f: &F| Some(f.clone())).await
 }
 
-/// [`run`] on the primary whoever asks (readiness checks the database writes go to).
+/// [`run`] on the primary whoever asks: readiness checks (the database writes go to), and
+/// writes and admin work whose closure holds what cannot be cloned (a precondition, a permit).
 pub async fn run_on_primary<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run_routed(pool, false, f).await
+    run_routed(pool, false, f, |_: &F| None).await
 }
 
-async fn run_routed<F, T>(pool: &DbPool, may_use_replica: bool, f: F) -> Result<T, AppError>
+/// `again` gives a second copy of `f` for a read that a replica failed under (none: the
+/// failure is the answer).
+async fn run_routed<F, T, A>(
+    pool: &DbPool,
+    may_use_replica: bool,
+    f: F,
+    again: A,
+) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
+    A: FnOnce(&F) -> Option<F> + Send + 'static,
 {
     // The request's context (who asks, from where, whether it may write): it chooses the lane
     // and follows the work onto the blocking thread, so what it changes is audited as theirs.
@@ -521,18 +535,34 @@ where
             crate::context::with(meta, || {
                 stats::with(stats, || {
                     let from_replica = replica.as_ref().and_then(|(replicas, seen)| {
-                        let conn = replicas
+                        let chosen = replicas
                             .choose(*seen)
-                            .and_then(replicas::Replicas::connection);
-                        let target = if conn.is_some() { "replica" } else { "primary" };
+                            .and_then(|r| replicas::Replicas::connection(r).map(|conn| (r, conn)));
+                        let target = if chosen.is_some() {
+                            "replica"
+                        } else {
+                            "primary"
+                        };
                         replicas.reads.with_label_values(&[target]).inc();
-                        conn
+                        chosen.map(|(r, conn)| (replicas, r, conn))
                     });
-                    let mut conn = match from_replica {
-                        Some(conn) => conn,
-                        None => pool.get()?,
+                    let Some((replicas, chosen, mut conn)) = from_replica else {
+                        let mut conn = pool.get()?;
+                        return f(&mut conn);
                     };
-                    f(&mut conn)
+                    let second = again(&f);
+                    match (f(&mut conn), second) {
+                        (Err(e), Some(second)) if replicas::failed_under(&mut conn, &e) => {
+                            // The replica went away mid-read: skipped from now on (until the
+                            // watcher sees it back), and this read answered by the primary.
+                            chosen.fail(format!("down: a read failed on it ({e})"));
+                            replicas.reads.with_label_values(&["retried"]).inc();
+                            drop(conn);
+                            let mut conn = pool.get()?;
+                            second(&mut conn)
+                        }
+                        (result, _) => result,
+                    }
                 })
             })
         })

@@ -125,7 +125,7 @@ impl Replicas {
         let reads = IntCounterVec::new(
             Opts::new(
                 "db_reads_total",
-                "Anonymous reads by where they were served: primary or replica",
+                "Anonymous reads by where they were served: primary, replica, or retried (begun on a replica that failed under them, answered by the primary)",
             ),
             &["target"],
         )?;
@@ -225,6 +225,27 @@ impl Replicas {
     }
 }
 
+/// Whether the read that ended in `err` on a replica's `conn` failed because of the replica:
+/// its connection no longer answers (the server stopped or cut it), or the standby cancelled
+/// the query to replay the primary's WAL (a recovery conflict, SQLSTATE 40001). Such a read is
+/// run again on the primary.
+pub fn failed_under(conn: &mut super::Conn, err: &crate::error::AppError) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let crate::error::AppError::Internal(inner) = err else {
+        return false;
+    };
+    let conflict = inner.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<Error>(),
+            Some(Error::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                _
+            ))
+        )
+    });
+    conflict || diesel::r2d2::R2D2Connection::ping(conn).is_err()
+}
+
 impl Replica {
     fn serving(&self, max_lag: Duration) -> bool {
         self.up.load(Ordering::Acquire)
@@ -241,7 +262,7 @@ impl Replica {
         }
     }
 
-    fn fail(&self, why: String) {
+    pub(crate) fn fail(&self, why: String) {
         let was_up = self.up.swap(false, Ordering::AcqRel);
         if was_up {
             tracing::warn!(replica = %self.name, why = %why, "replica skipped");

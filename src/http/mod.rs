@@ -27,7 +27,7 @@ macro_rules! list_query {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+        #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
         #[serde(deny_unknown_fields)]
         #[into_params(parameter_in = Query)]
         pub struct $name {

@@ -312,7 +312,7 @@ pub async fn update_media(
     let shown = base.clone();
     let expected = etag::precondition(&req, move |m: &Media| m.clone().linked(&shown));
     let reader = user.clone();
-    db::run(&pool, move |conn| {
+    db::run_on_primary(&pool, move |conn| {
         repo::update(conn, &user, id, patch, expected)
     })
     .await?;
@@ -349,7 +349,7 @@ pub async fn delete_media(
     let expected = etag::precondition(&req, move |m: &Media| m.clone().linked(&base));
     let removed_from = settings.removed_from_activities;
     let site = links::site(&req);
-    let freed = db::run(&pool, move |conn| {
+    let freed = db::run_on_primary(&pool, move |conn| {
         repo::delete(conn, &user, id, expected, force, removed_from, &site)
     })
     .await?;

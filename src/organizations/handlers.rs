@@ -153,7 +153,7 @@ pub async fn update_organization(
     let expected = etag::precondition(&req, move |o: &OrganizationDetail| o.clone().linked(&shown));
     let patch = body.0;
     let renamed = hooks.renamed;
-    let updated = db::run(&pool, move |conn| {
+    let updated = db::run_on_primary(&pool, move |conn| {
         repo::update(conn, &key, patch, expected, renamed)
     })
     .await?;
@@ -189,7 +189,7 @@ pub async fn delete_organization(
     let base = links::base(&req);
     let expected = etag::precondition(&req, move |o: &OrganizationDetail| o.clone().linked(&base));
     let references = (hooks.references)();
-    db::run(&pool, move |conn| {
+    db::run_on_primary(&pool, move |conn| {
         repo::delete(conn, &key, expected, &references)
     })
     .await?;

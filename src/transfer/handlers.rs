@@ -59,7 +59,7 @@ pub async fn export_archive(
     // Written whole from one read transaction to a file beside the database, the connection
     // then released: a client that reads slowly (or stops) holds the file, never the pool.
     let spool = crate::http::spool::Spool::beside(&pool.scratch_anchor(), "export");
-    let (file, size) = db::run(&pool, move |conn| {
+    let (file, size) = db::run_on_primary(&pool, move |conn| {
         use std::io::{Seek, Write};
         let mut file = spool.create()?;
         let mut out = std::io::BufWriter::new(&mut file);

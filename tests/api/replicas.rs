@@ -160,6 +160,62 @@ async fn reads_follow_the_clients_writes_and_fall_back_to_the_primary() {
         20
     );
 
+    // The replica's sessions are cut under reads in flight (as when it stops or restarts):
+    // each such read is answered again by the primary, never a 5xx.
+    let standby_db = on_standby(&app.db_path.to_string_lossy(), &standby);
+    let retried_before = reads_by(&app, "retried").await;
+    let until = Instant::now() + Duration::from_secs(3);
+    let cutter = std::thread::spawn(move || {
+        use diesel::RunQueryDsl;
+        let mut conn = doan_api::db::open(&standby_db).expect("the standby answers");
+        while Instant::now() < until {
+            diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND backend_type = 'client backend'",
+            )
+            .execute(&mut conn)
+            .expect("terminating the standby's sessions");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    let mut readers = Vec::new();
+    for i in 0..8 {
+        let (client, address) = (app.client.clone(), app.address.clone());
+        readers.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            while Instant::now() < until {
+                let path = if i % 2 == 0 {
+                    "/api/v1/organizations?per_page=50"
+                } else {
+                    "/api/v1/organizations?per_page=7"
+                };
+                let res = client.get(format!("{address}{path}")).send().await.unwrap();
+                statuses.push(res.status().as_u16());
+            }
+            statuses
+        }));
+    }
+    let mut statuses = Vec::new();
+    for r in readers {
+        statuses.extend(r.await.unwrap());
+    }
+    cutter.join().unwrap();
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "reads while the replica's sessions were cut: {:?}",
+        statuses.iter().filter(|s| **s != 200).collect::<Vec<_>>()
+    );
+    assert!(
+        reads_by(&app, "retried").await > retried_before,
+        "some read was in flight on the replica when its session was cut ({} reads)",
+        statuses.len()
+    );
+    wait_for("the replica to serve again", async || {
+        replica_state(&app).await["state"] == "serving"
+    })
+    .await;
+
     // The replica stops: reads go on from the primary, readiness stays 200 and says so.
     cluster(&["stop", &standby.dir]);
     let restarted = scopeguard(|| cluster(&["start-replica", &standby.dir, &standby.port]));
