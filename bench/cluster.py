@@ -31,7 +31,7 @@ Exit status 1 when a check fails. Standard library only (plus the tools above).
 """
 
 import argparse, http.client, json, os, random, secrets, shutil, signal, socket, subprocess
-import sys, threading, time, urllib.parse
+import sys, tempfile, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -130,9 +130,10 @@ class Receiver(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             data = json.loads(body)
-            item = (self.headers.get("Webhook-Id"), data.get("event"), data.get("data", {}).get("id"))
+            item = (self.headers.get("Webhook-Id"), data.get("event"), data.get("data", {}).get("id"),
+                    time.monotonic())
         except ValueError:
-            item = (self.headers.get("Webhook-Id"), "unreadable", None)
+            item = (self.headers.get("Webhook-Id"), "unreadable", None, time.monotonic())
         with Receiver.lock:
             Receiver.seen.append(item)
         self.send_response(204)
@@ -245,7 +246,10 @@ def main():
     ap.add_argument("--readers", type=int, default=32)
     ap.add_argument("--replica-stop", type=float, default=10)
     ap.add_argument("--throughput", type=float, default=10, help="seconds of wrk per node count (0: none)")
-    ap.add_argument("--work", default=str(TARGET / "cluster"))
+    ap.add_argument("--work", help="folder for the clusters and logs (default: a new one in /tmp, "
+                    "removed after a pass; the postgres user must be able to enter it)")
+    ap.add_argument("--s3-dir", default=str(TARGET / "s3-server"),
+                    help="where .ci/s3-server keeps its venv (shared with the tests' S3 step)")
     ap.add_argument("--seed", type=int, default=random.randrange(1 << 30))
     a = ap.parse_args()
     binary = Path(a.binary).resolve()
@@ -254,7 +258,8 @@ def main():
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         sys.exit("nginx is needed (apt-get install nginx-light)")
-    work = Path(a.work).resolve()
+    fresh = a.work is None
+    work = Path(a.work or tempfile.mkdtemp(prefix="doan-cluster-")).resolve()
     for sub in ["pg", "replica", "nginx"]:
         shutil.rmtree(work / sub, ignore_errors=True)
     (work / "nginx" / "logs").mkdir(parents=True, exist_ok=True)
@@ -266,6 +271,7 @@ def main():
           f"{os.cpu_count()} cores; work {work}", flush=True)
 
     procs = []  # what to stop at the end, last first
+    passed = False
     pg_port, replica_port, s3_port, lb_port, hook_port = (free_port() for _ in range(5))
     try:
         t0 = time.monotonic()
@@ -275,8 +281,8 @@ def main():
         run(psql, pg_url, "-qc", "CREATE DATABASE doan")
         run(ROOT / ".ci/pg-cluster", "replica", work / "replica", replica_port, pg_port)
         procs.append(lambda: run(ROOT / ".ci/pg-cluster", "stop", work / "replica"))
-        s3 = run(ROOT / ".ci/s3-server", "start", work / "s3", s3_port)
-        procs.append(lambda: run(ROOT / ".ci/s3-server", "stop", work / "s3"))
+        s3 = run(ROOT / ".ci/s3-server", "start", a.s3_dir, s3_port)
+        procs.append(lambda: run(ROOT / ".ci/s3-server", "stop", a.s3_dir))
         bucket = "doan-cluster"
         assert request(s3_port, "PUT", f"/{bucket}")[0] == 200, "bucket"
         print(f"primary :{pg_port}, replica :{replica_port}, S3 {s3} (in {time.monotonic() - t0:.1f} s)", flush=True)
@@ -294,7 +300,7 @@ def main():
         node_args = ["--database", db, "--database-replica", replica_db, "--media-store", f"s3://{bucket}/media",
                      "--jwt-secret", secrets.token_hex(32), "--public-url", f"http://127.0.0.1:{lb_port}",
                      "--trusted-proxies", "127.0.0.1", "--webhook-allow-private", "true",
-                     "--webhook-retry-base-ms", "200", "--replica-max-lag", "5", "--pool-size", "16"]
+                     "--webhook-retry-base-ms", "200", "--webhook-timeout", "5", "--replica-max-lag", "5", "--pool-size", "16"]
         nodes = [Node(n, binary, work, env, node_args) for n in (1, 2, 3)]
         for node in nodes:
             procs.append(node.stop)
@@ -316,7 +322,8 @@ def main():
             if request(lb_port, "GET", "/health/ready")[0] == 200:
                 break
             time.sleep(0.05)
-        print(f"nodes :{nodes[0].port} :{nodes[1].port} :{nodes[2].port} behind nginx :{lb_port}", flush=True)
+        print(f"nodes :{nodes[0].port} :{nodes[1].port} :{nodes[2].port} behind nginx :{lb_port} "
+              f"(all up {time.monotonic() - t0:.1f} s after the start)", flush=True)
 
         status, _, body = request(lb_port, "POST", "/api/v1/auth/token", {"username": "admin", "password": password})
         assert status == 200, (status, body)
@@ -395,6 +402,7 @@ def main():
         watcher.join()
         for line in log:
             print(line)
+        checked_from = time.monotonic()
 
         # The checks.
         failures = []
@@ -464,19 +472,25 @@ def main():
         # Webhooks: each event once, and one for every acknowledged write.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            _, _, pending = request(nodes[0].port, "GET", f"/api/v1/webhooks/{sub['id']}/deliveries?status=pending&per_page=1", token=token)
+            _, _, pending = request(nodes[0].port, "GET", f"/api/v1/webhooks/{sub['id']}/deliveries?status=pending&per_page=5", token=token)
             if isinstance(pending, dict) and pending["meta"]["total"] == 0:
                 break
             time.sleep(0.5)
+        else:
+            failures.append(f"webhook deliveries still pending after 60 s: {pending}")
         with Receiver.lock:
             seen = list(Receiver.seen)
         by_event = {}
-        for event_id, event, aid in seen:
-            by_event.setdefault(event_id, []).append((event, aid))
-        hook_dupes = {k: v for k, v in by_event.items() if len(v) > 1}
-        published_ids = {aid for _, event, aid in seen if event == "activity.published"}
+        for event_id, event, aid, at_ in seen:
+            by_event.setdefault(event_id, []).append((event, aid, at_))
+        # Delivery is at least once (receivers deduplicate on Webhook-Id): an event whose first
+        # attempt was in flight on the killed node is sent again when its lease ends. Any
+        # other repeat is a duplicate.
+        repeats = {k: v for k, v in by_event.items() if len(v) > 1}
+        hook_dupes = {k: v for k, v in repeats.items() if min(x[2] for x in v) > kill_at}
+        published_ids = {aid for _, event, aid, _ in seen if event == "activity.published"}
         missing_events = [aid for aid in res.created if aid not in published_ids]
-        scheduled_events = [1 for _, event, aid in seen if event == "activity.published" and aid == scheduled["id"]]
+        scheduled_events = {e for e, event, aid, _ in seen if event == "activity.published" and aid == scheduled["id"]}
         if hook_dupes:
             failures.append(f"webhook events delivered twice: {list(hook_dupes.items())[:10]}")
         if missing_events:
@@ -495,11 +509,13 @@ def main():
         print(f"acknowledged creates {len(res.created)}: lost {len(lost)}, titles not kept {len(wrong)}, "
               f"duplicated rows {len(duplicates)}, read-your-writes missed {len(res.ryw_missed)}")
         print(f"webhook deliveries {len(seen)} for {len(by_event)} events: duplicated {len(hook_dupes)}, "
+              f"sent again after the killed node's attempt (same Webhook-Id) {len(repeats) - len(hook_dupes)}, "
               f"acknowledged creates without their event {len(missing_events)}; scheduled item published "
               f"{len(published_revisions)} time(s), its event {len(scheduled_events)} time(s)")
         print(f"replica: states seen {states}, lag max {lag_max:.2f} s (stopped {a.replica_stop:.0f} s from "
               f"{replica_stopped:.1f} s); media: {media_note}")
 
+        print(f"checks took {time.monotonic() - checked_from:.1f} s")
         if a.throughput > 0:
             path = "/api/v1/activities?per_page=20"
             three = wrk(lb_port, path, a.throughput)
@@ -522,6 +538,7 @@ def main():
                 print(f"--- {node.log} (tail)\n{node.log.read_text(errors='replace')[-2000:]}")
             return 1
         print("rehearsal passed: 0 acknowledged writes lost, 0 duplicates, failures only in flight on the killed node")
+        passed = True
         return 0
     finally:
         for stop_ in reversed(procs):
@@ -529,6 +546,10 @@ def main():
                 stop_()
             except BaseException as e:  # noqa: BLE001 (the rest still stop)
                 print(f"stopping: {e}", file=sys.stderr)
+        if passed and fresh:
+            shutil.rmtree(work, ignore_errors=True)
+        elif not passed:
+            print(f"# kept for a look: {work}")
 
 
 def upload_and_fetch(nodes, lb_port, token, jpeg, organization):

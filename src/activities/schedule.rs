@@ -21,7 +21,8 @@ pub async fn run(pool: DbPool) {
     let site = crate::context::Site::current();
     loop {
         let site = site.clone();
-        let result = db::run(&pool, move |conn| {
+        // On the primary: the clock's context is nobody's, which a read replica would take.
+        let result = db::run_on_primary(&pool, move |conn| {
             // A read first: the write lock only when something is due.
             if db::tallies::rebuild_due(conn)? {
                 let started = std::time::Instant::now();

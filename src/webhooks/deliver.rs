@@ -327,8 +327,9 @@ pub async fn run(pool: DbPool, settings: Settings) {
         let mut wait = Duration::from_secs(5);
         {
             let busy = in_flight.by_webhook.clone();
+            let lease = repo::lease_for(settings.timeout);
             let claimed = db::run(&pool, move |conn| {
-                repo::claim_due(conn, db::now(), room, PER_WEBHOOK, &busy)
+                repo::claim_due(conn, db::now(), room, PER_WEBHOOK, &busy, lease)
             })
             .await;
             match claimed {

@@ -238,6 +238,28 @@ async fn reads_follow_the_clients_writes_and_fall_back_to_the_primary() {
         replica_state(&app).await["state"] == "serving"
     })
     .await;
+
+    // The clock publishes what falls due while the replica serves: its context is nobody's,
+    // and its writes still go to the primary.
+    let unit = app
+        .create_org(json!({"name": "Chi đoàn hẹn giờ", "kind": "grassroots_branch"}))
+        .await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let created = app
+        .create(
+            "/api/v1/activities",
+            json!({"title": "Tin hẹn giờ khi có bản sao", "occurred_on": "2024-03-26",
+                   "category": "conference", "organizer_id": unit["id"],
+                   "status": "published", "published_at": at}),
+        )
+        .await;
+    assert_eq!(created["status"], "scheduled", "{created}");
+    let path = format!("/api/v1/activities/{}", created["id"]);
+    wait_for("the scheduled activity to be published", async || {
+        app.admin_json(&path).await["status"] == "published"
+    })
+    .await;
 }
 
 /// Runs `f` when dropped (the standby is started again even if an assertion fails).

@@ -50,9 +50,13 @@ struct Due {
     attempts: i32,
 }
 
-/// How long a claimed attempt is this worker's: past it (the process died mid-request), the
-/// delivery is due again.
-const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+/// How long a claimed attempt is this worker's, for receivers given `timeout` to answer: the
+/// timeout and 20 s to record the outcome. Past it (the process died mid-request), the
+/// delivery is due again on any node: soon, since a killed node's events wait this long.
+pub fn lease_for(timeout: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::seconds(60))
+        + chrono::Duration::seconds(20)
+}
 
 /// The due deliveries of active subscriptions, the oldest due first, at most `per_webhook` of
 /// each subscription (numbered within it by `ROW_NUMBER`).
@@ -81,6 +85,7 @@ pub fn claim_due(
     shared: usize,
     per_webhook: usize,
     busy: &std::collections::HashMap<i32, usize>,
+    lease: chrono::Duration,
 ) -> ApiResult<Vec<Attempt>> {
     if per_webhook == 0 {
         return Ok(Vec::new());
@@ -123,7 +128,7 @@ pub fn claim_due(
                 shared_taken += 1;
             }
             *mine += 1;
-            let lease_until = now + LEASE;
+            let lease_until = now + lease;
             diesel::update(webhook_deliveries::table.find(delivery_id))
                 .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
                 .execute(conn)?;
