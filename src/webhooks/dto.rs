@@ -260,9 +260,9 @@ pub struct Delivery {
     /// Attempts made so far: 0 before the first; a redelivery starts again from 0.
     pub attempts: i64,
     /// When it is tried next (UTC, RFC 3339); null once `delivered` or `failed`. While an
-    /// attempt is under way, the end of its lease (the receivers' timeout and 20 s ahead: a
-    /// node that died mid-attempt leaves it due again then). The deliveries of
-    /// a switched-off subscription wait past it until it is switched on again.
+    /// attempt is under way, the end of its lease: the receivers' timeout and 20 s ahead (a
+    /// node that died mid-attempt leaves it due again then). The deliveries of a switched-off
+    /// subscription wait past it until it is switched on again.
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// When the last attempt was made (UTC, RFC 3339); null before the first.
     pub last_attempt_at: Option<DateTime<Utc>>,
