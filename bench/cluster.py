@@ -16,7 +16,8 @@ webhook receiver in this script. Then, for --seconds:
   consistency token (`doan-read-after`): read-your-writes through any node and the replica;
 - READERS threads through nginx read lists, a tag, a search, one by id and the feed;
 - at 25 % node 2 gets SIGKILL, at 45 % it starts again; at 55 % the replica stops for
-  --replica-stop seconds; at 10 % an activity is scheduled for 40 %; at 65 % a photo is
+  --replica-stop seconds; at 10 % an activity is scheduled 30 % of the run ahead (at least
+  10 s); at 65 % a photo is
   uploaded through node 1 and fetched through nodes 2 and 3 and nginx.
 
 Then it checks: every write answered 2xx is there (by id, its slug, its last acknowledged title
@@ -369,13 +370,16 @@ def main():
             return time.monotonic() - start
 
         t = at(0.10)
-        publish_at = time.time() + D * 0.30
+        # Far enough ahead that a slow answer cannot reach it first (then it would be published
+        # at once): 30 % of the run, at least 10 s; it may fall after the load, and is waited for.
+        ahead = max(D * 0.30, 10.0)
+        publish_at = time.time() + ahead
         when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(publish_at)) + f".{int(publish_at % 1 * 1000):03d}Z"
         status, _, scheduled = request(lb_port, "POST", "/api/v1/activities", {
             "title": "Diễn tập: tin hẹn giờ", "occurred_on": "2024-03-26", "category": "conference",
             "organizer_id": units[0], "status": "published", "published_at": when}, token)
         assert status == 201 and scheduled["status"] == "scheduled", (status, scheduled)
-        log.append(f"{t:5.1f} s  scheduled activity {scheduled['id']} for {D * 0.40:.1f} s")
+        log.append(f"{t:5.1f} s  scheduled activity {scheduled['id']} for {t + ahead:.1f} s")
         t = at(0.25)
         kill_at = time.monotonic()
         nodes[1].kill9()
@@ -413,7 +417,9 @@ def main():
         writes = [c for c in res.calls if c[0] == "write"]
         reads = [c for c in res.calls if c[0] == "read"]
         failed = [c for c in res.calls if c[3] == 0 or c[3] >= 500]
-        in_flight = [c for c in failed if c[1] <= kill_at + 0.05 and c[2] >= kill_at]
+        # In flight at the kill: sent before it (nginx may take a few ms more to see the node's
+        # connections close), answered after it.
+        in_flight = [c for c in failed if c[1] <= kill_at + 0.25 and c[2] >= kill_at]
         other = [c for c in failed if c not in in_flight]
         statuses = {}
         for c in res.calls:
@@ -504,12 +510,25 @@ def main():
         if not media_ok:
             failures.append(f"media: {media_note}")
 
+        # nginx's word on the failures: which node each was sent to.
+        subprocess.run([nginx, "-p", str(work / "nginx"), "-c", "nginx.conf", "-s", "reopen"])
+        time.sleep(1.5)  # the access log's buffer is flushed every second
+        names = {f"127.0.0.1:{node.port}": f"node {node.n}" for node in nodes}
+        by_upstream = {}
+        for line in (work / "nginx" / "logs" / "access.log").read_text(errors="replace").splitlines():
+            if '" 502 ' in line or '" 504 ' in line:
+                tried = line.split("upstream=", 1)[-1].split(" ", 1)[0].split(",")[-1].strip()
+                key = names.get(tried, tried)
+                by_upstream[key] = by_upstream.get(key, 0) + 1
+        if set(by_upstream) - {"node 2"}:
+            failures.append(f"nginx answered 502/504 for nodes that were not killed: {by_upstream}")
         lag_max = max((l for _, _, l in lags), default=0.0)
         states = sorted({s for _, s, _ in lags})
         print(f"requests {len(res.calls)} in {took:.1f} s: writes {len(writes)} ({len(writes) / took:.0f}/s), "
               f"reads {len(reads)} ({len(reads) / took:.0f}/s); statuses {dict(sorted(statuses.items()))}")
         print(f"failed {len(failed)}: in flight on the killed node {len(in_flight)}, other {len(other)}; "
               f"write conflicts (409/412) {len(conflicts)}; POSTs without an answer {len(res.unknown_posts)}")
+        print(f"nginx's 502/504 by the node it had sent them to: {by_upstream or 'none'}")
         print(f"acknowledged creates {len(res.created)}: lost {len(lost)}, titles not kept {len(wrong)}, "
               f"duplicated rows {len(duplicates)}, read-your-writes missed {len(res.ryw_missed)}")
         print(f"webhook deliveries {len(seen)} for {len(by_event)} events: duplicated {len(hook_dupes)}, "
