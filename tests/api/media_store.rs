@@ -12,12 +12,27 @@ use serde_json::Value;
 use crate::helpers::*;
 use crate::media::{file, jpeg, upload, PDF};
 
-/// The S3 endpoint of this run, when there is one.
+/// The S3 endpoint of this run, when there is one (else the test says it is skipped: CI
+/// fails on that line in its S3 step).
 fn endpoint() -> Option<String> {
-    std::env::var("DOAN_TEST_S3")
+    let endpoint = std::env::var("DOAN_TEST_S3")
         .ok()
         .filter(|e| !e.is_empty())
-        .map(|e| e.trim_end_matches('/').to_string())
+        .map(|e| e.trim_end_matches('/').to_string());
+    if endpoint.is_none() {
+        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
+    }
+    endpoint
+}
+
+/// `doan-api media gc --older-than 0h` on `database` and the bucket `store`.
+fn media_gc(database: &std::path::Path, store: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_doan-api"))
+        .args(["media", "gc", "--older-than", "0h", "--database"])
+        .arg(database)
+        .args(["--media-store", store])
+        .output()
+        .expect("media gc runs")
 }
 
 /// A new, empty bucket on the test server (moto takes unsigned requests).
@@ -66,7 +81,6 @@ async fn app_on_bucket(endpoint: &str, prefix: &str) -> (TestApp, String) {
 #[actix_web::test]
 async fn uploads_live_in_the_bucket_and_are_served_from_it_with_ranges() {
     let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
         return;
     };
     let (app, bucket) = app_on_bucket(&endpoint, "media/site").await;
@@ -183,13 +197,7 @@ async fn uploads_live_in_the_bucket_and_are_served_from_it_with_ranges() {
     );
 
     // Unused and old enough: `media gc` on the bucket takes the rows and their files.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doan-api"))
-        .args(["media", "gc", "--older-than", "0h", "--database"])
-        .arg(&app.db_path)
-        .arg("--media-store")
-        .arg(format!("s3://{bucket}/media/site"))
-        .output()
-        .expect("media gc runs");
+    let out = media_gc(&app.db_path, &format!("s3://{bucket}/media/site"));
     assert_success(&out);
     let left = keys(&endpoint, &bucket).await;
     assert!(
@@ -203,7 +211,6 @@ async fn uploads_live_in_the_bucket_and_are_served_from_it_with_ranges() {
 #[actix_web::test]
 async fn a_bucket_that_fails_makes_an_upload_a_503_with_nothing_stored() {
     let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
         return;
     };
     let (app, bucket) = app_on_bucket(&endpoint, "").await;
@@ -255,7 +262,6 @@ async fn a_bucket_that_fails_makes_an_upload_a_503_with_nothing_stored() {
 #[actix_web::test]
 async fn a_node_that_cannot_reach_its_bucket_does_not_start() {
     let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -341,7 +347,6 @@ async fn failing_after(endpoint: &str, allowed: usize) -> String {
 #[actix_web::test]
 async fn a_store_that_fails_between_an_uploads_files_leaves_no_medium() {
     let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
         return;
     };
     let app = spawn_app().await;
@@ -386,13 +391,7 @@ async fn a_store_that_fails_between_an_uploads_files_leaves_no_medium() {
     // The stray file is what `media gc` sweeps (no medium lists it) once older than the
     // cut-off, counted in whole seconds.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doan-api"))
-        .args(["media", "gc", "--older-than", "0h", "--database"])
-        .arg(&app.db_path)
-        .arg("--media-store")
-        .arg(format!("s3://{bucket}/m"))
-        .output()
-        .expect("media gc runs");
+    let out = media_gc(&app.db_path, &format!("s3://{bucket}/m"));
     assert_success(&out);
     assert!(keys(&endpoint, &bucket).await.is_empty());
 }
@@ -400,7 +399,6 @@ async fn a_store_that_fails_between_an_uploads_files_leaves_no_medium() {
 #[actix_web::test]
 async fn a_backup_takes_the_buckets_files_and_a_restore_puts_them_in_another() {
     let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
         return;
     };
     if on_postgres() {
@@ -449,7 +447,6 @@ async fn a_backup_takes_the_buckets_files_and_a_restore_puts_them_in_another() {
 #[actix_web::test]
 async fn with_a_public_url_a_file_is_a_redirect_there() {
     let Some(endpoint) = endpoint() else {
-        eprintln!("skipped: needs DOAN_TEST_S3 (an S3-compatible server: .ci/s3-server)");
         return;
     };
     let bucket = new_bucket(&endpoint).await;
