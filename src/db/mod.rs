@@ -365,6 +365,10 @@ fn pool_of(
     let pool = Pool::builder()
         .max_size(max_size + write_lane)
         .min_idle(Some(1))
+        // A ping before every checkout is a round trip per request to a PostgreSQL server (free
+        // in SQLite's process): instead a connection that failed is tested after the failure
+        // and dropped if dead ([`run_routed`]), and a read it failed under runs again.
+        .test_on_check_out(!is_postgres(path))
         .connection_timeout(CONNECTION_TIMEOUT)
         .connection_customizer(Box::new(Pragmas))
         .build(manager)
@@ -524,6 +528,8 @@ where
         }
         _ => None,
     };
+    // A request that writes nothing may run again if its connection was lost under it.
+    let rerun_safe = matches!(&meta, Some(m) if !m.writes) && lane == Lane::Read;
     let stats = pool.stats.clone();
     let pool = pool.pool.clone();
     // The request's span (with its id) follows the work onto the blocking thread, so what is
@@ -548,7 +554,28 @@ where
                     });
                     let Some((replicas, chosen, mut conn)) = from_replica else {
                         let mut conn = pool.get()?;
-                        return f(&mut conn);
+                        let second = if rerun_safe { again(&f) } else { None };
+                        if second.is_none() && connection_lost(&mut conn, None) {
+                            // Work that cannot run twice (a write, background work) tests its
+                            // connection first: one round trip, where a read would rather risk
+                            // running twice.
+                            drop(conn);
+                            conn = live_connection(&pool)?;
+                        }
+                        return match f(&mut conn) {
+                            Err(e) if connection_lost(&mut conn, Some(&e)) => match second {
+                                // The server closed the connection (a restart, a fail-over, a
+                                // proxy's idle timeout): a read runs again on a fresh one.
+                                Some(second) => {
+                                    drop(conn);
+                                    second(&mut *live_connection(&pool)?)
+                                }
+                                None => Err(AppError::Unavailable(
+                                    "the connection to the database was lost; try again".into(),
+                                )),
+                            },
+                            result => result,
+                        };
                     };
                     let second = again(&f);
                     match (f(&mut conn), second) {
@@ -569,6 +596,41 @@ where
     })
     .await
     .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// Whether a PostgreSQL connection is one the server no longer answers on (its pool does not
+/// ping at checkout): before work (`err` none), or after work failed with `err`. If so the
+/// connection is marked broken, so the pool drops it rather than hand it to the next request.
+/// Only failures that may be the connection's are tested (a 404 or a 409 is an answer).
+fn connection_lost(conn: &mut Conn, err: Option<&AppError>) -> bool {
+    use diesel::connection::{TransactionManager, TransactionManagerStatus};
+    if !matches!(
+        err,
+        None | Some(AppError::Internal(_) | AppError::Unavailable(_))
+    ) || !matches!(conn, Conn::Pg(_))
+        || diesel::r2d2::R2D2Connection::ping(conn).is_ok()
+    {
+        return false;
+    }
+    if let Conn::Pg(pg) = conn {
+        let status: &mut TransactionManagerStatus =
+            diesel::connection::AnsiTransactionManager::transaction_manager_status_mut(pg);
+        status.set_in_error();
+    }
+    true
+}
+
+/// A pooled connection that answers: after one was found lost, the others the pool holds
+/// were likely lost with it (the server restarted), so each is tested until one answers or the
+/// pool opens a new one.
+fn live_connection(pool: &Pool<Manager>) -> Result<DbConn, AppError> {
+    for _ in 0..pool.max_size() {
+        let mut conn = pool.get()?;
+        if !connection_lost(&mut conn, None) {
+            return Ok(conn);
+        }
+    }
+    Ok(pool.get()?)
 }
 
 /// How a path segment or filter value names a row: digits only is an id, anything else a

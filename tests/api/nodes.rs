@@ -232,3 +232,69 @@ async fn failed_logins_count_for_the_deployment_not_per_node() {
         .unwrap();
     assert_eq!(me.status(), 200);
 }
+
+/// The PostgreSQL pool does not ping a connection at checkout (a round trip per request):
+/// when the server drops every connection (a restart, a fail-over, a proxy's idle timeout),
+/// reads run again on a fresh connection and writes test theirs first, so no client sees the
+/// lost connections.
+#[actix_web::test]
+async fn connections_the_server_dropped_cost_no_request() {
+    if !on_postgres() {
+        eprintln!("skipped: dropping the server's connections needs PostgreSQL");
+        return;
+    }
+    let app = spawn_demo_app().await;
+    let client = reqwest::Client::new();
+    let list = format!("{}/api/v1/activities?per_page=5", app.address);
+    let warm = statuses((0..16).map(|_| client.get(&list).send())).await;
+    assert!(warm.iter().all(|s| *s == 200), "{warm:?}");
+    let org = json_at(
+        &client,
+        format!("{}/api/v1/organizations?per_page=1", app.address),
+    )
+    .await["data"][0]["id"]
+        .clone();
+    for round in 0..2 {
+        // Every connection of the app's pool, closed by the server.
+        let mut admin = doan_api::db::open(&postgres_server().unwrap()).unwrap();
+        let name = app
+            .db_path
+            .to_string_lossy()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let closed: Vec<Terminated> = diesel::RunQueryDsl::load(
+            doan_api::db::sql(
+                &admin,
+                format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                ),
+            ),
+            &mut admin,
+        )
+        .unwrap();
+        assert!(
+            closed.iter().any(|t| t.done),
+            "the app held no connection to close"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let reads = statuses((0..16).map(|_| client.get(&list).send())).await;
+        assert!(reads.iter().all(|s| *s == 200), "round {round}: {reads:?}");
+        let write = app
+            .post_json(
+                "/api/v1/activities",
+                &json!({"title": format!("Sau khi mất kết nối {round}"), "occurred_on": "2024-03-26",
+                    "category": "volunteering", "organizer_id": org, "status": "published"}),
+            )
+            .await;
+        assert_eq!(write.status(), 201, "round {round}");
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Terminated {
+    #[diesel(sql_type = diesel::sql_types::Bool, column_name = pg_terminate_backend)]
+    done: bool,
+}
