@@ -120,8 +120,7 @@ pub async fn get_activity(
     let asked = key.clone();
     let activity = db::run(&pool, move |conn| {
         let viewer = Viewer::of(conn, user.0.as_ref())?;
-        let row = repo::find_visible(conn, &key, &viewer)?;
-        repo::detail(conn, &row)
+        repo::detail_of(conn, &key, &viewer)
     })
     .await?
     .linked(&links::site(&req));

@@ -130,6 +130,47 @@ pub fn sql(conn: &Conn, text: impl AsRef<str>) -> diesel::query_builder::SqlQuer
     )
 }
 
+/// A raw statement the connection prepares once and keeps (Diesel runs every `sql_query`
+/// unprepared: parsed and planned on each run). Only for statements whose text is fixed
+/// whatever their input (the binds vary, never the SQL), so a connection keeps one prepared
+/// statement per call site; and only where any plan suits every input (lookups by key), since
+/// PostgreSQL may settle on a generic plan for a prepared statement.
+pub fn prepared<Q>(query: Q) -> Prepared<Q> {
+    Prepared(query)
+}
+
+/// See [`prepared`].
+#[derive(Debug, Clone)]
+pub struct Prepared<Q>(Q);
+
+impl<Q> diesel::query_builder::QueryFragment<Backend> for Prepared<Q>
+where
+    Q: diesel::query_builder::QueryFragment<Backend>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, Backend>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Backend) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    // Cached by its SQL text, not by a type.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C> diesel::RunQueryDsl<C> for Prepared<Q> {}
+
 /// The backend of [`Conn`]: what rows of raw SQL are read with.
 pub type Backend = <Conn as diesel::Connection>::Backend;
 
