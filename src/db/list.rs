@@ -606,6 +606,16 @@ where
     bound(conn, stmt).load::<R>(conn)
 }
 
+/// [`load`] of a statement kept prepared on the connection ([`crate::db::prepared`]): for
+/// statements whose text takes a few shapes only and whose plan suits any binds (lookups by
+/// key, the tallies' sums).
+pub fn load_prepared<R>(conn: &mut crate::db::Conn, stmt: &Statement) -> QueryResult<Vec<R>>
+where
+    R: QueryableByName<super::Backend> + 'static,
+{
+    crate::db::prepared(bound(conn, stmt)).load::<R>(conn)
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]

@@ -114,7 +114,9 @@ impl TallyFilter {
             ),
             binds,
         };
-        Ok(super::list::load::<Total>(conn, &stmt)?
+        // Prepared: a few shapes (the numbers of states and categories, the months given),
+        // each a seek on the tallies' key whatever the binds.
+        Ok(super::list::load_prepared::<Total>(conn, &stmt)?
             .pop()
             .and_then(|t| t.count))
     }
