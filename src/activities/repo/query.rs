@@ -429,28 +429,34 @@ fn rank_newest(
 
 /// The time of the latest public change: an activity arriving in, changing in or leaving public
 /// view, a unit or a cluster changing — a feed's `Last-Modified`, which must move forward when
-/// an entry leaves a feed too, and only with what readers can see. Four index seeks.
+/// an entry leaves a feed too, and only with what readers can see. Four index seeks in one
+/// statement (one round trip to a server).
 pub fn last_change(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
-    // Names shown in a feed (its title, each entry's organizer) change with these rows too.
-    let mut latest: Option<NaiveDateTime> = organizations::table
-        .select(diesel::dsl::max(organizations::updated_at))
-        .first(conn)?;
-    let cluster: Option<NaiveDateTime> = clusters::table
-        .select(diesel::dsl::max(clusters::updated_at))
-        .first(conn)?;
-    latest = latest.max(cluster);
-    // Only what the public saw or sees: an entry arriving, changing or leaving (a trigger
-    // stamps it); a draft, a scheduled item or a review in progress moves nothing.
-    let public: Option<NaiveDateTime> = activities::table
-        .select(diesel::dsl::max(activities::public_changed_at))
-        .first(conn)?;
-    // Rows gone for good (purged, deleted) leave their latest change here: the date never
-    // goes back past one a reader saw.
-    let floor: Option<NaiveDateTime> = crate::db::schema::public_change_floor::table
-        .select(crate::db::schema::public_change_floor::at)
-        .first(conn)
-        .optional()?;
-    Ok(latest.max(public).max(floor))
+    #[derive(QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = Nullable<diesel::sql_types::Timestamp>)]
+        units: Option<NaiveDateTime>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Timestamp>)]
+        clusters: Option<NaiveDateTime>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Timestamp>)]
+        public: Option<NaiveDateTime>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Timestamp>)]
+        floor: Option<NaiveDateTime>,
+    }
+    // Names shown in a feed (its title, each entry's organizer) change with units and
+    // clusters too. Of activities, only what the public saw or sees: an entry arriving,
+    // changing or leaving (a trigger stamps it); a draft, a scheduled item or a review in
+    // progress moves nothing. Rows gone for good (purged, deleted) leave their latest change
+    // in the floor: the date never goes back past one a reader saw.
+    let query = crate::db::sql(
+        conn,
+        "SELECT (SELECT max(updated_at) FROM organizations) AS units, \
+                (SELECT max(updated_at) FROM clusters) AS clusters, \
+                (SELECT max(public_changed_at) FROM activities) AS public, \
+                (SELECT at FROM public_change_floor LIMIT 1) AS floor",
+    );
+    let l: Latest = crate::db::prepared(query).get_result(conn)?;
+    Ok(l.units.max(l.clusters).max(l.public).max(l.floor))
 }
 
 /// An entry of a feed: the row (for the times), its body and its summary.
@@ -474,9 +480,7 @@ pub fn feed(conn: &mut Conn, filters: &ResolvedFilters, limit: i64) -> ApiResult
     );
     let rows: Vec<ListRow> = sql::load(conn, &stmt)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
-    let summaries = summaries(conn, &rows, None)?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let mut bodies = bodies_of(conn, &ids)?;
+    let (summaries, mut bodies) = summaries_and_bodies(conn, &rows, None, true)?;
     Ok(rows
         .into_iter()
         .zip(summaries)
