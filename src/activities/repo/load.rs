@@ -105,6 +105,9 @@ type PageParts = (
     HashMap<i32, Body>,
 );
 
+/// (activity id, body, body HTML)
+type BodyRow = (i32, Option<String>, Option<String>);
+
 /// The page's parts as [`page_parts_in_one`] aggregates them.
 #[derive(serde::Deserialize)]
 struct PagePartsJson {
@@ -113,7 +116,7 @@ struct PagePartsJson {
     tags: Option<Vec<(i32, String, String)>>,
     photos: Option<Vec<PhotoRow>>,
     #[serde(default)]
-    bodies: Option<Vec<(i32, Option<String>, Option<String>)>>,
+    bodies: Option<Vec<BodyRow>>,
 }
 
 #[derive(QueryableByName)]
