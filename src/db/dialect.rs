@@ -42,6 +42,13 @@ fn months(sql: &str) -> String {
     out
 }
 
+/// Ends a correlated `EXISTS (SELECT …)` that each row of a walked index must probe (SQLite
+/// does so anyway: a comment there). PostgreSQL turns an `EXISTS` under an `OR` into a hashed
+/// subplan that reads the whole set first (a unit's ~6,000 partner rows at 1M, for the ~700
+/// rows a page walks: 1.9 ms instead of 0.65); an `OFFSET 0` keeps it a probe per row.
+pub const PROBE_SQLITE: &str = " /* probe */";
+const PROBE_POSTGRES: &str = " OFFSET 0";
+
 /// The rank of a search hit in SQLite's spelling, up to the table's name.
 const RANK_SQLITE: &str = "coalesce(bm25(";
 const RANK_SQLITE_END: &str = ", 4.0, 1.0), ?)";
@@ -261,6 +268,7 @@ pub fn tsquery(expr: &str) -> String {
 /// SQLite's spellings [`Dialect::render`] rewrites for PostgreSQL (besides placeholders and
 /// `+` hints, handled as it reads the statement).
 const REWRITTEN: &[&str] = &[
+    PROBE_SQLITE,
     " MATCH ?",
     RANK_SQLITE,
     NO_TIME_SQLITE,
@@ -305,6 +313,7 @@ impl Dialect {
         let sql = if rewritten {
             joined = matches(&driving_hits(&months(
                 &sql.replace(NO_TIME_SQLITE, NO_TIME_POSTGRES)
+                    .replace(PROBE_SQLITE, PROBE_POSTGRES)
                     .replace("group_concat(", "string_agg(")
                     .replace("instr(", "strpos("),
             )));
@@ -379,6 +388,19 @@ mod tests {
             "SELECT $1 UNION ALL SELECT $1 WHERE x = $2 AND y = $3"
         );
         assert_eq!(Postgres.render("x = ?10 OR y = ?"), "x = $10 OR y = $11");
+    }
+
+    #[test]
+    fn a_probe_stays_a_probe_on_postgres() {
+        let sql = format!(
+            "a.x = 1 OR EXISTS (SELECT 1 FROM p WHERE p.a = a.id AND p.o IN (?){})",
+            super::PROBE_SQLITE
+        );
+        assert_eq!(Sqlite.render(&sql), sql);
+        assert_eq!(
+            Postgres.render(&sql),
+            "a.x = 1 OR EXISTS (SELECT 1 FROM p WHERE p.a = a.id AND p.o IN ($1) OFFSET 0)"
+        );
     }
 
     #[test]

@@ -95,18 +95,13 @@ fn first_photo_rows(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<PhotoRow>> 
         .load(conn)
 }
 
-/// What a page of summaries shows besides the rows: (organizers, clusters, tags, first photos,
-/// bodies when asked).
+/// What a page of summaries shows besides the rows: (organizers, clusters, tags, first photos).
 type PageParts = (
     HashMap<i32, OrgRef>,
     HashMap<i32, ClusterRef>,
     HashMap<i32, Vec<TagRef>>,
     Vec<PhotoRow>,
-    HashMap<i32, Body>,
 );
-
-/// (activity id, body, body HTML)
-type BodyRow = (i32, Option<String>, Option<String>);
 
 /// The page's parts as [`page_parts_in_one`] aggregates them.
 #[derive(serde::Deserialize)]
@@ -115,8 +110,6 @@ struct PagePartsJson {
     clusters: Option<Vec<(i32, String, String)>>,
     tags: Option<Vec<(i32, String, String)>>,
     photos: Option<Vec<PhotoRow>>,
-    #[serde(default)]
-    bodies: Option<Vec<BodyRow>>,
 }
 
 #[derive(QueryableByName)]
@@ -132,23 +125,14 @@ fn page_parts_in_one(
     ids: &[i32],
     organizer_ids: &[i32],
     cluster_ids: &[i32],
-    with_bodies: bool,
 ) -> QueryResult<PageParts> {
     let array = |ids: &[i32]| {
         let items: Vec<String> = ids.iter().map(i32::to_string).collect();
         format!("{{{}}}", items.join(","))
     };
-    // Two fixed texts: with the bodies (a feed, a search's highlights) or without.
-    let bodies = if with_bodies {
-        ", 'bodies', (SELECT json_agg(json_build_array(b.activity_id, b.body, b.body_html)) \
-            FROM activity_bodies b WHERE b.activity_id = ANY(CAST(? AS integer[])))"
-    } else {
-        ""
-    };
     let query = crate::db::sql(
         conn,
-        format!(
-            "SELECT json_build_object(\
+        "SELECT json_build_object(\
            'orgs', (SELECT json_agg(json_build_array(o.id, o.slug, o.name)) FROM organizations o \
                     WHERE o.id = ANY(CAST(? AS integer[]))), \
            'clusters', (SELECT json_agg(json_build_array(c.id, c.slug, c.name)) FROM clusters c \
@@ -161,18 +145,13 @@ fn page_parts_in_one(
                         ph.credit, ph.media_id, ph.alt)) \
                       FROM activity_photos ph \
                       WHERE ph.activity_id = ANY(CAST(? AS integer[])) AND ph.position = 0)\
-           {bodies})::text AS parts"
-        ),
+         )::text AS parts",
     )
     .bind::<Text, _>(array(organizer_ids))
     .bind::<Text, _>(array(cluster_ids))
     .bind::<Text, _>(array(ids))
     .bind::<Text, _>(array(ids));
-    let found: PartsText = if with_bodies {
-        db::prepared(query.bind::<Text, _>(array(ids))).get_result(conn)?
-    } else {
-        db::prepared(query).get_result(conn)?
-    };
+    let found: PartsText = db::prepared(query).get_result(conn)?;
     let json: PagePartsJson = serde_json::from_str(&found.parts)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
     let refs = |rows: Option<Vec<(i32, String, String)>>| {
@@ -193,19 +172,7 @@ fn page_parts_in_one(
     for (id, slug, name) in json.tags.unwrap_or_default() {
         tags.entry(id).or_default().push(TagRef { slug, name });
     }
-    let bodies = json
-        .bodies
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(id, body, body_html)| (id, Body { body, body_html }))
-        .collect();
-    Ok((
-        orgs,
-        clusters,
-        tags,
-        json.photos.unwrap_or_default(),
-        bodies,
-    ))
+    Ok((orgs, clusters, tags, json.photos.unwrap_or_default()))
 }
 
 pub(super) fn photos_of(
@@ -308,39 +275,28 @@ pub(super) fn summaries(
     rows: &[ActivityRow],
     terms: Option<&[String]>,
 ) -> QueryResult<Vec<ActivitySummary>> {
-    Ok(summaries_and_bodies(conn, rows, terms, terms.is_some())?.0)
-}
-
-/// [`summaries`] and, when `with_bodies`, the rows' bodies (a feed's entries show them):
-/// read with the rest, in the same statement on PostgreSQL.
-pub(super) fn summaries_and_bodies(
-    conn: &mut Conn,
-    rows: &[ActivityRow],
-    terms: Option<&[String]>,
-    with_bodies: bool,
-) -> QueryResult<(Vec<ActivitySummary>, HashMap<i32, Body>)> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let organizer_ids: Vec<i32> = rows.iter().map(|r| r.organizer_id).collect();
     let mut cluster_ids: Vec<i32> = rows.iter().filter_map(|r| r.cluster_id).collect();
     cluster_ids.sort_unstable();
     cluster_ids.dedup();
-    let (orgs, clusters, mut tags, photo_rows, bodies) = match db::dialect::Dialect::of(conn) {
+    let (orgs, clusters, mut tags, photo_rows) = match db::dialect::Dialect::of(conn) {
         db::dialect::Dialect::Postgres if !ids.is_empty() => {
-            page_parts_in_one(conn, &ids, &organizer_ids, &cluster_ids, with_bodies)?
+            page_parts_in_one(conn, &ids, &organizer_ids, &cluster_ids)?
         }
         _ => (
             orgs::refs(conn, &organizer_ids)?,
             clusters_of(conn, &cluster_ids)?,
             tags_of(conn, &ids)?,
             first_photo_rows(conn, &ids)?,
-            match with_bodies {
-                true => bodies_of(conn, &ids)?,
-                false => HashMap::new(),
-            },
         ),
     };
     let mut photos = photos_from(conn, photo_rows)?;
-    let summaries = rows
+    let bodies = match terms {
+        Some(_) => bodies_of(conn, &ids)?,
+        None => HashMap::new(),
+    };
+    Ok(rows
         .iter()
         .map(|r| {
             let tag_list = tags.remove(&r.id).unwrap_or_default();
@@ -403,8 +359,7 @@ pub(super) fn summaries_and_bodies(
                 highlight,
             }
         })
-        .collect();
-    Ok((summaries, bodies))
+        .collect())
 }
 
 pub(super) fn load_row(conn: &mut Conn, id: i32) -> ApiResult<ActivityRow> {

@@ -267,7 +267,8 @@ pub(super) fn organization_filter(q: &mut ListSql, set: &[i32], plan: Plan) {
         Plan::Walk => q.filter_split(
             format!(
                 "(+a.organizer_id IN ({marks}) OR EXISTS (SELECT 1 FROM activity_partners p \
-                 WHERE p.activity_id = a.id AND p.organization_id IN ({marks})))"
+                 WHERE p.activity_id = a.id AND p.organization_id IN ({marks}){}))",
+                crate::db::dialect::PROBE_SQLITE
             ),
             format!("a.id IN ({ids})"),
             binds,
@@ -480,7 +481,9 @@ pub fn feed(conn: &mut Conn, filters: &ResolvedFilters, limit: i64) -> ApiResult
     );
     let rows: Vec<ListRow> = sql::load(conn, &stmt)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
-    let (summaries, mut bodies) = summaries_and_bodies(conn, &rows, None, true)?;
+    let summaries = summaries(conn, &rows, None)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut bodies = bodies_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .zip(summaries)
