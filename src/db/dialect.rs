@@ -49,6 +49,49 @@ fn months(sql: &str) -> String {
 pub const PROBE_SQLITE: &str = " /* probe */";
 const PROBE_POSTGRES: &str = " OFFSET 0";
 
+/// Opens a set a page drives from: `col IN (/* drive */ SELECT …)`. SQLite reads such a set
+/// first by itself; PostgreSQL hash-joins it and sorts (a unit's 6,000 rows: 28 ms), where
+/// `col = ANY(ARRAY(SELECT …))` looks the ids up one by one from the array (14 ms).
+pub const DRIVE_SQLITE: &str = " IN (/* drive */ ";
+
+/// Every `col IN (/* drive */ subquery)` of `sql` as `col = ANY(ARRAY(subquery))`.
+fn driving_sets(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 32);
+    let mut rest = sql;
+    while let Some(at) = rest.find(DRIVE_SQLITE) {
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + DRIVE_SQLITE.len()..];
+        // The `)` closing the set (its subquery holds no quoted parentheses).
+        let mut depth = 0usize;
+        let end = inner.char_indices().find_map(|(i, c)| match c {
+            '(' => {
+                depth += 1;
+                None
+            }
+            ')' if depth == 0 => Some(i),
+            ')' => {
+                depth -= 1;
+                None
+            }
+            _ => None,
+        });
+        match end {
+            Some(end) => {
+                out.push_str(" = ANY(ARRAY(");
+                out.push_str(&inner[..end]);
+                out.push_str("))");
+                rest = &inner[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[at..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The rank of a search hit in SQLite's spelling, up to the table's name.
 const RANK_SQLITE: &str = "coalesce(bm25(";
 const RANK_SQLITE_END: &str = ", 4.0, 1.0), ?)";
@@ -269,6 +312,7 @@ pub fn tsquery(expr: &str) -> String {
 /// `+` hints, handled as it reads the statement).
 const REWRITTEN: &[&str] = &[
     PROBE_SQLITE,
+    DRIVE_SQLITE,
     " MATCH ?",
     RANK_SQLITE,
     NO_TIME_SQLITE,
@@ -311,12 +355,12 @@ impl Dialect {
         }
         let joined;
         let sql = if rewritten {
-            joined = matches(&driving_hits(&months(
+            joined = matches(&driving_hits(&driving_sets(&months(
                 &sql.replace(NO_TIME_SQLITE, NO_TIME_POSTGRES)
                     .replace(PROBE_SQLITE, PROBE_POSTGRES)
                     .replace("group_concat(", "string_agg(")
                     .replace("instr(", "strpos("),
-            )));
+            ))));
             joined.as_str()
         } else {
             sql
@@ -400,6 +444,19 @@ mod tests {
         assert_eq!(
             Postgres.render(&sql),
             "a.x = 1 OR EXISTS (SELECT 1 FROM p WHERE p.a = a.id AND p.o IN ($1) OFFSET 0)"
+        );
+    }
+
+    #[test]
+    fn a_driving_set_is_an_array_on_postgres() {
+        let sql = format!(
+            "a.s = ? AND a.id{}SELECT id FROM x WHERE o IN (?, ?) UNION ALL SELECT y FROM z) ORDER BY a.id",
+            super::DRIVE_SQLITE
+        );
+        assert_eq!(Sqlite.render(&sql), sql);
+        assert_eq!(
+            Postgres.render(&sql),
+            "a.s = $1 AND a.id = ANY(ARRAY(SELECT id FROM x WHERE o IN ($2, $3) UNION ALL SELECT y FROM z)) ORDER BY a.id"
         );
     }
 

@@ -420,12 +420,12 @@ impl ListSql {
         subquery: &str,
         binds: impl IntoIterator<Item = Bind>,
     ) {
-        let page = if self.drive { "" } else { "+" };
-        self.filter_split(
-            format!("{page}{column} IN ({subquery})"),
-            format!("{column} IN ({subquery})"),
-            binds,
-        );
+        let page = if self.drive {
+            format!("{column}{}{subquery})", crate::db::dialect::DRIVE_SQLITE)
+        } else {
+            format!("+{column} IN ({subquery})")
+        };
+        self.filter_split(page, format!("{column} IN ({subquery})"), binds);
     }
 
     /// `column IN (?, ?, …)`.
