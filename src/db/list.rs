@@ -295,7 +295,11 @@ impl PageSpec {
         // One snapshot for the page and its total; a counted total is counted once per data
         // version.
         let read = |conn: &mut crate::db::Conn| {
-            let rows: Vec<R> = load(conn, &q.page(&self.order(), &self.window()))?;
+            let deferred = super::dialect::Dialect::of(conn) == super::dialect::Dialect::Postgres;
+            let rows: Vec<R> = load(
+                conn,
+                &q.page_deferred(&self.order(), &self.window(), deferred),
+            )?;
             let total = match known {
                 Some(total) => total,
                 None => remembered_count(conn, &q.count())?,
@@ -497,6 +501,52 @@ impl ListSql {
     /// The page query. `order` is the user's sort as SQL expressions; the id is appended with
     /// the direction of the last key, so one index `(key, id)` serves the whole ORDER BY.
     pub fn page(&self, order: &[(String, Dir)], window: &Window) -> Statement {
+        self.page_deferred(order, window, false)
+    }
+
+    /// [`ListSql::page`]; with `deferred`, a page deep in OFFSET paging over one table finds
+    /// its ids first (`id IN (SELECT id … LIMIT n OFFSET m)`, which an index that covers the
+    /// filters and the sort skips through without reading the rows it passes) and reads only
+    /// the page's rows. PostgreSQL reads each skipped row otherwise (page 250 of the newest at
+    /// 1M: 5,000 heap reads); SQLite's plans stay as they are.
+    pub fn page_deferred(
+        &self,
+        order: &[(String, Dir)],
+        window: &Window,
+        deferred: bool,
+    ) -> Statement {
+        if let Window::Offset { offset, limit } = window {
+            let one_table = self.from_binds.is_empty()
+                && !self.from.contains(" JOIN ")
+                && !self.from.contains(',');
+            if deferred && one_table && *offset >= DEFERRED_FROM {
+                let inner = ListSql {
+                    columns: self.id_column.clone(),
+                    ..self.clone()
+                }
+                .page(order, window);
+                let outer_order = self.page(
+                    order,
+                    &Window::After {
+                        after: None,
+                        limit: *limit,
+                    },
+                );
+                // `… ORDER BY keys LIMIT n` of the plain page, its filters replaced by the ids.
+                let order_sql = outer_order
+                    .sql
+                    .rsplit_once(" ORDER BY ")
+                    .map(|(_, tail)| tail.to_string())
+                    .unwrap_or_default();
+                return Statement {
+                    sql: format!(
+                        "SELECT {} FROM {} WHERE {} IN ({}) ORDER BY {order_sql}",
+                        self.columns, self.from, self.id_column, inner.sql
+                    ),
+                    binds: inner.binds,
+                };
+            }
+        }
         let tie_dir = order.last().map_or(Dir::Asc, |(_, d)| *d);
         let mut keys: Vec<(String, Dir)> = order.to_vec();
         keys.push((self.id_column.clone(), tie_dir));
@@ -530,6 +580,9 @@ impl ListSql {
         }
     }
 }
+
+/// The OFFSET from which a page finds its ids first ([`ListSql::page_deferred`]).
+const DEFERRED_FROM: i64 = 200;
 
 /// Rows strictly after `values` in the order `keys`. One direction: a row-value comparison that
 /// SQLite serves from the `(key, id)` index; mixed: the expanded OR form.
@@ -696,6 +749,40 @@ mod tests {
             }
         }
         assert!(serde_json::from_str::<Bind>(r#"{"f": "zz"}"#).is_err());
+    }
+
+    #[test]
+    fn a_deep_page_finds_its_ids_first_when_asked() {
+        let mut q = ListSql::new("t.id, t.k", "t", "t.id");
+        q.filter("t.kind = ?", [Bind::from("x")]);
+        let order = [("t.k".to_string(), Dir::Desc)];
+        let deep = Window::Offset {
+            offset: 400,
+            limit: 21,
+        };
+        assert_eq!(
+            q.page_deferred(&order, &deep, true).sql,
+            "SELECT t.id, t.k FROM t WHERE t.id IN (SELECT t.id FROM t WHERE t.kind = ? \
+             ORDER BY t.k DESC, t.id DESC LIMIT 21 OFFSET 400) ORDER BY t.k DESC, t.id DESC LIMIT 21"
+        );
+        // Not asked, near the start, or over a join: the plain page.
+        assert_eq!(
+            q.page_deferred(&order, &deep, false).sql,
+            q.page(&order, &deep).sql
+        );
+        let near = Window::Offset {
+            offset: 20,
+            limit: 21,
+        };
+        assert_eq!(
+            q.page_deferred(&order, &near, true).sql,
+            q.page(&order, &near).sql
+        );
+        let joined = ListSql::new("t.id", "t JOIN u ON u.id = t.u", "t.id");
+        assert_eq!(
+            joined.page_deferred(&order, &deep, true).sql,
+            joined.page(&order, &deep).sql
+        );
     }
 
     #[test]
