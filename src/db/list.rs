@@ -504,6 +504,20 @@ impl ListSql {
         self.page_deferred(order, window, false)
     }
 
+    /// The sort's keys with the id appended in the direction of the last key, and their
+    /// `ORDER BY` list.
+    fn sort_keys(&self, order: &[(String, Dir)]) -> (Vec<(String, Dir)>, String) {
+        let tie_dir = order.last().map_or(Dir::Asc, |(_, d)| *d);
+        let mut keys: Vec<(String, Dir)> = order.to_vec();
+        keys.push((self.id_column.clone(), tie_dir));
+        let order_sql = keys
+            .iter()
+            .map(|(expr, dir)| format!("{expr} {}", dir.sql()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (keys, order_sql)
+    }
+
     /// [`ListSql::page`]; with `deferred`, a page deep in OFFSET paging over one table finds
     /// its ids first (`id IN (SELECT id … LIMIT n OFFSET m)`, which an index that covers the
     /// filters and the sort skips through without reading the rows it passes) and reads only
@@ -525,36 +539,17 @@ impl ListSql {
                     ..self.clone()
                 }
                 .page(order, window);
-                let outer_order = self.page(
-                    order,
-                    &Window::After {
-                        after: None,
-                        limit: *limit,
-                    },
-                );
-                // `… ORDER BY keys LIMIT n` of the plain page, its filters replaced by the ids.
-                let order_sql = outer_order
-                    .sql
-                    .rsplit_once(" ORDER BY ")
-                    .map(|(_, tail)| tail.to_string())
-                    .unwrap_or_default();
+                let (_, order_sql) = self.sort_keys(order);
                 return Statement {
                     sql: format!(
-                        "SELECT {} FROM {} WHERE {} IN ({}) ORDER BY {order_sql}",
+                        "SELECT {} FROM {} WHERE {} IN ({}) ORDER BY {order_sql} LIMIT {limit}",
                         self.columns, self.from, self.id_column, inner.sql
                     ),
                     binds: inner.binds,
                 };
             }
         }
-        let tie_dir = order.last().map_or(Dir::Asc, |(_, d)| *d);
-        let mut keys: Vec<(String, Dir)> = order.to_vec();
-        keys.push((self.id_column.clone(), tie_dir));
-        let order_sql = keys
-            .iter()
-            .map(|(expr, dir)| format!("{expr} {}", dir.sql()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let (keys, order_sql) = self.sort_keys(order);
         let mut binds: Vec<Bind> = self.from_binds.iter().chain(&self.binds).cloned().collect();
         let (keyset, tail) = match window {
             Window::Offset { offset, limit } => (None, format!(" LIMIT {limit} OFFSET {offset}")),

@@ -79,11 +79,11 @@ pub(super) fn document_titles_of(
     Ok(out)
 }
 
-/// The first photo's row of each activity.
-fn first_photo_rows(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<PhotoRow>> {
-    activity_photos::table
+/// The photos' rows of some activities, in order (only each one's first with `first_only`).
+fn photo_rows(conn: &mut Conn, ids: &[i32], first_only: bool) -> QueryResult<Vec<PhotoRow>> {
+    let mut q = activity_photos::table
         .filter(activity_photos::activity_id.eq_any(ids))
-        .filter(activity_photos::position.eq(0))
+        .order((activity_photos::activity_id, activity_photos::position))
         .select((
             activity_photos::activity_id,
             activity_photos::url,
@@ -92,7 +92,11 @@ fn first_photo_rows(conn: &mut Conn, ids: &[i32]) -> QueryResult<Vec<PhotoRow>> 
             activity_photos::media_id,
             activity_photos::alt,
         ))
-        .load(conn)
+        .into_boxed();
+    if first_only {
+        q = q.filter(activity_photos::position.eq(0));
+    }
+    q.load(conn)
 }
 
 /// What a page of summaries shows besides the rows: (organizers, clusters, tags, first photos).
@@ -180,22 +184,7 @@ pub(super) fn photos_of(
     ids: &[i32],
     first_only: bool,
 ) -> QueryResult<HashMap<i32, Vec<Photo>>> {
-    let mut q = activity_photos::table
-        .filter(activity_photos::activity_id.eq_any(ids))
-        .order((activity_photos::activity_id, activity_photos::position))
-        .select((
-            activity_photos::activity_id,
-            activity_photos::url,
-            activity_photos::caption,
-            activity_photos::credit,
-            activity_photos::media_id,
-            activity_photos::alt,
-        ))
-        .into_boxed();
-    if first_only {
-        q = q.filter(activity_photos::position.eq(0));
-    }
-    let rows: Vec<PhotoRow> = q.load(conn)?;
+    let rows = photo_rows(conn, ids, first_only)?;
     photos_from(conn, rows)
 }
 
@@ -288,7 +277,7 @@ pub(super) fn summaries(
             orgs::refs(conn, &organizer_ids)?,
             clusters_of(conn, &cluster_ids)?,
             tags_of(conn, &ids)?,
-            first_photo_rows(conn, &ids)?,
+            photo_rows(conn, &ids, true)?,
         ),
     };
     let mut photos = photos_from(conn, photo_rows)?;
@@ -500,18 +489,7 @@ fn parts_of(conn: &mut Conn, row: &ActivityRow) -> ApiResult<Parts> {
         tags: tags_of(conn, &[row.id])?
             .remove(&row.id)
             .unwrap_or_default(),
-        photos: activity_photos::table
-            .filter(activity_photos::activity_id.eq(row.id))
-            .order(activity_photos::position)
-            .select((
-                activity_photos::activity_id,
-                activity_photos::url,
-                activity_photos::caption,
-                activity_photos::credit,
-                activity_photos::media_id,
-                activity_photos::alt,
-            ))
-            .load(conn)?,
+        photos: photo_rows(conn, &[row.id], false)?,
     })
 }
 
@@ -575,8 +553,16 @@ fn in_one_statement(conn: &mut Conn, key: db::Key) -> ApiResult<Option<(Activity
     let Some(found) = found else {
         return Ok(None);
     };
-    let json: PartsJson = serde_json::from_str(&found.parts)
-        .map_err(|e| AppError::internal(format!("an activity's parts did not read back: {e}")))?;
+    let json: PartsJson = match serde_json::from_str(&found.parts) {
+        Ok(json) => json,
+        Err(e) => {
+            // A stored value JSON carries in a form the reader refuses (a date past 9999,
+            // which PostgreSQL writes without a sign): the parts one query each instead.
+            tracing::warn!(error = %e, id = found.activity.id, "an activity's parts did not read back as JSON");
+            let parts = parts_of(conn, &found.activity)?;
+            return Ok(Some((found.activity, parts)));
+        }
+    };
     let parts = Parts {
         organizer: json.organizer.map(|(id, slug, name)| OrgRef {
             id: i64::from(id),

@@ -504,15 +504,9 @@ pub fn feed(conn: &mut Conn, filters: &ResolvedFilters, limit: i64) -> ApiResult
         &order,
         &crate::db::list::Window::Offset { offset: 0, limit },
     );
-    // A feed's text takes a few shapes (its filters, a fixed window), unless it names a set of
-    // units (their number varies): those few are kept prepared, their plan made once.
-    let few_shapes =
-        filters.unit_sets.is_empty() && filters.organizers.as_ref().is_none_or(|o| o.len() <= 1);
-    let rows: Vec<ListRow> = if few_shapes {
-        sql::load_prepared(conn, &stmt)?
-    } else {
-        sql::load(conn, &stmt)?
-    };
+    // Unprepared: its best plan depends on the values (a rare tag or unit is read from its
+    // set, a common one by walking the sort index), which a generic plan would not weigh.
+    let rows: Vec<ListRow> = sql::load(conn, &stmt)?;
     let rows: Vec<ActivityRow> = rows.into_iter().map(|r| r.activity).collect();
     let summaries = summaries(conn, &rows, None)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
