@@ -45,7 +45,8 @@ fn months(sql: &str) -> String {
 /// Ends a correlated `EXISTS (SELECT …)` that each row of a walked index must probe (SQLite
 /// does so anyway: a comment there). PostgreSQL turns an `EXISTS` under an `OR` into a hashed
 /// subplan that reads the whole set first (a unit's ~6,000 partner rows at 1M, for the ~700
-/// rows a page walks: 1.9 ms instead of 0.65); an `OFFSET 0` keeps it a probe per row.
+/// rows a page walks: 1.9 ms instead of 0.65), and a plain one into a join driven by the set
+/// when it guesses the set small; an `OFFSET 0` keeps it a probe per row.
 pub const PROBE_SQLITE: &str = " /* probe */";
 const PROBE_POSTGRES: &str = " OFFSET 0";
 

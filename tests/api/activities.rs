@@ -2437,3 +2437,35 @@ async fn vietnamese_input_in_nfd_or_old_tone_placement_is_normalised_and_found()
     }
     assert_eq!(ids(&search(&app, "tháng", &[]).await), vec![id_of(&act)]);
 }
+
+/// A word is found by its prefix from the write that brings it: the words a prefix is spelled
+/// out as come from the index's vocabulary (FTS5's on SQLite, a table its trigger keeps on
+/// PostgreSQL), which a write updates at once; a word written away no longer matches.
+#[actix_web::test]
+async fn a_new_word_is_found_by_its_prefix_at_once_and_gone_when_edited_away() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let act = create_activity(&app, published("Ngày hội Xquyzabc của thanh niên", w.a)).await;
+    let found = |q: &'static str| {
+        let app = &app;
+        async move { ids(&list(app, &format!("q={q}&sort=-occurred_on")).await) }
+    };
+    assert_eq!(found("xquyz").await, vec![id_of(&act)]);
+    assert_eq!(found("ngay%20xquy").await, vec![id_of(&act)]);
+    assert_eq!(found("thanh%20nie").await, vec![id_of(&act)]);
+    let edited = patch_ok(
+        &app,
+        &act,
+        json!({"title": "Ngày hội Wquyzdef của thanh niên"}),
+    )
+    .await;
+    assert_eq!(edited["version"], 2);
+    assert!(found("xquyz").await.is_empty(), "the old word is gone");
+    assert_eq!(found("wquyzd").await, vec![id_of(&act)]);
+    // Seventeen words under one prefix: more than a search spells out, still every match.
+    for n in 0..17 {
+        create_activity(&app, published(&format!("Kquyz{n:02}a"), w.a)).await;
+    }
+    let page = list(&app, "q=kquyz&per_page=100").await;
+    assert_eq!(page["meta"]["total"], 17);
+}

@@ -687,6 +687,64 @@ async fn a_search_beyond_its_bound_says_at_least_and_counts_all_on_request() {
         .await;
     assert_eq!(page["meta"]["total"], in_unit, "{}", page["meta"]);
     assert_eq!(page["meta"]["total_relation"], "eq");
+    // Words neither rare nor dense (fewer than half the rows, more than 1 in 200): on
+    // PostgreSQL counted from the GIN index's hits in the heap's order, the page walked by
+    // its sort index probing each row. Exact, and the same page as an independent statement.
+    let mut checked = Vec::new();
+    for (word, prefix) in [
+        ("hoi", "ngh"),
+        ("tinh", "nguy"),
+        ("ngan", "han"),
+        ("van", "pho"),
+        ("trung", "ta"),
+        ("sinh", "ho"),
+        ("bao", "hi"),
+        ("giao", "lu"),
+        ("kho", "ba"),
+        ("cuc", "ha"),
+        ("so", "y"),
+    ] {
+        let matches = if on_postgres() {
+            format!(
+                "SELECT rowid FROM activities_fts \
+                 WHERE folded @@ to_tsquery('simple', '{word} & {prefix}:*')"
+            )
+        } else {
+            format!(
+                "SELECT rowid FROM activities_fts WHERE activities_fts \
+                 MATCH 'folded : \"{word}\" AND folded : \"{prefix}\" *'"
+            )
+        };
+        let visible = format!("FROM activities WHERE state = 'published' AND id IN ({matches})");
+        let n = count(&app, &format!("SELECT count(*) AS n {visible}"));
+        if !(20..1_000).contains(&n) {
+            continue;
+        }
+        let page = app
+            .get_json(&format!(
+                "{ACTIVITIES}?q={word}%20{prefix}&sort=-occurred_on&per_page=20"
+            ))
+            .await;
+        assert_eq!(
+            page["meta"]["total"], n,
+            "{word} {prefix}: {}",
+            page["meta"]
+        );
+        assert_eq!(page["meta"]["total_relation"], "eq");
+        let shown: Vec<i64> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        let newest = ids(
+            &app,
+            &format!("SELECT id {visible} ORDER BY occurred_on DESC, id DESC LIMIT 20"),
+        );
+        assert_eq!(shown, newest, "{word} {prefix}");
+        checked.push(n);
+    }
+    assert!(checked.len() >= 2, "words of mid frequency: {checked:?}");
     let plain = app.get_json(&format!("{ACTIVITIES}?per_page=20")).await;
     assert_eq!(plain["meta"]["total_relation"], "eq");
     assert_eq!(

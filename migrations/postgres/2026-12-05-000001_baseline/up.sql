@@ -289,7 +289,8 @@ CREATE TABLE activity_bodies (
 );
 
 -- 000009/000011 data_version: left out on PostgreSQL (see the top).
--- 000010 search_vocabulary (fts5vocab): no equivalent, left out.
+-- 000010 search_vocabulary (fts5vocab): no equivalent, left out (a table kept by a trigger
+-- since 000003_search_vocabulary).
 
 -- 000013 index_versions --------------------------------------------------------------------------
 CREATE TABLE index_versions (

@@ -33,6 +33,39 @@ pub struct ResolvedFilters {
     pub named: Vec<String>,
 }
 
+impl ResolvedFilters {
+    /// Whether nothing but the states filters the rows (no search, unit, cluster, category,
+    /// tag, date or `featured`).
+    pub fn only_states(&self) -> bool {
+        let Self {
+            search,
+            statuses: _,
+            unit_sets,
+            unit_roots: _,
+            organizers,
+            organizer_root: _,
+            cluster,
+            featured,
+            categories,
+            tags,
+            occurred_from,
+            occurred_to,
+            ranking,
+            named: _,
+        } = self;
+        search.is_none()
+            && unit_sets.is_empty()
+            && organizers.is_none()
+            && cluster.is_none()
+            && featured.is_none()
+            && categories.is_none()
+            && tags.is_empty()
+            && occurred_from.is_none()
+            && occurred_to.is_none()
+            && ranking.is_none()
+    }
+}
+
 /// How `sort=relevance` ranks a search, worked out per request from the index.
 #[derive(Debug, Clone)]
 pub struct Ranking {
