@@ -159,6 +159,68 @@ pub fn add_common_responses(spec: &mut Spec) {
     }
     pattern_sent_slugs(spec);
     lift_property_descriptions(spec);
+    type_fields_parameters(spec);
+}
+
+/// Each `fields` parameter as an array of the names its response's items have (a list's
+/// `data` items, or the resource itself): [`crate::http::fields::schema_fields`], the function
+/// the server checks `fields` with.
+fn type_fields_parameters(spec: &mut Spec) {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let Some(components) = spec.components.clone() else {
+        return;
+    };
+    for item in spec.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        let shown = op
+            .responses
+            .responses
+            .get("200")
+            .and_then(|r| match r {
+                RefOr::T(r) => r.content.get("application/json"),
+                RefOr::Ref(_) => None,
+            })
+            .and_then(|c| match c {
+                RefOr::T(c) => match &c.schema {
+                    Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next().map(str::to_string),
+                    _ => None,
+                },
+                RefOr::Ref(_) => None,
+            });
+        let Some(shown) = shown else { continue };
+        let item_schema = shown
+            .strip_prefix("ListResponse_")
+            .map_or(shown.clone(), str::to_string);
+        let names = crate::http::fields::schema_fields(&components, &item_schema);
+        for param in op.parameters.iter_mut().flatten() {
+            let RefOr::T(param) = param else { continue };
+            if param.name != "fields" || names.is_empty() {
+                continue;
+            }
+            let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let mut said = param.description.clone().unwrap_or_default();
+            said.push_str(&format!(
+                " Names (the members of `{item_schema}`, described there): {}.",
+                listed.join(", ")
+            ));
+            *param = utoipa::openapi::path::ParameterBuilder::from(param.clone())
+                .description(Some(said))
+                .schema(Some(
+                    ArrayBuilder::new()
+                        .items(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .enum_values(Some(names.clone())),
+                        )
+                        .unique_items(true)
+                        .min_items(Some(1))
+                        .max_items(Some(crate::http::fields::MAX_FIELDS)),
+                ))
+                .build();
+        }
+    }
 }
 
 /// The sort fields of each list, from the resources' own `Sortable`s (what the server accepts

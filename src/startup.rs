@@ -60,6 +60,8 @@ pub struct Application {
 impl Application {
     /// Open the database (migrating it), load the demo data if asked, bind, and build the server.
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        // `fields` is checked against the schemas of the document the routes generate.
+        crate::http::fields::install(openapi_spec);
         let database = args.db.database.clone();
         let pool_size = args.pool_size;
         let (replicas, max_lag) = (
@@ -275,6 +277,7 @@ impl Application {
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(middleware::problems))
             .wrap(Compress::default())
+            .wrap(from_fn(middleware::caching))
             .wrap(from_fn(middleware::request_context))
         })
         .listen(listener)?

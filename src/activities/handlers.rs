@@ -7,6 +7,7 @@ use crate::auth::{Admin, AuthUser, MaybeUser};
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, Problem};
 use crate::http::body::JsonBody;
+use crate::http::fields::FieldsQuery;
 use crate::http::list::{self, ListRequest, ListResponse, Paging};
 use crate::http::query::{Qs, Split};
 use crate::http::{etag, links};
@@ -22,7 +23,7 @@ fn respond(
     data: Vec<ActivitySummary>,
     total: impl Into<db::list::Total>,
     next: Option<Vec<db::list::Bind>>,
-) -> HttpResponse {
+) -> ApiResult<HttpResponse> {
     let site = links::site(req);
     let data = data.into_iter().map(|a| a.linked(&site)).collect();
     list::respond(req, list, data, total, next)
@@ -55,7 +56,7 @@ async fn list_with_scope(
         repo::list(conn, &filters, &page_req, &viewer, exact)
     })
     .await?;
-    Ok(respond(&req, &list, data, total, next))
+    respond(&req, &list, data, total, next)
 }
 
 /// List and search activities
@@ -104,7 +105,7 @@ pub async fn list_organization_activities(
 ///
 /// By id or slug, with partners, cluster, tags, documents and photos. Drafts and trashed
 /// activities are 404 to anyone who may not edit them.
-#[utoipa::path(tag = "activities", operation_id = "get_activity", params(ActivityPath),
+#[utoipa::path(tag = "activities", operation_id = "get_activity", params(ActivityPath, FieldsQuery),
     responses(
         (status = 200, description = "The activity", body = Activity, headers(("ETag" = String))),
         (status = 304, description = "Not modified"),
@@ -115,6 +116,7 @@ pub async fn get_activity(
     pool: web::Data<DbPool>,
     user: MaybeUser,
     path: web::Path<ActivityPath>,
+    query: Qs<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let asked = key.clone();
@@ -127,7 +129,7 @@ pub async fn get_activity(
     if links::is_old_slug(&asked, &activity.slug) {
         return Ok(links::moved(&req, &activity.slug));
     }
-    etag::json_response(&req, StatusCode::OK, &activity, |_| {})
+    etag::shown_response(&req, activity, query.0.fields.as_deref())
 }
 
 /// Create an activity
@@ -302,7 +304,7 @@ pub async fn review_queue(
         repo::review_queue(conn, &user, &page_req)
     })
     .await?;
-    Ok(respond(&req, &list, data, total, next))
+    respond(&req, &list, data, total, next)
 }
 
 /// Revisions of an activity
@@ -389,7 +391,7 @@ pub async fn list_trash(
     let page_req = list.clone();
     let (data, total, next) =
         db::run(&pool, move |conn| repo::list_trash(conn, &user, &page_req)).await?;
-    Ok(respond(&req, &list, data, total, next))
+    respond(&req, &list, data, total, next)
 }
 
 /// Delete from the trash for good

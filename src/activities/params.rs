@@ -15,8 +15,8 @@ list_query! {
     pub struct ActivityPaging {
         sort_doc: "Comma-separated sort fields, `-` for descending; the id breaks ties. Allowed: `occurred_on`, `published_at`, `title` (Vietnamese order), `updated_at`, `featured` (`-featured,-published_at`: tin nổi bật first, then newest), and `relevance` with `q` (best first; a search matching more than 10,000 activities ranks and lists the newest 10,000 of them, by id). Default: `-occurred_on`.",
         default_sort: "-occurred_on",
-        /// How a search counts `meta.total`. By default it counts up to 10,000 matches and,
-        /// beyond, answers `total: 10000` with `total_relation: gte` ("at least"), so a common
+        /// How a search counts `meta.total`. By default it counts up to 1,000 matches and,
+        /// beyond, answers `total: 1000` with `total_relation: gte` ("at least"), so a common
         /// word costs what its page costs; `exact` counts every match (as many rows as the
         /// search matches: seconds at a million). Lists without `q` always count exactly.
         #[serde(default)]

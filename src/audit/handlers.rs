@@ -149,5 +149,5 @@ pub async fn list_audit(
     let page = ListRequest::new(&req, &query.paging(), &SORTS)?;
     let page_req = page.clone();
     let (data, total, next) = db::run(&pool, move |conn| list(conn, &query, &page_req)).await?;
-    Ok(list::respond(&req, &page, data, total, next))
+    list::respond(&req, &page, data, total, next)
 }

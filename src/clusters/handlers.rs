@@ -7,6 +7,7 @@ use crate::auth::Admin;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
+use crate::http::fields::FieldsQuery;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
 use crate::http::{csv, dates, etag, links};
@@ -42,7 +43,7 @@ pub async fn list_clusters(
         db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
     let base = links::base(&req);
     let data = data.into_iter().map(|c| c.linked(&base)).collect();
-    Ok(list::respond(&req, &list, data, total, next))
+    list::respond(&req, &list, data, total, next)
 }
 
 /// Get a cluster
@@ -50,7 +51,7 @@ pub async fn list_clusters(
 /// Public, by numeric id or slug: the cluster with its bloc and the links to the feeds of the
 /// activities it ran. Its `ETag` answers `If-None-Match` (304) and guards a `PATCH` or `DELETE`
 /// (`If-Match`).
-#[utoipa::path(tag = "clusters", operation_id = "get_cluster", params(ClusterPath),
+#[utoipa::path(tag = "clusters", operation_id = "get_cluster", params(ClusterPath, FieldsQuery),
     responses((status = 200, description = "The cluster", body = Cluster, headers(("ETag" = String))),
         (status = 304, description = "Not modified")))]
 #[get("/{id}")]
@@ -58,6 +59,7 @@ pub async fn get_cluster(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     path: web::Path<ClusterPath>,
+    query: Qs<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let cluster = db::run(&pool, move |conn| {
@@ -66,7 +68,7 @@ pub async fn get_cluster(
     })
     .await?;
     let cluster = cluster.linked(&links::base(&req));
-    etag::json_response(&req, StatusCode::OK, &cluster, |_| {})
+    etag::shown_response(&req, cluster, query.0.fields.as_deref())
 }
 
 /// Create a cluster

@@ -52,12 +52,31 @@ pub fn tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// 412 unless `If-Match` (strong comparison) is absent, `*`, or lists the current ETag.
+/// The content codings a compressed response's ETag names (`"…-gzip"`, see
+/// `http::middleware::caching`).
+pub const CODINGS: [&str; 4] = ["gzip", "br", "zstd", "deflate"];
+
+/// `tag` without the content coding the compression middleware adds to it: the tag of the
+/// same representation before it was compressed (`"abc-gzip"` → `"abc"`).
+pub fn uncoded(tag: &str) -> std::borrow::Cow<'_, str> {
+    let Some(inner) = tag.strip_suffix('"') else {
+        return tag.into();
+    };
+    for coding in CODINGS {
+        if let Some(base) = inner.strip_suffix(coding).and_then(|b| b.strip_suffix('-')) {
+            return format!("{base}\"").into();
+        }
+    }
+    tag.into()
+}
+
+/// 412 unless `If-Match` (strong comparison) is absent, `*`, or lists the current ETag (as
+/// sent, or as a compressed response carried it).
 pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), AppError> {
     match if_match {
         None => Ok(()),
         Some(value) => {
-            if tags(value).any(|t| t == "*" || (!t.starts_with("W/") && t == current)) {
+            if tags(value).any(|t| t == "*" || (!t.starts_with("W/") && uncoded(t) == current)) {
                 Ok(())
             } else {
                 Err(AppError::PreconditionFailed)

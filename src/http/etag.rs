@@ -9,8 +9,10 @@ pub use crate::db::precondition::{check_if_match, of, of_bytes};
 use crate::db::precondition::{tags, Precondition};
 use crate::error::AppError;
 
+/// Weak comparison, a compressed response's tag standing for the uncompressed one's.
 fn weak_eq(a: &str, b: &str) -> bool {
-    a.trim_start_matches("W/") == b.trim_start_matches("W/")
+    crate::db::precondition::uncoded(a.trim_start_matches("W/"))
+        == crate::db::precondition::uncoded(b.trim_start_matches("W/"))
 }
 
 /// Does `If-None-Match` (weak comparison) match this ETag?
@@ -53,6 +55,17 @@ pub fn json_response<T: Serialize>(
     tagged_response(req, status, body, etag, extra)
 }
 
+/// Send a single resource as asked (all of it, or the members `fields` keeps: a 400 naming
+/// an unknown one) with the ETag of the bytes sent, or 304 when the client has them already.
+pub fn shown_response<T: Serialize + utoipa::ToSchema>(
+    req: &HttpRequest,
+    value: T,
+    fields: Option<&[String]>,
+) -> Result<HttpResponse, AppError> {
+    let shown = crate::http::fields::shown(value, fields)?;
+    json_response(req, StatusCode::OK, &shown, |_| {})
+}
+
 /// Send a JSON body with an ETag its resource computes itself (over what its writes are
 /// based on), or 304 when the client has it already.
 pub fn tagged_response(
@@ -86,5 +99,9 @@ mod tests {
         assert!(check_if_match(Some("\"x\", \"abc\""), etag).is_ok());
         assert!(check_if_match(Some("W/\"abc\""), etag).is_err());
         assert!(check_if_match(Some("\"x\""), etag).is_err());
+        // A compressed response's tag guards the same state.
+        assert!(check_if_match(Some("\"abc-gzip\""), etag).is_ok());
+        assert!(check_if_match(Some("\"abc-br\""), etag).is_ok());
+        assert!(check_if_match(Some("\"abc-x\""), etag).is_err());
     }
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::db::list::{Bind, Dir, Total};
 pub use crate::db::list::{KeysetRow, PageSpec, SortKey, Sortable};
 use crate::error::AppError;
+use crate::http::fields::{FieldSet, Shown};
 use crate::http::links;
 
 pub const DEFAULT_PER_PAGE: i64 = 20;
@@ -24,6 +25,8 @@ pub struct Paging {
     pub per_page: Option<i64>,
     pub cursor: Option<String>,
     pub sort: Option<String>,
+    /// `fields`: the members of each item to send (all when `None`).
+    pub fields: Option<Vec<String>>,
 }
 
 /// A list request, validated: the page to read ([`PageSpec`], what repositories see, through
@@ -33,6 +36,8 @@ pub struct ListRequest {
     pub spec: PageSpec,
     pub sort_canonical: String,
     filter_hash: String,
+    /// `fields`, as asked (checked against the item's schema by [`respond`]).
+    pub fields: Option<Vec<String>>,
 }
 
 impl std::ops::Deref for ListRequest {
@@ -136,6 +141,7 @@ impl ListRequest {
             },
             sort_canonical,
             filter_hash,
+            fields: paging.fields.clone(),
         })
     }
 
@@ -167,7 +173,12 @@ fn decode_cursor(cursor: &str) -> Result<CursorBody, AppError> {
 /// and every parameter except the paging ones, in any order.
 fn filter_hash(path: &str, query: &str) -> String {
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| !matches!(k.as_ref(), "page" | "per_page" | "cursor" | "sort"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_ref(),
+                "page" | "per_page" | "cursor" | "sort" | "fields"
+            )
+        })
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     pairs.sort();
@@ -255,14 +266,22 @@ pub struct ListResponse<T> {
     pub links: ListLinks,
 }
 
-/// Build the 200 response of a list: envelope, `Link`, `X-Total-Count`.
-pub fn respond<T: Serialize>(
+/// Build the 200 response of a list: envelope, `Link`, `X-Total-Count`; each item with the
+/// members `fields` keeps (a 400 when it names one the item's schema lacks).
+pub fn respond<T: Serialize + utoipa::ToSchema>(
     req: &HttpRequest,
     list: &ListRequest,
     data: Vec<T>,
     total: impl Into<Total>,
     next_keys: Option<Vec<Bind>>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    let data = match FieldSet::of::<T>(list.fields.as_deref())? {
+        None => data.into_iter().map(Shown::Whole).collect(),
+        Some(set) => data
+            .iter()
+            .map(|item| set.project(item).map(Shown::Sparse))
+            .collect::<Result<Vec<Shown<T>>, AppError>>()?,
+    };
     let url = links::RequestUrl::of(req);
     let next_cursor = next_keys.map(|k| list.encode_cursor(&k));
     let Total { n: total, exact } = total.into();
@@ -328,13 +347,26 @@ pub fn respond<T: Serialize>(
             link_header.push(format!("<{href}>; rel=\"{rel}\""));
         }
     }
+    // A strong validator of the bytes sent (the page, its total and its links): a client or
+    // a cache revalidating a page that did not change gets a 304 without the body. Nothing is
+    // counted for it: the total is the one the page was read with.
+    let body =
+        serde_json::to_vec(&ListResponse { data, meta, links }).map_err(AppError::internal)?;
+    let tag = crate::http::etag::of_bytes(&body);
+    if crate::http::etag::none_match_hits(req, &tag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish());
+    }
     let mut res = HttpResponse::Ok();
-    res.insert_header((header::LINK, link_header.join(", ")));
+    res.insert_header((header::LINK, link_header.join(", ")))
+        .insert_header((header::ETAG, tag))
+        .content_type("application/json");
     if exact {
         // A number a client reads as the count: not sent when it is only a lower bound.
         res.insert_header(("X-Total-Count", total.to_string()));
     }
-    res.json(ListResponse { data, meta, links })
+    Ok(res.body(body))
 }
 
 #[cfg(test)]
@@ -361,7 +393,7 @@ mod tests {
     fn filter_hash_ignores_order_and_paging() {
         assert_eq!(
             filter_hash("/o", "kind=a&parent=1&page=2&cursor=x"),
-            filter_hash("/o", "parent=1&kind=a&per_page=5")
+            filter_hash("/o", "parent=1&kind=a&per_page=5&fields=id")
         );
         assert_ne!(filter_hash("/o", "kind=a"), filter_hash("/o", "kind=b"));
         assert_ne!(filter_hash("/o/1/a", ""), filter_hash("/o/2/a", ""));

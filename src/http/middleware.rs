@@ -411,6 +411,124 @@ pub async fn fallback(
     })
 }
 
+/// `Cache-Control` of an anonymous read's 200 or 304 that its handler did not set: a CDN or a
+/// browser may keep it a short while and serve it while revalidating (with its `ETag`, a 304
+/// costs no body), so a write shows within a minute at most.
+pub const PUBLIC_CACHE: &str = "public, max-age=30, stale-while-revalidate=60";
+/// `Cache-Control` of a response to a request with credentials (drafts, an account's own
+/// view), of an anonymous error, and of health and metrics: kept by no cache.
+pub const PRIVATE_CACHE: &str = "private, no-store";
+
+/// Outside compression: validators per content coding, and on reads caching headers.
+///
+/// - A strong `ETag` names one representation, and a compressed one is another (RFC 9110
+///   §8.8.3): the handler's tag over the identity bytes gets the coding as a suffix
+///   (`"…-gzip"`, `"…-br"`), and an `If-None-Match` naming the compressed tag is answered 304
+///   here (the handler, comparing with the identity tag, answered 200).
+/// - `Cache-Control` where the handler set none: [`PUBLIC_CACHE`] for an anonymous 200 or 304,
+///   [`PRIVATE_CACHE`] otherwise; `Vary: Accept-Encoding, Authorization` on every read, so a
+///   shared cache never answers one request with another's coding or another caller's view.
+pub async fn caching(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let reading = matches!(*req.method(), Method::GET | Method::HEAD);
+    let credentials = req.headers().contains_key(header::AUTHORIZATION);
+    let private_path = req.path().starts_with("/health") || req.path() == "/metrics";
+    let asked: Vec<String> = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(crate::db::precondition::tags)
+        .map(|t| t.trim_start_matches("W/").to_string())
+        .collect();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let headers = res.headers_mut();
+    let coding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .filter(|c| crate::db::precondition::CODINGS.contains(&c.as_str()));
+    let tag = headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| t.starts_with('"'))
+        .map(str::to_string);
+    // The tag this response goes out with: the coded one of a compressed body; for a 304, the
+    // one the client has (it named it), so its cache finds the entry it revalidated.
+    let uncoded = |t: &str| crate::db::precondition::uncoded(t).into_owned();
+    let sent = tag.as_deref().map(|tag| match (&coding, status.as_u16()) {
+        (Some(coding), _) => format!("{}-{coding}\"", tag.trim_end_matches('"')),
+        (None, 304) => asked
+            .iter()
+            .find(|a| uncoded(a) == uncoded(tag))
+            .cloned()
+            .unwrap_or_else(|| tag.to_string()),
+        (None, _) => tag.to_string(),
+    });
+    if let Some(value) = sent.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert(header::ETAG, value);
+    }
+    if !reading {
+        return Ok(res);
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let public = !credentials && !private_path && matches!(status.as_u16(), 200 | 304);
+        let policy = if public { PUBLIC_CACHE } else { PRIVATE_CACHE };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    add_vary(headers, &["Accept-Encoding", "Authorization"]);
+    // A 200 whose handler does not answer `If-None-Match` itself.
+    let matched = status == actix_web::http::StatusCode::OK
+        && sent
+            .as_deref()
+            .is_some_and(|t| asked.iter().any(|a| a == "*" || a == t));
+    if matched {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::LAST_MODIFIED,
+            header::CONTENT_LOCATION,
+            header::EXPIRES,
+        ] {
+            for value in res.headers().get_all(&name) {
+                not_modified.append_header((name.clone(), value.clone()));
+            }
+        }
+        let (req, _) = res.into_parts();
+        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    }
+    Ok(res)
+}
+
+/// Add `names` to `Vary` (once each, whatever their case).
+fn add_vary(headers: &mut actix_web::http::header::HeaderMap, names: &[&str]) {
+    let mut have: Vec<String> = headers
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if have.iter().any(|v| v == "*") {
+        return;
+    }
+    let before = have.len();
+    for name in names {
+        if !have.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+            have.push((*name).to_string());
+        }
+    }
+    if have.len() != before {
+        if let Ok(value) = HeaderValue::from_str(&have.join(", ")) {
+            headers.insert(header::VARY, value);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

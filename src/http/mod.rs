@@ -4,6 +4,7 @@ pub mod body;
 pub mod csv;
 pub mod dates;
 pub mod etag;
+pub mod fields;
 pub mod limits;
 pub mod links;
 pub mod list;
@@ -47,11 +48,17 @@ macro_rules! list_query {
             #[serde(default)]
             #[param(example = $default)]
             pub sort: Option<String>,
+            /// Only these members of each item (comma-separated top-level names, listed in the
+            /// spec): `fields=id,title,url`. An unknown name is a 400 naming it; `meta` and
+            /// `links` are always sent.
+            #[serde(default, deserialize_with = "crate::http::query::de_fields")]
+            #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+            pub fields: Option<Vec<String>>,
             $( $(#[$fmeta])* pub $field: $ty, )*
         }
 
         impl $crate::http::query::Params for $name {
-            const LISTS: &'static [&'static str] = &["sort" $($(, $list)*)?];
+            const LISTS: &'static [&'static str] = &["sort", "fields" $($(, $list)*)?];
         }
 
         impl $name {
@@ -62,6 +69,7 @@ macro_rules! list_query {
                     per_page: self.per_page,
                     cursor: self.cursor.clone(),
                     sort: self.sort.clone(),
+                    fields: self.fields.clone(),
                 }
             }
         }

@@ -328,6 +328,32 @@ where
     d.deserialize_str(ListVisitor(PhantomData)).map(Some)
 }
 
+/// The most names one `fields` may list.
+pub const MAX_FIELDS: usize = 64;
+
+/// `fields`: comma-separated names, each once (checked against the resource's schema later:
+/// `http::fields`), at most [`MAX_FIELDS`] of them.
+pub fn de_fields<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let raw = String::deserialize(d)?;
+    let names: Vec<String> = raw.split(',').map(|n| n.trim().to_string()).collect();
+    let max = MAX_FIELDS;
+    if names.len() > max {
+        return Err(de::Error::custom(format!("has more than {max} names")));
+    }
+    if names.iter().any(String::is_empty) {
+        return Err(de::Error::custom("has an empty name"));
+    }
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+        .map(|(_, n)| n)
+    {
+        return Err(de::Error::custom(format!("names '{twice}' twice")));
+    }
+    Ok(Some(names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
+use crate::http::fields::FieldsQuery;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
 use crate::http::{etag, links};
@@ -255,7 +256,7 @@ pub async fn list_media(
     .await?;
     let base = links::base(&req);
     let data = data.into_iter().map(|m| m.linked(&base)).collect();
-    Ok(list::respond(&req, &page, data, total, next))
+    list::respond(&req, &page, data, total, next)
 }
 
 async fn one(pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
@@ -272,7 +273,7 @@ async fn one(pool: &DbPool, user: AuthUser, id: i64) -> ApiResult<Media> {
 /// and of the units below it (any other is a 404, as an unknown id would be). With the URLs
 /// of its files (`src`, `srcset`, `webp_srcset`, `renditions`, `thumbnail`). Its `ETag`
 /// answers `If-None-Match` (304) and guards a `PATCH` or `DELETE` (`If-Match`).
-#[utoipa::path(tag = "media", operation_id = "get_media", params(MediaPath),
+#[utoipa::path(tag = "media", operation_id = "get_media", params(MediaPath, FieldsQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The medium", body = Media, headers(("ETag" = String)))))]
 #[get("/{id}")]
@@ -281,11 +282,12 @@ pub async fn get_media(
     pool: web::Data<DbPool>,
     user: AuthUser,
     path: web::Path<MediaPath>,
+    query: Qs<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     let media = one(&pool, user, path.into_inner().id)
         .await?
         .linked(&links::base(&req));
-    etag::json_response(&req, StatusCode::OK, &media, |_| {})
+    etag::shown_response(&req, media, query.0.fields.as_deref())
 }
 
 /// Describe a medium

@@ -7,6 +7,7 @@ use crate::auth::Admin;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, Problem};
 use crate::http::body::JsonBody;
+use crate::http::fields::FieldsQuery;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
 use crate::http::{etag, links};
@@ -45,7 +46,7 @@ pub async fn list_organizations(
         db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
     let base = links::base(&req);
     let data = data.into_iter().map(|o| o.linked(&base)).collect();
-    Ok(list::respond(&req, &list, data, total, next))
+    list::respond(&req, &list, data, total, next)
 }
 
 /// Get an organization
@@ -55,7 +56,7 @@ pub async fn list_organizations(
 #[utoipa::path(
     tag = "organizations",
     operation_id = "get_organization",
-    params(OrganizationPath),
+    params(OrganizationPath, FieldsQuery),
     responses(
         (status = 200, description = "The organization", body = OrganizationDetail,
          headers(("ETag" = String, description = "Strong validator of this representation"))),
@@ -68,6 +69,7 @@ pub async fn get_organization(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     path: web::Path<OrganizationPath>,
+    query: Qs<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let asked = key.clone();
@@ -80,7 +82,7 @@ pub async fn get_organization(
         return Ok(links::moved(&req, &detail.organization.slug));
     }
     let detail = detail.linked(&links::base(&req));
-    etag::json_response(&req, StatusCode::OK, &detail, |_| {})
+    etag::shown_response(&req, detail, query.0.fields.as_deref())
 }
 
 /// Create an organization

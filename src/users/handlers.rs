@@ -8,6 +8,7 @@ use crate::auth::{password, Admin, AuthUser, TokenKeys};
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
+use crate::http::fields::FieldsQuery;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
 use crate::http::{etag, links};
@@ -48,7 +49,7 @@ pub async fn list_users(
     let page_req = list.clone();
     let (data, total, next) =
         db::run(&pool, move |conn| repo::list(conn, &query, &page_req)).await?;
-    Ok(list::respond(&req, &list, data, total, next))
+    list::respond(&req, &list, data, total, next)
 }
 
 /// Create a user
@@ -92,7 +93,7 @@ fn respond(
 ///
 /// Admins only, by numeric id or username (any case). Its `ETag` answers `If-None-Match`
 /// (304) and guards a `PATCH` or `DELETE` (`If-Match`).
-#[utoipa::path(tag = "users", operation_id = "get_user", params(UserPath),
+#[utoipa::path(tag = "users", operation_id = "get_user", params(UserPath, FieldsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String))),
@@ -104,10 +105,14 @@ pub async fn get_user(
     pool: web::Data<DbPool>,
     _admin: Admin,
     path: web::Path<UserPath>,
+    query: Qs<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner().id;
     let user = db::run(&pool, move |conn| repo::get(conn, &key)).await?;
-    respond(&req, StatusCode::OK, &user, |_| {})
+    match query.0.fields.as_deref() {
+        None => respond(&req, StatusCode::OK, &user, |_| {}),
+        fields => etag::shown_response(&req, user, fields),
+    }
 }
 
 /// Update a user

@@ -7,6 +7,7 @@ use crate::auth::Admin;
 use crate::db::{self, DbPool};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::http::body::JsonBody;
+use crate::http::fields::FieldsQuery;
 use crate::http::list::{self, ListRequest, ListResponse};
 use crate::http::query::Qs;
 use crate::http::{etag, links};
@@ -32,7 +33,7 @@ pub async fn list_webhooks(
     let page = ListRequest::new(&req, &query.into_inner().paging(), &repo::SORTS)?;
     let page_req = page.clone();
     let (data, total, next) = db::run(&pool, move |conn| repo::list(conn, &page_req)).await?;
-    Ok(list::respond(&req, &page, data, total, next))
+    list::respond(&req, &page, data, total, next)
 }
 
 /// Where a URL's host name points, resolved before any database work (no connection is held
@@ -84,7 +85,7 @@ pub async fn create_webhook(
 /// Admins only. Its URL, events and state (`active`, `failures`, `disabled_reason`); the
 /// signing secret is never shown again. Its `ETag` answers `If-None-Match` (304) and guards
 /// a `PATCH` or `DELETE` (`If-Match`).
-#[utoipa::path(tag = "webhooks", operation_id = "get_webhook", params(WebhookPath),
+#[utoipa::path(tag = "webhooks", operation_id = "get_webhook", params(WebhookPath, FieldsQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The subscription (without its secret)", body = Webhook,
         headers(("ETag" = String)))))]
@@ -94,10 +95,11 @@ pub async fn get_webhook(
     pool: web::Data<DbPool>,
     _admin: Admin,
     path: web::Path<WebhookPath>,
+    query: Qs<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner().id;
     let webhook = db::run(&pool, move |conn| repo::get(conn, id)).await?;
-    etag::json_response(&req, StatusCode::OK, &webhook, |_| {})
+    etag::shown_response(&req, webhook, query.0.fields.as_deref())
 }
 
 /// Change a subscription
@@ -177,7 +179,7 @@ pub async fn list_deliveries(
         repo::deliveries(conn, id, query.status.as_deref(), &page_req)
     })
     .await?;
-    Ok(list::respond(&req, &page, data, total, next))
+    list::respond(&req, &page, data, total, next)
 }
 
 /// Deliver again

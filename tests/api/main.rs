@@ -11,6 +11,7 @@ mod cookbook;
 mod dx;
 mod engines;
 mod feeds;
+mod frontends;
 mod helpers;
 mod http_contract;
 mod layers;
