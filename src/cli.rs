@@ -265,9 +265,14 @@ pub struct ServeArgs {
     #[arg(long, env = "DOAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
-    /// Load the demo data (the seed page) where it is missing.
+    /// Load the demo data (the seed page) where it is missing. Also serves the portal.
     #[arg(long, env = "DOAN_DEMO")]
     pub demo: bool,
+
+    /// Serve the reference portal (examples/portal: the seed page rebuilt on the API) at `/`,
+    /// `/to-chuc/{slug}`, `/hoat-dong/{slug}` and `/portal/`; on with `--demo`, off otherwise.
+    #[arg(long, env = "DOAN_PORTAL")]
+    pub portal: bool,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "DOAN_WORKERS")]
@@ -441,6 +446,7 @@ impl ServeArgs {
             trusted_proxies: vec![],
             log_format: LogFormat::Text,
             demo: false,
+            portal: false,
             workers: Some(2),
             drain_seconds: 0,
             shutdown_timeout: 10,

@@ -18,6 +18,7 @@ pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod organizations;
+pub mod portal;
 pub mod resources;
 pub mod seed;
 pub mod startup;

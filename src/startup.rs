@@ -221,6 +221,7 @@ impl Application {
             organization_url_template: args.organization_url_template.clone(),
             sitemap_urls_per_file: args.sitemap_urls_per_file as usize,
         });
+        let portal = args.portal || args.demo;
         let mut server = HttpServer::new(move || {
             let (mut app, spec) =
                 App::new()
@@ -268,6 +269,11 @@ impl Application {
                     .finish()
             }))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
+            .configure(|cfg| {
+                if portal {
+                    crate::portal::routes(cfg);
+                }
+            })
             .default_service(web::to(middleware::fallback))
             // The docs' 405 after the caller is known (a revoked token is a 401 there too).
             .wrap(from_fn(middleware::read_only_docs))

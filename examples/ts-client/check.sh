@@ -40,6 +40,8 @@ else
 fi
 echo "== npm run check (tsc --strict --noEmit)"
 npm run -s check
+echo "== the portal's JSDoc against the same types (tsc --checkJs -p ../portal)"
+npx --no-install tsc -p ../portal
 echo "== npm run build"
 npm run -s build
 

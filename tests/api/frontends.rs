@@ -364,3 +364,56 @@ async fn a_compressed_representation_has_its_own_strong_etag() {
         .unwrap();
     assert_eq!(res.status(), 412);
 }
+
+/// The reference portal is served with the demo (and with `--portal`), never otherwise: its
+/// pages at the addresses the API links to, its files under `/portal/`, each with a strong
+/// ETag (304 on revalidation) and the pages with a content security policy.
+#[actix_web::test]
+async fn the_portal_is_served_with_the_demo_and_only_when_asked() {
+    let app = spawn_demo_app().await;
+    let first = app.get_json(&format!("{ACTIVITIES}?fields=slug,url")).await;
+    let slug = data(&first)[0]["slug"].as_str().unwrap().to_string();
+    // The activity's `url` (the default template) is the portal's page of it.
+    assert!(data(&first)[0]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/hoat-dong/{slug}")));
+    for (path, kind) in [
+        ("/".to_string(), "text/html"),
+        (
+            "/to-chuc/chi-doan-van-phong-ubnd-tinh".to_string(),
+            "text/html",
+        ),
+        (format!("/hoat-dong/{slug}"), "text/html"),
+        ("/portal/list.js".to_string(), "text/javascript"),
+        ("/portal/widget.js".to_string(), "text/javascript"),
+        ("/portal/style.css".to_string(), "text/css"),
+    ] {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let content_type = header(&res, "content-type").unwrap();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        if kind == "text/html" {
+            let policy = header(&res, "content-security-policy").expect("a CSP");
+            assert!(policy.contains("script-src 'self'"), "{policy}");
+        }
+        let etag = header(&res, "etag").expect("an ETag");
+        assert_eq!(
+            revalidate(&app, &path, Some(&etag)).await.status(),
+            304,
+            "{path}"
+        );
+    }
+    let page = app.get("/").await.text().await.unwrap();
+    assert!(page.contains("Hoạt động của các tổ chức cơ sở Đoàn") && page.contains("lang=\"vi\""));
+    // Only its own files; a page is not a file.
+    assert_problem(app.get("/portal/secret.js").await, 404).await;
+    assert_problem(app.get("/portal/index.html").await, 404).await;
+
+    // Off without --demo or --portal; on with --portal alone.
+    let plain = crate::helpers::spawn_app().await;
+    assert_problem(plain.get("/").await, 404).await;
+    assert_problem(plain.get("/portal/list.js").await, 404).await;
+    let asked = crate::helpers::spawn_with(|args| args.portal = true).await;
+    assert_eq!(asked.get("/").await.status(), 200);
+}

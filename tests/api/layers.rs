@@ -30,6 +30,7 @@ const LAYERS: &[&[&str]] = &[
         "seed",
         "health",
         "telemetry",
+        "portal",
     ],
     // Every resource, once (the spec, the routes and deletions read the list).
     &["resources"],

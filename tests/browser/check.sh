@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Swagger UI of a running doan-api in a real browser (Debian's Chromium + playwright-core).
+# Swagger UI and the portal of a running doan-api in a real browser (Debian's Chromium +
+# playwright-core; the server must serve the demo with its portal: serve --demo).
 #
 #   tests/browser/check.sh BASE_URL TOKEN
 #
@@ -63,3 +64,7 @@ echo "== Swagger UI test"
 # Run from the caller's directory: a relative SCREENSHOT_DIR is relative to it.
 DOAN_URL=$base_url DOAN_TOKEN=$token CHROMIUM=$chromium SCREENSHOT_DIR=${SCREENSHOT_DIR:-$repo/target} \
     node "$here/swagger-ui.mjs"
+
+echo "== portal test (examples/portal, served by serve --demo; axe-core scan, screenshots)"
+DOAN_URL=$base_url CHROMIUM=$chromium SCREENSHOT_DIR=${SCREENSHOT_DIR:-$repo/target} \
+    node "$here/portal.mjs"

@@ -297,7 +297,39 @@ async function main(): Promise<void> {
     fail(`JSON Feed: the activity just published ("${publishedTitle}") is not among the newest items`);
   }
 
+  // ---- h. a sparse fieldset, its type narrowed to the members asked ---------------
+  const fields = ["id", "title", "url", "published_at"] as const satisfies readonly SummaryField[];
+  const sparse = await api.GET("/api/v1/activities", {
+    params: { query: { fields: [...fields], per_page: 5 } },
+  });
+  if (sparse.data === undefined) {
+    fail(`sparse list: ${describe(sparse.response, sparse.error)}`);
+  }
+  expectStatus("sparse list", sparse.response, 200, sparse.error);
+  const narrowed = sparse.data.data.map((item) => pick(item, fields));
+  for (const item of narrowed) {
+    const extra = Object.keys(item).filter((k) => !(fields as readonly string[]).includes(k));
+    if (extra.length > 0 || typeof item.title !== "string") {
+      fail(`sparse list: item ${item.id} has ${Object.keys(item).join(", ")}`);
+    }
+  }
+  step("h", `fields=${fields.join(",")}: ${narrowed.length} items, e.g. ${JSON.stringify(narrowed[0] ?? {})}`);
+
   console.log("OK: every step passed");
+}
+
+/** The members of a list item `fields` may name, as the spec lists them. */
+type SummaryField = NonNullable<
+  NonNullable<paths["/api/v1/activities"]["get"]["parameters"]["query"]>["fields"]
+>[number];
+
+/** An item of a `fields=` response, typed as exactly those members. */
+function pick<T extends object, K extends keyof T>(item: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) {
+    if (key in item) out[key] = item[key];
+  }
+  return out;
 }
 
 main().catch((err: unknown) => {
