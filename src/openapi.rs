@@ -160,6 +160,66 @@ pub fn add_common_responses(spec: &mut Spec) {
     pattern_sent_slugs(spec);
     lift_property_descriptions(spec);
     type_fields_parameters(spec);
+    document_list_validators(spec);
+}
+
+/// Every list's 200 carries a strong `ETag` and its `Cache-Control`, and a matching
+/// `If-None-Match` is a 304 (`http::list::respond`, `http::middleware::caching`).
+fn document_list_validators(spec: &mut Spec) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for item in spec.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+            continue;
+        };
+        let is_list = matches!(
+            ok.content.get("application/json"),
+            Some(RefOr::T(c)) if matches!(
+                &c.schema,
+                Some(RefOr::Ref(r)) if r.ref_location.contains("/ListResponse_")
+            )
+        );
+        if !is_list {
+            continue;
+        }
+        let string = || ObjectBuilder::new().schema_type(Type::String).build();
+        ok.headers.entry("ETag".into()).or_insert_with(|| {
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(string()))
+                    .description(Some(
+                        "Strong validator of this page as sent (its items, total and links; a \
+                     gzip-coded response's tag ends in `-gzip`): `If-None-Match` with it is a \
+                     304 until the page changes.",
+                    ))
+                    .build(),
+            )
+        });
+        ok.headers.entry("Cache-Control".into()).or_insert_with(|| {
+            RefOr::T(
+                HeaderBuilder::new()
+                .schema(Some(string()))
+                .description(Some(
+                    "`public, max-age=30, stale-while-revalidate=60` without a token (a CDN may \
+                     keep the page that long), `private, no-store` with one.",
+                ))
+                .build(),
+            )
+        });
+        op.responses
+            .responses
+            .entry("304".into())
+            .or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description("Not modified: `If-None-Match` names this page's ETag")
+                        .build(),
+                )
+            });
+    }
 }
 
 /// Each `fields` parameter as an array of the names its response's items have (a list's

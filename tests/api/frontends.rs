@@ -195,6 +195,21 @@ async fn a_cursor_walk_may_change_its_fields_and_the_spec_lists_them() {
     assert!(list.contains(&"photo".to_string()) && !list.contains(&"body".to_string()));
     assert!(detail.contains(&"body".to_string()) && detail.contains(&"photos".to_string()));
     assert!(names("/api/v1/organizations/{id}").contains(&"ancestors".to_string()));
+    // Every list documents its validator, its caching and the 304.
+    for path in [
+        ACTIVITIES,
+        "/api/v1/organizations",
+        "/api/v1/clusters",
+        "/api/v1/users",
+    ] {
+        let responses = &spec["paths"][path]["get"]["responses"];
+        assert!(responses["304"].is_object(), "{path}");
+        let headers = &responses["200"]["headers"];
+        assert!(
+            headers["ETag"].is_object() && headers["Cache-Control"].is_object(),
+            "{path}"
+        );
+    }
 }
 
 /// GET `path` anonymously with `If-None-Match: etag` (when given).
