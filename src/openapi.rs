@@ -172,19 +172,12 @@ fn document_list_validators(spec: &mut Spec) {
         let Some(op) = item.get.as_mut() else {
             continue;
         };
+        if !shown_schema(op).is_some_and(|s| s.starts_with("ListResponse_")) {
+            continue;
+        }
         let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
             continue;
         };
-        let is_list = matches!(
-            ok.content.get("application/json"),
-            Some(RefOr::T(c)) if matches!(
-                &c.schema,
-                Some(RefOr::Ref(r)) if r.ref_location.contains("/ListResponse_")
-            )
-        );
-        if !is_list {
-            continue;
-        }
         let string = || ObjectBuilder::new().schema_type(Type::String).build();
         ok.headers.entry("ETag".into()).or_insert_with(|| {
             RefOr::T(
@@ -222,6 +215,21 @@ fn document_list_validators(spec: &mut Spec) {
     }
 }
 
+/// The name of the schema an operation's JSON 200 refers to (`ListResponse_Cluster`,
+/// `Activity`).
+fn shown_schema(op: &Operation) -> Option<String> {
+    let Some(RefOr::T(ok)) = op.responses.responses.get("200") else {
+        return None;
+    };
+    let Some(RefOr::T(content)) = ok.content.get("application/json") else {
+        return None;
+    };
+    match &content.schema {
+        Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next().map(str::to_string),
+        _ => None,
+    }
+}
+
 /// Each `fields` parameter as an array of the names its response's items have (a list's
 /// `data` items, or the resource itself): [`crate::http::fields::schema_fields`], the function
 /// the server checks `fields` with.
@@ -234,22 +242,9 @@ fn type_fields_parameters(spec: &mut Spec) {
         let Some(op) = item.get.as_mut() else {
             continue;
         };
-        let shown = op
-            .responses
-            .responses
-            .get("200")
-            .and_then(|r| match r {
-                RefOr::T(r) => r.content.get("application/json"),
-                RefOr::Ref(_) => None,
-            })
-            .and_then(|c| match c {
-                RefOr::T(c) => match &c.schema {
-                    Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next().map(str::to_string),
-                    _ => None,
-                },
-                RefOr::Ref(_) => None,
-            });
-        let Some(shown) = shown else { continue };
+        let Some(shown) = shown_schema(op) else {
+            continue;
+        };
         let item_schema = shown
             .strip_prefix("ListResponse_")
             .map_or(shown.clone(), str::to_string);

@@ -68,10 +68,6 @@ fn send(asset: &Asset) -> HttpResponse {
         res.insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
             .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"));
     }
-    // The widget is loaded by other sites' pages.
-    if asset.name == "widget.js" {
-        res.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
-    }
     res.body(asset.body)
 }
 

@@ -123,8 +123,16 @@ impl FieldSet {
         }))
     }
 
+    /// `value` as `set` keeps it: all of it without one.
+    pub fn show<T: Serialize>(set: Option<&Self>, value: T) -> Result<Shown<T>, AppError> {
+        Ok(match set {
+            None => Shown::Whole(value),
+            Some(set) => Shown::Sparse(set.project(&value)?),
+        })
+    }
+
     /// `item` with only these members (in the schema's order).
-    pub fn project<T: Serialize>(&self, item: &T) -> Result<Sparse, AppError> {
+    fn project<T: Serialize>(&self, item: &T) -> Result<Sparse, AppError> {
         let value = serde_json::to_value(item).map_err(AppError::internal)?;
         let serde_json::Value::Object(mut map) = value else {
             return Err(AppError::internal("a sparse fieldset of a non-object"));
@@ -173,10 +181,7 @@ pub fn shown<T: Serialize + utoipa::ToSchema>(
     value: T,
     fields: Option<&[String]>,
 ) -> Result<Shown<T>, AppError> {
-    Ok(match FieldSet::of::<T>(fields)? {
-        None => Shown::Whole(value),
-        Some(set) => Shown::Sparse(set.project(&value)?),
-    })
+    FieldSet::show(FieldSet::of::<T>(fields)?.as_ref(), value)
 }
 
 /// A resource as sent.

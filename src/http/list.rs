@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::db::list::{Bind, Dir, Total};
 pub use crate::db::list::{KeysetRow, PageSpec, SortKey, Sortable};
 use crate::error::AppError;
-use crate::http::fields::{FieldSet, Shown};
+use crate::http::fields::FieldSet;
 use crate::http::links;
 
 pub const DEFAULT_PER_PAGE: i64 = 20;
@@ -275,13 +275,11 @@ pub fn respond<T: Serialize + utoipa::ToSchema>(
     total: impl Into<Total>,
     next_keys: Option<Vec<Bind>>,
 ) -> Result<HttpResponse, AppError> {
-    let data = match FieldSet::of::<T>(list.fields.as_deref())? {
-        None => data.into_iter().map(Shown::Whole).collect(),
-        Some(set) => data
-            .iter()
-            .map(|item| set.project(item).map(Shown::Sparse))
-            .collect::<Result<Vec<Shown<T>>, AppError>>()?,
-    };
+    let set = FieldSet::of::<T>(list.fields.as_deref())?;
+    let data = data
+        .into_iter()
+        .map(|item| FieldSet::show(set.as_ref(), item))
+        .collect::<Result<Vec<_>, AppError>>()?;
     let url = links::RequestUrl::of(req);
     let next_cursor = next_keys.map(|k| list.encode_cursor(&k));
     let Total { n: total, exact } = total.into();

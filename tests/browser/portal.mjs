@@ -27,6 +27,8 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import { CHROMIUM_ARGS, currentStep, elapsed, fail, step } from './steps.mjs';
+
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 const SCOPE = 'doan-khoi-cac-co-quan-tinh-lang-son';
@@ -37,28 +39,6 @@ if (!base) {
   console.error('usage: DOAN_URL=http://host:port node portal.mjs');
   process.exit(2);
 }
-const t0 = Date.now();
-const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-
-class StepError extends Error {}
-const fail = (message) => { throw new StepError(message); };
-let current = '(start)';
-async function step(name, timeoutMs, fn) {
-  current = name;
-  console.log(`[${elapsed()}] ${name}`);
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new StepError(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
-  });
-  try {
-    const result = await Promise.race([fn(), timeout]);
-    console.log(`[${elapsed()}]   ok`);
-    return result;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function api(pathAndQuery) {
   const res = await fetch(`${base}${pathAndQuery}`, { headers: { Accept: 'application/json' } });
   if (!res.ok) fail(`GET ${pathAndQuery}: ${res.status}`);
@@ -122,11 +102,7 @@ try {
   if (expectedTitles.length !== 7) fail(`the demo has 7 activities, the API lists ${expectedTitles.length}`);
   const withPhotos = expected.data.filter((a) => a.photo).length;
 
-  browser = await step('start Chromium', 30_000, () => chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  }));
+  browser = await step('start Chromium', 30_000, () => chromium.launch({ executablePath, args: CHROMIUM_ARGS }));
   // bypassCSP: the page's policy allows no inline script, and axe-core is injected as one.
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', bypassCSP: true });
   page = await desktop.newPage();
@@ -265,7 +241,7 @@ try {
   console.log(`portal: ok in ${elapsed()} ${JSON.stringify(summary)}`);
   await browser.close();
 } catch (error) {
-  console.error(`FAIL at "${current}": ${error.message}`);
+  console.error(`FAIL at "${currentStep()}": ${error.message}`);
   if (problems.length) console.error(`  also: ${problems.join('\n  ')}`);
   if (page) {
     try {

@@ -26,9 +26,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import { CHROMIUM_ARGS, StepError, currentStep, elapsed, endSteps, fail, step } from './steps.mjs';
+
 const RUN_BUDGET_MS = 120_000;
-const t0 = Date.now();
-const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
 const base = (process.env.DOAN_URL || '').replace(/\/+$/, '');
 const token = (process.env.DOAN_TOKEN || '').trim();
@@ -44,45 +44,18 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 const LIST = { method: 'get', path: '/api/v1/activities', operationId: 'list_activities' };
 const CREATE = { method: 'post', path: '/api/v1/organizations', operationId: 'create_organization' };
 
-class StepError extends Error {}
-
 let browser;
 let page;
-let currentStep = '(start)';
 const consoleMessages = []; // console errors and warnings
 const pageErrors = []; // uncaught exceptions in the page
 const failedRequests = [];
 const summary = {};
 
-// Runs one step with a timeout; a failure (or the timeout) names the step.
-async function step(name, timeoutMs, fn) {
-  currentStep = name;
-  console.log(`[${elapsed()}] ${name}`);
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StepError(`timed out after ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
-  });
-  try {
-    const result = await Promise.race([fn(), timeout]);
-    console.log(`[${elapsed()}]   ok`);
-    return result;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function fail(message) {
-  throw new StepError(message);
-}
-
 // The whole run is bounded: past the budget, whatever is pending, close the browser and fail.
 let overBudget = false;
 const watchdog = setTimeout(async () => {
   overBudget = true;
-  console.error(`\nFAILED: the whole run exceeded ${RUN_BUDGET_MS / 1000} s (during step "${currentStep}")`);
+  console.error(`\nFAILED: the whole run exceeded ${RUN_BUDGET_MS / 1000} s (during step "${currentStep()}")`);
   printBrowserLog();
   await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 5_000))]).catch(() => {});
   process.exit(1);
@@ -233,22 +206,7 @@ async function main() {
   });
 
   browser = await step('launch Chromium', 30_000, async () => {
-    // chromium.launch starts it with a fresh, empty, temporary user data dir (removed on close).
-    // The background-networking flags: this machine's closed network refuses Chromium's own
-    // connections (component updates, QUIC, sync), which would otherwise slow or break it.
-    const b = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const b = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     console.log(`    Chromium ${b.version()}`);
     return b;
   });
@@ -496,7 +454,7 @@ async function main() {
     });
   }
 
-  currentStep = '(end)';
+  endSteps();
   if (pageErrors.length) fail(`${pageErrors.length} uncaught error(s) in the page (listed below)`);
   return info;
 }
@@ -519,7 +477,7 @@ try {
   const plain = (text) => String(text).replace(/\x1b\[[0-9;]*m/g, '');
   const fromPlaywright = e?.name === 'TimeoutError' || /^(page|locator|frame|browserType|browser|browserContext|elementHandle)\.\w+:/.test(e?.message ?? '');
   const message = plain(e instanceof StepError || fromPlaywright ? e.message : e?.stack || e).trimEnd();
-  console.error(`\nFAILED at step "${currentStep}" (${elapsed()}): ${message.replaceAll(token, '<token>')}`);
+  console.error(`\nFAILED at step "${currentStep()}" (${elapsed()}): ${message.replaceAll(token, '<token>')}`);
   if (page) {
     try {
       await mkdir(screenshotDir, { recursive: true });
